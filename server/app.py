@@ -1,0 +1,76 @@
+"""The application factory: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from alongside.sync.errors import SyncError
+from alongside.sync.revtree import InvalidRevision
+from alongside.sync.store import DocumentStore, Json
+
+from .directory import Directory
+from .errors import http_error_handler, invalid_revision_handler, sync_error_handler, unexpected_error_handler
+from .settings import Settings
+from .state import AppState
+from .sync_routes import sync_routes
+
+
+def open_store(settings: Settings) -> DocumentStore:
+    """The document store the settings ask for: SQLite under ``data_dir`` unless a CouchDB URL is given."""
+    if settings.couchdb_url:
+        from alongside.sync.couchdb_store import CouchDBStore
+
+        return CouchDBStore(settings.couchdb_url)
+    from alongside.sync.sqlite_store import SqliteStore
+
+    return SqliteStore(settings.data_dir, synchronous=settings.sqlite_synchronous, revs_limit=settings.revs_limit)
+
+
+def accept_any_document(doc: Json) -> None:
+    """The validator used when no stricter one is configured."""
+
+
+async def healthz(request: Request) -> Response:
+    state: AppState = request.app.state.alongside
+    await state.store.database_info("directory")
+    return JSONResponse({"status": "ok", "storage": state.store.backend})
+
+
+def create_app(settings: Settings, *, validate_document: Callable[[Json], None] | None = None) -> Starlette:
+    """Build the ASGI app. Storage is opened in the lifespan and closed at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = open_store(settings)
+        await store.open()
+        try:
+            directory = Directory(store)
+            await directory.ensure()
+            app.state.alongside = AppState(
+                settings=settings,
+                store=store,
+                directory=directory,
+                validate_document=validate_document or accept_any_document,
+            )
+            yield
+        finally:
+            await store.close()
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), *sync_routes()]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            SyncError: sync_error_handler,
+            InvalidRevision: invalid_revision_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+    )

@@ -1,0 +1,61 @@
+"""One error shape per surface: ``{"error", "reason"}`` on ``/sync``, ``{"error", "detail"}`` elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from alongside.sync.errors import SyncError
+from alongside.sync.revtree import InvalidRevision
+
+logger = logging.getLogger("alongside.server")
+
+HTTP_ERROR_NAMES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "bad_content_type",
+    429: "too_many_requests",
+    500: "internal_server_error",
+    503: "service_unavailable",
+}
+
+
+def _is_sync(request: Request) -> bool:
+    return request.url.path.startswith("/sync/") or request.url.path == "/sync"
+
+
+def error_response(request: Request, status: int, error: str, message: str) -> Response:
+    key = "reason" if _is_sync(request) else "detail"
+    headers = {"WWW-Authenticate": 'Bearer realm="alongside"'} if status == 401 else None
+    return JSONResponse({"error": error, key: message}, status_code=status, headers=headers)
+
+
+async def sync_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SyncError)
+    return error_response(request, exc.status, exc.error, exc.reason)
+
+
+async def invalid_revision_handler(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, "bad_request", str(exc) or "Invalid rev format")
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    name = HTTP_ERROR_NAMES.get(exc.status_code, "error")
+    detail = exc.detail if isinstance(exc.detail, str) else name
+    if exc.status_code == 404:
+        detail = "missing" if _is_sync(request) else "Not found"
+    return error_response(request, exc.status_code, name, detail)
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal_server_error", "The server could not complete this request; try again.")

@@ -1,0 +1,19 @@
+"""What the app holds while it runs: opened in the lifespan, closed at shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from alongside.sync.store import DocumentStore, Json
+
+from .directory import Directory
+from .settings import Settings
+
+
+@dataclass(slots=True)
+class AppState:
+    settings: Settings
+    store: DocumentStore
+    directory: Directory
+    validate_document: Callable[[Json], None]

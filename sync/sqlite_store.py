@@ -1,0 +1,525 @@
+"""The embedded document store: CouchDB-style databases in one SQLite file.
+
+Each document row keeps its revision tree (JSON), its winning revision and its sequence number; the
+bodies of leaf revisions live beside it (older bodies are dropped as soon as a revision stops being a
+leaf, as CouchDB's compaction would). The changes feed is the documents table read in ``seq`` order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from .documents import render_document, revs_diff_entry, split_document
+from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
+from .revtree import InvalidRevision, RevTree, new_rev_id, parse_rev, path_from_revisions
+from .sqlite_engine import SqliteEngine, WriteContext
+from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
+
+DEFAULT_REVS_LIMIT = 1000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS databases (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    update_seq INTEGER NOT NULL DEFAULT 0,
+    doc_count INTEGER NOT NULL DEFAULT 0,
+    doc_del_count INTEGER NOT NULL DEFAULT 0,
+    revs_limit INTEGER NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    db INTEGER NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    winner TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    tree TEXT NOT NULL,
+    PRIMARY KEY (db, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS documents_by_seq ON documents (db, seq);
+CREATE TABLE IF NOT EXISTS bodies (
+    db INTEGER NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    rev TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (db, id, rev)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS local_docs (
+    db INTEGER NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    rev INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (db, id)
+) WITHOUT ROWID;
+"""
+
+CONFLICT_REASON = "Document update conflict."
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _parse_seq(since: Seq) -> int:
+    if isinstance(since, int) and not isinstance(since, bool):
+        return since
+    if isinstance(since, str):
+        head = since.split("-", 1)[0]
+        if head.isdigit():
+            return int(head)
+    raise BadRequest("since must be a sequence this server issued, 0 or now")
+
+
+class SqliteStore:
+    """:class:`~alongside.sync.store.DocumentStore` on an embedded SQLite file."""
+
+    backend = "sqlite"
+
+    def __init__(self, data_dir: Path, *, synchronous: str = "FULL", revs_limit: int = DEFAULT_REVS_LIMIT) -> None:
+        self.path = data_dir / "alongside.sqlite3"
+        self.revs_limit = revs_limit
+        self.engine = SqliteEngine(self.path, synchronous=synchronous)
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await asyncio.to_thread(self.engine.start, SCHEMA, self._committed)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.engine.stop)
+        for waiters in self._waiters.values():
+            for fut in waiters:
+                if not fut.done():
+                    fut.cancel()
+
+    def _committed(self, touched: set[str]) -> None:
+        """Called on the writer thread after a commit: wake longpolls on the touched databases."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake, touched)
+
+    def _wake(self, touched: set[str]) -> None:
+        for name in touched:
+            for fut in self._waiters.pop(name, set()):
+                if not fut.done():
+                    fut.set_result(None)
+
+    # -- databases -------------------------------------------------------------------------------
+
+    async def create_database(self, db: str) -> None:
+        def job(ctx: WriteContext) -> None:
+            try:
+                ctx.conn.execute(
+                    "INSERT INTO databases (name, revs_limit, created) VALUES (?, ?, ?)",
+                    (db, self.revs_limit, time.time()),
+                )
+            except sqlite3.IntegrityError:
+                raise PreconditionFailed("The database could not be created, the file already exists.") from None
+
+        await self.engine.write(job)
+
+    async def delete_database(self, db: str) -> None:
+        def job(ctx: WriteContext) -> None:
+            cur = ctx.conn.execute("DELETE FROM databases WHERE name = ?", (db,))
+            if cur.rowcount == 0:
+                raise NotFound("Database does not exist.")
+            ctx.touched.add(db)
+
+        await self.engine.write(job)
+
+    async def database_exists(self, db: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            return conn.execute("SELECT 1 FROM databases WHERE name = ?", (db,)).fetchone() is not None
+
+        return await self.engine.read(job)
+
+    async def database_info(self, db: str) -> Json:
+        def job(conn: sqlite3.Connection) -> Json:
+            row = conn.execute(
+                "SELECT update_seq, doc_count, doc_del_count, created FROM databases WHERE name = ?", (db,)
+            ).fetchone()
+            if row is None:
+                raise NotFound("Database does not exist.")
+            update_seq, doc_count, doc_del_count, created = row
+            return {
+                "db_name": db,
+                "doc_count": doc_count,
+                "doc_del_count": doc_del_count,
+                "update_seq": update_seq,
+                "purge_seq": 0,
+                "compact_running": False,
+                "instance_start_time": str(int(created * 1_000_000)),
+                "disk_format_version": 8,
+            }
+
+        return await self.engine.read(job)
+
+    @staticmethod
+    def _db_id(conn: sqlite3.Connection, db: str) -> int:
+        row = conn.execute("SELECT id FROM databases WHERE name = ?", (db,)).fetchone()
+        if row is None:
+            raise NotFound("Database does not exist.")
+        return int(row[0])
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    async def bulk_docs(self, db: str, docs: list[Json], *, new_edits: bool = True) -> list[Json]:
+        def job(ctx: WriteContext) -> list[Json]:
+            db_id = self._db_id(ctx.conn, db)
+            results: list[Json] = []
+            for doc in docs:
+                try:
+                    if new_edits:
+                        results.append(self._write_new_edit(ctx.conn, db_id, doc))
+                    else:
+                        self._write_replicated(ctx.conn, db_id, doc)
+                except (SyncError, InvalidRevision) as exc:
+                    error = exc.error if isinstance(exc, SyncError) else "bad_request"
+                    reason = exc.reason if isinstance(exc, SyncError) else str(exc)
+                    doc_id = doc.get("_id") if isinstance(doc, dict) else None
+                    results.append({"id": doc_id, "error": error, "reason": reason})
+            ctx.touched.add(db)
+            return results
+
+        return await self.engine.write(job)
+
+    def _load(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> RevTree | None:
+        row = conn.execute("SELECT tree FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
+        return RevTree.from_json(json.loads(row[0])) if row else None
+
+    def _write_new_edit(self, conn: sqlite3.Connection, db_id: int, doc: Json) -> Json:
+        doc_id, body, deleted = split_document(doc)
+        if doc_id is None:
+            raise BadRequest("Document must have an _id (this server does not generate ids)")
+        rev = doc.get("_rev")
+        tree = self._load(conn, db_id, doc_id)
+        if tree is None:
+            if rev is not None:
+                raise Conflict(CONFLICT_REASON)
+            tree = RevTree()
+            parent: str | None = None
+        elif rev is None:
+            if not tree.is_deleted():
+                raise Conflict(CONFLICT_REASON)
+            parent = tree.winner()
+        else:
+            if rev not in tree.leaves():
+                raise Conflict(CONFLICT_REASON)
+            if deleted and tree.nodes[rev].deleted:
+                raise Conflict(CONFLICT_REASON)
+            parent = rev
+        new_rev = new_rev_id(parent, body, deleted)
+        path = [new_rev, *(tree.path(parent) if parent else [])]
+        tree.merge_path(path, deleted)
+        self._save(conn, db_id, doc_id, tree, new_rev, body)
+        return {"ok": True, "id": doc_id, "rev": new_rev}
+
+    def _write_replicated(self, conn: sqlite3.Connection, db_id: int, doc: Json) -> None:
+        doc_id, body, deleted = split_document(doc)
+        if doc_id is None:
+            raise BadRequest("Document must have an _id")
+        rev = doc.get("_rev")
+        if not isinstance(rev, str):
+            raise BadRequest("Document must have a _rev when new_edits is false")
+        parse_rev(rev)
+        path = path_from_revisions(doc["_revisions"], rev) if "_revisions" in doc else [rev]
+        tree = self._load(conn, db_id, doc_id) or RevTree()
+        if not tree.merge_path(path, deleted):
+            return
+        self._save(conn, db_id, doc_id, tree, rev, body)
+
+    def _save(self, conn: sqlite3.Connection, db_id: int, doc_id: str, tree: RevTree, rev: str, body: Json) -> None:
+        old = conn.execute("SELECT deleted FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
+        tree.stem(self.revs_limit)
+        conn.execute("INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, _dumps(body)))
+        leaves = set(tree.leaves())
+        stored = [r for (r,) in conn.execute("SELECT rev FROM bodies WHERE db = ? AND id = ?", (db_id, doc_id))]
+        stale = [(db_id, doc_id, r) for r in stored if r not in leaves]
+        if stale:
+            conn.executemany("DELETE FROM bodies WHERE db = ? AND id = ? AND rev = ?", stale)
+        winner = tree.winner()
+        deleted = tree.nodes[winner].deleted
+        (seq,) = conn.execute(
+            "UPDATE databases SET update_seq = update_seq + 1 WHERE id = ? RETURNING update_seq", (db_id,)
+        ).fetchone()
+        conn.execute(
+            "INSERT OR REPLACE INTO documents (db, id, seq, winner, deleted, tree) VALUES (?, ?, ?, ?, ?, ?)",
+            (db_id, doc_id, seq, winner, int(deleted), _dumps(tree.to_json())),
+        )
+        was_live = old is not None and not old[0]
+        was_deleted = old is not None and bool(old[0])
+        live_delta = int(not deleted) - int(was_live)
+        del_delta = int(deleted) - int(was_deleted)
+        if live_delta or del_delta:
+            conn.execute(
+                "UPDATE databases SET doc_count = doc_count + ?, doc_del_count = doc_del_count + ? WHERE id = ?",
+                (live_delta, del_delta, db_id),
+            )
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _bodies(conn: sqlite3.Connection, db_id: int, doc_id: str) -> dict[str, Json]:
+        rows = conn.execute("SELECT rev, body FROM bodies WHERE db = ? AND id = ?", (db_id, doc_id))
+        return {rev: json.loads(body) for rev, body in rows}
+
+    def _read_doc(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> tuple[RevTree, dict[str, Json]] | None:
+        tree = self._load(conn, db_id, doc_id)
+        if tree is None:
+            return None
+        return tree, self._bodies(conn, db_id, doc_id)
+
+    async def get_document(self, db: str, doc_id: str, request: DocumentRequest) -> Json:
+        def job(conn: sqlite3.Connection) -> Json:
+            found = self._read_doc(conn, self._db_id(conn, db), doc_id)
+            if found is None:
+                raise NotFound("missing")
+            tree, bodies = found
+            rev = request.rev
+            if rev is None:
+                rev = tree.winner()
+                if tree.nodes[rev].deleted:
+                    raise NotFound("deleted")
+            elif request.latest and rev in tree:
+                rev = max(tree.leaf_descendants(rev), key=lambda r: parse_rev(r))
+            if rev not in bodies:
+                raise NotFound("missing")
+            return render_document(
+                doc_id,
+                rev,
+                bodies[rev],
+                tree,
+                history=request.revs,
+                conflicts=request.conflicts,
+                deleted_conflicts=request.deleted_conflicts,
+                revs_info=request.revs_info,
+                bodies_present=set(bodies),
+            )
+
+        return await self.engine.read(job)
+
+    def _open_revs(
+        self, conn: sqlite3.Connection, db_id: int, doc_id: str, revs: list[str] | None, history: bool, latest: bool
+    ) -> list[Json]:
+        found = self._read_doc(conn, db_id, doc_id)
+        if found is None:
+            return [{"missing": rev} for rev in (revs or [])]
+        tree, bodies = found
+        wanted = tree.sorted_leaves() if revs is None else revs
+        out: list[Json] = []
+        seen: set[str] = set()
+        for rev in wanted:
+            targets = tree.leaf_descendants(rev) if latest and rev in tree else [rev]
+            for target in targets:
+                if target in seen:
+                    continue
+                seen.add(target)
+                if target in bodies:
+                    out.append({"ok": render_document(doc_id, target, bodies[target], tree, history=history)})
+                else:
+                    out.append({"missing": target})
+        return out
+
+    async def get_open_revs(
+        self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool
+    ) -> list[Json]:
+        def job(conn: sqlite3.Connection) -> list[Json]:
+            return self._open_revs(conn, self._db_id(conn, db), doc_id, revs, history, latest)
+
+        return await self.engine.read(job)
+
+    async def revs_diff(self, db: str, revs: dict[str, list[str]]) -> dict[str, Json]:
+        def job(conn: sqlite3.Connection) -> dict[str, Json]:
+            db_id = self._db_id(conn, db)
+            out: dict[str, Json] = {}
+            for doc_id, wanted in revs.items():
+                entry = revs_diff_entry(self._load(conn, db_id, doc_id), wanted)
+                if entry is not None:
+                    out[doc_id] = entry
+            return out
+
+        return await self.engine.read(job)
+
+    async def bulk_get(self, db: str, items: list[BulkGetItem], *, history: bool, latest: bool) -> list[Json]:
+        def job(conn: sqlite3.Connection) -> list[Json]:
+            db_id = self._db_id(conn, db)
+            results: list[Json] = []
+            for item in items:
+                if item.rev is None:
+                    found = self._read_doc(conn, db_id, item.id)
+                    revs = [found[0].winner()] if found else []
+                else:
+                    revs = [item.rev]
+                docs = self._open_revs(conn, db_id, item.id, revs, history, latest) if revs else []
+                rendered: list[Json] = []
+                for entry in docs:
+                    if "ok" in entry:
+                        rendered.append(entry)
+                    else:
+                        rendered.append(
+                            {"error": {"id": item.id, "rev": entry["missing"], "error": "not_found", "reason": "missing"}}
+                        )
+                if not rendered:
+                    rendered.append({"error": {"id": item.id, "rev": item.rev, "error": "not_found", "reason": "missing"}})
+                results.append({"id": item.id, "docs": rendered})
+            return results
+
+        return await self.engine.read(job)
+
+    async def changes(self, db: str, request: ChangesRequest) -> Json:
+        since = 0 if request.since == "now" else _parse_seq(request.since)
+
+        def job(conn: sqlite3.Connection) -> Json:
+            db_id = self._db_id(conn, db)
+            (update_seq,) = conn.execute("SELECT update_seq FROM databases WHERE id = ?", (db_id,)).fetchone()
+            start = update_seq if request.since == "now" else since
+            order = "DESC" if request.descending else "ASC"
+            params: list[Any] = [db_id]
+            where = "db = ?"
+            if not request.descending:
+                where += " AND seq > ?"
+                params.append(start)
+            if request.doc_ids is not None:
+                where += f" AND id IN ({','.join('?' * len(request.doc_ids))})"
+                params.extend(request.doc_ids)
+            sql = f"SELECT id, seq, winner, deleted, tree FROM documents WHERE {where} ORDER BY seq {order}"
+            if request.limit is not None:
+                sql += " LIMIT ?"
+                params.append(request.limit)
+            results: list[Json] = []
+            last_seq = start
+            for doc_id, seq, winner, deleted, tree_json in conn.execute(sql, params).fetchall():
+                tree = RevTree.from_json(json.loads(tree_json))
+                revs = tree.sorted_leaves() if request.all_leaves else [winner]
+                row: Json = {"seq": seq, "id": doc_id, "changes": [{"rev": r} for r in revs]}
+                if deleted:
+                    row["deleted"] = True
+                if request.include_docs:
+                    body = self._bodies(conn, db_id, doc_id).get(winner, {})
+                    row["doc"] = render_document(doc_id, winner, body, tree, conflicts=request.conflicts)
+                results.append(row)
+                last_seq = seq if not request.descending else max(last_seq, seq)
+            if request.descending:
+                last_seq = results[-1]["seq"] if results else update_seq
+            pending_row = conn.execute(
+                "SELECT COUNT(*) FROM documents WHERE db = ? AND seq > ?", (db_id, last_seq)
+            ).fetchone()
+            return {"results": results, "last_seq": last_seq, "pending": 0 if request.descending else pending_row[0]}
+
+        return await self.engine.read(job)
+
+    async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
+        assert self._loop is not None
+        fut: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.setdefault(db, set()).add(fut)
+        try:
+            info = await self.database_info(db)
+            if since != "now" and info["update_seq"] > _parse_seq(since):
+                return True
+            try:
+                await asyncio.wait_for(fut, timeout)
+            except TimeoutError:
+                return False
+            return True
+        finally:
+            waiters = self._waiters.get(db)
+            if waiters is not None:
+                waiters.discard(fut)
+                if not waiters:
+                    self._waiters.pop(db, None)
+
+    async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
+        def row_for(conn: sqlite3.Connection, db_id: int, doc_id: str, winner: str, deleted: int, tree_json: str) -> Json:
+            value: Json = {"rev": winner}
+            if deleted:
+                value["deleted"] = True
+            row: Json = {"id": doc_id, "key": doc_id, "value": value}
+            if request.include_docs:
+                if deleted:
+                    row["doc"] = None
+                else:
+                    tree = RevTree.from_json(json.loads(tree_json))
+                    body = self._bodies(conn, db_id, doc_id).get(winner, {})
+                    row["doc"] = render_document(doc_id, winner, body, tree, conflicts=request.conflicts)
+            return row
+
+        def job(conn: sqlite3.Connection) -> Json:
+            db_id = self._db_id(conn, db)
+            (total,) = conn.execute("SELECT doc_count FROM databases WHERE id = ?", (db_id,)).fetchone()
+            rows: list[Json] = []
+            if request.keys is not None:
+                for key in request.keys:
+                    found = conn.execute(
+                        "SELECT id, winner, deleted, tree FROM documents WHERE db = ? AND id = ?", (db_id, key)
+                    ).fetchone()
+                    rows.append(row_for(conn, db_id, *found) if found else {"key": key, "error": "not_found"})
+                rows = rows[request.skip :]
+                if request.limit is not None:
+                    rows = rows[: request.limit]
+                return {"total_rows": total, "offset": None, "rows": rows}
+            where, params = "db = ? AND deleted = 0", [db_id]
+            low, high = (request.end_key, request.start_key) if request.descending else (request.start_key, request.end_key)
+            if low is not None:
+                where += " AND id >= ?"
+                params.append(low)
+            if high is not None:
+                inclusive = request.inclusive_end or request.descending
+                where += " AND id <= ?" if inclusive else " AND id < ?"
+                params.append(high)
+            if request.descending and request.end_key is not None and not request.inclusive_end:
+                where = where.replace("id >= ?", "id > ?", 1)
+            order = "DESC" if request.descending else "ASC"
+            sql = f"SELECT id, winner, deleted, tree FROM documents WHERE {where} ORDER BY id {order} LIMIT ? OFFSET ?"
+            params.extend([-1 if request.limit is None else request.limit, request.skip])
+            for found in conn.execute(sql, params).fetchall():
+                rows.append(row_for(conn, db_id, *found))
+            return {"total_rows": total, "offset": request.skip, "rows": rows}
+
+        return await self.engine.read(job)
+
+    # -- local documents -------------------------------------------------------------------------
+
+    async def get_local(self, db: str, doc_id: str) -> Json:
+        def job(conn: sqlite3.Connection) -> Json:
+            row = conn.execute(
+                "SELECT rev, body FROM local_docs WHERE db = ? AND id = ?", (self._db_id(conn, db), doc_id)
+            ).fetchone()
+            if row is None:
+                raise NotFound("missing")
+            return {"_id": f"_local/{doc_id}", "_rev": f"0-{row[0]}", **json.loads(row[1])}
+
+        return await self.engine.read(job)
+
+    async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
+        content = {k: v for k, v in body.items() if not k.startswith("_")}
+
+        def job(ctx: WriteContext) -> Json:
+            db_id = self._db_id(ctx.conn, db)
+            row = ctx.conn.execute("SELECT rev FROM local_docs WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
+            current = f"0-{row[0]}" if row else None
+            if body.get("_deleted") is True:
+                if row is None or body.get("_rev") != current:
+                    raise Conflict(CONFLICT_REASON) if row else NotFound("missing")
+                ctx.conn.execute("DELETE FROM local_docs WHERE db = ? AND id = ?", (db_id, doc_id))
+                return {"ok": True, "id": f"_local/{doc_id}", "rev": "0-0"}
+            if row is not None and body.get("_rev") != current:
+                raise Conflict(CONFLICT_REASON)
+            new = (row[0] if row else 0) + 1
+            ctx.conn.execute(
+                "INSERT OR REPLACE INTO local_docs (db, id, rev, body) VALUES (?, ?, ?, ?)",
+                (db_id, doc_id, new, _dumps(content)),
+            )
+            return {"ok": True, "id": f"_local/{doc_id}", "rev": f"0-{new}"}
+
+        return await self.engine.write(job)
+
+    async def delete_local(self, db: str, doc_id: str, rev: str | None) -> Json:
+        return await self.put_local(db, doc_id, {"_rev": rev, "_deleted": True})
+

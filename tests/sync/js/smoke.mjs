@@ -1,0 +1,11 @@
+import PouchDB from 'pouchdb';
+const {URL_, TOKEN} = process.env;
+const fetchWithAuth = (url, opts) => { opts.headers.set('Authorization', 'Bearer ' + TOKEN); return PouchDB.fetch(url, opts); };
+const remote = new PouchDB(URL_, {fetch: fetchWithAuth});
+const a = new PouchDB('/tmp/t1/a', {});
+const docs = []; for (let i=0;i<1000;i++) docs.push({_id: 'doc'+String(i).padStart(5,'0'), v: i, pad: 'x'.repeat(900)});
+await a.bulkDocs(docs);
+let t=Date.now(); const r1 = await a.replicate.to(remote); console.log('push', r1.docs_written, Date.now()-t);
+const b = new PouchDB('/tmp/t1/b');
+t=Date.now(); const r2 = await b.replicate.from(remote); console.log('pull', r2.docs_written, Date.now()-t);
+console.log(JSON.stringify(await remote.info()));
