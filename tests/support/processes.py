@@ -1,0 +1,178 @@
+"""Start and stop real components: the Alongside server, pouchdb-server, Node scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests"
+NODE_MODULES = TESTS / "node_modules"
+ALONGSIDE = [sys.executable, "-m", "alongside.server.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError as exc:
+            last = exc
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+
+
+@dataclass
+class AlongsideServer:
+    """``alongside serve`` in a subprocess, on a free loopback port, over a data directory."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    storage_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _storage(self) -> list[str]:
+        return self.storage_args or ["--data", str(self.data_dir)]
+
+    def start(self) -> AlongsideServer:
+        self.log_path = self.data_dir.parent / f"server-{self.port}.log"
+        log = self.log_path.open("ab")
+        env = {**os.environ, **self.env}
+        self.process = subprocess.Popen(
+            [*ALONGSIDE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", *self._storage()],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        wait_for_http(f"{self.url}/healthz", process=self.process)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers run."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def create_plan(self) -> tuple[str, str]:
+        """``alongside admin create-plan``: ``(plan_id, device_token)``."""
+        out = subprocess.run(
+            [*ALONGSIDE, "admin", "create-plan", *self._storage()],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **self.env},
+        )
+        created = json.loads(out.stdout)
+        return created["plan"], created["token"]
+
+    def plan_url(self, plan_id: str) -> str:
+        return f"{self.url}/sync/{plan_id}/"
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+
+@dataclass
+class PouchDBServer:
+    """``pouchdb-server`` from npm (a CouchDB-compatible peer), or the server named by ``COUCHDB_URL``."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    external_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.external_url or f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> PouchDBServer:
+        if self.external_url:
+            return self
+        self.directory.mkdir(parents=True, exist_ok=True)
+        log = (self.directory / "pouchdb-server.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                "node",
+                str(NODE_MODULES / "pouchdb-server" / "bin" / "pouchdb-server"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.directory),
+                "--no-stdout-logs",
+            ],
+            cwd=self.directory,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_http(self.url + "/", process=self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+def run_node(script: Path, *, env: dict[str, str] | None = None, input_json: Any = None, timeout: float = 600) -> Any:
+    """Run a Node script from ``tests/``, feed it JSON on stdin, return the JSON it prints last."""
+    result = subprocess.run(
+        ["node", str(script)],
+        input=json.dumps(input_json).encode() if input_json is not None else None,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        cwd=TESTS,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"{script.name} failed ({result.returncode}):\n{result.stderr.decode(errors='replace')}")
+    lines = [line for line in result.stdout.decode().splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else None
