@@ -1,0 +1,65 @@
+# Alongside: `make run` serves the app; `make test` runs every check. Both install what they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA ?= data
+PACKAGES := server sync crypto
+
+.PHONY: run test lint types test-py test-js bench deps deps-test clean
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+# Python: a venv with the package (editable) and its dev tools.
+$(STAMPS)/venv: pyproject.toml | $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Node packages the tests drive (real PouchDB, pouchdb-server).
+$(STAMPS)/node-tests: tests/package.json tests/package-lock.json | $(STAMPS)
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+$(STAMPS)/chromium: | $(STAMPS)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	touch $@
+
+# mypy cannot follow setuptools' editable import hook: give it the installed layout as symlinks.
+build/typing/alongside:
+	mkdir -p $@
+	for p in $(PACKAGES); do ln -sfn ../../../$$p $@/$$p; done
+
+deps: $(STAMPS)/venv
+deps-test: deps $(STAMPS)/node-tests $(STAMPS)/chromium build/typing/alongside
+
+run: deps
+	$(BIN)/alongside serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: deps build/typing/alongside
+	MYPYPATH=build/typing $(BIN)/mypy --strict $(foreach p,$(PACKAGES),-p alongside.$(p))
+
+test-py: deps-test
+	$(BIN)/pytest
+
+test-js: deps-test
+	@if ls tests/pwa/*.test.mjs >/dev/null 2>&1; then node --test tests/pwa/; else echo "no JS tests yet"; fi
+
+test: lint types test-py test-js
+
+bench: deps-test
+	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(STAMPS) build .mypy_cache .ruff_cache .pytest_cache
