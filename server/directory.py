@@ -109,7 +109,13 @@ class Directory:
 
     async def add_member(self, plan_id: str, device_id: str, *, role: str) -> None:
         await self._put(
-            {"_id": f"membership:{plan_id}:{device_id}", "type": "membership", "plan": plan_id, "device": device_id, "role": role}
+            {
+                "_id": f"membership:{plan_id}:{device_id}",
+                "type": "membership",
+                "plan": plan_id,
+                "device": device_id,
+                "role": role,
+            }
         )
 
     async def authenticate(self, authorization: str | None) -> Device:

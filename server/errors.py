@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from alongside.sync.errors import SyncError
-from alongside.sync.revtree import InvalidRevision
 
 logger = logging.getLogger("alongside.server")
 
@@ -58,4 +57,6 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(request, 500, "internal_server_error", "The server could not complete this request; try again.")
+    return error_response(
+        request, 500, "internal_server_error", "The server could not complete this request; try again."
+    )

@@ -300,7 +300,9 @@ async def document(request: Request) -> Response:
         if "rev" in request.query_params:
             doc.setdefault("_rev", request.query_params["rev"])
     new_edits = query_bool(request, "new_edits", True)
-    [result] = (await _write_documents(state, db, [doc], new_edits)) or [{"ok": True, "id": doc_id, "rev": doc.get("_rev")}]
+    [result] = (await _write_documents(state, db, [doc], new_edits)) or [
+        {"ok": True, "id": doc_id, "rev": doc.get("_rev")}
+    ]
     if "error" in result:
         status = {"conflict": 409, "forbidden": 403, "too_large": 413, "not_found": 404}.get(result["error"], 400)
         return _json({"error": result["error"], "reason": result["reason"]}, status)
@@ -342,4 +344,3 @@ def sync_routes() -> list[Route]:
         Route(prefix + "/_local/{doc_id:path}", local_document, methods=["GET", "PUT", "DELETE"]),
         Route(prefix + "/{doc_id:path}", document, methods=["GET", "PUT", "DELETE"]),
     ]
-

@@ -123,7 +123,9 @@ class HttpPeer:
         if response.status_code < 400:
             return body
         reason = body.get("reason", "") if isinstance(body, dict) else ""
-        error_type: type[SyncError] = {400: BadRequest, 404: NotFound, 409: Conflict}.get(response.status_code, SyncError)
+        error_type: type[SyncError] = {400: BadRequest, 404: NotFound, 409: Conflict}.get(
+            response.status_code, SyncError
+        )
         error = error_type(f"{response.status_code} from {self.identity}: {reason}")
         if error_type is SyncError:
             error.status = response.status_code

@@ -110,7 +110,7 @@ async def replicate(
 
 
 async def _replicate_batch(source: Peer, target: Peer, rows: list[Json], result: ReplicationResult) -> int:
-    """Steps 4–7 for one page of changes; returns how many documents were read from the source."""
+    """Steps 4 to 7 for one page of changes; returns how many documents were read from the source."""
     wanted: dict[str, list[str]] = {row["id"]: [change["rev"] for change in row["changes"]] for row in rows}
     result.missing_checked += sum(len(revs) for revs in wanted.values())
     diff = await target.revs_diff(wanted)

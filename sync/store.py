@@ -104,7 +104,9 @@ class DocumentStore(Protocol):
     async def get_document(self, db: str, doc_id: str, request: DocumentRequest) -> Json:
         """The winning (or the requested) revision of a document, with the requested metadata."""
 
-    async def get_open_revs(self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool) -> list[Json]:
+    async def get_open_revs(
+        self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool
+    ) -> list[Json]:
         """``GET /db/doc?open_revs=…``: ``[{"ok": doc} | {"missing": rev}]``; ``revs=None`` means all leaves."""
 
     async def revs_diff(self, db: str, revs: dict[str, list[str]]) -> dict[str, Json]:

@@ -97,7 +97,9 @@ def test_every_sync_route_refuses_a_device_that_is_not_a_member_of_the_plan(harn
 def test_every_sync_route_answers_an_unknown_plan_with_not_found(harness: Harness) -> None:
     for method, path in sync_routes(harness.client):
         for unknown in ("a" * 26, "not-a-plan-id"):
-            response = harness.client.request(method, path.replace("PLAN", unknown), content=b"{}", headers=harness.auth)
+            response = harness.client.request(
+                method, path.replace("PLAN", unknown), content=b"{}", headers=harness.auth
+            )
             assert_couch_error(response, 404, "not_found")
 
 
@@ -106,7 +108,9 @@ def test_every_body_taking_route_refuses_malformed_json(harness: Harness) -> Non
         if method not in ("POST", "PUT") or path.endswith("/PLAN/"):
             continue
         for bad in (b"{not json", b"\xff\xfe", b"[1, 2", b'{"a": NaN}'):
-            response = harness.client.request(method, path.replace("PLAN", harness.plan), content=bad, headers=harness.auth)
+            response = harness.client.request(
+                method, path.replace("PLAN", harness.plan), content=bad, headers=harness.auth
+            )
             assert_couch_error(response, 400, "bad_request")
 
 
@@ -140,10 +144,17 @@ def test_bad_changes_parameters_are_bad_requests(harness: Harness, query: str) -
 
 @pytest.mark.parametrize(
     ("doc_id", "error"),
-    [("_design/x", "illegal_docid"), ("_weird", "illegal_docid"), ("x" * 600, "illegal_docid"), ("tab\there", "illegal_docid")],
+    [
+        ("_design/x", "illegal_docid"),
+        ("_weird", "illegal_docid"),
+        ("x" * 600, "illegal_docid"),
+        ("tab\there", "illegal_docid"),
+    ],
 )
 def test_bad_document_ids_are_refused(harness: Harness, doc_id: str, error: str) -> None:
-    response = harness.client.post(harness.url("_bulk_docs"), json={"docs": [item_doc(doc_id, 16)]}, headers=harness.auth)
+    response = harness.client.post(
+        harness.url("_bulk_docs"), json={"docs": [item_doc(doc_id, 16)]}, headers=harness.auth
+    )
     assert response.status_code == 201
     [result] = response.json()
     assert result["error"] == error
@@ -212,7 +223,9 @@ def test_unknown_paths_and_methods_get_the_error_shape(harness: Harness) -> None
 def test_the_server_keeps_serving_after_bad_input(harness: Harness) -> None:
     for bad in (b"{", b"\x00" * 10, json.dumps({"docs": [None] * 5}).encode()):
         harness.client.post(harness.url("_bulk_docs"), content=bad, headers=harness.auth)
-    response = harness.client.post(harness.url("_bulk_docs"), json={"docs": [item_doc("fine", 32)]}, headers=harness.auth)
+    response = harness.client.post(
+        harness.url("_bulk_docs"), json={"docs": [item_doc("fine", 32)]}, headers=harness.auth
+    )
     assert response.status_code == 201 and response.json()[0]["ok"] is True
     info = harness.client.get(harness.url(), headers=harness.auth).json()
     assert info["doc_count"] == 1

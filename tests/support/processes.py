@@ -66,7 +66,17 @@ class AlongsideServer:
         log = self.log_path.open("ab")
         env = {**os.environ, **self.env}
         self.process = subprocess.Popen(
-            [*ALONGSIDE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", *self._storage()],
+            [
+                *ALONGSIDE,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                *self._storage(),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -74,7 +74,10 @@ async def _seed_plan(client: httpx.AsyncClient, url: str, count: int) -> None:
 async def snapshot(peer: Peer) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every document's winning revision and set of leaves, as a peer's changes feed reports them."""
     page = await peer.changes(0, 1_000_000)
-    return {row["id"]: (row["changes"][0]["rev"], tuple(sorted(c["rev"] for c in row["changes"]))) for row in page["results"]}
+    return {
+        row["id"]: (row["changes"][0]["rev"], tuple(sorted(c["rev"] for c in row["changes"])))
+        for row in page["results"]
+    }
 
 
 def _client(token: str) -> httpx.AsyncClient:
