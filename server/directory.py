@@ -21,13 +21,13 @@ from alongside.sync.store import DocumentRequest, DocumentStore, Json
 
 DIRECTORY_DB = "directory"
 PLAN_DB_PREFIX = "plan-"
-PLAN_ID_PATTERN = re.compile(r"^[a-z2-7]{26}$")
-DEVICE_ID_PATTERN = re.compile(r"^[a-z2-7]{26}$")
+PLAN_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+DEVICE_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def random_id(random: Callable[[int], bytes] = os.urandom) -> str:
-    """A 128-bit random id in lowercase base32 (26 characters): valid as a CouchDB database name part."""
-    return base64.b32encode(random(16)).decode("ascii").rstrip("=").lower()
+    """A 128-bit random id as 32 lower-case hex characters (the form docs/crypto.md gives plan ids)."""
+    return random(16).hex()
 
 
 def plan_database(plan_id: str) -> str:
