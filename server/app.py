@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +21,9 @@ from .directory import Directory
 from .errors import http_error_handler, invalid_revision_handler, sync_error_handler, unexpected_error_handler
 from .settings import Settings
 from .state import AppState
+from .api_routes import api_routes
+from .ratelimit import FailureLimiter
+from .security import SecurityHeadersMiddleware
 from .sync_routes import sync_routes
 
 
@@ -58,14 +63,26 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
                 store=store,
                 directory=directory,
                 validate_document=validate_document or accept_any_document,
+                limiter=FailureLimiter(settings.failure_limit, settings.failure_window_seconds),
             )
             yield
         finally:
             await store.close()
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), *sync_routes()]
+    routes = [Route("/healthz", healthz, methods=["GET"]), *api_routes(), *sync_routes()]
+    middleware = [Middleware(SecurityHeadersMiddleware)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
     return Starlette(
         routes=routes,
+        middleware=middleware,
         lifespan=lifespan,
         exception_handlers={
             SyncError: sync_error_handler,

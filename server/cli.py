@@ -6,9 +6,10 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from .directory import Directory
 from .settings import Settings
 
 
@@ -31,23 +32,66 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _create_plan(settings: Settings) -> dict[str, str]:
+async def _create_plan(directory: Directory) -> dict[str, str]:
+    created = await directory.create_plan_with_device()
+    return {"plan": created.plan_id, "token": created.token}
+
+
+async def _with_directory(
+    settings: Settings, action: Callable[[Directory], Awaitable[dict[str, str]]]
+) -> dict[str, str]:
     from .app import open_store
-    from .directory import Directory
 
     store = open_store(settings)
     await store.open()
     try:
         directory = Directory(store)
         await directory.ensure()
-        created = await directory.create_plan_with_device()
-        return {"plan": created.plan_id, "token": created.token}
+        return await action(directory)
     finally:
         await store.close()
 
 
+def _print_enrolment(result: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result))
+        return
+    import segno
+
+    print(f"Enrolment code for {result['name']}: {result['code']}")
+    print("It works once, for 7 days. On the device: open Alongside, choose 'I have a code', scan or type it.")
+    segno.make(result["code"], error="m").terminal(compact=True)
+
+
+def _admin_init(args: argparse.Namespace) -> int:
+    async def init(directory: Directory) -> dict[str, str]:
+        if await directory.by_prefix("org:"):
+            raise SystemExit("alongside: this store already has an organisation; use 'admin add-worker'.")
+        org = await directory.create_org(args.org)
+        account = await directory.create_account("admin", org=org, name=args.name)
+        code = await directory.create_enrolment(account)
+        return {"org": org, "account": account, "name": args.name, "code": code}
+
+    _print_enrolment(asyncio.run(_with_directory(_settings(args), init)), args.json)
+    return 0
+
+
+def _admin_add_worker(args: argparse.Namespace) -> int:
+    async def add(directory: Directory) -> dict[str, str]:
+        orgs = await directory.by_prefix("org:")
+        if not orgs:
+            raise SystemExit("alongside: run 'alongside admin init' first.")
+        org = orgs[0]["_id"].split(":", 1)[1]
+        account = await directory.create_account("admin" if args.admin else "worker", org=org, name=args.name)
+        code = await directory.create_enrolment(account)
+        return {"org": org, "account": account, "name": args.name, "code": code}
+
+    _print_enrolment(asyncio.run(_with_directory(_settings(args), add)), args.json)
+    return 0
+
+
 def _admin_create_plan(args: argparse.Namespace) -> int:
-    print(json.dumps(asyncio.run(_create_plan(_settings(args)))))
+    print(json.dumps(asyncio.run(_with_directory(_settings(args), _create_plan))))
     return 0
 
 
@@ -67,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     create_plan = admin_commands.add_parser("create-plan", help="create a plan with one member device; prints JSON")
     _add_storage_arguments(create_plan)
     create_plan.set_defaults(run=_admin_create_plan)
+
+    init = admin_commands.add_parser("init", help="create the organisation and its first admin; prints a code")
+    init.add_argument("--org", required=True, help="the organisation's name")
+    init.add_argument("--name", required=True, help="the admin's name")
+    init.add_argument("--json", action="store_true", help="print one line of JSON instead of a QR code")
+    _add_storage_arguments(init)
+    init.set_defaults(run=_admin_init)
+
+    add_worker = admin_commands.add_parser("add-worker", help="add a worker; prints their one-time enrolment code")
+    add_worker.add_argument("--name", required=True, help="the worker's name")
+    add_worker.add_argument("--admin", action="store_true", help="make them an admin too")
+    add_worker.add_argument("--json", action="store_true", help="print one line of JSON instead of a QR code")
+    _add_storage_arguments(add_worker)
+    add_worker.set_defaults(run=_admin_add_worker)
     return parser
 
 

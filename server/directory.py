@@ -1,8 +1,13 @@
-"""The directory: devices, plans and memberships, kept as documents in the ``directory`` database.
+"""The directory: organisations, accounts, devices, plans, memberships, invites and an audit trail.
 
-Only metadata lives here, never plan content. Device tokens are ``<device id>.<secret>`` with 256
-random bits of secret; the directory keeps only the SHA-256 of the secret, so a stolen database
-yields no usable token.
+Everything is a document in the ``directory`` database of the document store, so the SQLite and
+CouchDB backends hold it alike. Only metadata lives here, never plan content.
+
+- An *account* is a worker or admin of an organisation, or a person or supporter who joined a plan.
+- A *device* belongs to an account and authenticates with ``<device id>.<secret>``: 256 random bits
+  of secret, of which the directory keeps only the SHA-256.
+- A *membership* links an account to a plan with a role: ``owner`` (the person the plan is about),
+  ``worker`` or ``supporter``, and an access level, ``write`` or ``read``.
 """
 
 from __future__ import annotations
@@ -15,14 +20,22 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
-from alongside.sync.store import DocumentRequest, DocumentStore, Json
+from alongside.sync.store import AllDocsRequest, DocumentRequest, DocumentStore, Json
 
 DIRECTORY_DB = "directory"
 PLAN_DB_PREFIX = "plan-"
-PLAN_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-DEVICE_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+PLAN_ID_PATTERN = ID_PATTERN
+DEVICE_ID_PATTERN = ID_PATTERN
+ROLES = ("owner", "worker", "supporter")
+ACCESS = ("write", "read")
+ENROLMENT_LIFETIME = 7 * 24 * 3600
+SEEN_RESOLUTION = 3600
+
+Clock = Callable[[], float]
 
 
 def random_id(random: Callable[[int], bytes] = os.urandom) -> str:
@@ -41,7 +54,20 @@ def hash_secret(secret: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Device:
+    """An authenticated device and the account it belongs to."""
+
     id: str
+    account: str
+    kind: str
+    org: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    plan_id: str
+    account: str
+    role: str
+    access: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +78,22 @@ class NewPlan:
 
 
 class Directory:
-    """Devices, plans and memberships on top of any :class:`DocumentStore`."""
+    """The directory on top of any :class:`DocumentStore`."""
 
-    def __init__(self, store: DocumentStore, *, random: Callable[[int], bytes] = os.urandom) -> None:
+    def __init__(
+        self, store: DocumentStore, *, random: Callable[[int], bytes] = os.urandom, clock: Clock = time.time
+    ) -> None:
         self.store = store
         self._random = random
+        self._clock = clock
+
+    def now(self) -> int:
+        return int(self._clock())
+
+    def new_secret(self, nbytes: int = 32) -> str:
+        return base64.urlsafe_b64encode(self._random(nbytes)).decode("ascii").rstrip("=")
+
+    # -- documents -------------------------------------------------------------------------------
 
     async def ensure(self) -> None:
         """Create the directory database if it does not exist yet."""
@@ -66,57 +103,96 @@ class Directory:
             except PreconditionFailed:
                 pass
 
-    async def _get(self, doc_id: str) -> Json | None:
+    async def get(self, doc_id: str) -> Json | None:
         try:
             return await self.store.get_document(DIRECTORY_DB, doc_id, DocumentRequest())
         except NotFound:
             return None
 
-    async def _put(self, doc: Json) -> None:
+    async def put(self, doc: Json) -> Json:
+        """Create or update a directory document (``_rev`` given for updates); ``Conflict`` on a race."""
         [result] = await self.store.bulk_docs(DIRECTORY_DB, [doc])
         if "error" in result:
             raise Conflict(str(result.get("reason", "directory write failed")))
+        return {**doc, "_rev": result["rev"]}
 
-    async def create_device(self, *, label: str = "") -> tuple[str, str]:
-        """Register a device; return ``(device_id, token)``. The token is shown once, never stored."""
-        device_id = random_id(self._random)
-        secret = base64.urlsafe_b64encode(self._random(32)).decode("ascii").rstrip("=")
-        await self._put(
-            {
-                "_id": f"device:{device_id}",
-                "type": "device",
-                "label": label,
-                "token_sha256": hash_secret(secret),
-                "created": int(time.time()),
-                "revoked": False,
-            }
+    async def update(self, doc_id: str, change: Callable[[Json], Json | None]) -> Json:
+        """Read-modify-write with retries on conflict; ``change`` returns the new body or ``None``."""
+        for _ in range(10):
+            current = await self.get(doc_id)
+            if current is None:
+                raise NotFound("missing")
+            updated = change(dict(current))
+            if updated is None:
+                return current
+            try:
+                return await self.put(updated)
+            except Conflict:
+                continue
+        raise Conflict("The directory is busy; try again.")
+
+    async def by_prefix(self, prefix: str) -> list[Json]:
+        """Every live directory document whose id starts with ``prefix``."""
+        page = await self.store.all_docs(
+            DIRECTORY_DB, AllDocsRequest(start_key=prefix, end_key=prefix + "\ufff0", include_docs=True)
         )
+        return [row["doc"] for row in page["rows"] if row.get("doc")]
+
+    async def audit(self, event: str, **fields: str | int | None) -> None:
+        """Record metadata about what happened (never content)."""
+        stamp = self.now()
+        doc: dict[str, Any] = {"_id": f"audit:{stamp:012d}:{random_id(self._random)}", "type": "audit", "event": event}
+        doc["at"] = stamp
+        doc.update({k: v for k, v in fields.items() if v is not None})
+        await self.put(doc)
+
+    # -- accounts and devices --------------------------------------------------------------------
+
+    async def create_account(self, kind: str, *, org: str | None = None, name: str | None = None) -> str:
+        account_id = random_id(self._random)
+        doc: Json = {"_id": f"account:{account_id}", "type": "account", "kind": kind, "active": True}
+        doc["created"] = self.now()
+        if org:
+            doc["org"] = org
+        if name:
+            doc["name"] = name
+        await self.put(doc)
+        return account_id
+
+    async def create_device(
+        self, account: str, *, device_id: str | None = None, public_keys: Json | None = None, label: str = ""
+    ) -> tuple[str, str]:
+        """Register a device for ``account``; return ``(device_id, token)``. The token is never stored."""
+        device_id = device_id or random_id(self._random)
+        if await self.get(f"device:{device_id}") is not None:
+            raise Conflict("This device is already enrolled.")
+        secret = self.new_secret()
+        doc: Json = {
+            "_id": f"device:{device_id}",
+            "type": "device",
+            "account": account,
+            "label": label,
+            "token_sha256": hash_secret(secret),
+            "created": self.now(),
+            "revoked": False,
+        }
+        if public_keys is not None:
+            doc["public_keys"] = public_keys
+        await self.put(doc)
+        await self.audit("device.enrolled", device=device_id, account=account)
         return device_id, f"{device_id}.{secret}"
 
-    async def create_plan(self, device_id: str) -> str:
-        """Create a plan database with ``device_id`` as its first member; return the plan id."""
-        plan_id = random_id(self._random)
-        await self.store.create_database(plan_database(plan_id))
-        await self._put({"_id": f"plan:{plan_id}", "type": "plan", "created": int(time.time())})
-        await self.add_member(plan_id, device_id, role="owner")
-        return plan_id
+    async def devices_of(self, account: str) -> list[Json]:
+        return [d for d in await self.by_prefix("device:") if d.get("account") == account]
 
-    async def create_plan_with_device(self) -> NewPlan:
-        """The operator's ``create-plan``: a new device and a new plan it belongs to."""
-        device_id, token = await self.create_device(label="operator")
-        plan_id = await self.create_plan(device_id)
-        return NewPlan(plan_id=plan_id, device_id=device_id, token=token)
+    async def revoke_device(self, device_id: str, *, by: str) -> None:
+        def revoke(doc: Json) -> Json | None:
+            if doc.get("revoked"):
+                return None
+            return {**doc, "revoked": True, "revoked_at": self.now()}
 
-    async def add_member(self, plan_id: str, device_id: str, *, role: str) -> None:
-        await self._put(
-            {
-                "_id": f"membership:{plan_id}:{device_id}",
-                "type": "membership",
-                "plan": plan_id,
-                "device": device_id,
-                "role": role,
-            }
-        )
+        await self.update(f"device:{device_id}", revoke)
+        await self.audit("device.revoked", device=device_id, by=by)
 
     async def authenticate(self, authorization: str | None) -> Device:
         """The device a ``Bearer`` token belongs to; ``Unauthorized`` for anything else."""
@@ -128,19 +204,146 @@ class Directory:
         device_id, _, secret = token.strip().partition(".")
         if not DEVICE_ID_PATTERN.match(device_id) or not secret:
             raise Unauthorized("The device token is not valid.")
-        doc = await self._get(f"device:{device_id}")
+        doc = await self.get(f"device:{device_id}")
         expected = doc.get("token_sha256") if doc else None
-        if not isinstance(expected, str) or not hmac.compare_digest(expected, hash_secret(secret)):
+        if doc is None or not isinstance(expected, str) or not hmac.compare_digest(expected, hash_secret(secret)):
             raise Unauthorized("The device token is not valid.")
-        if doc and doc.get("revoked"):
+        if doc.get("revoked"):
             raise Unauthorized("This device has been removed.")
-        return Device(id=device_id)
+        account = await self.get(f"account:{doc['account']}")
+        if account is None or not account.get("active", False):
+            raise Unauthorized("This device has been removed.")
+        return Device(id=device_id, account=str(doc["account"]), kind=str(account["kind"]), org=account.get("org"))
 
-    async def authorise_plan(self, device: Device, plan_id: str) -> str:
-        """The database of ``plan_id`` if ``device`` is a member; ``NotFound``/``Forbidden`` otherwise."""
-        if not PLAN_ID_PATTERN.match(plan_id) or await self._get(f"plan:{plan_id}") is None:
+    # -- plans and memberships -------------------------------------------------------------------
+
+    async def create_plan(self, creator: Device | None, *, owner_account: str | None = None) -> str:
+        """Create a plan database and its memberships; return the plan id.
+
+        With a worker ``creator``, the worker joins as ``worker`` and a new person account (or
+        ``owner_account``) becomes the ``owner``; without one (the operator command), the owner
+        account must be given.
+        """
+        plan_id = random_id(self._random)
+        await self.store.create_database(plan_database(plan_id))
+        owner = owner_account or await self.create_account("person")
+        plan: Json = {"_id": f"plan:{plan_id}", "type": "plan", "owner": owner, "created": self.now()}
+        if creator is not None:
+            plan["created_by"] = creator.account
+            if creator.org:
+                plan["org"] = creator.org
+        await self.put(plan)
+        await self.add_member(plan_id, owner, role="owner", access="write")
+        if creator is not None and creator.account != owner:
+            await self.add_member(plan_id, creator.account, role="worker", access="write")
+        await self.audit("plan.created", plan=plan_id, by=creator.account if creator else None)
+        return plan_id
+
+    async def create_plan_with_device(self) -> NewPlan:
+        """The operator's ``create-plan``: a person account with one device, owning a new plan."""
+        account = await self.create_account("person")
+        device_id, token = await self.create_device(account, label="operator")
+        plan_id = await self.create_plan(None, owner_account=account)
+        return NewPlan(plan_id=plan_id, device_id=device_id, token=token)
+
+    async def add_member(self, plan_id: str, account: str, *, role: str, access: str) -> None:
+        if role not in ROLES or access not in ACCESS:
+            raise ValueError("unknown role or access")
+        await self.put(
+            {
+                "_id": f"membership:{plan_id}:{account}",
+                "type": "membership",
+                "plan": plan_id,
+                "account": account,
+                "role": role,
+                "access": access,
+                "joined": self.now(),
+            }
+        )
+        await self.audit("member.joined", plan=plan_id, account=account, role=role)
+
+    async def plan(self, plan_id: str) -> Json:
+        doc = await self.get(f"plan:{plan_id}") if PLAN_ID_PATTERN.match(plan_id) else None
+        if doc is None:
             raise NotFound("Database does not exist.")
-        membership = await self._get(f"membership:{plan_id}:{device.id}")
-        if membership is None or membership.get("removed"):
+        return doc
+
+    async def membership(self, plan_id: str, account: str) -> Membership | None:
+        doc = await self.get(f"membership:{plan_id}:{account}")
+        if doc is None or doc.get("removed"):
+            return None
+        return Membership(plan_id=plan_id, account=account, role=str(doc["role"]), access=str(doc["access"]))
+
+    async def members(self, plan_id: str) -> list[Json]:
+        return [m for m in await self.by_prefix(f"membership:{plan_id}:") if not m.get("removed")]
+
+    async def remove_member(self, plan_id: str, account: str, *, by: str) -> None:
+        def remove(doc: Json) -> Json | None:
+            if doc.get("removed"):
+                return None
+            return {**doc, "removed": True, "removed_at": self.now(), "removed_by": by}
+
+        await self.update(f"membership:{plan_id}:{account}", remove)
+        await self.audit("member.removed", plan=plan_id, account=account, by=by)
+
+    async def authorise_plan(self, device: Device, plan_id: str, *, write: bool = False) -> str:
+        """The database of ``plan_id`` if ``device``'s account is a member; ``NotFound``/``Forbidden`` otherwise."""
+        await self.plan(plan_id)
+        membership = await self.membership(plan_id, device.account)
+        if membership is None:
             raise Forbidden("This device is not a member of this plan.")
+        excluded = await self.get(f"excluded:{plan_id}:{device.id}")
+        if excluded is not None:
+            raise Forbidden("This device was removed from this plan.")
+        if write and membership.access != "write":
+            raise Forbidden("This device can read this plan but not change it.")
         return plan_database(plan_id)
+
+    async def retired_key_ids(self, plan_id: str) -> frozenset[str]:
+        """Key ids retired by recorded rotations: documents under them are refused."""
+        doc = await self.get(f"keys:{plan_id}")
+        return frozenset(doc.get("retired", [])) if doc else frozenset()
+
+    async def seen(self, device: Device) -> None:
+        """Note when a device last synced (at most once per ``SEEN_RESOLUTION`` seconds: metadata only)."""
+        now = self.now()
+        doc = await self.get(f"device:{device.id}")
+        if doc is None or now - int(doc.get("last_seen", 0)) < SEEN_RESOLUTION:
+            return
+        try:
+            await self.put({**doc, "last_seen": now})
+        except Conflict:
+            return
+        await self.audit("device.synced", device=device.id)
+
+    async def exclude_device(self, plan_id: str, device_id: str, *, by: str) -> None:
+        """Stop serving one plan to one device (the account's other devices keep access)."""
+        if await self.get(f"excluded:{plan_id}:{device_id}") is None:
+            await self.put({"_id": f"excluded:{plan_id}:{device_id}", "type": "exclusion", "at": self.now()})
+        await self.audit("device.excluded", plan=plan_id, device=device_id, by=by)
+
+    # -- organisations and enrolment -------------------------------------------------------------
+
+    async def create_org(self, name: str) -> str:
+        org_id = random_id(self._random)
+        await self.put({"_id": f"org:{org_id}", "type": "org", "name": name, "created": self.now()})
+        await self.audit("org.created", org=org_id)
+        return org_id
+
+    async def create_enrolment(self, account: str, *, lifetime: int = ENROLMENT_LIFETIME) -> str:
+        """A one-time enrolment code for ``account`` (shown once; only its hash is kept)."""
+        alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+        raw = self._random(12)
+        code = "".join(alphabet[b % len(alphabet)] for b in raw)
+        code = "-".join(code[i : i + 4] for i in range(0, 12, 4))
+        normalised = code.replace("-", "")
+        await self.put(
+            {
+                "_id": "enrolment:" + hashlib.sha256(normalised.encode()).hexdigest(),
+                "type": "enrolment",
+                "account": account,
+                "expires_at": self.now() + lifetime,
+                "used": False,
+            }
+        )
+        return code

@@ -25,6 +25,9 @@ class Settings:
     max_docs_per_request: int = DEFAULT_MAX_DOCS_PER_REQUEST
     longpoll_max_seconds: float = DEFAULT_LONGPOLL_MAX_SECONDS
     revs_limit: int = 1000
+    failure_limit: int = 10
+    failure_window_seconds: float = 600.0
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -46,5 +49,7 @@ class Settings:
                 values[name] = int(env[key])
         if "ALONGSIDE_LONGPOLL_MAX_SECONDS" in env:
             values["longpoll_max_seconds"] = float(env["ALONGSIDE_LONGPOLL_MAX_SECONDS"])
+        if env.get("ALONGSIDE_CORS_ORIGINS"):
+            values["cors_origins"] = tuple(o.strip() for o in env["ALONGSIDE_CORS_ORIGINS"].split(",") if o.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

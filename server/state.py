@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from alongside.sync.store import DocumentStore, Json
 
 from .directory import Directory
+from .ratelimit import FailureLimiter
 from .settings import Settings
 
 
@@ -17,3 +18,4 @@ class AppState:
     store: DocumentStore
     directory: Directory
     validate_document: Callable[[Json], None]
+    limiter: FailureLimiter

@@ -16,14 +16,19 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from alongside.sync.documents import check_doc_id, check_local_id
-from alongside.sync.errors import BadRequest, Conflict, SyncError, TooLarge
+from alongside.sync.errors import BadRequest, Conflict, Forbidden, SyncError, TooLarge
 from alongside.sync.revtree import parse_rev
 from alongside.sync.store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, DocumentStore, Json
 
+from .directory import PLAN_DB_PREFIX
 from .requests import query_bool, query_int, query_json, query_key, read_json_object
 from .state import AppState
 
 DocumentValidator = Callable[[Json], None]
+RETIRED_KEY_REASON = (
+    "This was locked with a key the plan no longer uses (someone was removed). "
+    "Open the plan again on this device to save it with the current key."
+)
 
 
 def _state(request: Request) -> AppState:
@@ -31,10 +36,12 @@ def _state(request: Request) -> AppState:
     return state
 
 
-async def _authorised_db(request: Request) -> tuple[AppState, str]:
+async def _authorised_db(request: Request, *, write: bool = False) -> tuple[AppState, str]:
+    """Authenticate the device, then check it may read (or write) this plan, before any storage access."""
     state = _state(request)
     device = await state.directory.authenticate(request.headers.get("authorization"))
-    database = await state.directory.authorise_plan(device, request.path_params["plan_id"])
+    database = await state.directory.authorise_plan(device, request.path_params["plan_id"], write=write)
+    await state.directory.seen(device)
     return state, database
 
 
@@ -194,7 +201,7 @@ async def bulk_get(request: Request) -> Response:
     return _json({"results": results})
 
 
-def _validate_for_write(state: AppState, doc: object) -> Json:
+def _validate_for_write(state: AppState, doc: object, retired: frozenset[str]) -> Json:
     if not isinstance(doc, dict):
         raise BadRequest("Document must be a JSON object")
     size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
@@ -204,16 +211,19 @@ def _validate_for_write(state: AppState, doc: object) -> Json:
     if "_rev" in doc:
         parse_rev(doc["_rev"])
     state.validate_document(doc)
+    if retired and doc.get("kid") in retired:
+        raise Forbidden(RETIRED_KEY_REASON)
     return doc
 
 
 async def _write_documents(state: AppState, db: str, docs: list[object], new_edits: bool) -> list[Json]:
     """Validate each document, write the valid ones in one batch, and report per document in order."""
+    retired = await state.directory.retired_key_ids(db.removeprefix(PLAN_DB_PREFIX))
     errors: dict[int, Json] = {}
     valid: list[Json] = []
     for index, doc in enumerate(docs):
         try:
-            valid.append(_validate_for_write(state, doc))
+            valid.append(_validate_for_write(state, doc, retired))
         except (SyncError, ValueError) as exc:
             reason = exc.reason if isinstance(exc, SyncError) else str(exc)
             error = exc.error if isinstance(exc, SyncError) else "bad_request"
@@ -230,7 +240,7 @@ async def _write_documents(state: AppState, db: str, docs: list[object], new_edi
 
 
 async def bulk_docs(request: Request) -> Response:
-    state, db = await _authorised_db(request)
+    state, db = await _authorised_db(request, write=True)
     body = await read_json_object(request, state.settings.max_request_bytes)
     docs = body.get("docs")
     new_edits = body.get("new_edits", True)
@@ -284,7 +294,7 @@ async def local_document(request: Request) -> Response:
 
 
 async def document(request: Request) -> Response:
-    state, db = await _authorised_db(request)
+    state, db = await _authorised_db(request, write=request.method != "GET")
     doc_id = check_doc_id(request.path_params["doc_id"])
     if request.method == "GET":
         return await _get_document(request, state, db, doc_id)
