@@ -17,13 +17,13 @@ from alongside.sync.errors import SyncError
 from alongside.sync.revtree import InvalidRevision
 from alongside.sync.store import DocumentStore, Json
 
+from .api_routes import api_routes
 from .directory import Directory
 from .errors import http_error_handler, invalid_revision_handler, sync_error_handler, unexpected_error_handler
-from .settings import Settings
-from .state import AppState
-from .api_routes import api_routes
 from .ratelimit import FailureLimiter
 from .security import SecurityHeadersMiddleware
+from .settings import Settings
+from .state import AppState
 from .sync_routes import sync_routes
 
 
