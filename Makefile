@@ -37,7 +37,13 @@ build/typing/alongside:
 	mkdir -p $@
 	for p in $(PACKAGES); do ln -sfn ../../../$$p $@/$$p; done
 
-deps: $(STAMPS)/venv
+# The web app: npm packages and the esbuild bundle in pwa/dist (served by the server).
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/package.json
+$(STAMPS)/pwa: $(PWA_SOURCES) | $(STAMPS)
+	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
+	touch $@
+
+deps: $(STAMPS)/venv $(STAMPS)/pwa
 deps-test: deps $(STAMPS)/node-tests $(STAMPS)/chromium build/typing/alongside
 
 run: deps
