@@ -25,6 +25,7 @@ from .security import SecurityHeadersMiddleware
 from .settings import Settings
 from .state import AppState
 from .sync_routes import sync_routes
+from .validation import envelope_validator
 
 
 def open_store(settings: Settings) -> DocumentStore:
@@ -36,10 +37,6 @@ def open_store(settings: Settings) -> DocumentStore:
     from alongside.sync.sqlite_store import SqliteStore
 
     return SqliteStore(settings.data_dir, synchronous=settings.sqlite_synchronous, revs_limit=settings.revs_limit)
-
-
-def accept_any_document(doc: Json) -> None:
-    """The validator used when no stricter one is configured."""
 
 
 async def healthz(request: Request) -> Response:
@@ -62,7 +59,7 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
                 settings=settings,
                 store=store,
                 directory=directory,
-                validate_document=validate_document or accept_any_document,
+                validate_document=validate_document or envelope_validator(settings.max_document_bytes),
                 limiter=FailureLimiter(settings.failure_limit, settings.failure_window_seconds),
             )
             yield

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from support.documents import item_doc
+from support.documents import doc_id, item_doc
 
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
@@ -165,39 +165,39 @@ def test_bad_document_ids_are_refused(harness: Harness, doc_id: str, error: str)
 def test_bad_revisions_are_refused(harness: Harness, rev: str) -> None:
     response = harness.client.get(harness.url(f"some-doc?rev={rev}"), headers=harness.auth)
     assert_couch_error(response, 400, "bad_request")
-    body = {"docs": [{**item_doc("d1", 16), "_rev": rev}], "new_edits": False}
+    body = {"docs": [{**item_doc(doc_id("d1"), 16), "_rev": rev}], "new_edits": False}
     response = harness.client.post(harness.url("_bulk_docs"), json=body, headers=harness.auth)
     assert response.status_code == 201
     assert response.json()[0]["error"] == "bad_request"
 
 
 def test_bodies_over_the_limits_are_refused_and_nothing_is_stored(harness: Harness) -> None:
-    big_request = {"docs": [item_doc(f"d{i}", 4000) for i in range(40)]}
+    big_request = {"docs": [item_doc(doc_id(i), 4000) for i in range(40)]}
     response = harness.client.post(harness.url("_bulk_docs"), json=big_request, headers=harness.auth)
     assert_couch_error(response, 413, "too_large")
 
-    too_many = {"docs": [item_doc(f"d{i}", 10) for i in range(51)]}
+    too_many = {"docs": [item_doc(doc_id(i), 10) for i in range(51)]}
     assert_couch_error(harness.client.post(harness.url("_bulk_docs"), json=too_many, headers=harness.auth), 413)
 
-    big_doc = {"docs": [item_doc("small", 100), item_doc("huge", 9000)]}
+    big_doc = {"docs": [item_doc(doc_id("small"), 100), item_doc(doc_id("huge"), 9000)]}
     results = harness.client.post(harness.url("_bulk_docs"), json=big_doc, headers=harness.auth).json()
     assert "ok" in results[0]
     assert results[1]["error"] == "too_large"
     ids = [row["id"] for row in harness.client.get(harness.url("_all_docs"), headers=harness.auth).json()["rows"]]
-    assert ids == ["small"]
+    assert ids == [doc_id("small")]
 
 
 def test_a_bad_document_in_a_batch_is_refused_alone_and_no_partial_document_is_visible(harness: Harness) -> None:
-    docs: list[Any] = [item_doc(f"ok-{i}", 64) for i in range(5)]
-    docs.insert(2, {"_id": "bad", "_attachments": {}})
+    docs: list[Any] = [item_doc(doc_id(f"ok-{i}"), 64) for i in range(5)]
+    docs.insert(2, {"_id": doc_id("bad"), "_attachments": {}})
     docs.insert(4, "not an object")
-    docs.append({**item_doc("bad-history", 64), "_rev": "3-abc", "_revisions": {"start": 3, "ids": ["zzz"]}})
+    docs.append({**item_doc(doc_id("bad-history"), 64), "_rev": "3-abc", "_revisions": {"start": 3, "ids": ["zzz"]}})
     results = harness.client.post(harness.url("_bulk_docs"), json={"docs": docs}, headers=harness.auth).json()
     assert [("error" in r) for r in results] == [False, False, True, False, True, False, False, True]
     rows = harness.client.get(harness.url("_all_docs?include_docs=true"), headers=harness.auth).json()["rows"]
-    assert sorted(row["id"] for row in rows) == [f"ok-{i}" for i in range(5)]
+    assert sorted(row["id"] for row in rows) == sorted(doc_id(f"ok-{i}") for i in range(5))
     for row in rows:
-        assert row["doc"]["c"] == next(d for d in docs if isinstance(d, dict) and d.get("_id") == row["id"])["c"]
+        assert row["doc"]["ct"] == next(d for d in docs if isinstance(d, dict) and d.get("_id") == row["id"])["ct"]
 
 
 def test_unknown_documents_and_local_documents_are_not_found(harness: Harness) -> None:
@@ -206,10 +206,11 @@ def test_unknown_documents_and_local_documents_are_not_found(harness: Harness) -
 
 
 def test_write_conflicts_are_reported_as_conflicts(harness: Harness) -> None:
-    first = harness.client.put(harness.url("doc-1"), json=item_doc("doc-1", 16), headers=harness.auth)
-    assert first.status_code == 201
-    assert_couch_error(harness.client.put(harness.url("doc-1"), json=item_doc("doc-1", 16), headers=harness.auth), 409)
-    assert_couch_error(harness.client.delete(harness.url("doc-1?rev=1-abc"), headers=harness.auth), 409, "conflict")
+    one = doc_id(1)
+    first = harness.client.put(harness.url(one), json=item_doc(one, 16), headers=harness.auth)
+    assert first.status_code == 201, first.text
+    assert_couch_error(harness.client.put(harness.url(one), json=item_doc(one, 16), headers=harness.auth), 409)
+    assert_couch_error(harness.client.delete(harness.url(f"{one}?rev=1-abc"), headers=harness.auth), 409, "conflict")
 
 
 def test_unknown_paths_and_methods_get_the_error_shape(harness: Harness) -> None:
@@ -224,7 +225,7 @@ def test_the_server_keeps_serving_after_bad_input(harness: Harness) -> None:
     for bad in (b"{", b"\x00" * 10, json.dumps({"docs": [None] * 5}).encode()):
         harness.client.post(harness.url("_bulk_docs"), content=bad, headers=harness.auth)
     response = harness.client.post(
-        harness.url("_bulk_docs"), json={"docs": [item_doc("fine", 32)]}, headers=harness.auth
+        harness.url("_bulk_docs"), json={"docs": [item_doc(doc_id("fine"), 32)]}, headers=harness.auth
     )
     assert response.status_code == 201 and response.json()[0]["ok"] is True
     info = harness.client.get(harness.url(), headers=harness.auth).json()

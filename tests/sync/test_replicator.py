@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.documents import doc_id as make_doc_id
 from support.documents import item_doc
 from support.processes import AlongsideServer
 
@@ -57,7 +58,7 @@ async def _seed_plan(client: httpx.AsyncClient, url: str, count: int) -> None:
     """Documents with linear histories, conflicting branches and deletions, written as replicas are."""
     docs = []
     for i in range(count):
-        doc_id = f"item-{i:05d}"
+        doc_id = make_doc_id(i)
         rev, revisions = _history(doc_id, "a", 2 + i % 3)
         docs.append({**item_doc(doc_id, 256), "_rev": rev, "_revisions": revisions})
         if i % 7 == 0:
@@ -118,7 +119,7 @@ async def test_moves_a_plan_to_a_local_store_and_back_idempotently(
         assert down.docs_written > 120
         assert await snapshot(local) == await snapshot(server)
 
-        await local_store.bulk_docs("backup", [item_doc(f"offline-{i}", 128) for i in range(25)])
+        await local_store.bulk_docs("backup", [item_doc(make_doc_id(f"offline-{i}"), 128) for i in range(25)])
         up = await replicate(local, server)
         assert up.docs_written == 25
         assert await snapshot(local) == await snapshot(server)

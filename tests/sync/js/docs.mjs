@@ -1,10 +1,32 @@
-// Documents shaped as the app writes them (mirror of tests/support/documents.py).
-import { randomBytes } from 'node:crypto';
+// Documents shaped as the app writes them (mirror of tests/support/documents.py): item envelopes of
+// the right shape (docs/crypto.md §7) around random bytes. The server cannot tell them from real ones.
+import { createHash, randomBytes } from 'node:crypto';
 
-export function itemDoc(id, size = 1024) {
-  return { _id: id, v: 1, c: randomBytes(size).toString('base64url') };
+const TAG_BYTES = 16;
+export const TEST_KID = '00112233445566aa';
+
+function bucketSize(length) {
+  const needed = length + 1;
+  if (needed <= 65536) {
+    let size = 256;
+    while (size < needed) size *= 2;
+    return size;
+  }
+  return Math.ceil(needed / 65536) * 65536;
 }
 
-export function docId(i) {
-  return 'doc-' + String(i).padStart(6, '0');
+export function itemDoc(id, size = 1024) {
+  return {
+    _id: id,
+    v: 1,
+    kind: 'item',
+    kid: TEST_KID,
+    nonce: randomBytes(12).toString('base64url'),
+    ct: randomBytes(bucketSize(size) + TAG_BYTES).toString('base64url'),
+  };
+}
+
+// A valid document id (32 lower-case hex) derived from a number or a label.
+export function docId(label) {
+  return createHash('sha256').update(String(label)).digest('hex').slice(0, 32);
 }
