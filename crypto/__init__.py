@@ -1,0 +1,130 @@
+"""End-to-end encryption for Alongside plans: pure functions, no I/O. ``docs/crypto.md`` is the spec.
+
+Randomness (``random: Callable[[int], bytes]``, default ``os.urandom``) and the clock (``now``) are
+parameters, so every output can be reproduced byte for byte from known inputs.
+"""
+
+from __future__ import annotations
+
+from .encoding import (
+    JSONValue,
+    b64u_decode,
+    b64u_encode,
+    base32_decode,
+    base32_encode,
+    canonical_json,
+    parse_canonical_json,
+)
+from .envelope import (
+    ItemEnvelope,
+    OpenedItem,
+    item_associated_data,
+    open_item,
+    parse_item_envelope,
+    reseal_item,
+    seal_item,
+    seal_signed_item,
+)
+from .errors import (
+    CryptoError,
+    DecryptionError,
+    FormatError,
+    InviteExpiredError,
+    SignatureError,
+    WireFormatError,
+)
+from .fingerprint import device_fingerprint, plan_fingerprint
+from .grants import Grant, KeyringEnvelope, grant_plan_key, open_grant, parse_keyring_document, rotate_plan_key
+from .invite import (
+    Invite,
+    JoinedPlan,
+    check_invite_token,
+    create_invite,
+    invite_auth_token,
+    invite_verifier,
+    open_invite,
+    parse_invite,
+)
+from .keys import (
+    DeviceKeys,
+    DevicePublicKeys,
+    Keyring,
+    PlanKey,
+    Random,
+    derive_key_id,
+    device_id_for,
+    generate_device_keys,
+    new_document_id,
+    new_plan_id,
+    new_plan_key,
+)
+from .padding import bucket_size, pad, unpad
+from .pinlock import lock_device_keys, lock_secret, parse_pinlock, unlock_device_keys, unlock_secret
+from .provenance import SignedItem, item_signature_message, sign_item, verify_item
+from .wire import check_wire_document, document_key_id, document_kind
+
+__all__ = [
+    "CryptoError",
+    "DecryptionError",
+    "DeviceKeys",
+    "DevicePublicKeys",
+    "FormatError",
+    "Grant",
+    "Invite",
+    "InviteExpiredError",
+    "ItemEnvelope",
+    "JSONValue",
+    "JoinedPlan",
+    "Keyring",
+    "KeyringEnvelope",
+    "OpenedItem",
+    "PlanKey",
+    "Random",
+    "SignatureError",
+    "SignedItem",
+    "WireFormatError",
+    "b64u_decode",
+    "b64u_encode",
+    "base32_decode",
+    "base32_encode",
+    "bucket_size",
+    "canonical_json",
+    "check_invite_token",
+    "check_wire_document",
+    "create_invite",
+    "derive_key_id",
+    "device_fingerprint",
+    "device_id_for",
+    "document_key_id",
+    "document_kind",
+    "generate_device_keys",
+    "grant_plan_key",
+    "invite_auth_token",
+    "invite_verifier",
+    "item_associated_data",
+    "item_signature_message",
+    "lock_device_keys",
+    "lock_secret",
+    "new_document_id",
+    "new_plan_id",
+    "new_plan_key",
+    "open_grant",
+    "open_invite",
+    "open_item",
+    "pad",
+    "parse_canonical_json",
+    "parse_invite",
+    "parse_item_envelope",
+    "parse_keyring_document",
+    "parse_pinlock",
+    "plan_fingerprint",
+    "reseal_item",
+    "rotate_plan_key",
+    "seal_item",
+    "seal_signed_item",
+    "sign_item",
+    "unlock_device_keys",
+    "unlock_secret",
+    "unpad",
+    "verify_item",
+]

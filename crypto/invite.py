@@ -1,0 +1,214 @@
+"""Invites (spec §11): what a QR code carries so that one new device can join a plan once."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from dataclasses import dataclass, field
+
+from .encoding import b64u_decode, b64u_encode, base32_decode, base32_encode, check_bytes, check_plan_id
+from .errors import DecryptionError, FormatError, InviteExpiredError
+from .keys import DeviceKeys, DevicePublicKeys, PlanKey, Random, check_epoch, draw
+from .primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES, aead_open, aead_seal, hkdf_sha256, sha256
+
+INVITE_VERSION = 1
+TEXT_PREFIX = "AS1:"
+DEFAULT_INVITE_LIFETIME = 15 * 60
+MAX_EXPIRY = 2**32 - 1
+INVITE_ID_BYTES = 16
+SECRET_BYTES = 16
+WRAPPED_BYTES = 4 + KEY_BYTES + TAG_BYTES
+_FIXED_BYTES = 2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 2 * KEY_BYTES + NONCE_BYTES + WRAPPED_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A parsed invite payload. ``secret`` and ``wrapped`` never leave the QR code."""
+
+    plan_id: str
+    invite_id: bytes
+    secret: bytes = field(repr=False)
+    expires_at: int
+    inviter: DevicePublicKeys
+    nonce: bytes
+    wrapped: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        check_plan_id(self.plan_id)
+        check_bytes(self.invite_id, INVITE_ID_BYTES, "invite id")
+        check_bytes(self.secret, SECRET_BYTES, "invite secret")
+        _check_expiry(self.expires_at)
+        if not isinstance(self.inviter, DevicePublicKeys):
+            raise FormatError("inviter must be DevicePublicKeys")
+        check_bytes(self.nonce, NONCE_BYTES, "nonce")
+        if not isinstance(self.wrapped, bytes) or len(self.wrapped) not in (0, WRAPPED_BYTES):
+            raise FormatError(f"the wrapped key is {WRAPPED_BYTES} bytes")
+
+    @property
+    def invite_id_hex(self) -> str:
+        """The invite id as 32 lower-case hex characters (what the server is told)."""
+        return self.invite_id.hex()
+
+    def header(self) -> bytes:
+        """Every payload byte before the nonce (the associated data's tail)."""
+        plan = self.plan_id.encode("ascii")
+        return (
+            bytes([INVITE_VERSION, len(plan)])
+            + plan
+            + self.invite_id
+            + self.secret
+            + self.expires_at.to_bytes(4, "big")
+            + self.inviter.encryption
+            + self.inviter.signing
+        )
+
+    def to_bytes(self) -> bytes:
+        """The binary payload (spec §11.2)."""
+        return self.header() + self.nonce + self.wrapped
+
+    def to_text(self) -> str:
+        """The text form the QR code carries: ``"AS1:" + base32(payload)``."""
+        return TEXT_PREFIX + base32_encode(self.to_bytes())
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedPlan:
+    """What opening an invite yields."""
+
+    plan_key: PlanKey
+    inviter: DevicePublicKeys
+    invite_id: str
+    expires_at: int
+    auth_token: str = field(repr=False)
+
+
+def _invite_key(secret: bytes, invite_id: bytes) -> bytes:
+    return hkdf_sha256(secret, invite_id, b"alongside/v1/invite-key", KEY_BYTES)
+
+
+def _associated(header: bytes) -> bytes:
+    return b"alongside/v1/invite\x00" + header
+
+
+def _check_expiry(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXPIRY:
+        raise FormatError("expiry must be Unix seconds from 0 to 2**32 - 1")
+    return value
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else _check_expiry(now)
+
+
+def create_invite(
+    key: PlanKey,
+    *,
+    inviter: DeviceKeys,
+    now: int | None = None,
+    lifetime: int = DEFAULT_INVITE_LIFETIME,
+    random: Random = os.urandom,
+) -> Invite:
+    """An invite to ``key``'s plan from ``inviter``, expiring ``lifetime`` seconds after ``now``.
+
+    Draws 16 bytes (invite id), 16 (secret), 12 (nonce). ``now`` defaults to the system clock.
+    """
+    if not isinstance(key, PlanKey) or not isinstance(inviter, DeviceKeys):
+        raise FormatError("key must be a PlanKey and inviter DeviceKeys")
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
+        raise FormatError("lifetime must be a positive number of seconds")
+    expires_at = _check_expiry(_now(now) + lifetime)
+    invite_id = draw(random, INVITE_ID_BYTES)
+    secret = draw(random, SECRET_BYTES)
+    nonce = draw(random, NONCE_BYTES)
+    draft = Invite(key.plan_id, invite_id, secret, expires_at, inviter.public, nonce, b"")
+    plaintext = key.epoch.to_bytes(4, "big") + key.secret
+    wrapped = aead_seal(_invite_key(secret, invite_id), nonce, plaintext, _associated(draft.header()))
+    return Invite(key.plan_id, invite_id, secret, expires_at, inviter.public, nonce, wrapped)
+
+
+def parse_invite(data: bytes | str) -> Invite:
+    """Parse the binary payload or its text form; raise ``FormatError`` on anything else.
+
+    The text form may contain spaces, line breaks and ``-`` and may be in lower case.
+    """
+    if isinstance(data, str):
+        text = "".join(ch for ch in data if ch not in " \t\r\n-")
+        if not text.isascii():
+            raise FormatError("an invite text is ASCII")
+        text = text.upper()
+        if not text.startswith(TEXT_PREFIX):
+            raise FormatError("an invite text starts with AS1:")
+        raw = base32_decode(text[len(TEXT_PREFIX) :], "invite")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+    else:
+        raise FormatError("an invite is bytes or text")
+    if len(raw) < _FIXED_BYTES + 1 or raw[0] != INVITE_VERSION:
+        raise FormatError("unknown invite version or truncated invite")
+    plan_length = raw[1]
+    if not 1 <= plan_length <= 64 or len(raw) != _FIXED_BYTES + plan_length:
+        raise FormatError("invite has the wrong length")
+    try:
+        plan_id = check_plan_id(raw[2 : 2 + plan_length].decode("ascii"))
+    except UnicodeDecodeError as exc:
+        raise FormatError("invite plan id is not ASCII") from exc
+    offset = 2 + plan_length
+
+    def take(size: int) -> bytes:
+        nonlocal offset
+        chunk = raw[offset : offset + size]
+        offset += size
+        return chunk
+
+    invite_id = take(INVITE_ID_BYTES)
+    secret = take(SECRET_BYTES)
+    expires_at = int.from_bytes(take(4), "big")
+    inviter = DevicePublicKeys(take(KEY_BYTES), take(KEY_BYTES))
+    nonce = take(NONCE_BYTES)
+    wrapped = take(WRAPPED_BYTES)
+    return Invite(plan_id, invite_id, secret, expires_at, inviter, nonce, wrapped)
+
+
+def invite_auth_token(invite: Invite) -> str:
+    """``b64u(HKDF(secret, invite_id, "alongside/v1/invite-auth", 32))``: what the new device shows the server."""
+    return b64u_encode(hkdf_sha256(invite.secret, invite.invite_id, b"alongside/v1/invite-auth", KEY_BYTES))
+
+
+def invite_verifier(auth_token: str) -> str:
+    """``b64u(SHA-256(token))``: what the inviting device registers with the server."""
+    return b64u_encode(sha256(b64u_decode(auth_token, KEY_BYTES, "invite token")))
+
+
+def check_invite_token(auth_token: object, verifier: object) -> bool:
+    """Server side: True when ``auth_token`` matches ``verifier`` (constant-time comparison)."""
+    try:
+        expected = b64u_decode(verifier, KEY_BYTES, "verifier")
+        actual = sha256(b64u_decode(auth_token, KEY_BYTES, "invite token"))
+    except FormatError:
+        return False
+    return hmac.compare_digest(expected, actual)
+
+
+def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> JoinedPlan:
+    """Check expiry and unwrap the plan key an invite carries.
+
+    Raises ``FormatError`` for a malformed invite, ``InviteExpiredError`` when ``now >= expires_at``,
+    ``DecryptionError`` when any byte was altered.
+    """
+    parsed = invite if isinstance(invite, Invite) else parse_invite(invite)
+    if len(parsed.wrapped) != WRAPPED_BYTES:
+        raise FormatError("the invite carries no wrapped key")
+    if _now(now) >= parsed.expires_at:
+        raise InviteExpiredError()
+    plaintext = aead_open(
+        _invite_key(parsed.secret, parsed.invite_id), parsed.nonce, parsed.wrapped, _associated(parsed.header())
+    )
+    if len(plaintext) != 4 + KEY_BYTES:
+        raise DecryptionError()
+    try:
+        epoch = check_epoch(int.from_bytes(plaintext[:4], "big"))
+    except FormatError as exc:
+        raise DecryptionError() from exc
+    plan_key = PlanKey(parsed.plan_id, epoch, plaintext[4:])
+    return JoinedPlan(plan_key, parsed.inviter, parsed.invite_id_hex, parsed.expires_at, invite_auth_token(parsed))

@@ -1,0 +1,172 @@
+// Invites (spec §11): what a QR code carries so that one new device can join a plan once.
+
+import { DecryptionError, FormatError, InviteExpiredError } from './errors.js';
+import {
+  b64uDecode,
+  b64uEncode,
+  base32Decode,
+  base32Encode,
+  bytesEqual,
+  bytesToHex,
+  checkPlanId,
+  concatBytes,
+  utf8,
+} from './encoding.js';
+import { DeviceKeys, DevicePublicKeys, PlanKey, checkEpoch, u32 } from './keys.js';
+import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, aeadOpen, aeadSeal, draw, hkdfSha256, sha256, systemRandom } from './primitives.js';
+
+export const INVITE_VERSION = 1;
+export const TEXT_PREFIX = 'AS1:';
+export const DEFAULT_INVITE_LIFETIME = 15 * 60;
+export const MAX_EXPIRY = 2 ** 32 - 1;
+const INVITE_ID_BYTES = 16;
+const SECRET_BYTES = 16;
+const WRAPPED_BYTES = 4 + KEY_BYTES + TAG_BYTES;
+const FIXED_BYTES = 2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 2 * KEY_BYTES + NONCE_BYTES + WRAPPED_BYTES;
+
+/** A parsed invite payload. `secret` and `wrapped` never leave the QR code. */
+export class Invite {
+  constructor({ planId, inviteId, secret, expiresAt, inviter, nonce, wrapped }) {
+    Object.assign(this, { planId, inviteId, secret, expiresAt, inviter, nonce, wrapped });
+    Object.freeze(this);
+  }
+
+  /** The invite id as 32 lower-case hex characters (what the server is told). */
+  get inviteIdHex() {
+    return bytesToHex(this.inviteId);
+  }
+
+  /** Every payload byte before the nonce (the associated data's tail). */
+  header() {
+    const plan = utf8(this.planId);
+    return concatBytes(
+      Uint8Array.of(INVITE_VERSION, plan.length),
+      plan,
+      this.inviteId,
+      this.secret,
+      u32(this.expiresAt),
+      this.inviter.encryption,
+      this.inviter.signing,
+    );
+  }
+
+  /** The binary payload (spec §11.2). */
+  toBytes() {
+    return concatBytes(this.header(), this.nonce, this.wrapped);
+  }
+
+  /** The text form the QR code carries: "AS1:" + base32(payload). */
+  toText() {
+    return TEXT_PREFIX + base32Encode(this.toBytes());
+  }
+}
+
+const inviteKey = (secret, inviteId) => hkdfSha256(secret, inviteId, utf8('alongside/v1/invite-key'), KEY_BYTES);
+const associated = (header) => concatBytes(utf8('alongside/v1/invite'), Uint8Array.of(0), header);
+
+function checkExpiry(value) {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_EXPIRY) {
+    throw new FormatError('expiry must be Unix seconds from 0 to 2**32 - 1');
+  }
+  return value;
+}
+
+const clock = (now) => (now === null || now === undefined ? Math.floor(Date.now() / 1000) : checkExpiry(now));
+
+/**
+ * An invite to `key`'s plan from `inviter`, expiring `lifetime` seconds after `now` (default: the
+ * system clock). Draws 16 bytes (invite id), 16 (secret), 12 (nonce).
+ */
+export async function createInvite(key, { inviter, now = null, lifetime = DEFAULT_INVITE_LIFETIME, random = systemRandom }) {
+  if (!(key instanceof PlanKey) || !(inviter instanceof DeviceKeys)) throw new FormatError('key must be a PlanKey and inviter DeviceKeys');
+  if (!Number.isInteger(lifetime) || lifetime <= 0) throw new FormatError('lifetime must be a positive number of seconds');
+  const expiresAt = checkExpiry(clock(now) + lifetime);
+  const inviteId = draw(random, INVITE_ID_BYTES);
+  const secret = draw(random, SECRET_BYTES);
+  const nonce = draw(random, NONCE_BYTES);
+  const fields = { planId: key.planId, inviteId, secret, expiresAt, inviter: inviter.public, nonce };
+  const draft = new Invite({ ...fields, wrapped: new Uint8Array(0) });
+  const plaintext = concatBytes(u32(key.epoch), key.secret);
+  const wrapped = await aeadSeal(await inviteKey(secret, inviteId), nonce, plaintext, associated(draft.header()));
+  return new Invite({ ...fields, wrapped });
+}
+
+/**
+ * Parse the binary payload (Uint8Array) or its text form; FormatError on anything else. The text form
+ * may contain spaces, line breaks and "-" and may be in lower case.
+ */
+export async function parseInvite(data) {
+  let raw;
+  if (typeof data === 'string') {
+    const compact = data.replace(/[ \t\r\n-]/g, '');
+    if (!/^[\x00-\x7f]*$/.test(compact)) throw new FormatError('an invite text is ASCII');
+    const text = compact.toUpperCase();
+    if (!text.startsWith(TEXT_PREFIX)) throw new FormatError('an invite text starts with AS1:');
+    raw = base32Decode(text.slice(TEXT_PREFIX.length), 'invite');
+  } else if (data instanceof Uint8Array) raw = data;
+  else throw new FormatError('an invite is bytes or text');
+  if (raw.length < FIXED_BYTES + 1 || raw[0] !== INVITE_VERSION) throw new FormatError('unknown invite version or truncated invite');
+  const planLength = raw[1];
+  if (planLength < 1 || planLength > 64 || raw.length !== FIXED_BYTES + planLength) throw new FormatError('invite has the wrong length');
+  let planId = '';
+  for (const byte of raw.subarray(2, 2 + planLength)) planId += String.fromCharCode(byte);
+  checkPlanId(planId);
+  let offset = 2 + planLength;
+  const take = (size) => {
+    const chunk = raw.slice(offset, offset + size);
+    offset += size;
+    return chunk;
+  };
+  const inviteId = take(INVITE_ID_BYTES);
+  const secret = take(SECRET_BYTES);
+  const e = take(4);
+  const expiresAt = ((e[0] << 24) >>> 0) + (e[1] << 16) + (e[2] << 8) + e[3];
+  const inviter = await DevicePublicKeys.create(take(KEY_BYTES), take(KEY_BYTES));
+  const nonce = take(NONCE_BYTES);
+  const wrapped = take(WRAPPED_BYTES);
+  return new Invite({ planId, inviteId, secret, expiresAt, inviter, nonce, wrapped });
+}
+
+/** b64u(HKDF(secret, invite_id, "alongside/v1/invite-auth", 32)): what the new device shows the server. */
+export async function inviteAuthToken(invite) {
+  return b64uEncode(await hkdfSha256(invite.secret, invite.inviteId, utf8('alongside/v1/invite-auth'), KEY_BYTES));
+}
+
+/** b64u(SHA-256(token)): what the inviting device registers with the server. */
+export async function inviteVerifier(authToken) {
+  return b64uEncode(await sha256(b64uDecode(authToken, KEY_BYTES, 'invite token')));
+}
+
+/** True when `authToken` matches `verifier`. */
+export async function checkInviteToken(authToken, verifier) {
+  try {
+    const expected = b64uDecode(verifier, KEY_BYTES, 'verifier');
+    return bytesEqual(expected, await sha256(b64uDecode(authToken, KEY_BYTES, 'invite token')));
+  } catch (error) {
+    if (error instanceof FormatError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Check expiry and unwrap the plan key an invite carries. Returns {planKey, inviter, inviteId,
+ * expiresAt, authToken}. Throws FormatError (malformed), InviteExpiredError (now >= expiresAt),
+ * DecryptionError (any byte altered).
+ */
+export async function openInvite(invite, { now = null } = {}) {
+  const parsed = invite instanceof Invite ? invite : await parseInvite(invite);
+  if (clock(now) >= parsed.expiresAt) throw new InviteExpiredError();
+  const key = await inviteKey(parsed.secret, parsed.inviteId);
+  const plaintext = await aeadOpen(key, parsed.nonce, parsed.wrapped, associated(parsed.header()));
+  if (plaintext.length !== 4 + KEY_BYTES) throw new DecryptionError();
+  const epoch = ((plaintext[0] << 24) >>> 0) + (plaintext[1] << 16) + (plaintext[2] << 8) + plaintext[3];
+  if (epoch < 1) throw new DecryptionError();
+  const planKey = await PlanKey.fromSecret(parsed.planId, checkEpoch(epoch), plaintext.slice(4));
+  return {
+    planKey,
+    inviter: parsed.inviter,
+    inviteId: parsed.inviteIdHex,
+    expiresAt: parsed.expiresAt,
+    authToken: await inviteAuthToken(parsed),
+  };
+}

@@ -1,0 +1,207 @@
+// Device keys, plan keys, key ids and the local keyring (spec §4, §5).
+
+import { FormatError } from './errors.js';
+import { b64uDecode, b64uEncode, bytesToHex, checkBytes, checkPlanId, concatBytes, utf8 } from './encoding.js';
+import {
+  KEY_BYTES,
+  aesKey,
+  draw,
+  ed25519PrivateKey,
+  ed25519Public,
+  hkdfSha256,
+  labelledSha256,
+  systemRandom,
+  x25519PrivateKey,
+  x25519Public,
+} from './primitives.js';
+
+export const MAX_EPOCH = 2 ** 32 - 1;
+// Only this module's factories construct key objects, so derived ids always match the keys.
+const FACTORY = Symbol('factory');
+const direct = (token, name) => {
+  if (token !== FACTORY) throw new FormatError(`use ${name} to build this object`);
+};
+
+/** A random document id: 16 random bytes as 32 lower-case hex characters. */
+export function newDocumentId(random = systemRandom) {
+  return bytesToHex(draw(random, 16));
+}
+
+/** A random plan id: 16 random bytes as 32 lower-case hex characters. */
+export function newPlanId(random = systemRandom) {
+  return bytesToHex(draw(random, 16));
+}
+
+/** hex(SHA-256("alongside/v1/device-id" || 0x00 || enc_pub || sig_pub)[0:16]). */
+export async function deviceIdFor(encryptionPublic, signingPublic) {
+  checkBytes(encryptionPublic, KEY_BYTES, 'X25519 public key');
+  checkBytes(signingPublic, KEY_BYTES, 'Ed25519 public key');
+  const digest = await labelledSha256('alongside/v1/device-id', concatBytes(encryptionPublic, signingPublic));
+  return bytesToHex(digest.subarray(0, 16));
+}
+
+/** A device's public keys (X25519 `encryption`, Ed25519 `signing`) and the id they hash to. */
+export class DevicePublicKeys {
+  constructor(encryption, signing, deviceId, token) {
+    direct(token, 'DevicePublicKeys.create()');
+    this.encryption = encryption;
+    this.signing = signing;
+    this.deviceId = deviceId;
+    Object.freeze(this);
+  }
+
+  /** Build from the two raw public keys, computing the device id. */
+  static async create(encryption, signing) {
+    const deviceId = await deviceIdFor(encryption, signing);
+    return new DevicePublicKeys(encryption.slice(), signing.slice(), deviceId, FACTORY);
+  }
+
+  /** `{"enc": b64u, "sig": b64u}`. */
+  toJSON() {
+    return { enc: b64uEncode(this.encryption), sig: b64uEncode(this.signing) };
+  }
+
+  /** Parse `{"enc", "sig"}`; FormatError on anything else. */
+  static async fromJSON(value) {
+    if (value === null || typeof value !== 'object' || Object.keys(value).sort().join() !== 'enc,sig') {
+      throw new FormatError('public keys must be an object with enc and sig');
+    }
+    return DevicePublicKeys.create(b64uDecode(value.enc, KEY_BYTES, 'enc'), b64uDecode(value.sig, KEY_BYTES, 'sig'));
+  }
+}
+
+/** A device's private keys (raw X25519 key and Ed25519 seed), their CryptoKeys and the public keys. */
+export class DeviceKeys {
+  constructor(encryptionPrivate, signingPrivate, publicKeys, encryptionKey, signingKey, token) {
+    direct(token, 'DeviceKeys.fromPrivate()');
+    this.encryptionPrivate = encryptionPrivate;
+    this.signingPrivate = signingPrivate;
+    this.public = publicKeys;
+    this.deviceId = publicKeys.deviceId;
+    this.encryptionKey = encryptionKey;
+    this.signingKey = signingKey;
+    Object.freeze(this);
+  }
+
+  /** Build from the raw 32-byte private keys. */
+  static async fromPrivate(encryptionPrivate, signingPrivate) {
+    const encryptionKey = await x25519PrivateKey(encryptionPrivate);
+    const signingKey = await ed25519PrivateKey(signingPrivate);
+    const pub = await DevicePublicKeys.create(await x25519Public(encryptionKey), await ed25519Public(signingKey));
+    return new DeviceKeys(encryptionPrivate.slice(), signingPrivate.slice(), pub, encryptionKey, signingKey, FACTORY);
+  }
+
+  /** enc_priv || sig_priv (64 bytes), the secret a PIN lock wraps. */
+  privateBytes() {
+    return concatBytes(this.encryptionPrivate, this.signingPrivate);
+  }
+
+  /** Inverse of privateBytes(). */
+  static async fromPrivateBytes(secret) {
+    checkBytes(secret, 2 * KEY_BYTES, 'device private keys');
+    return DeviceKeys.fromPrivate(secret.slice(0, KEY_BYTES), secret.slice(KEY_BYTES));
+  }
+}
+
+/** New device keys: draws 32 bytes for X25519, then 32 for Ed25519. */
+export async function generateDeviceKeys(random = systemRandom) {
+  const encryptionPrivate = draw(random, KEY_BYTES);
+  const signingPrivate = draw(random, KEY_BYTES);
+  return DeviceKeys.fromPrivate(encryptionPrivate, signingPrivate);
+}
+
+/** Return `epoch` if it is an integer in 1 ... 2**32 - 1. */
+export function checkEpoch(epoch) {
+  if (!Number.isInteger(epoch) || epoch < 1 || epoch > MAX_EPOCH) {
+    throw new FormatError('epoch must be an integer from 1 to 2**32 - 1');
+  }
+  return epoch;
+}
+
+/** u32 big-endian. */
+export function u32(value) {
+  return Uint8Array.of((value >>> 24) & 255, (value >>> 16) & 255, (value >>> 8) & 255, value & 255);
+}
+
+/** kid = hex(HKDF(K, utf8(plan_id), "alongside/v1/key-id" || 0x00 || u32(epoch), 8)). */
+export async function deriveKeyId(planId, epoch, secret) {
+  checkPlanId(planId);
+  checkEpoch(epoch);
+  checkBytes(secret, KEY_BYTES, 'plan key');
+  const info = concatBytes(utf8('alongside/v1/key-id'), Uint8Array.of(0), u32(epoch));
+  return bytesToHex(await hkdfSha256(secret, utf8(planId), info, 8));
+}
+
+/** One epoch's plan key; `kid` and the item encryption key (`aesKey`) are derived. */
+export class PlanKey {
+  constructor(planId, epoch, secret, kid, itemKey, token) {
+    direct(token, 'PlanKey.fromSecret()');
+    this.planId = planId;
+    this.epoch = epoch;
+    this.secret = secret;
+    this.kid = kid;
+    this.itemKey = itemKey;
+    Object.freeze(this);
+  }
+
+  /** Build from (plan id, epoch, 32-byte secret). */
+  static async fromSecret(planId, epoch, secret) {
+    const kid = await deriveKeyId(planId, epoch, secret);
+    const raw = await hkdfSha256(secret, utf8(planId), utf8('alongside/v1/item-key'), KEY_BYTES);
+    return new PlanKey(planId, epoch, secret.slice(), kid, await aesKey(raw), FACTORY);
+  }
+}
+
+/** A fresh plan key for `epoch`: draws 32 bytes. */
+export async function newPlanKey(planId, { epoch = 1, random = systemRandom } = {}) {
+  checkPlanId(planId);
+  checkEpoch(epoch);
+  return PlanKey.fromSecret(planId, epoch, draw(random, KEY_BYTES));
+}
+
+/** The plan keys one device holds for one plan, by key id. Immutable; withKey() returns a new one. */
+export class Keyring {
+  constructor(planId, keys = []) {
+    this.planId = checkPlanId(planId);
+    this.keys = new Map();
+    for (const key of keys) {
+      if (!(key instanceof PlanKey) || key.planId !== planId) {
+        throw new FormatError("keyring keys must belong to the keyring's plan");
+      }
+      this.keys.set(key.kid, key);
+    }
+    Object.freeze(this);
+  }
+
+  get size() {
+    return this.keys.size;
+  }
+
+  get(kid) {
+    return this.keys.get(kid);
+  }
+
+  has(kid) {
+    return this.keys.has(kid);
+  }
+
+  /** A keyring with `key` added. */
+  withKey(key) {
+    return new Keyring(this.planId, [...this.keys.values(), key]);
+  }
+
+  /** The current key: highest epoch, then highest kid (spec §5.2). */
+  get current() {
+    let best = null;
+    for (const key of this.keys.values()) {
+      if (best === null || key.epoch > best.epoch || (key.epoch === best.epoch && key.kid > best.kid)) best = key;
+    }
+    if (best === null) throw new FormatError('the keyring is empty');
+    return best;
+  }
+
+  /** True when `kid` is in this keyring but is not the current key. */
+  isRetired(kid) {
+    return this.keys.has(kid) && kid !== this.current.kid;
+  }
+}

@@ -1,0 +1,201 @@
+"""The JS crypto passes every vector in Debian's Chromium, and Chromium and Python open each other's envelopes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from alongside.crypto import (
+    Keyring,
+    b64u_encode,
+    create_invite,
+    generate_device_keys,
+    grant_plan_key,
+    new_document_id,
+    new_plan_id,
+    new_plan_key,
+    open_grant,
+    open_invite,
+    open_item,
+    seal_item,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BLANK = "/__blank__.html"
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves the repository read-only, with module MIME types, plus one empty page to run scripts in."""
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        if str(path).endswith((".js", ".mjs")):
+            return "text/javascript"
+        return super().guess_type(path)
+
+    def do_GET(self) -> None:
+        if self.path == BLANK:
+            body = b"<!doctype html><meta charset=utf-8><title>crypto test</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    """A loopback HTTP server over the repository root, stopped at the end."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(ROOT)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(base_url: str) -> Iterator[Page]:
+    """A Chromium page on the loopback origin (a secure context, so WebCrypto is available)."""
+    executable = shutil.which("chromium")
+    assert executable is not None, "Debian's chromium package is required (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(base_url + BLANK)
+            assert page.evaluate("() => window.isSecureContext && typeof crypto.subtle.importKey === 'function'")
+            yield page
+        finally:
+            browser.close()
+
+
+def run_tasks(page: Page, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run cross-implementation tasks with tests/pwa/roundtrip_tasks.mjs inside Chromium."""
+    script = "async (tasks) => (await import('/tests/pwa/roundtrip_tasks.mjs')).runTasks(tasks)"
+    results: list[dict[str, Any]] = page.evaluate(script, tasks)
+    return results
+
+
+def test_every_known_answer_vector_passes_in_chromium(page: Page) -> None:
+    expected = sum(
+        len(json.loads(path.read_text(encoding="utf-8"))[kind])
+        for path in VECTORS.glob("*.json")
+        for kind in ("generate", "verify", "invalid")
+    )
+    outcome = page.evaluate(
+        """async () => {
+            const checks = await import('/tests/pwa/vector_checks.mjs');
+            return checks.runAll(async (name) => (await fetch('/tests/vectors/' + name)).json());
+        }"""
+    )
+    assert outcome["failures"] == []
+    assert outcome["passed"] == expected
+
+
+def test_envelopes_sealed_in_chromium_open_in_python_and_the_reverse(page: Page) -> None:
+    plan = new_plan_id()
+    alice, bob = generate_device_keys(), generate_device_keys()
+    key = new_plan_key(plan)
+    key_json = {"epoch": key.epoch, "secret": b64u_encode(key.secret)}
+    devices = [{**d.public.to_json(), "device_id": d.device_id} for d in (alice, bob)]
+    body = {"type": "step", "text": "Call the housing officer — اتصل", "owner": "person", "by_when": "2025-06-01"}
+    doc_id = new_document_id()
+    from_python = seal_item(body, plan_id=plan, doc_id=doc_id, key=key, author=alice)
+    bob_private = {"enc_private": b64u_encode(bob.encryption_private), "sig_private": b64u_encode(bob.signing_private)}
+    results = run_tasks(
+        page,
+        [
+            {"op": "open_item", "plan_id": plan, "keys": [key_json], "devices": devices, "document": from_python},
+            {
+                "op": "open_item",
+                "plan_id": plan,
+                "keys": [key_json],
+                "devices": devices,
+                "document": {**from_python, "_id": new_document_id()},
+            },
+            {
+                "op": "seal_item",
+                "plan_id": plan,
+                "doc_id": doc_id,
+                "key": key_json,
+                "author": bob_private,
+                "body": body,
+            },
+        ],
+    )
+    assert results[0] == {
+        "ok": True,
+        "value": {"body": body, "author": alice.device_id, "kid": key.kid, "deleted": False},
+    }
+    assert results[1] == {"ok": False, "error": "DecryptionError"}
+    from_chromium = results[2]["value"]["document"]
+    opened = open_item(
+        from_chromium, plan_id=plan, keyring=Keyring(plan, [key]), devices={d.device_id: d.public for d in (alice, bob)}
+    )
+    assert (opened.body, opened.author) == (body, bob.device_id)
+
+
+def test_key_wraps_and_invites_made_in_chromium_open_in_python_and_the_reverse(page: Page) -> None:
+    plan = new_plan_id()
+    alice, bob = generate_device_keys(), generate_device_keys()
+    key = new_plan_key(plan)
+    key_json = {"epoch": key.epoch, "secret": b64u_encode(key.secret)}
+    trusted = [{**d.public.to_json(), "device_id": d.device_id} for d in (alice, bob)]
+    alice_private = {
+        "enc_private": b64u_encode(alice.encryption_private),
+        "sig_private": b64u_encode(alice.signing_private),
+    }
+    bob_private = {"enc_private": b64u_encode(bob.encryption_private), "sig_private": b64u_encode(bob.signing_private)}
+    grant = grant_plan_key(key, recipient=bob.public, granter=alice)
+    invite = create_invite(key, inviter=alice, now=2_000_000_000)
+    results = run_tasks(
+        page,
+        [
+            {"op": "open_grant", "plan_id": plan, "device": bob_private, "trusted": trusted, "document": grant},
+            {"op": "grant", "plan_id": plan, "key": key_json, "granter": bob_private, "recipient": trusted[0]},
+            {"op": "open_invite", "text": invite.to_text(), "now": 2_000_000_001},
+            {
+                "op": "create_invite",
+                "plan_id": plan,
+                "key": key_json,
+                "inviter": alice_private,
+                "now": 2_000_000_000,
+                "lifetime": 300,
+            },
+        ],
+    )
+    assert results[0]["value"]["secret"] == key_json["secret"]
+    roster = {d.device_id: d.public for d in (alice, bob)}
+    assert open_grant(results[1]["value"]["document"], plan_id=plan, device=alice, trusted=roster).key == key
+    assert results[2]["value"]["kid"] == key.kid
+    assert open_invite(results[3]["value"]["text"], now=2_000_000_299).plan_key == key

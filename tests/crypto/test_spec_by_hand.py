@@ -1,0 +1,97 @@
+"""Envelopes follow docs/crypto.md when rebuilt step by step with raw primitives, not through the package."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from vector_support import load
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hkdf(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+
+
+def canonical(value: object) -> bytes:
+    # Enough for ASCII keys: sorted keys, no whitespace, UTF-8.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_an_item_envelope_decrypts_with_hkdf_aes_gcm_and_the_documented_associated_data() -> None:
+    case = load("envelope.json")["generate"][0]
+    secret, plan = unb64(case["key"]["secret"]), case["plan_id"]
+    kid = hkdf(secret, plan.encode(), b"alongside/v1/key-id\x00" + case["key"]["epoch"].to_bytes(4, "big"), 8).hex()
+    assert kid == case["document"]["kid"]
+    item_key = hkdf(secret, plan.encode(), b"alongside/v1/item-key", 32)
+    ad = canonical({"ctx": "alongside/v1/item", "del": False, "id": case["doc_id"], "kid": kid, "plan": plan, "v": 1})
+    padded = AESGCM(item_key).decrypt(unb64(case["document"]["nonce"]), unb64(case["document"]["ct"]), ad)
+    assert len(padded) == 512
+    plaintext = padded.rstrip(b"\x00")
+    assert plaintext.endswith(b"\x80")
+    signed = json.loads(plaintext[:-1])
+    assert signed["body"] == case["body"]
+    author = Ed25519PrivateKey.from_private_bytes(unb64(case["author"]["sig_private"]))
+    enc_pub = X25519PrivateKey.from_private_bytes(unb64(case["author"]["enc_private"])).public_key().public_bytes_raw()
+    sig_pub = author.public_key().public_bytes_raw()
+    assert signed["by"] == hashlib.sha256(b"alongside/v1/device-id\x00" + enc_pub + sig_pub).digest()[:16].hex()
+    message = canonical(
+        {
+            "body": case["body"],
+            "by": signed["by"],
+            "ctx": "alongside/v1/item",
+            "del": False,
+            "id": case["doc_id"],
+            "plan": plan,
+        }
+    )
+    author.public_key().verify(unb64(signed["sig"]), message)
+
+
+def test_a_keyring_document_unwraps_with_x25519_hkdf_and_aes_gcm() -> None:
+    case = load("keywrap.json")["verify"][0]
+    doc = case["document"]
+    recipient = X25519PrivateKey.from_private_bytes(unb64(case["device"]["enc_private"]))
+    epk = unb64(doc["epk"])
+    shared = recipient.exchange(X25519PublicKey.from_public_bytes(epk))
+    wrap = hkdf(shared, epk + recipient.public_key().public_bytes_raw(), b"alongside/v1/keyring-wrap", 32)
+    ad = canonical(
+        {
+            "ctx": "alongside/v1/keyring",
+            "epk": doc["epk"],
+            "id": doc["_id"],
+            "kid": doc["kid"],
+            "plan": case["plan_id"],
+            "to": doc["to"],
+            "v": 1,
+        }
+    )
+    grant = json.loads(AESGCM(wrap).decrypt(unb64(doc["nonce"]), unb64(doc["ct"]), ad))
+    assert grant["key"] == case["expected"]["secret"]
+    assert grant["epoch"] == case["expected"]["epoch"]
+
+
+def test_an_invite_payload_has_the_documented_layout() -> None:
+    case = load("invite.json")["generate"][0]
+    raw = unb64(case["expected"]["bytes"])
+    n = raw[1]
+    assert raw[0] == 1 and raw[2 : 2 + n].decode() == case["plan_id"] and len(raw) == 166 + n
+    invite_id, secret = raw[2 + n : 18 + n], raw[18 + n : 34 + n]
+    assert invite_id.hex() == case["expected"]["invite_id"]
+    assert int.from_bytes(raw[34 + n : 38 + n], "big") == case["now"] + case["lifetime"]
+    key = hkdf(secret, invite_id, b"alongside/v1/invite-key", 32)
+    plaintext = AESGCM(key).decrypt(raw[102 + n : 114 + n], raw[114 + n :], b"alongside/v1/invite\x00" + raw[: 102 + n])
+    assert int.from_bytes(plaintext[:4], "big") == case["key"]["epoch"]
+    assert base64.urlsafe_b64encode(plaintext[4:]).rstrip(b"=").decode() == case["key"]["secret"]
+    token = hkdf(secret, invite_id, b"alongside/v1/invite-auth", 32)
+    assert base64.urlsafe_b64encode(token).rstrip(b"=").decode() == case["expected"]["auth_token"]
+    assert case["expected"]["text"] == "AS1:" + base64.b32encode(raw).rstrip(b"=").decode()

@@ -1,0 +1,103 @@
+// Cross-implementation tasks: the JS side opens what Python sealed and seals its own for Python to open.
+// Used by roundtrip.mjs (Node, JSON on stdin/stdout) and by the Chromium test (page.evaluate).
+
+import * as c from '../../pwa/src/crypto/index.js';
+import { b, deviceFrom, devicesFrom, e, keyFrom, keyJson, keyringFrom, publicFrom, publicJson } from './vector_checks.mjs';
+
+const ops = {
+  async open_item(t) {
+    const opened = await c.openItem(t.document, {
+      planId: t.plan_id,
+      keyring: await keyringFrom(t.plan_id, t.keys),
+      devices: await devicesFrom(t.devices),
+      allowRetired: Boolean(t.allow_retired),
+    });
+    return { body: opened.body, author: opened.author, kid: opened.kid, deleted: opened.deleted };
+  },
+  async seal_item(t) {
+    const document = await c.sealItem(t.body, {
+      planId: t.plan_id,
+      docId: t.doc_id,
+      key: await keyFrom(t.plan_id, t.key),
+      author: await deviceFrom(t.author),
+      deleted: Boolean(t.deleted),
+    });
+    return { document };
+  },
+  async open_grant(t) {
+    const { key, granter } = await c.openGrant(t.document, {
+      planId: t.plan_id,
+      device: await deviceFrom(t.device),
+      trusted: await devicesFrom(t.trusted),
+    });
+    return { ...keyJson(key), granter };
+  },
+  async grant(t) {
+    const document = await c.grantPlanKey(await keyFrom(t.plan_id, t.key), {
+      recipient: await publicFrom(t.recipient),
+      granter: await deviceFrom(t.granter),
+    });
+    return { document };
+  },
+  async open_invite(t) {
+    const joined = await c.openInvite(t.text, { now: t.now });
+    return {
+      plan_id: joined.planKey.planId,
+      ...keyJson(joined.planKey),
+      inviter: publicJson(joined.inviter),
+      invite_id: joined.inviteId,
+      auth_token: joined.authToken,
+      fingerprint: await c.planFingerprint(joined.planKey.planId, joined.planKey.kid, joined.inviter.signing),
+    };
+  },
+  async create_invite(t) {
+    const invite = await c.createInvite(await keyFrom(t.plan_id, t.key), {
+      inviter: await deviceFrom(t.inviter),
+      now: t.now,
+      lifetime: t.lifetime,
+    });
+    return { text: invite.toText() };
+  },
+  async sign(t) {
+    const signed = await c.signItem(t.body, {
+      planId: t.plan_id,
+      docId: t.doc_id,
+      author: await deviceFrom(t.author),
+      deleted: Boolean(t.deleted),
+    });
+    return { signed: signed.toJSON() };
+  },
+  async verify(t) {
+    await c.verifyItem(c.SignedItem.fromJSON(t.signed), {
+      planId: t.plan_id,
+      docId: t.doc_id,
+      deleted: Boolean(t.deleted),
+      devices: await devicesFrom(t.devices),
+    });
+    return { valid: true };
+  },
+  async lock(t) {
+    return { blob: await c.lockSecret(b(t.secret), t.pin, { iterations: t.iterations }) };
+  },
+  async unlock(t) {
+    return { secret: e(await c.unlockSecret(t.blob, t.pin)) };
+  },
+  async check_wire(t) {
+    return { kind: c.documentKind(t.document), kid: c.documentKeyId(t.document) };
+  },
+};
+
+/** Run tasks in order; each result is {ok: true, value} or {ok: false, error: "<ErrorClassName>"}. */
+export async function runTasks(tasks) {
+  const results = [];
+  for (const task of tasks) {
+    try {
+      if (!Object.hasOwn(ops, task.op)) throw new Error(`unknown op ${task.op}`);
+      results.push({ ok: true, value: await ops[task.op](task) });
+    } catch (error) {
+      if (!(error instanceof c.CryptoError)) throw error;
+      results.push({ ok: false, error: error.name });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,347 @@
+// Known-answer vector checks for the JS crypto, shared by Node (crypto.test.mjs) and Chromium
+// (tests/browser/test_crypto_in_chromium.py). `collectCases(loadJson)` returns [{label, run}].
+
+import * as c from '../../pwa/src/crypto/index.js';
+import { isBucketSize } from '../../pwa/src/crypto/padding.js';
+import { digitsFromHash } from '../../pwa/src/crypto/fingerprint.js';
+
+export const FILES = [
+  'padding.json',
+  'canonical_json.json',
+  'keys.json',
+  'signature.json',
+  'envelope.json',
+  'keywrap.json',
+  'invite.json',
+  'fingerprint.json',
+  'pinlock.json',
+  'wire.json',
+];
+
+const ERRORS = {
+  FormatError: c.FormatError,
+  WireFormatError: c.WireFormatError,
+  DecryptionError: c.DecryptionError,
+  SignatureError: c.SignatureError,
+  InviteExpiredError: c.InviteExpiredError,
+};
+
+export const b = (text) => c.b64uDecode(text);
+export const e = (bytes) => c.b64uEncode(bytes);
+
+function fail(message) {
+  throw new Error(message);
+}
+
+/** Deep equality of JSON values with key order ignored. */
+export function sameJson(a, b2) {
+  return c.canonicalJsonText(a) === c.canonicalJsonText(b2);
+}
+
+function expectJson(actual, expected, what) {
+  if (!sameJson(actual, expected)) fail(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
+}
+
+function expectEqual(actual, expected, what) {
+  if (actual !== expected) fail(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
+}
+
+async function expectError(name, fn) {
+  try {
+    await fn();
+  } catch (error) {
+    const wanted = ERRORS[name];
+    if (!(error instanceof wanted)) fail(`wanted ${name}, got ${error && error.name}: ${error && error.message}`);
+    if (name !== 'FormatError' && error.constructor !== wanted) fail(`wanted exactly ${name}, got ${error.name}`);
+    return error;
+  }
+  return fail(`wanted ${name}, nothing was thrown`);
+}
+
+/** A random source replaying the draws a vector lists, checking every size. */
+export function scripted(draws) {
+  const chunks = draws.map(b);
+  let next = 0;
+  const random = (n) => {
+    if (next >= chunks.length) fail('drew more random values than the vector lists');
+    const chunk = chunks[next];
+    if (chunk.length !== n) fail(`draw ${next}: asked for ${n} bytes, vector has ${chunk.length}`);
+    next += 1;
+    return chunk;
+  };
+  random.assertUsedUp = () => {
+    if (next !== chunks.length) fail('drew fewer random values than the vector lists');
+  };
+  return random;
+}
+
+export const deviceFrom = (p) => c.DeviceKeys.fromPrivate(b(p.enc_private), b(p.sig_private));
+export const publicFrom = (p) => c.DevicePublicKeys.create(b(p.enc), b(p.sig));
+export const keyFrom = (planId, k) => c.PlanKey.fromSecret(planId, k.epoch, b(k.secret));
+export const publicJson = (p) => ({ ...p.toJSON(), device_id: p.deviceId });
+export const keyJson = (k) => ({ epoch: k.epoch, secret: e(k.secret), kid: k.kid });
+
+export async function devicesFrom(list) {
+  const out = new Map();
+  for (const value of list) {
+    const pub = await publicFrom(value);
+    out.set(value.device_id ?? pub.deviceId, pub);
+  }
+  return out;
+}
+
+export async function keyringFrom(planId, keys) {
+  const out = [];
+  for (const k of keys) out.push(await keyFrom(planId, k));
+  return new c.Keyring(planId, out);
+}
+
+const wireOptions = (o) => ({ maxPaddedBytes: o.max_padded_bytes, maxRevisions: o.max_revisions });
+
+const checks = {
+  'padding.json': {
+    generate: async (v) => {
+      if ('length' in v) expectEqual(c.bucketSize(v.length), v.padded_length, 'bucket');
+      else expectEqual(e(c.pad(b(v.data))), v.padded, 'padded');
+    },
+    verify: async (v) => {
+      if ('size' in v) expectEqual(isBucketSize(v.size), v.is_bucket, 'is bucket');
+      else expectEqual(e(c.unpad(b(v.padded))), v.data, 'unpadded');
+    },
+    invalid: async (v) => expectError(v.error, () => ('length' in v ? c.bucketSize(v.length) : c.unpad(b(v.padded)))),
+  },
+  'canonical_json.json': {
+    generate: async (v) => expectEqual(new TextDecoder().decode(c.canonicalJson(v.value)), v.canonical, 'canonical'),
+    verify: async (v) => expectJson(c.parseCanonicalJson(b(v.bytes)), v.value, 'parsed'),
+    invalid: async (v) => expectError(v.error, () => ('bytes' in v ? c.parseCanonicalJson(b(v.bytes)) : c.canonicalJson(v.value))),
+  },
+  'keys.json': {
+    generate: async (v) => {
+      if (v.type === 'device') {
+        const random = scripted(v.random);
+        const keys = await c.generateDeviceKeys(random);
+        random.assertUsedUp();
+        expectEqual(e(keys.encryptionPrivate), v.enc_private, 'enc private');
+        expectEqual(e(keys.signingPrivate), v.sig_private, 'sig private');
+        expectJson(publicJson(keys.public), v.public, 'public');
+      } else if (v.type === 'plan_key') {
+        expectEqual((await keyFrom(v.plan_id, v)).kid, v.kid, 'kid');
+      } else {
+        const random = scripted(v.random);
+        expectEqual(c.newDocumentId(random), v.document_id, 'document id');
+        random.assertUsedUp();
+      }
+    },
+    verify: async (v) => {
+      const keys = await deviceFrom(v);
+      expectJson(publicJson(keys.public), v.public, 'public');
+      expectJson(publicJson(await c.DevicePublicKeys.fromJSON(keys.public.toJSON())), v.public, 'from JSON');
+    },
+    invalid: async (v) =>
+      expectError(v.error, async () => {
+        if (v.type === 'plan_key') await c.PlanKey.fromSecret(v.plan_id, v.epoch, b(v.secret));
+        else await c.DevicePublicKeys.fromJSON(v.public);
+      }),
+  },
+  'signature.json': {
+    generate: async (v) => {
+      const author = await deviceFrom(v.author);
+      const opts = { by: author.deviceId, planId: v.plan_id, docId: v.doc_id, deleted: v.deleted };
+      expectEqual(new TextDecoder().decode(c.itemSignatureMessage(v.body, opts)), v.message, 'message');
+      const signed = await c.signItem(v.body, { planId: v.plan_id, docId: v.doc_id, author, deleted: v.deleted });
+      expectJson(signed.toJSON(), v.signed, 'signed');
+    },
+    verify: async (v) =>
+      c.verifyItem(c.SignedItem.fromJSON(v.signed), {
+        planId: v.plan_id,
+        docId: v.doc_id,
+        deleted: v.deleted,
+        devices: await devicesFrom(v.devices),
+      }),
+    invalid: async (v) => {
+      const devices = await devicesFrom(v.devices);
+      await expectError(v.error, () =>
+        c.verifyItem(c.SignedItem.fromJSON(v.signed), { planId: v.plan_id, docId: v.doc_id, deleted: v.deleted, devices }),
+      );
+    },
+  },
+  'envelope.json': {
+    generate: async (v) => {
+      const key = await keyFrom(v.plan_id, v.key);
+      expectEqual(key.kid, v.key.kid, 'kid');
+      const ad = c.itemAssociatedData({ planId: v.plan_id, docId: v.doc_id, kid: key.kid, deleted: v.deleted });
+      expectEqual(new TextDecoder().decode(ad), v.associated_data, 'associated data');
+      const random = scripted(v.random);
+      const doc = await c.sealItem(v.body, {
+        planId: v.plan_id,
+        docId: v.doc_id,
+        key,
+        author: await deviceFrom(v.author),
+        deleted: v.deleted,
+        rev: v.rev,
+        random,
+      });
+      random.assertUsedUp();
+      expectJson(doc, v.document, 'document');
+      expectEqual(Object.keys(doc).join(), Object.keys(v.document).join(), 'field order');
+    },
+    verify: async (v) => {
+      const opened = await c.openItem(v.document, {
+        planId: v.plan_id,
+        keyring: await keyringFrom(v.plan_id, v.keys),
+        devices: await devicesFrom(v.devices),
+        allowRetired: v.allow_retired,
+      });
+      expectJson(
+        { body: opened.body, author: opened.author, kid: opened.kid, deleted: opened.deleted },
+        v.expected,
+        'opened',
+      );
+    },
+    invalid: async (v) => {
+      const keyring = await keyringFrom(v.plan_id, v.keys);
+      const devices = await devicesFrom(v.devices);
+      await expectError(v.error, () =>
+        c.openItem(v.document, { planId: v.plan_id, keyring, devices, allowRetired: v.allow_retired }),
+      );
+    },
+  },
+  'keywrap.json': {
+    generate: async (v) => {
+      const random = scripted(v.random);
+      const granter = await deviceFrom(v.granter);
+      if (v.type === 'grant') {
+        const doc = await c.grantPlanKey(await keyFrom(v.plan_id, v.key), {
+          recipient: await publicFrom(v.recipient),
+          granter,
+          docId: v.doc_id,
+          random,
+        });
+        expectJson(doc, v.document, 'document');
+      } else {
+        const remaining = [];
+        for (const p of v.remaining) remaining.push(await publicFrom(p));
+        const { key, documents } = await c.rotatePlanKey(await keyringFrom(v.plan_id, v.keys), { remaining, granter, random });
+        expectJson(keyJson(key), v.new_key, 'new key');
+        expectJson(documents, v.documents, 'documents');
+      }
+      random.assertUsedUp();
+    },
+    verify: async (v) => {
+      const { key, granter } = await c.openGrant(v.document, {
+        planId: v.plan_id,
+        device: await deviceFrom(v.device),
+        trusted: await devicesFrom(v.trusted),
+      });
+      expectJson({ ...keyJson(key), granter }, v.expected, 'grant');
+    },
+    invalid: async (v) => {
+      const device = await deviceFrom(v.device);
+      const trusted = await devicesFrom(v.trusted);
+      await expectError(v.error, () => c.openGrant(v.document, { planId: v.plan_id, device, trusted }));
+    },
+  },
+  'invite.json': {
+    generate: async (v) => {
+      const random = scripted(v.random);
+      const key = await keyFrom(v.plan_id, v.key);
+      const inviter = await deviceFrom(v.inviter);
+      const invite = await c.createInvite(key, { inviter, now: v.now, lifetime: v.lifetime, random });
+      random.assertUsedUp();
+      expectEqual(e(invite.toBytes()), v.expected.bytes, 'bytes');
+      expectEqual(invite.toText(), v.expected.text, 'text');
+      expectEqual(invite.inviteIdHex, v.expected.invite_id, 'invite id');
+      expectEqual(invite.expiresAt, v.expected.expires_at, 'expiry');
+      expectEqual(await c.inviteAuthToken(invite), v.expected.auth_token, 'auth token');
+      expectEqual(await c.inviteVerifier(v.expected.auth_token), v.expected.verifier, 'verifier');
+      expectEqual(await c.planFingerprint(key.planId, key.kid, inviter.public.signing), v.expected.fingerprint, 'fingerprint');
+    },
+    verify: async (v) => {
+      const joined = await c.openInvite(v.text, { now: v.now });
+      const x = v.expected;
+      expectJson(
+        {
+          plan_id: joined.planKey.planId,
+          ...keyJson(joined.planKey),
+          inviter: publicJson(joined.inviter),
+          invite_id: joined.inviteId,
+          expires_at: joined.expiresAt,
+          auth_token: joined.authToken,
+          verifier: await c.inviteVerifier(joined.authToken),
+          fingerprint: await c.planFingerprint(joined.planKey.planId, joined.planKey.kid, joined.inviter.signing),
+        },
+        x,
+        'joined',
+      );
+      if (!(await c.checkInviteToken(joined.authToken, x.verifier))) fail('token does not match verifier');
+    },
+    invalid: async (v) => expectError(v.error, () => c.openInvite(v.text, { now: v.now })),
+  },
+  'fingerprint.json': {
+    generate: async (v) => {
+      if (v.type === 'plan') {
+        expectEqual(await c.planFingerprint(v.plan_id, v.kid, b(v.signer)), v.fingerprint, 'fingerprint');
+        expectEqual(digitsFromHash(b(v.hash)), v.fingerprint, 'digits');
+      } else {
+        expectEqual(await c.deviceFingerprint(await publicFrom(v.public)), v.fingerprint, 'device fingerprint');
+      }
+    },
+    verify: async (v) => expectEqual(digitsFromHash(b(v.hash)), v.fingerprint, 'digits'),
+    invalid: async (v) => expectError(v.error, () => c.planFingerprint(v.plan_id, v.kid, b(v.signer))),
+  },
+  'pinlock.json': {
+    generate: async (v) => {
+      const random = scripted(v.random);
+      const options = { iterations: v.iterations, random };
+      const blob =
+        v.type === 'device_keys'
+          ? await c.lockDeviceKeys(await deviceFrom(v.device), v.pin, options)
+          : await c.lockSecret(b(v.secret), v.pin, options);
+      random.assertUsedUp();
+      expectJson(blob, v.expected, 'blob');
+    },
+    verify: async (v) => {
+      expectEqual(e(await c.unlockSecret(v.blob, v.pin)), v.secret, 'secret');
+      if ('device_id' in v) expectEqual((await c.unlockDeviceKeys(v.blob, v.pin)).deviceId, v.device_id, 'device id');
+    },
+    invalid: async (v) => expectError(v.error, () => c.unlockSecret(v.blob, v.pin)),
+  },
+  'wire.json': {
+    generate: async (v) => {
+      expectEqual(c.documentKind(v.document), v.kind, 'kind');
+      expectEqual(c.documentKeyId(v.document), v.kid, 'kid');
+    },
+    verify: async (v) => c.checkWireDocument(v.document, wireOptions(v.options)),
+    invalid: async (v) => {
+      const error = await expectError(v.error, () => c.checkWireDocument(v.document, wireOptions(v.options)));
+      if (!error.reason) fail('no reason given');
+    },
+  },
+};
+
+/** Every vector case as {label, run}; `loadJson(name)` returns the parsed file. */
+export async function collectCases(loadJson) {
+  const out = [];
+  for (const file of FILES) {
+    const vectors = await loadJson(file);
+    for (const set of ['generate', 'verify', 'invalid']) {
+      for (const v of vectors[set]) out.push({ label: `${file} ${set}: ${v.name}`, run: () => checks[file][set](v) });
+    }
+  }
+  return out;
+}
+
+/** Run every case; returns {passed, failures: [{label, error}]}. */
+export async function runAll(loadJson) {
+  const failures = [];
+  let passed = 0;
+  for (const { label, run } of await collectCases(loadJson)) {
+    try {
+      await run();
+      passed += 1;
+    } catch (error) {
+      failures.push({ label, error: String(error && error.stack ? error.stack : error) });
+    }
+  }
+  return { passed, failures };
+}
