@@ -17,8 +17,11 @@ await run(async ({ url, token, planId, canaries }) => {
   const recordingFetch = async (u, opts) => {
     opts.headers.set('Authorization', 'Bearer ' + token);
     const response = await PouchDB.fetch(u, opts);
-    bodies.push(await response.clone().text());
-    return response;
+    // Read the body once and hand PouchDB a copy: reading a clone while the original is unread
+    // stalls node-fetch once a body passes its buffer.
+    const text = await response.text();
+    bodies.push(text);
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const remote = new PouchDB(url, { fetch: recordingFetch });
 
