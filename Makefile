@@ -38,7 +38,7 @@ build/typing/alongside:
 	for p in $(PACKAGES); do ln -sfn ../../../$$p $@/$$p; done
 
 # The web app: npm packages and the esbuild bundle in pwa/dist (served by the server).
-PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/package.json
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) $(wildcard pwa/package.json pwa/package-lock.json)
 $(STAMPS)/pwa: $(PWA_SOURCES) | $(STAMPS)
 	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
 	touch $@

@@ -200,19 +200,22 @@ class SqliteStore:
             raise BadRequest("Document must have an _id (this server does not generate ids)")
         rev = doc.get("_rev")
         tree = self._load(conn, db_id, doc_id)
+        # The rules of CouchDB's interactive edits (couch_db_updater:merge_rev_tree/4):
         if tree is None:
+            # a new document (possibly born deleted); naming a parent revision is a conflict;
             if rev is not None:
                 raise Conflict(CONFLICT_REASON)
             tree = RevTree()
             parent: str | None = None
-        elif rev is None:
-            if not tree.is_deleted():
+        elif tree.is_deleted():
+            # a deleted document can only be recreated: no _rev, not a deletion, and the new revision
+            # extends the winning tombstone (updating or deleting a tombstone by its _rev is a conflict);
+            if rev is not None or deleted:
                 raise Conflict(CONFLICT_REASON)
             parent = tree.winner()
         else:
-            if rev not in tree.leaves():
-                raise Conflict(CONFLICT_REASON)
-            if deleted and tree.nodes[rev].deleted:
+            # a live document: the edit must extend a leaf, deleted or not, and may itself be a deletion.
+            if rev is None or rev not in tree.leaves():
                 raise Conflict(CONFLICT_REASON)
             parent = rev
         new_rev = new_rev_id(parent, body, deleted)
@@ -331,7 +334,11 @@ class SqliteStore:
         self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool
     ) -> list[Json]:
         def job(conn: sqlite3.Connection) -> list[Json]:
-            return self._open_revs(conn, self._db_id(conn, db), doc_id, revs, history, latest)
+            db_id = self._db_id(conn, db)
+            if revs is None and self._load(conn, db_id, doc_id) is None:
+                # CouchDB (chttpd_db) answers ``open_revs=all`` for an unknown document with 404, not ``[]``.
+                raise NotFound("missing")
+            return self._open_revs(conn, db_id, doc_id, revs, history, latest)
 
         return await self.engine.read(job)
 
