@@ -148,16 +148,16 @@ async def changes(request: Request) -> Response:
 
     async def stream() -> AsyncIterator[bytes]:
         deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            wait = min(remaining, heartbeat) if heartbeat else remaining
-            if await store.wait_for_change(db, changes_request.since, wait):
-                break
-            if heartbeat and time.monotonic() < deadline:
-                yield b"\n"
         try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = min(remaining, heartbeat) if heartbeat else remaining
+                if await store.wait_for_change(db, changes_request.since, wait):
+                    break
+                if heartbeat and time.monotonic() < deadline:
+                    yield b"\n"
             result = await store.changes(db, changes_request)
         except SyncError as exc:
             yield json.dumps(exc.as_json()).encode() + b"\n"

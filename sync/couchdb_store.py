@@ -1,0 +1,574 @@
+"""The Apache CouchDB document store: each logical database is one CouchDB database.
+
+Every method maps onto CouchDB's own HTTP API and returns bodies shaped exactly as
+:class:`~alongside.sync.sqlite_store.SqliteStore` returns them, so the HTTP layer cannot tell the two
+apart. Where a CouchDB-compatible server deviates (pouchdb-server, the peer the tests run against:
+see ``PEERS.md``), the answer is normalised here. Sequences are opaque and passed through untouched.
+
+Nothing is cached between calls: several Alongside processes can share one CouchDB, and a longpoll
+in one wakes when another writes, because the waiting is CouchDB's own ``feed=longpoll``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from urllib.parse import quote
+
+from . import couchdb_shapes as shapes
+from .couchdb_http import CONFLICT_REASON, DB_EXISTS, CouchDBClient, Response
+from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
+from .revtree import InvalidRevision, parse_rev, rev_sort_key
+from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
+
+logger = logging.getLogger("alongside.sync.couchdb")
+
+DB_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
+BULK_GET_UNSUPPORTED = (400, 404, 405, 415, 501)
+LEAVES_CHUNK = 100
+
+
+class CouchDBStore:
+    """:class:`~alongside.sync.store.DocumentStore` on Apache CouchDB (or a compatible server).
+
+    ``url`` may carry credentials (``http://user:pass@host:5984``); they are sent as basic auth and
+    never appear in errors or logs. Logical database ``name`` lives in CouchDB database
+    ``prefix + name``. ``timeout`` bounds every call (retries included) except the wait of
+    :meth:`wait_for_change`, which has its own.
+    """
+
+    backend = "couchdb"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "alongside-",
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 0.1,
+        max_connections: int | None = None,
+    ) -> None:
+        if not DB_NAME_PATTERN.match(prefix + "x"):
+            raise ValueError("prefix must start with a lowercase letter and use CouchDB's database-name characters")
+        self.prefix = prefix
+        self._http = CouchDBClient(
+            url, timeout=timeout, retries=retries, backoff=backoff, max_connections=max_connections
+        )
+        self.url = self._http.url
+        self._pouchdb: bool | None = None
+        self._bulk_get_supported = True
+
+    def __repr__(self) -> str:
+        return f"CouchDBStore({self.url!r}, prefix={self.prefix!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open the HTTP connection pool (CouchDB itself is first contacted by the first call)."""
+        await self._http.open()
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._http.close()
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def _db(self, db: str) -> str:
+        name = self.prefix + db
+        if not DB_NAME_PATTERN.match(name):
+            raise BadRequest("Database names must be lowercase letters, digits and dashes")
+        return "/" + quote(name, safe="")
+
+    def _doc_path(self, db: str, doc_id: str) -> str:
+        return f"{self._db(db)}/{quote(doc_id, safe='')}"
+
+    async def _is_pouchdb(self) -> bool:
+        """Whether the server is pouchdb-server, whose answers need extra normalisation."""
+        if self._pouchdb is None:
+            welcome = (await self._http.request("GET", "/")).body
+            self._pouchdb = isinstance(welcome, dict) and "express-pouchdb" in welcome
+        return self._pouchdb
+
+    async def _require_db(self, db: str) -> None:
+        if not await self.database_exists(db):
+            raise NotFound("Database does not exist.")
+
+    async def _leaves(self, db: str, doc_ids: list[str]) -> dict[str, list[str]]:
+        """Every leaf revision (deleted ones too) of each existing document in ``doc_ids``.
+
+        Asked in chunks of ``LEAVES_CHUNK`` ids: CouchDB answers a ``_doc_ids`` filter that small by
+        looking the documents up rather than by scanning the whole feed."""
+        unique = list(dict.fromkeys(doc_ids))
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(unique), LEAVES_CHUNK):
+            response = await self._http.request(
+                "POST",
+                self._db(db) + "/_changes",
+                params={"filter": "_doc_ids", "style": "all_docs"},
+                json={"doc_ids": unique[start : start + LEAVES_CHUNK]},
+                idempotent=True,
+            )
+            for row in response.body.get("results", []):
+                out[row["id"]] = [change["rev"] for change in row.get("changes", [])]
+        return out
+
+    async def _leaf_docs(self, db: str, doc_id: str, history: bool) -> list[Json]:
+        """``open_revs=all``: every leaf of a document, winner first (``[]`` if there is no such document)."""
+        response = await self._http.request(
+            "GET", self._doc_path(db, doc_id), params={"open_revs": "all", "revs": shapes.flag(history)}, expect=(404,)
+        )
+        if response.status == 404:
+            error = self._http.error(404, response.body)
+            if error.reason != "missing":
+                raise error
+            return []
+        docs = [shapes.doc(entry["ok"]) for entry in response.body if isinstance(entry, dict) and "ok" in entry]
+        return sorted(docs, key=shapes.leaf_order, reverse=True)
+
+    # -- databases -------------------------------------------------------------------------------
+
+    async def create_database(self, db: str) -> None:
+        """``PUT /{db}``; ``PreconditionFailed`` if it exists."""
+        response = await self._http.request("PUT", self._db(db), idempotent=False, expect=(412,))
+        if response.status == 412:
+            raise PreconditionFailed(DB_EXISTS)
+
+    async def delete_database(self, db: str) -> None:
+        """``DELETE /{db}``; ``NotFound`` if it does not exist (pouchdb-server answers 200 regardless)."""
+        await self._require_db(db)
+        await self._http.request("DELETE", self._db(db), idempotent=False)
+
+    async def database_exists(self, db: str) -> bool:
+        """Whether ``GET /{db}`` finds the database."""
+        response = await self._http.request("GET", self._db(db), expect=(404,))
+        return response.status == 200
+
+    async def database_info(self, db: str) -> Json:
+        """``GET /{db}`` reduced to the SQLite store's fields; ``db_name`` is the logical name."""
+        info: Json = (await self._http.request("GET", self._db(db))).body
+        deleted = info.get("doc_del_count")
+        if not isinstance(deleted, int):  # pouchdb-server does not count deleted documents
+            feed = await self._http.request("GET", self._db(db) + "/_changes")
+            deleted = sum(1 for row in feed.body.get("results", []) if row.get("deleted"))
+        return {
+            "db_name": db,
+            "doc_count": info.get("doc_count", 0),
+            "doc_del_count": deleted,
+            "update_seq": info.get("update_seq", 0),
+            "purge_seq": info.get("purge_seq", 0),
+            "compact_running": bool(info.get("compact_running", False)),
+            "instance_start_time": str(info.get("instance_start_time", "0")),
+            "disk_format_version": info.get("disk_format_version", 8),
+        }
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    async def bulk_docs(self, db: str, docs: list[Json], *, new_edits: bool = True) -> list[Json]:
+        """``POST /{db}/_bulk_docs``. Invalid documents are refused here, one by one, as SQLite does;
+        with ``new_edits=False`` (idempotent, so retried) only failures are returned."""
+        refused: dict[int, Json] = {}
+        valid: list[Json] = []
+        for index, doc in enumerate(docs):
+            try:
+                valid.append(shapes.checked_for_write(doc, new_edits))
+            except (SyncError, InvalidRevision) as exc:
+                error = exc.error if isinstance(exc, SyncError) else "bad_request"
+                reason = exc.reason if isinstance(exc, SyncError) else str(exc)
+                doc_id = doc.get("_id") if isinstance(doc, dict) else None
+                refused[index] = {"id": doc_id, "error": error, "reason": reason}
+        written: list[Json] = []
+        if valid:
+            response = await self._http.request(
+                "POST",
+                self._db(db) + "/_bulk_docs",
+                json={"docs": valid, "new_edits": new_edits},
+                idempotent=not new_edits,
+                expect=(417,),
+            )
+            written = [self._write_result(entry) for entry in response.body or []]
+        else:
+            await self._require_db(db)
+        if not new_edits:
+            return [*refused.values(), *(entry for entry in written if "error" in entry)]
+        results: list[Json] = []
+        written_iter = iter(written)
+        for index in range(len(docs)):
+            results.append(refused[index] if index in refused else next(written_iter))
+        return results
+
+    def _write_result(self, entry: Json) -> Json:
+        if "error" not in entry:
+            return {"ok": True, "id": entry.get("id"), "rev": entry.get("rev")}
+        error = str(entry["error"])
+        reason = CONFLICT_REASON if error == "conflict" else self._http.scrub(str(entry.get("reason", "")))
+        return {"id": entry.get("id"), "error": error, "reason": reason}
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    async def get_document(self, db: str, doc_id: str, request: DocumentRequest) -> Json:
+        """``GET /{db}/{id}``. ``latest`` is resolved here from the leaves (pouchdb-server crashes on
+        ``latest`` with an unknown revision)."""
+        if doc_id.startswith("_"):
+            await self._require_db(db)
+            raise NotFound("missing")
+        rev = request.rev
+        if rev is not None and request.latest:
+            descendants = [d["_rev"] for d in await self._leaf_docs(db, doc_id, True) if rev in shapes.path(d)]
+            if descendants:
+                rev = max(descendants, key=rev_sort_key)
+        params = {"revs": shapes.flag(request.revs), "revs_info": shapes.flag(request.revs_info)}
+        params.update(
+            conflicts=shapes.flag(request.conflicts), deleted_conflicts=shapes.flag(request.deleted_conflicts)
+        )
+        if rev is not None:
+            params["rev"] = rev
+        response = await self._http.request("GET", self._doc_path(db, doc_id), params=params, expect=(404,))
+        if response.status == 404:
+            error = self._http.error(404, response.body)
+            if (
+                rev is None
+                and error.reason == "missing"
+                and await self._is_pouchdb()
+                and await self._is_deleted(db, doc_id)
+            ):
+                raise NotFound("deleted")  # pouchdb-server says "missing" for a deleted document
+            raise error
+        doc = shapes.doc(response.body)
+        if request.deleted_conflicts and "_deleted_conflicts" not in doc and await self._is_pouchdb():
+            leaves = await self._leaf_docs(db, doc_id, False)  # pouchdb-server ignores deleted_conflicts
+            found = [leaf["_rev"] for leaf in leaves[1:] if leaf.get("_deleted")]
+            if found:
+                doc = shapes.doc({**doc, "_deleted_conflicts": found})
+        return doc
+
+    async def _is_deleted(self, db: str, doc_id: str) -> bool:
+        rows = (await self._all_docs_keys(db, [doc_id], include_docs=False, conflicts=False))["rows"]
+        return bool(rows and rows[0].get("value", {}).get("deleted"))
+
+    async def get_open_revs(
+        self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool
+    ) -> list[Json]:
+        """``GET /{db}/{id}?open_revs=…``: ``[{"ok": doc} | {"missing": rev}]`` in the requested order."""
+        if revs is None:
+            leaves = await self._leaf_docs(db, doc_id, history)
+            if not leaves:
+                raise NotFound("missing")  # as CouchDB answers open_revs=all for an unknown document
+            return [{"ok": shapes.without_history(doc, history)} for doc in leaves]
+        if latest:
+            leaves = await self._leaf_docs(db, doc_id, True)  # [] for an unknown document: all missing
+            out: list[Json] = []
+            seen: set[str] = set()
+            for rev in revs:
+                targets = [leaf for leaf in leaves if rev in shapes.path(leaf)] or [{"_rev": rev}]
+                for target in targets:
+                    if target["_rev"] in seen:
+                        continue
+                    seen.add(target["_rev"])
+                    found = "_id" in target
+                    out.append({"ok": shapes.without_history(dict(target), history)} if found else {"missing": rev})
+            return out
+        if not revs:
+            await self._require_db(db)
+            return []
+        found_docs = await self._open_revs(db, doc_id, revs, history)
+        return [{"ok": found_docs[rev]} if rev in found_docs else {"missing": rev} for rev in dict.fromkeys(revs)]
+
+    async def _open_revs(self, db: str, doc_id: str, revs: list[str], history: bool) -> dict[str, Json]:
+        """The requested revisions of one document that exist, by revision id."""
+        response = await self._http.request(
+            "GET",
+            self._doc_path(db, doc_id),
+            params={"open_revs": json.dumps(list(dict.fromkeys(revs))), "revs": shapes.flag(history)},
+            expect=(404,),
+        )
+        if response.status == 404:
+            error = self._http.error(404, response.body)
+            if error.reason != "missing":
+                raise error
+            return {}
+        docs = [shapes.doc(entry["ok"]) for entry in response.body if isinstance(entry, dict) and "ok" in entry]
+        return {str(doc["_rev"]): doc for doc in docs}
+
+    async def revs_diff(self, db: str, revs: dict[str, list[str]]) -> dict[str, Json]:
+        """``POST /{db}/_revs_diff``, missing revisions in the order they were asked for."""
+        if not revs:
+            await self._require_db(db)
+            return {}
+        response = await self._http.request("POST", self._db(db) + "/_revs_diff", json=revs, idempotent=True)
+        answered: Json = response.body or {}
+        out: dict[str, Json] = {}
+        for doc_id, wanted in revs.items():
+            missing_set = set((answered.get(doc_id) or {}).get("missing", []))
+            if missing_set:
+                out[doc_id] = {"missing": [rev for rev in dict.fromkeys(wanted) if rev in missing_set]}
+                ancestors = answered[doc_id].get("possible_ancestors")
+                if ancestors:
+                    out[doc_id]["possible_ancestors"] = sorted(ancestors, key=rev_sort_key, reverse=True)
+        if out and await self._is_pouchdb():  # pouchdb-server never reports possible ancestors
+            leaves = await self._leaves(db, list(out))
+            for doc_id, entry in out.items():
+                top = max(parse_rev(rev)[0] for rev in entry["missing"])
+                lower = sorted(
+                    (r for r in leaves.get(doc_id, []) if parse_rev(r)[0] < top), key=rev_sort_key, reverse=True
+                )
+                if lower:
+                    entry["possible_ancestors"] = sorted(lower, key=rev_sort_key, reverse=True)
+        return out
+
+    async def bulk_get(self, db: str, items: list[BulkGetItem], *, history: bool, latest: bool) -> list[Json]:
+        """``POST /{db}/_bulk_get``, one result per item in order; missing revisions as error objects.
+
+        Items without a revision get the winner (even a deleted one, as SQLite does); ``latest`` is
+        resolved here: revisions that are still leaves go to ``_bulk_get``, others are resolved from
+        the document's leaves. Falls back to ``open_revs`` GETs if ``_bulk_get`` is not supported.
+        """
+        if not items:
+            await self._require_db(db)
+            return []
+        leaves = await self._leaves(db, [i.id for i in items if i.rev is not None]) if latest else {}
+
+        def resolve(item: BulkGetItem) -> bool:
+            return item.rev is None or (latest and item.rev not in leaves.get(item.id, [item.rev]))
+
+        leaf_docs = {doc_id: await self._leaf_docs(db, doc_id, True) for doc_id in {i.id for i in items if resolve(i)}}
+        plans: list[list[tuple[str, str | None, Json | None]]] = []  # per item: (id, rev, resolved doc)
+        fetch: dict[str, list[str]] = {}
+        for item in items:
+            if resolve(item):
+                docs = leaf_docs[item.id]
+                chosen = docs[:1] if item.rev is None else [d for d in docs if item.rev in shapes.path(d)]
+                plans.append([(item.id, d["_rev"], d) for d in chosen] or [(item.id, item.rev, None)])
+            else:
+                assert item.rev is not None
+                plans.append([(item.id, item.rev, None)])
+                fetch.setdefault(item.id, []).append(item.rev)
+        fetched = await self._fetch_revs(db, fetch, history) if fetch else {}
+        results: list[Json] = []
+        for item, plan in zip(items, plans, strict=True):
+            entries: list[Json] = []
+            for doc_id, rev, resolved in plan:
+                doc = resolved if resolved is not None else fetched.get((doc_id, rev or ""))
+                entries.append(
+                    {"ok": shapes.without_history(dict(doc), history)} if doc else shapes.missing(doc_id, rev)
+                )
+            results.append({"id": item.id, "docs": entries})
+        return results
+
+    async def _fetch_revs(self, db: str, wanted: dict[str, list[str]], history: bool) -> dict[tuple[str, str], Json]:
+        """Explicit revisions by ``(id, rev)``, through ``_bulk_get`` or, failing that, ``open_revs``."""
+        if self._bulk_get_supported:
+            body = {
+                "docs": [{"id": doc_id, "rev": rev} for doc_id, revs in wanted.items() for rev in dict.fromkeys(revs)]
+            }
+            response = await self._http.request(
+                "POST",
+                self._db(db) + "/_bulk_get",
+                params={"revs": shapes.flag(history)},
+                json=body,
+                idempotent=True,
+                expect=BULK_GET_UNSUPPORTED,
+            )
+            if response.status == 200:
+                found: dict[tuple[str, str], Json] = {}
+                for result in response.body.get("results", []):
+                    for entry in result.get("docs", []):
+                        if isinstance(entry, dict) and isinstance(entry.get("ok"), dict):
+                            doc = shapes.doc(entry["ok"])
+                            found[(str(doc["_id"]), str(doc["_rev"]))] = doc
+                return found
+            error = self._http.error(response.status, response.body)
+            if isinstance(error, NotFound) and error.reason != "missing":
+                raise error
+            if response.status != 400:  # 400 may be about this request only: fall back just this once
+                logger.warning("CouchDB at %s has no _bulk_get; using open_revs GETs", self.url)
+                self._bulk_get_supported = False
+        out: dict[tuple[str, str], Json] = {}
+        for doc_id, revs in wanted.items():
+            for rev, doc in (await self._open_revs(db, doc_id, revs, history)).items():
+                out[(doc_id, rev)] = doc
+        return out
+
+    async def changes(self, db: str, request: ChangesRequest) -> Json:
+        """``GET /{db}/_changes`` (normal feed): ``{"results", "last_seq", "pending"}``."""
+        params = {
+            "include_docs": shapes.flag(request.include_docs),
+            "conflicts": shapes.flag(request.conflicts),
+            "descending": shapes.flag(request.descending),
+        }
+        if request.all_leaves:
+            params["style"] = "all_docs"
+        if not request.descending:
+            params["since"] = str(request.since)
+        limit = request.limit
+        if limit is not None:
+            params["limit"] = str(max(limit, 1))  # pouchdb-server treats limit=0 as no limit
+        body: Json | None = None
+        if request.doc_ids is not None:
+            params["filter"] = "_doc_ids"
+            body = {"doc_ids": request.doc_ids}
+        response = await self._http.request(
+            "POST" if body else "GET", self._db(db) + "/_changes", params=params, json=body, idempotent=True
+        )
+        raw: Json = response.body
+        rows = raw.get("results", [])
+        last_seq: Seq = request.since
+        if limit == 0:
+            rows = []
+            if request.since == "now":
+                last_seq = (await self.database_info(db))["update_seq"]
+        else:
+            last_seq = raw.get("last_seq", request.since)
+        results = [self._change_row(row) for row in rows]
+        if request.all_leaves and await self._is_pouchdb():
+            await self._order_leaves(db, results)
+        pending = raw.get("pending")
+        if limit == 0 or not isinstance(pending, int):  # pouchdb-server does not report it
+            exhausted = request.doc_ids is None and (limit is None or len(results) < limit)
+            pending = 0
+            if not (request.descending or exhausted):
+                rest = await self._http.request("GET", self._db(db) + "/_changes", params={"since": str(last_seq)})
+                pending = len(rest.body.get("results", []))
+        return {"results": results, "last_seq": last_seq, "pending": 0 if request.descending else pending}
+
+    @staticmethod
+    def _change_row(row: Json) -> Json:
+        out: Json = {"seq": row.get("seq"), "id": row.get("id"), "changes": [{"rev": c["rev"]} for c in row["changes"]]}
+        if row.get("deleted"):
+            out["deleted"] = True
+        if "doc" in row:
+            out["doc"] = shapes.doc(row["doc"]) if isinstance(row["doc"], dict) else row["doc"]
+        return out
+
+    async def _order_leaves(self, db: str, results: list[Json]) -> None:
+        """Put each row's leaves in CouchDB's order (winner, other live leaves, deleted leaves, each by
+        revision, highest first); pouchdb-server lists them by revision only."""
+        multi = [row for row in results if len(row["changes"]) > 1]
+        live = [row["id"] for row in multi if not row.get("deleted")]
+        info = {}
+        if live:
+            rows = (await self._all_docs_keys(db, live, include_docs=True, conflicts=True))["rows"]
+            info = {r["id"]: r for r in rows if "id" in r}
+        for row in multi:
+            revs = sorted((c["rev"] for c in row["changes"]), key=rev_sort_key, reverse=True)
+            found = info.get(row["id"])
+            if found is not None:
+                winner = found["value"]["rev"]
+                conflicts = set((found.get("doc") or {}).get("_conflicts", []))
+                revs.sort(key=lambda r: (r != winner, r not in conflicts))
+            row["changes"] = [{"rev": rev} for rev in revs]
+
+    async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
+        """CouchDB's ``feed=longpoll`` from ``since``, with a client-side timeout as well (pouchdb-server
+        ignores the server-side one when nothing changes); so another process's write wakes it."""
+        if timeout <= 0:
+            params = {"since": str(since), "limit": "1"}
+            found = await self._http.request("GET", self._db(db) + "/_changes", params=params)
+            return bool(found.body.get("results"))
+        params = {"feed": "longpoll", "since": str(since), "limit": "1", "timeout": str(max(int(timeout * 1000), 1))}
+        response: Response | None = await self._http.longpoll(self._db(db) + "/_changes", params, timeout)
+        return response is not None and bool(response.body.get("results"))
+
+    async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
+        """``GET /{db}/_all_docs``; ``offset`` is the ``skip`` asked for (``None`` with ``keys``)."""
+        if request.keys is not None:
+            found = await self._all_docs_keys(db, request.keys, request.include_docs, request.conflicts)
+            rows = found["rows"][request.skip :]
+            if request.limit is not None:
+                rows = rows[: request.limit]
+            return {"total_rows": found["total_rows"], "offset": None, "rows": rows}
+        params = {
+            "include_docs": shapes.flag(request.include_docs),
+            "conflicts": shapes.flag(request.conflicts),
+            "descending": shapes.flag(request.descending),
+            "inclusive_end": shapes.flag(request.inclusive_end),
+            "skip": str(request.skip),
+        }
+        if request.start_key is not None:
+            params["startkey"] = json.dumps(request.start_key)
+        if request.end_key is not None:
+            params["endkey"] = json.dumps(request.end_key)
+        if request.limit is not None:
+            params["limit"] = str(request.limit)
+        if request.limit == 0:
+            info = await self.database_info(db)
+            return {"total_rows": info["doc_count"], "offset": request.skip, "rows": []}
+        raw = (await self._http.request("GET", self._db(db) + "/_all_docs", params=params)).body
+        rows = [self._all_docs_row(row, request.include_docs) for row in raw.get("rows", [])]
+        return {"total_rows": raw.get("total_rows", 0), "offset": request.skip, "rows": rows}
+
+    async def _all_docs_keys(self, db: str, keys: list[str], include_docs: bool, conflicts: bool) -> Json:
+        params = {"include_docs": shapes.flag(include_docs), "conflicts": shapes.flag(conflicts)}
+        response = await self._http.request(
+            "POST", self._db(db) + "/_all_docs", params=params, json={"keys": keys}, idempotent=True
+        )
+        raw: Json = response.body
+        return {
+            "total_rows": raw.get("total_rows", 0),
+            "rows": [self._all_docs_row(row, include_docs) for row in raw.get("rows", [])],
+        }
+
+    @staticmethod
+    def _all_docs_row(row: Json, include_docs: bool) -> Json:
+        if "error" in row or "value" not in row:
+            return {"key": row.get("key"), "error": row.get("error", "not_found")}
+        value: Json = {"rev": row["value"]["rev"]}
+        if row["value"].get("deleted"):
+            value["deleted"] = True
+        out: Json = {"id": row["id"], "key": row["key"], "value": value}
+        if include_docs:
+            doc = row.get("doc")
+            out["doc"] = shapes.doc(doc) if isinstance(doc, dict) and not value.get("deleted") else None
+        return out
+
+    # -- local documents -------------------------------------------------------------------------
+
+    def _local_path(self, db: str, doc_id: str) -> str:
+        return f"{self._db(db)}/_local/{quote(doc_id, safe='')}"
+
+    async def get_local(self, db: str, doc_id: str) -> Json:
+        """``GET /{db}/_local/{id}``, ``_id`` and ``_rev`` first."""
+        raw: Json = (await self._http.request("GET", self._local_path(db, doc_id))).body
+        return {
+            "_id": f"_local/{doc_id}",
+            "_rev": raw.get("_rev"),
+            **{k: v for k, v in raw.items() if not k.startswith("_")},
+        }
+
+    async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
+        """``PUT /{db}/_local/{id}``; ``Conflict`` unless ``_rev`` is current (any ``_rev`` creates a
+        missing document, as in the SQLite store)."""
+        if body.get("_deleted") is True:
+            return await self.delete_local(db, doc_id, body.get("_rev"))
+        content = {k: v for k, v in body.items() if not k.startswith("_")}
+        rev = body.get("_rev")
+        try:
+            response = await self._put_local(db, doc_id, {**content, "_rev": rev} if rev is not None else content)
+        except Conflict:
+            if rev is None or await self._local_rev(db, doc_id) is not None:
+                raise
+            response = await self._put_local(db, doc_id, content)
+        return {"ok": True, "id": f"_local/{doc_id}", "rev": response.body.get("rev")}
+
+    async def _put_local(self, db: str, doc_id: str, body: Json) -> Response:
+        return await self._http.request("PUT", self._local_path(db, doc_id), json=body, idempotent=False)
+
+    async def _local_rev(self, db: str, doc_id: str) -> str | None:
+        response = await self._http.request("GET", self._local_path(db, doc_id), expect=(404,))
+        if response.status == 404:
+            error = self._http.error(404, response.body)
+            if error.reason != "missing":
+                raise error
+            return None
+        return str(response.body.get("_rev"))
+
+    async def delete_local(self, db: str, doc_id: str, rev: str | None) -> Json:
+        """``DELETE /{db}/_local/{id}?rev=…``: ``NotFound`` if absent, ``Conflict`` unless ``rev`` is current."""
+        current = await self._local_rev(db, doc_id)
+        if current is None:
+            raise NotFound("missing")
+        if rev != current:
+            raise Conflict(CONFLICT_REASON)
+        await self._http.request("DELETE", self._local_path(db, doc_id), params={"rev": current}, idempotent=False)
+        return {"ok": True, "id": f"_local/{doc_id}", "rev": "0-0"}

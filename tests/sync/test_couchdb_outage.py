@@ -1,0 +1,162 @@
+"""The CouchDB store when CouchDB is down, hung or refuses us, and what it says about credentials.
+
+These tests stop, pause (SIGSTOP) and reconfigure their own pouchdb-server, so they are skipped when
+``COUCHDB_URL`` points at a shared server. Nothing here times anything except a generous upper bound.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from support.processes import PouchDBServer
+
+from alongside.sync.couchdb_http import REFUSED, UNREACHABLE
+from alongside.sync.couchdb_store import CouchDBStore
+from alongside.sync.errors import SyncError, Unavailable
+from alongside.sync.store import BulkGetItem, ChangesRequest, DocumentRequest
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(bool(os.environ.get("COUCHDB_URL")), reason="stops and reconfigures its own pouchdb-server"),
+]
+
+DB = "plan-outage"
+BOUND = 30  # seconds: "returned at all", never a performance claim
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def with_credentials(url: str, user: str, password: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{user}:{password}@{rest}"
+
+
+def every_kind_of_call(store: CouchDBStore) -> list[tuple[str, Callable[[], Awaitable[Any]]]]:
+    """One call of each kind: reads, idempotent and non-idempotent writes, local docs, longpoll."""
+    return [
+        ("database_info", lambda: store.database_info(DB)),
+        ("get_document", lambda: store.get_document(DB, "a", DocumentRequest())),
+        ("changes", lambda: store.changes(DB, ChangesRequest())),
+        ("bulk_get", lambda: store.bulk_get(DB, [BulkGetItem("a")], history=True, latest=True)),
+        ("revs_diff", lambda: store.revs_diff(DB, {"a": ["1-abc"]})),
+        ("bulk_docs", lambda: store.bulk_docs(DB, [{"_id": "b", "v": 2}])),
+        ("bulk_docs replicated", lambda: store.bulk_docs(DB, [{"_id": "c", "_rev": "1-c"}], new_edits=False)),
+        ("put_local", lambda: store.put_local(DB, "checkpoint", {"seq": 1})),
+        ("create_database", lambda: store.create_database("plan-other")),
+        ("wait_for_change", lambda: store.wait_for_change(DB, 0, 20.0)),
+    ]
+
+
+async def seeded(url: str, **options: Any) -> CouchDBStore:
+    store = CouchDBStore(url, **options)
+    await store.open()
+    await store.create_database(DB)
+    await store.bulk_docs(DB, [{"_id": "a", "v": 1}])
+    return store
+
+
+async def test_stopped_couchdb_gives_unavailable_for_every_call_then_recovers(pouchdb_server: PouchDBServer) -> None:
+    store = await seeded(pouchdb_server.url, timeout=5.0)
+    try:
+        pouchdb_server.stop()
+        with anyio.fail_after(BOUND):
+            for name, call in every_kind_of_call(store):
+                with pytest.raises(Unavailable) as raised:
+                    await call()
+                assert (raised.value.status, raised.value.reason) == (503, UNREACHABLE), name
+        restarted = PouchDBServer(pouchdb_server.directory, port=pouchdb_server.port).start()
+        try:
+            assert (await store.get_document(DB, "a", DocumentRequest()))["v"] == 1
+            assert (await store.bulk_docs(DB, [{"_id": "d", "v": 4}]))[0]["ok"] is True
+        finally:
+            restarted.stop()
+    finally:
+        await store.close()
+
+
+async def test_hung_couchdb_gives_unavailable_within_the_timeout_then_recovers(pouchdb_server: PouchDBServer) -> None:
+    store = await seeded(pouchdb_server.url, timeout=2.0)
+    since = (await store.changes(DB, ChangesRequest()))["last_seq"]
+    try:
+        pouchdb_server.pause()
+        with anyio.fail_after(BOUND):
+            for call in (lambda: store.database_info(DB), lambda: store.bulk_docs(DB, [{"_id": "b"}])):
+                with pytest.raises(Unavailable):
+                    await call()
+            assert await store.wait_for_change(DB, since, 1.0) is False
+    finally:
+        pouchdb_server.resume()
+    try:
+        with anyio.fail_after(BOUND):
+            assert (await store.get_document(DB, "a", DocumentRequest()))["v"] == 1
+            assert (await store.database_info(DB))["db_name"] == DB
+    finally:
+        await store.close()
+
+
+def assert_not_revealed(secrets: list[str], error: BaseException, *texts: str) -> None:
+    assert error.__cause__ is None and error.__context__ is None  # no transport exception holding headers
+    rendered = [str(error), repr(error), "".join(traceback.format_exception(error)), *texts]
+    if isinstance(error, SyncError):
+        rendered.append(str(error.as_json()))
+    for secret in secrets:
+        for text in rendered:
+            assert secret not in text
+
+
+async def test_credentials_in_the_url_are_sent_and_never_revealed(
+    pouchdb_server: PouchDBServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = pouchdb_server.url
+    password = "s3cret-Passw0rd"
+    basic = base64.b64encode(f"admin:{password}".encode()).decode()
+    secrets = [password, basic, "fake-secret", "wrong-secret"]
+
+    # Checked: pouchdb-server in admin party does NOT accept any basic auth; unknown users get 401.
+    anonymous_party = CouchDBStore(with_credentials(url, "user", "fake-secret"))
+    await anonymous_party.open()
+    try:
+        with pytest.raises(Unavailable) as refused:
+            await anonymous_party.database_exists(DB)
+        assert refused.value.reason == REFUSED
+        assert_not_revealed(secrets, refused.value, repr(anonymous_party), anonymous_party.url)
+    finally:
+        await anonymous_party.close()
+
+    # Make "admin" a server admin; from now on requests need its credentials.
+    assert httpx.put(f"{url}/_config/admins/admin", json=password, timeout=10).status_code == 200
+    store = await seeded(with_credentials(url, "admin", password), timeout=3.0)
+    wrong = CouchDBStore(with_credentials(url, "admin", "wrong-secret"))
+    await wrong.open()
+    try:
+        assert (await store.get_document(DB, "a", DocumentRequest()))["v"] == 1
+        assert store.url == url and password not in repr(store)
+        with pytest.raises(Unavailable) as bad_password:
+            await wrong.get_document(DB, "a", DocumentRequest())
+        assert bad_password.value.reason == REFUSED
+        assert_not_revealed(secrets, bad_password.value)
+
+        pouchdb_server.stop()
+        with anyio.fail_after(BOUND):
+            for _, call in every_kind_of_call(store):
+                with pytest.raises(Unavailable) as down:
+                    await call()
+                assert_not_revealed(secrets, down.value)
+    finally:
+        await store.close()
+        await wrong.close()
+    assert "did not answer" in caplog.text  # the outage was logged...
+    for secret in secrets:
+        assert secret not in caplog.text  # ...without credentials
