@@ -33,7 +33,7 @@ def open_store(settings: Settings) -> DocumentStore:
     if settings.couchdb_url:
         from alongside.sync.couchdb_store import CouchDBStore
 
-        return CouchDBStore(settings.couchdb_url)
+        return CouchDBStore(settings.couchdb_url, prefix=settings.couchdb_prefix)
     from alongside.sync.sqlite_store import SqliteStore
 
     return SqliteStore(settings.data_dir, synchronous=settings.sqlite_synchronous, revs_limit=settings.revs_limit)

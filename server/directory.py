@@ -63,6 +63,15 @@ class Device:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncAccess:
+    """What an authorised ``/sync`` request may do."""
+
+    device: Device
+    database: str
+    retired_key_ids: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Membership:
     plan_id: str
     account: str
@@ -194,8 +203,8 @@ class Directory:
         await self.update(f"device:{device_id}", revoke)
         await self.audit("device.revoked", device=device_id, by=by)
 
-    async def authenticate(self, authorization: str | None) -> Device:
-        """The device a ``Bearer`` token belongs to; ``Unauthorized`` for anything else."""
+    async def _device_doc(self, authorization: str | None) -> Json:
+        """The directory document of the device a ``Bearer`` token belongs to; ``Unauthorized`` otherwise."""
         if not authorization:
             raise Unauthorized("Authentication required: send Authorization: Bearer <device token>.")
         scheme, _, token = authorization.partition(" ")
@@ -210,10 +219,53 @@ class Directory:
             raise Unauthorized("The device token is not valid.")
         if doc.get("revoked"):
             raise Unauthorized("This device has been removed.")
-        account = await self.get(f"account:{doc['account']}")
+        return doc
+
+    @staticmethod
+    def _device(doc: Json, account: Json | None) -> Device:
         if account is None or not account.get("active", False):
             raise Unauthorized("This device has been removed.")
+        device_id = str(doc["_id"]).split(":", 1)[1]
         return Device(id=device_id, account=str(doc["account"]), kind=str(account["kind"]), org=account.get("org"))
+
+    async def authenticate(self, authorization: str | None) -> Device:
+        """The device a ``Bearer`` token belongs to; ``Unauthorized`` for anything else."""
+        doc = await self._device_doc(authorization)
+        return self._device(doc, await self.get(f"account:{doc['account']}"))
+
+    async def authorise_sync(self, authorization: str | None, plan_id: str, *, write: bool) -> SyncAccess:
+        """Authenticate and authorise one ``/sync`` request in two directory reads.
+
+        Checks, in order: the token (401), the account (401), the plan (404), membership (403), the
+        device's exclusion from this plan (403), write access (403). Also notes when the device was last
+        seen (at most hourly) and returns the key ids retired by recorded rotations.
+        """
+        doc = await self._device_doc(authorization)
+        account_id = str(doc["account"])
+        device_id = str(doc["_id"]).split(":", 1)[1]
+        wanted = {
+            "account": f"account:{account_id}",
+            "plan": f"plan:{plan_id}",
+            "membership": f"membership:{plan_id}:{account_id}",
+            "excluded": f"excluded:{plan_id}:{device_id}",
+            "keys": f"keys:{plan_id}",
+        }
+        page = await self.store.all_docs(DIRECTORY_DB, AllDocsRequest(keys=list(wanted.values()), include_docs=True))
+        found = {row["key"]: row.get("doc") for row in page["rows"]}
+        docs = {name: found.get(doc_id) for name, doc_id in wanted.items()}
+        device = self._device(doc, docs["account"])
+        if not PLAN_ID_PATTERN.match(plan_id) or docs["plan"] is None:
+            raise NotFound("Database does not exist.")
+        membership = docs["membership"]
+        if membership is None or membership.get("removed"):
+            raise Forbidden("This device is not a member of this plan.")
+        if docs["excluded"] is not None:
+            raise Forbidden("This device was removed from this plan.")
+        if write and membership.get("access") != "write":
+            raise Forbidden("This device can read this plan but not change it.")
+        await self._note_seen(doc)
+        retired = frozenset(docs["keys"].get("retired", [])) if docs["keys"] else frozenset()
+        return SyncAccess(device=device, database=plan_database(plan_id), retired_key_ids=retired)
 
     # -- plans and memberships -------------------------------------------------------------------
 
@@ -299,22 +351,16 @@ class Directory:
             raise Forbidden("This device can read this plan but not change it.")
         return plan_database(plan_id)
 
-    async def retired_key_ids(self, plan_id: str) -> frozenset[str]:
-        """Key ids retired by recorded rotations: documents under them are refused."""
-        doc = await self.get(f"keys:{plan_id}")
-        return frozenset(doc.get("retired", [])) if doc else frozenset()
-
-    async def seen(self, device: Device) -> None:
+    async def _note_seen(self, doc: Json) -> None:
         """Note when a device last synced (at most once per ``SEEN_RESOLUTION`` seconds: metadata only)."""
         now = self.now()
-        doc = await self.get(f"device:{device.id}")
-        if doc is None or now - int(doc.get("last_seen", 0)) < SEEN_RESOLUTION:
+        if now - int(doc.get("last_seen", 0)) < SEEN_RESOLUTION:
             return
         try:
             await self.put({**doc, "last_seen": now})
         except Conflict:
             return
-        await self.audit("device.synced", device=device.id)
+        await self.audit("device.synced", device=str(doc["_id"]).split(":", 1)[1])
 
     async def exclude_device(self, plan_id: str, device_id: str, *, by: str) -> None:
         """Stop serving one plan to one device (the account's other devices keep access)."""

@@ -19,6 +19,7 @@ class Settings:
 
     data_dir: Path = field(default_factory=lambda: Path("data"))
     couchdb_url: str | None = None
+    couchdb_prefix: str = "alongside-"
     sqlite_synchronous: str = "FULL"
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
@@ -38,6 +39,8 @@ class Settings:
             values["data_dir"] = Path(env["ALONGSIDE_DATA"])
         if env.get("ALONGSIDE_COUCHDB_URL"):
             values["couchdb_url"] = env["ALONGSIDE_COUCHDB_URL"]
+        if env.get("ALONGSIDE_COUCHDB_PREFIX"):
+            values["couchdb_prefix"] = env["ALONGSIDE_COUCHDB_PREFIX"]
         if "ALONGSIDE_SQLITE_SYNCHRONOUS" in env:
             values["sqlite_synchronous"] = env["ALONGSIDE_SQLITE_SYNCHRONOUS"].upper()
         for name, key in (

@@ -20,7 +20,7 @@ from alongside.sync.errors import BadRequest, Conflict, Forbidden, SyncError, To
 from alongside.sync.revtree import parse_rev
 from alongside.sync.store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, DocumentStore, Json
 
-from .directory import PLAN_DB_PREFIX
+from .directory import SyncAccess
 from .requests import query_bool, query_int, query_json, query_key, read_json_object
 from .state import AppState
 
@@ -36,13 +36,18 @@ def _state(request: Request) -> AppState:
     return state
 
 
-async def _authorised_db(request: Request, *, write: bool = False) -> tuple[AppState, str]:
+async def _authorised(request: Request, *, write: bool = False) -> tuple[AppState, SyncAccess]:
     """Authenticate the device, then check it may read (or write) this plan, before any storage access."""
     state = _state(request)
-    device = await state.directory.authenticate(request.headers.get("authorization"))
-    database = await state.directory.authorise_plan(device, request.path_params["plan_id"], write=write)
-    await state.directory.seen(device)
-    return state, database
+    access = await state.directory.authorise_sync(
+        request.headers.get("authorization"), request.path_params["plan_id"], write=write
+    )
+    return state, access
+
+
+async def _authorised_db(request: Request, *, write: bool = False) -> tuple[AppState, str]:
+    state, access = await _authorised(request, write=write)
+    return state, access.database
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -216,9 +221,9 @@ def _validate_for_write(state: AppState, doc: object, retired: frozenset[str]) -
     return doc
 
 
-async def _write_documents(state: AppState, db: str, docs: list[object], new_edits: bool) -> list[Json]:
+async def _write_documents(state: AppState, access: SyncAccess, docs: list[object], new_edits: bool) -> list[Json]:
     """Validate each document, write the valid ones in one batch, and report per document in order."""
-    retired = await state.directory.retired_key_ids(db.removeprefix(PLAN_DB_PREFIX))
+    db, retired = access.database, access.retired_key_ids
     errors: dict[int, Json] = {}
     valid: list[Json] = []
     for index, doc in enumerate(docs):
@@ -240,7 +245,7 @@ async def _write_documents(state: AppState, db: str, docs: list[object], new_edi
 
 
 async def bulk_docs(request: Request) -> Response:
-    state, db = await _authorised_db(request, write=True)
+    state, access = await _authorised(request, write=True)
     body = await read_json_object(request, state.settings.max_request_bytes)
     docs = body.get("docs")
     new_edits = body.get("new_edits", True)
@@ -250,7 +255,7 @@ async def bulk_docs(request: Request) -> Response:
         raise BadRequest("new_edits must be a boolean")
     if len(docs) > state.settings.max_docs_per_request:
         raise TooLarge(f"At most {state.settings.max_docs_per_request} documents per request")
-    return _json(await _write_documents(state, db, docs, new_edits), 201)
+    return _json(await _write_documents(state, access, docs, new_edits), 201)
 
 
 async def all_docs(request: Request) -> Response:
@@ -294,7 +299,8 @@ async def local_document(request: Request) -> Response:
 
 
 async def document(request: Request) -> Response:
-    state, db = await _authorised_db(request, write=request.method != "GET")
+    state, access = await _authorised(request, write=request.method != "GET")
+    db = access.database
     doc_id = check_doc_id(request.path_params["doc_id"])
     if request.method == "GET":
         return await _get_document(request, state, db, doc_id)
@@ -310,7 +316,7 @@ async def document(request: Request) -> Response:
         if "rev" in request.query_params:
             doc.setdefault("_rev", request.query_params["rev"])
     new_edits = query_bool(request, "new_edits", True)
-    [result] = (await _write_documents(state, db, [doc], new_edits)) or [
+    [result] = (await _write_documents(state, access, [doc], new_edits)) or [
         {"ok": True, "id": doc_id, "rev": doc.get("_rev")}
     ]
     if "error" in result:

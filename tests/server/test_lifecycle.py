@@ -7,12 +7,10 @@ rotation recorded → a document under the old key id is refused.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from typing import Any
 
 import httpx
-from support.processes import ALONGSIDE, AlongsideServer
+from support.processes import AlongsideServer
 
 from alongside.crypto import (
     DeviceKeys,
@@ -33,8 +31,7 @@ from alongside.crypto import (
 
 
 def admin(server: AlongsideServer, *args: str) -> dict[str, str]:
-    out = subprocess.run([*ALONGSIDE, "admin", *args, "--json", *server._storage()], check=True, capture_output=True)
-    result: dict[str, str] = json.loads(out.stdout)
+    result: dict[str, str] = server.admin(*args, "--json")
     return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import httpx
 from support.documents import doc_id, item_doc
 from support.processes import TESTS, AlongsideServer, run_node
 
@@ -17,6 +18,24 @@ def _canaries() -> list[str]:
 
 def _files_under(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()]
+
+
+def _what_storage_holds(server: AlongsideServer) -> dict[str, bytes]:
+    """Every byte the backend keeps: the SQLite files, or CouchDB's files and every database it serves."""
+    if server.couchdb is None:
+        stored = _files_under(server.data_dir)
+        assert any(path.name.startswith("alongside.sqlite3") for path in stored)
+        return {str(path): path.read_bytes() for path in stored}
+    held: dict[str, bytes] = {}
+    if server.couchdb.external_url is None:
+        held.update({str(path): path.read_bytes() for path in _files_under(server.couchdb.directory)})
+    with httpx.Client(base_url=server.couchdb.url, timeout=30) as couch:
+        names = [n for n in couch.get("/_all_dbs").json() if n.startswith(server.couchdb_prefix)]
+        assert len(names) >= 2, names
+        for name in names:
+            for path in ("_all_docs?include_docs=true", "_changes?include_docs=true&style=all_docs", "_local_docs"):
+                held[f"couchdb {name}/{path}"] = couch.get(f"/{name}/{path}").content
+    return held
 
 
 def test_canary_strings_written_through_sync_never_reach_the_server(alongside_server: AlongsideServer) -> None:
@@ -31,9 +50,7 @@ def test_canary_strings_written_through_sync_never_reach_the_server(alongside_se
     assert len(facts["bodies"]) > 5
 
     alongside_server.stop()
-    stored = _files_under(alongside_server.data_dir)
-    assert any(path.name.startswith("alongside.sqlite3") for path in stored)
-    haystacks = {str(path): path.read_bytes() for path in stored}
+    haystacks = _what_storage_holds(alongside_server)
     haystacks["server log"] = alongside_server.logs().encode()
     haystacks.update({f"response {i}": body.encode() for i, body in enumerate(facts["bodies"])})
     for canary in canaries:

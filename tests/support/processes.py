@@ -53,10 +53,19 @@ class AlongsideServer:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    couchdb: PouchDBServer | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def backend(self) -> str:
+        return "couchdb" if self.couchdb is not None else "sqlite"
+
+    @property
+    def couchdb_prefix(self) -> str:
+        return self.env.get("ALONGSIDE_COUCHDB_PREFIX", "alongside-")
 
     def _storage(self) -> list[str]:
         return self.storage_args or ["--data", str(self.data_dir)]
@@ -99,15 +108,19 @@ class AlongsideServer:
                 self.process.kill()
                 self.process.wait()
 
-    def create_plan(self) -> tuple[str, str]:
-        """``alongside admin create-plan``: ``(plan_id, device_token)``."""
+    def admin(self, *args: str) -> Any:
+        """``alongside admin ARGS`` on this server's storage; the JSON it prints."""
         out = subprocess.run(
-            [*ALONGSIDE, "admin", "create-plan", *self._storage()],
+            [*ALONGSIDE, "admin", *args, *self._storage()],
             check=True,
             capture_output=True,
             env={**os.environ, **self.env},
         )
-        created = json.loads(out.stdout)
+        return json.loads(out.stdout)
+
+    def create_plan(self) -> tuple[str, str]:
+        """``alongside admin create-plan``: ``(plan_id, device_token)``."""
+        created = self.admin("create-plan")
         return created["plan"], created["token"]
 
     def plan_url(self, plan_id: str) -> str:
