@@ -471,7 +471,8 @@ class SqliteStore:
                 if request.limit is not None:
                     rows = rows[: request.limit]
                 return {"total_rows": total, "offset": None, "rows": rows}
-            where, params = "db = ? AND deleted = 0", [db_id]
+            where = "db = ? AND deleted = 0"
+            params: list[Any] = [db_id]
             low, high = (request.end_key, request.start_key) if request.descending else (request.start_key, request.end_key)
             if low is not None:
                 where += " AND id >= ?"
