@@ -27,8 +27,9 @@ from .state import AppState
 
 MAX_API_BODY = 64 * 1024
 MAX_INVITE_LIFETIME = 7 * 24 * 3600
-KID_PATTERN = re.compile(r"^[0-9a-f]{16,64}$")
-VERIFIER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# Matched with ``fullmatch``: ``$`` alone would also accept a trailing newline.
+KID_PATTERN = re.compile(r"[0-9a-f]{16,64}")
+VERIFIER_PATTERN = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # 32 bytes, canonical base64url
 
 
 def _state(request: Request) -> AppState:
@@ -74,7 +75,7 @@ def _public_keys(body: dict[str, Any]) -> DevicePublicKeys:
 
 def _plan_id(request: Request) -> str:
     plan_id = str(request.path_params["plan_id"])
-    if not ID_PATTERN.match(plan_id):
+    if not ID_PATTERN.fullmatch(plan_id):
         raise NotFound("No such plan.")
     return plan_id
 
@@ -178,10 +179,10 @@ async def create_invite(request: Request) -> Response:
     expires_at = body.get("expires_at")
     as_role = _choice(body, "role", ("owner", "supporter"), "supporter")
     access = _choice(body, "access", ("write", "read"), "read")
-    if not ID_PATTERN.match(invite_id or ""):
+    if not ID_PATTERN.fullmatch(invite_id or ""):
         raise BadRequest("`invite_id` must be 32 lower-case hex characters")
-    if not VERIFIER_PATTERN.match(verifier or ""):
-        raise BadRequest("`verifier` must be 43 base64url characters")
+    if not VERIFIER_PATTERN.fullmatch(verifier or ""):
+        raise BadRequest("`verifier` must be 32 bytes in base64url (43 characters)")
     now = state.directory.now()
     if (
         isinstance(expires_at, bool)
@@ -214,6 +215,42 @@ async def create_invite(request: Request) -> Response:
     )
 
 
+async def _issuer_may_still_invite(directory: Directory, invite: Json, plan_id: str) -> bool:
+    """Whether the device that registered ``invite`` could register it now.
+
+    An invite dies with its maker's access: once they are removed from the plan, lose write access, or
+    their device is removed or switched off, nobody can join through the invites they made before.
+    """
+    issuer_id = str(invite.get("issued_by", ""))
+    issuer = await directory.get(f"device:{issuer_id}") if ID_PATTERN.fullmatch(issuer_id) else None
+    if issuer is None or issuer.get("revoked"):
+        return False
+    account = await directory.get(f"account:{issuer['account']}")
+    if account is None or not account.get("active", False):
+        return False
+    if await directory.get(f"excluded:{plan_id}:{issuer_id}") is not None:
+        return False
+    membership = await directory.membership(plan_id, str(issuer["account"]))
+    if membership is None or membership.access != "write":
+        return False
+    return invite.get("role") != "owner" or membership.role in ("owner", "worker")
+
+
+async def _admit(directory: Directory, plan_id: str, account: str, *, role: str, access: str) -> None:
+    """Make ``account`` a member; someone removed earlier comes back with the new role and access."""
+    doc_id = f"membership:{plan_id}:{account}"
+    if await directory.get(doc_id) is None:
+        await directory.add_member(plan_id, account, role=role, access=access)
+        return
+
+    def rejoin(doc: Json) -> Json:
+        kept = {k: v for k, v in doc.items() if k not in ("removed", "removed_at", "removed_by")}
+        return {**kept, "role": role, "access": access, "joined": directory.now()}
+
+    await directory.update(doc_id, rejoin)
+    await directory.audit("member.joined", plan=plan_id, account=account, role=role)
+
+
 async def redeem_invite(request: Request) -> Response:
     """A new device joins a plan with an invite's one-time token: once, before expiry."""
     state = _state(request)
@@ -224,7 +261,7 @@ async def redeem_invite(request: Request) -> Response:
     auth_token = _text(body, "auth_token", max_length=64)
     keys = _public_keys(body)
     label = _text(body, "label", required=False, max_length=80) or ""
-    invite = await directory.get(f"invite:{invite_id}") if ID_PATTERN.match(invite_id) else None
+    invite = await directory.get(f"invite:{invite_id}") if ID_PATTERN.fullmatch(invite_id) else None
     if invite is None or not check_invite_token(auth_token, invite.get("verifier")):
         state.limiter.fail(_client_key(request))
         raise Forbidden("This invite is not valid. Ask for a new one.")
@@ -234,18 +271,21 @@ async def redeem_invite(request: Request) -> Response:
         raise Forbidden("This invite has expired. Ask for a new one.")
     plan_id = str(invite["plan"])
     plan = await directory.plan(plan_id)
+    if not await _issuer_may_still_invite(directory, invite, plan_id):
+        raise Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
 
     existing: Device | None = None
     if request.headers.get("authorization"):
         existing = await directory.authenticate(request.headers.get("authorization"))
+        if await directory.get(f"excluded:{plan_id}:{existing.id}") is not None:
+            raise Conflict("This device was removed from this plan; join from a new device.")
     elif await directory.get(f"device:{keys.device_id}") is not None:
         raise Conflict("This device is already enrolled: send its token with the invite.")
     if existing is not None and invite["role"] == "owner" and existing.account != plan["owner"]:
         raise Conflict("This device belongs to someone else; join from a new device.")
 
-    await directory.update(
-        f"invite:{invite_id}", lambda doc: {**_claim(doc, directory.now()), "used_by": keys.device_id}
-    )
+    used_by = existing.id if existing is not None else keys.device_id
+    await directory.update(f"invite:{invite_id}", lambda doc: {**_claim(doc, directory.now()), "used_by": used_by})
     token = None
     if existing is not None:
         account, device_id = existing.account, existing.id
@@ -254,16 +294,14 @@ async def redeem_invite(request: Request) -> Response:
         device_id, token = await directory.create_device(
             account, device_id=keys.device_id, public_keys=keys.to_json(), label=label
         )
-    if await directory.membership(plan_id, account) is None:
-        await directory.add_member(plan_id, account, role=str(invite["role"]), access=str(invite["access"]))
+    membership = await directory.membership(plan_id, account)
+    if membership is not None:  # already a member: the invite changes nothing
+        role, access = membership.role, membership.access
+    else:
+        role, access = ("owner", "write") if account == plan["owner"] else (str(invite["role"]), str(invite["access"]))
+        await _admit(directory, plan_id, account, role=role, access=access)
     await directory.audit("invite.redeemed", plan=plan_id, device=device_id)
-    out = {
-        "plan_id": plan_id,
-        "device_id": device_id,
-        "account": account,
-        "role": invite["role"],
-        "access": invite["access"],
-    }
+    out = {"plan_id": plan_id, "device_id": device_id, "account": account, "role": role, "access": access}
     if token is not None:
         out["token"] = token
     return _json(out, 201)
@@ -310,7 +348,7 @@ async def remove_member(request: Request) -> Response:
     plan_id = _plan_id(request)
     role = await _member_or_forbidden(state.directory, plan_id, device)
     account = str(request.path_params["account"])
-    target = await state.directory.membership(plan_id, account) if ID_PATTERN.match(account) else None
+    target = await state.directory.membership(plan_id, account) if ID_PATTERN.fullmatch(account) else None
     if target is None:
         raise NotFound("This person is not a member of this plan.")
     allowed = account == device.account or role == "owner" or (role == "worker" and target.role == "supporter")
@@ -328,7 +366,7 @@ async def remove_device(request: Request) -> Response:
     plan_id = _plan_id(request)
     role = await _member_or_forbidden(state.directory, plan_id, device)
     device_id = str(request.path_params["device_id"])
-    target = await state.directory.get(f"device:{device_id}") if ID_PATTERN.match(device_id) else None
+    target = await state.directory.get(f"device:{device_id}") if ID_PATTERN.fullmatch(device_id) else None
     if target is None or await state.directory.membership(plan_id, str(target["account"])) is None:
         raise NotFound("This device is not part of this plan.")
     if role != "owner" and target["account"] != device.account:
@@ -343,7 +381,7 @@ async def revoke_worker(request: Request) -> Response:
     if device.kind != "admin":
         raise Forbidden("Only an admin can switch off a worker.")
     account_id = str(request.path_params["account"])
-    account = await state.directory.get(f"account:{account_id}") if ID_PATTERN.match(account_id) else None
+    account = await state.directory.get(f"account:{account_id}") if ID_PATTERN.fullmatch(account_id) else None
     if account is None or account.get("org") != device.org or account.get("kind") not in ("worker", "admin"):
         raise NotFound("No such worker in your organisation.")
     await state.directory.update(f"account:{account_id}", lambda doc: {**doc, "active": False})
@@ -375,11 +413,11 @@ async def record_rotation(request: Request) -> Response:
     kid = _text(body, "kid", max_length=64)
     epoch = body.get("epoch")
     retire = body.get("retire", [])
-    if not KID_PATTERN.match(kid or ""):
+    if not KID_PATTERN.fullmatch(kid or ""):
         raise BadRequest("`kid` must be a key id (16 to 64 lower-case hex characters)")
     if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch < 2**31:
         raise BadRequest("`epoch` must be a positive integer")
-    if not isinstance(retire, list) or not all(isinstance(k, str) and KID_PATTERN.match(k) for k in retire):
+    if not isinstance(retire, list) or not all(isinstance(k, str) and KID_PATTERN.fullmatch(k) for k in retire):
         raise BadRequest("`retire` must be a list of key ids")
     doc_id = f"keys:{plan_id}"
     current = await state.directory.get(doc_id)

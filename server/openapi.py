@@ -1,23 +1,60 @@
-"""The OpenAPI 3.1 document of ``/api/v1``, checked against the live app by schemathesis in the tests."""
+"""The OpenAPI 3.1 document of ``/api/v1``, checked against the live app by schemathesis in the tests.
+
+Each operation lists the error statuses it can answer (no catch-all ``default``), so the tests can
+tell an undocumented status from a documented one. Constraints on parameters and bodies are the
+ones the server enforces; what a schema cannot express (an expiry within the next 7 days, an epoch
+higher than the last one recorded) is said in the descriptions.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-KID = {"type": "string", "pattern": "^[0-9a-f]{16,64}$"}
+KID = {"type": "string", "pattern": "^[0-9a-f]{16,64}$", "description": "a key id (docs/crypto.md §5.2)"}
+B64U_32 = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
+    "description": "32 bytes, canonical base64url without padding",
+}
+TOKEN = {
+    "type": "string",
+    "pattern": "^[0-9a-f]{32}\\.[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
+    "description": "A device token, `<device id>.<secret>`: send it as `Authorization: Bearer <token>`. "
+    "Shown once; the server keeps only its SHA-256.",
+}
 PUBLIC_KEYS = {
     "type": "object",
     "required": ["enc", "sig"],
     "additionalProperties": False,
+    "description": "The device's public keys; the device id is derived from them (docs/crypto.md §5.1)",
     "properties": {
-        "enc": {"type": "string", "description": "base64url X25519 public key (32 bytes)"},
-        "sig": {"type": "string", "description": "base64url Ed25519 public key (32 bytes)"},
+        "enc": {**B64U_32, "description": "base64url X25519 public key (32 bytes)"},
+        "sig": {**B64U_32, "description": "base64url Ed25519 public key (32 bytes)"},
     },
 }
+LABEL = {"type": "string", "minLength": 1, "maxLength": 80, "description": "A name for the device, e.g. 'Tablet'"}
 ROLE = {"type": "string", "enum": ["owner", "worker", "supporter"]}
 ACCESS = {"type": "string", "enum": ["write", "read"]}
+KIND = {"type": "string", "enum": ["admin", "worker", "person", "supporter"]}
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+ERROR_DESCRIPTIONS = {
+    400: "The request is malformed (`detail` says which field)",
+    401: "No device token, a wrong one, or the device or its account was switched off",
+    403: "Not allowed (not a member, not enough access, wrong or used code or invite)",
+    404: "No such plan, member, device or worker",
+    409: "Conflicts with the current state (already registered, already enrolled, newer key recorded)",
+    413: "The request body is larger than 64 KiB",
+    429: "Too many failed attempts from this address; wait and try again",
+    503: "The storage is unavailable; try again",
+}
+PATH_PARAMETERS = {
+    "plan_id": {**HEX32, "description": "A plan id"},
+    "invite_id": {**HEX32, "description": "The invite id from the QR code"},
+    "account": {**HEX32, "description": "An account id"},
+    "device_id": {**HEX32, "description": "A device id"},
+}
 
 
 def _object(required: list[str], properties: dict[str, Any], *, extra: bool = True) -> dict[str, Any]:
@@ -27,31 +64,43 @@ def _object(required: list[str], properties: dict[str, Any], *, extra: bool = Tr
     return schema
 
 
+def _error(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": ERROR_REF}},
+    }
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer "}}
+        }
+    return response
+
+
 def _operation(
     summary: str,
     *,
     ok: tuple[int, dict[str, Any]],
+    errors: tuple[int, ...],
     body: dict[str, Any] | None = None,
     auth: bool = True,
     params: list[str] | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
     status, schema = ok
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "responses": {
-            str(status): {"description": "Success", "content": {"application/json": {"schema": schema}}},
-            "default": {"description": "An error", "content": {"application/json": {"schema": ERROR_REF}}},
-        },
+    responses: dict[str, Any] = {
+        str(status): {"description": "Success", "content": {"application/json": {"schema": schema}}}
     }
+    for error in sorted({*errors, 503}):
+        responses[str(error)] = _error(error)
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if description:
+        operation["description"] = description
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if auth:
-        operation["security"] = [{"device": []}]
-    else:
-        operation["security"] = []
+    operation["security"] = [{"device": []}] if auth else []
     if params:
         operation["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            {"name": p, "in": "path", "required": True, "schema": PATH_PARAMETERS[p]} for p in params
         ]
     return operation
 
@@ -65,14 +114,14 @@ def openapi_document() -> dict[str, Any]:
             "label": {"type": "string"},
             "public_keys": {"anyOf": [PUBLIC_KEYS, {"type": "null"}]},
             "last_seen": {"type": ["integer", "null"]},
-            "active": {"type": "boolean"},
+            "active": {"type": "boolean", "description": "false once the device is switched off or removed"},
         },
     )
     member = _object(
         ["account", "role", "access", "active", "devices"],
         {
             "account": HEX32,
-            "kind": {"type": ["string", "null"]},
+            "kind": {"anyOf": [KIND, {"type": "null"}]},
             "role": ROLE,
             "access": ACCESS,
             "active": {"type": "boolean"},
@@ -93,16 +142,23 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/enrol": {
             "post": _operation(
                 "Enrol a worker's device with a one-time code",
+                description="The code comes from `alongside admin init` or `add-worker`; it works once, for 7 days. "
+                "Failed attempts count towards the limit per client address.",
                 auth=False,
+                errors=(400, 403, 409, 413, 429),
                 body=_object(
                     ["code", "public_keys"],
-                    {"code": {"type": "string"}, "public_keys": PUBLIC_KEYS, "label": {"type": "string"}},
+                    {
+                        "code": {"type": "string", "minLength": 1, "maxLength": 64},
+                        "public_keys": PUBLIC_KEYS,
+                        "label": LABEL,
+                    },
                 ),
                 ok=(
                     201,
                     _object(
                         ["device_id", "token", "account", "kind"],
-                        {"device_id": HEX32, "token": {"type": "string"}, "account": HEX32, "kind": {"type": "string"}},
+                        {"device_id": HEX32, "token": TOKEN, "account": HEX32, "kind": KIND},
                     ),
                 ),
             )
@@ -110,16 +166,12 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/me": {
             "get": _operation(
                 "The calling device and its account",
+                errors=(401,),
                 ok=(
                     200,
                     _object(
                         ["device_id", "account", "kind", "org"],
-                        {
-                            "device_id": HEX32,
-                            "account": HEX32,
-                            "kind": {"type": "string"},
-                            "org": {"type": ["string", "null"]},
-                        },
+                        {"device_id": HEX32, "account": HEX32, "kind": KIND, "org": {"type": ["string", "null"]}},
                     ),
                 ),
             )
@@ -127,6 +179,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/plans": {
             "get": _operation(
                 "Plans this device can sync",
+                errors=(401,),
                 ok=(
                     200,
                     _object(
@@ -143,22 +196,27 @@ def openapi_document() -> dict[str, Any]:
                 ),
             ),
             "post": _operation(
-                "Start a plan with a person (workers only)",
+                "Start a plan with a person (workers and admins only)",
+                description="The worker joins as `worker`; a new account for the person joins as `owner`.",
+                errors=(401, 403),
                 ok=(201, _object(["plan_id", "owner_account"], {"plan_id": HEX32, "owner_account": HEX32})),
             ),
         },
         "/api/v1/plans/{plan_id}/invites": {
             "post": _operation(
                 "Register an invite created on this device",
+                description="Members with write access invite supporters; only the owner or a worker invites the "
+                "owner's own device (always with write access). `expires_at` must be in the next 7 days.",
                 params=["plan_id"],
+                errors=(400, 401, 403, 404, 409, 413),
                 body=_object(
                     ["invite_id", "verifier", "expires_at"],
                     {
                         "invite_id": HEX32,
-                        "verifier": {"type": "string"},
-                        "expires_at": {"type": "integer"},
-                        "role": {"type": "string", "enum": ["owner", "supporter"]},
-                        "access": ACCESS,
+                        "verifier": {**B64U_32, "description": "base64url SHA-256 of the invite's one-time token"},
+                        "expires_at": {"type": "integer", "description": "Unix seconds, within the next 7 days"},
+                        "role": {"type": "string", "enum": ["owner", "supporter"], "default": "supporter"},
+                        "access": {**ACCESS, "default": "read"},
                     },
                 ),
                 ok=(
@@ -179,11 +237,19 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/invites/{invite_id}/redeem": {
             "post": _operation(
                 "Join a plan from a new device with an invite's one-time token",
+                description="No device token is needed. A device that is already enrolled sends its token too and "
+                "joins with its own account (then no new token is returned). Wrong tokens count towards the limit "
+                "per client address.",
                 auth=False,
                 params=["invite_id"],
+                errors=(400, 401, 403, 404, 409, 413, 429),
                 body=_object(
                     ["auth_token", "public_keys"],
-                    {"auth_token": {"type": "string"}, "public_keys": PUBLIC_KEYS, "label": {"type": "string"}},
+                    {
+                        "auth_token": {**B64U_32, "description": "the invite's one-time token (docs/crypto.md §11)"},
+                        "public_keys": PUBLIC_KEYS,
+                        "label": LABEL,
+                    },
                 ),
                 ok=(
                     201,
@@ -195,7 +261,7 @@ def openapi_document() -> dict[str, Any]:
                             "account": HEX32,
                             "role": ROLE,
                             "access": ACCESS,
-                            "token": {"type": "string"},
+                            "token": TOKEN,
                         },
                     ),
                 ),
@@ -205,6 +271,7 @@ def openapi_document() -> dict[str, Any]:
             "get": _operation(
                 "Who can see this plan, and their devices",
                 params=["plan_id"],
+                errors=(401, 403, 404),
                 ok=(
                     200,
                     _object(["plan_id", "members"], {"plan_id": HEX32, "members": {"type": "array", "items": member}}),
@@ -214,7 +281,10 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/plans/{plan_id}/members/{account}": {
             "delete": _operation(
                 "Remove a member (the owner removes anyone; a worker removes supporters; anyone may leave)",
+                description="Nobody else can remove the owner. The member's devices are refused at once; a "
+                "remaining device then rotates the plan key and records the rotation.",
                 params=["plan_id", "account"],
+                errors=(401, 403, 404),
                 ok=(
                     200,
                     _object(
@@ -225,8 +295,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/plans/{plan_id}/devices/{device_id}": {
             "delete": _operation(
-                "Stop serving this plan to one device",
+                "Stop serving this plan to one device (the owner, or the device's own account)",
                 params=["plan_id", "device_id"],
+                errors=(401, 403, 404),
                 ok=(
                     200,
                     _object(
@@ -240,6 +311,7 @@ def openapi_document() -> dict[str, Any]:
             "post": _operation(
                 "Switch off a worker who left (admins only): all their devices are refused",
                 params=["account"],
+                errors=(401, 403, 404),
                 ok=(
                     200,
                     _object(
@@ -254,15 +326,27 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/api/v1/plans/{plan_id}/keys": {
-            "get": _operation("The plan's current and retired key ids", params=["plan_id"], ok=(200, keys_state))
+            "get": _operation(
+                "The plan's current and retired key ids",
+                params=["plan_id"],
+                errors=(401, 403, 404),
+                ok=(200, keys_state),
+            )
         },
         "/api/v1/plans/{plan_id}/rotations": {
             "post": _operation(
                 "Record a key rotation: documents under retired key ids are refused from now on",
+                description="Members with write access. `epoch` must be higher than the last one recorded; the "
+                "previous current key id and those in `retire` become retired.",
                 params=["plan_id"],
+                errors=(400, 401, 403, 404, 409, 413),
                 body=_object(
                     ["epoch", "kid"],
-                    {"epoch": {"type": "integer"}, "kid": KID, "retire": {"type": "array", "items": KID}},
+                    {
+                        "epoch": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                        "kid": KID,
+                        "retire": {"type": "array", "items": KID},
+                    },
                 ),
                 ok=(201, keys_state),
             )
@@ -270,7 +354,12 @@ def openapi_document() -> dict[str, Any]:
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Alongside API", "version": "1"},
+        "info": {
+            "title": "Alongside API",
+            "version": "1",
+            "description": "Enrolment, plans, invites, members and key rotations. Plan content never passes "
+            "through this API: it is end-to-end encrypted and synchronised under /sync/{plan_id}. See docs/api.md.",
+        },
         "paths": paths,
         "components": {
             "securitySchemes": {"device": {"type": "http", "scheme": "bearer", "description": "A device token"}},

@@ -285,7 +285,7 @@ async def all_docs(request: Request) -> Response:
 async def local_document(request: Request) -> Response:
     state, db = await _authorised_db(request)
     doc_id = check_local_id(request.path_params["doc_id"])
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _json(await state.store.get_local(db, doc_id))
     if request.method == "DELETE":
         return _json(await state.store.delete_local(db, doc_id, request.query_params.get("rev")))
@@ -299,13 +299,16 @@ async def local_document(request: Request) -> Response:
 
 
 async def document(request: Request) -> Response:
-    state, access = await _authorised(request, write=request.method != "GET")
+    reading = request.method in ("GET", "HEAD")
+    state, access = await _authorised(request, write=not reading)
     db = access.database
     doc_id = check_doc_id(request.path_params["doc_id"])
-    if request.method == "GET":
+    if reading:
         return await _get_document(request, state, db, doc_id)
     if request.method == "DELETE":
         rev = request.query_params.get("rev")
+        # As CouchDB's handler does, open the document first: deleting what is not there is a 404.
+        await state.store.get_document(db, doc_id, DocumentRequest())
         if rev is None:
             raise Conflict("Document update conflict.")
         doc: Json = {"_id": doc_id, "_rev": rev, "_deleted": True}
@@ -322,7 +325,7 @@ async def document(request: Request) -> Response:
     if "error" in result:
         status = {"conflict": 409, "forbidden": 403, "too_large": 413, "not_found": 404}.get(result["error"], 400)
         return _json({"error": result["error"], "reason": result["reason"]}, status)
-    return _json(result, 201)
+    return _json(result, 200 if doc.get("_deleted") is True else 201)
 
 
 async def _get_document(request: Request, state: AppState, db: str, doc_id: str) -> Response:

@@ -26,7 +26,7 @@ def parse_rev(rev: object) -> tuple[int, str]:
     """Split ``"N-hash"`` into ``(N, hash)``; raise :class:`InvalidRevision` on anything else."""
     if not isinstance(rev, str):
         raise InvalidRevision("Invalid rev format")
-    match = REV_PATTERN.match(rev)
+    match = REV_PATTERN.fullmatch(rev)  # not match(): "$" would also accept a trailing newline
     if match is None:
         raise InvalidRevision("Invalid rev format")
     return int(match.group(1)), match.group(2)

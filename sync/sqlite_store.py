@@ -241,7 +241,9 @@ class SqliteStore:
     def _save(self, conn: sqlite3.Connection, db_id: int, doc_id: str, tree: RevTree, rev: str, body: Json) -> None:
         old = conn.execute("SELECT deleted FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
         tree.stem(self.revs_limit)
-        conn.execute("INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, _dumps(body)))
+        conn.execute(
+            "INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, _dumps(body))
+        )
         leaves = set(tree.leaves())
         stored = [r for (r,) in conn.execute("SELECT rev FROM bodies WHERE db = ? AND id = ?", (db_id, doc_id))]
         stale = [(db_id, doc_id, r) for r in stored if r not in leaves]
@@ -371,10 +373,19 @@ class SqliteStore:
                         rendered.append(entry)
                     else:
                         rendered.append(
-                            {"error": {"id": item.id, "rev": entry["missing"], "error": "not_found", "reason": "missing"}}
+                            {
+                                "error": {
+                                    "id": item.id,
+                                    "rev": entry["missing"],
+                                    "error": "not_found",
+                                    "reason": "missing",
+                                }
+                            }
                         )
                 if not rendered:
-                    rendered.append({"error": {"id": item.id, "rev": item.rev, "error": "not_found", "reason": "missing"}})
+                    rendered.append(
+                        {"error": {"id": item.id, "rev": item.rev, "error": "not_found", "reason": "missing"}}
+                    )
                 results.append({"id": item.id, "docs": rendered})
             return results
 
@@ -443,7 +454,9 @@ class SqliteStore:
                     self._waiters.pop(db, None)
 
     async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
-        def row_for(conn: sqlite3.Connection, db_id: int, doc_id: str, winner: str, deleted: int, tree_json: str) -> Json:
+        def row_for(
+            conn: sqlite3.Connection, db_id: int, doc_id: str, winner: str, deleted: int, tree_json: str
+        ) -> Json:
             value: Json = {"rev": winner}
             if deleted:
                 value["deleted"] = True
@@ -473,7 +486,9 @@ class SqliteStore:
                 return {"total_rows": total, "offset": None, "rows": rows}
             where = "db = ? AND deleted = 0"
             params: list[Any] = [db_id]
-            low, high = (request.end_key, request.start_key) if request.descending else (request.start_key, request.end_key)
+            low, high = (
+                (request.end_key, request.start_key) if request.descending else (request.start_key, request.end_key)
+            )
             if low is not None:
                 where += " AND id >= ?"
                 params.append(low)
@@ -530,4 +545,3 @@ class SqliteStore:
 
     async def delete_local(self, db: str, doc_id: str, rev: str | None) -> Json:
         return await self.put_local(db, doc_id, {"_rev": rev, "_deleted": True})
-

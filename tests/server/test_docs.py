@@ -1,0 +1,83 @@
+"""The documentation is checked against the code: docs/api.md names every API route, docs/security.md
+quotes the headers the server sends, and the limits both pages state are the ones the code enforces."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.routing import Route
+
+from alongside.server import api_routes, security
+from alongside.server.app import create_app
+from alongside.server.settings import Settings
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+API = (DOCS / "api.md").read_text(encoding="utf-8")
+SECURITY = (DOCS / "security.md").read_text(encoding="utf-8")
+
+
+def api_routes_of_the_app() -> list[tuple[str, str]]:
+    app = create_app(Settings(data_dir=Path("unused")))  # routes only: storage opens in the lifespan
+    found = []
+    for route in app.routes:
+        if isinstance(route, Route) and route.path.startswith("/api/v1/"):
+            found += [(method, route.path) for method in sorted(route.methods or ()) if method != "HEAD"]
+    return found
+
+
+def test_api_md_names_every_api_route() -> None:
+    routes = api_routes_of_the_app()
+    assert len(routes) >= 13
+    missing = [f"{method} {path}" for method, path in routes if f"`{method} {path}`" not in API]
+    assert missing == [], "docs/api.md does not describe these routes"
+
+
+def test_api_md_names_no_route_the_app_does_not_serve() -> None:
+    served = {f"{method} {path}" for method, path in api_routes_of_the_app()}
+    named = set(re.findall(r"`((?:GET|POST|PUT|DELETE) /api/v1/[^`\s]*)`", API))
+    assert named - served == set()
+
+
+def test_security_md_quotes_the_headers_the_server_sends() -> None:
+    assert f"`{security.CONTENT_SECURITY_POLICY}`" in SECURITY
+    for name, value in [*security.HEADERS, security.HSTS]:
+        row = re.search(rf"^\| `{re.escape(name.decode())}` \| `([^`]*)`", SECURITY, re.IGNORECASE | re.MULTILINE)
+        assert row is not None, f"docs/security.md does not list {name.decode()}"
+        assert row.group(1) == value.decode()
+
+
+def test_security_md_lists_what_the_server_may_see() -> None:
+    # DESIGN.md §4: plan ids, device ids, memberships, document ids and counts, padded sizes, revision shapes, timing.
+    for seen in ("plan ids", "device ids", "memberships", "document ids", "counts", "padded sizes", "revision shapes"):
+        assert seen in SECURITY.lower(), seen
+    for seen in ("timing", "key ids"):
+        assert seen in SECURITY.lower(), seen
+    for limit in ("What a device already holds cannot be recalled", "A short PIN only deters casual access"):
+        assert limit in SECURITY
+
+
+def test_cors_is_off_unless_the_documented_variable_is_set() -> None:
+    assert "ALONGSIDE_CORS_ORIGINS" in SECURITY
+    assert Settings.from_env({}).cors_origins == ()
+    both = Settings.from_env({"ALONGSIDE_CORS_ORIGINS": "https://a.example, https://b.example"})
+    assert both.cors_origins == ("https://a.example", "https://b.example")
+
+
+@pytest.mark.parametrize("page", ["api.md", "security.md"])
+def test_the_limits_the_docs_state_are_the_code_s(page: str) -> None:
+    text = " ".join((DOCS / page).read_text(encoding="utf-8").split())  # sentences wrap across lines
+    settings = Settings()
+    minutes = int(settings.failure_window_seconds // 60)
+    assert f"{settings.failure_limit} failed attempts within {minutes} minutes" in text
+    assert f"{api_routes.MAX_INVITE_LIFETIME // (24 * 3600)} days" in text
+    if page == "api.md":
+        assert f"at most {api_routes.MAX_API_BODY // 1024} KiB" in text
+
+
+@pytest.mark.parametrize("page", ["api.md", "security.md"])
+def test_relative_links_resolve(page: str) -> None:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (DOCS / target).exists(), f"{page} links to {target}, which does not exist"

@@ -1,0 +1,221 @@
+"""The OpenAPI document against the live app: schemathesis generates requests for every operation.
+
+The app runs in-process (schemathesis' ASGI transport). Requests carry a real worker's device token
+(an admin's for switching a worker off), and half of the generated requests use path parameters that
+exist (the worker's plan, a supporter's account and device, a registered invite), so authorised code
+paths run too. Every response must be free of server errors and match the document: status codes,
+content type, body schema, required headers; requests that break the schema must be refused with a 4xx.
+Generation is bounded and derandomized, so the run is the same every time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from starlette.testclient import TestClient
+from support.api import Member, admin_cli, create_plan, enrol, join, redemption, register_invite, registration
+
+from alongside.crypto import create_invite, generate_device_keys
+from alongside.server.app import create_app
+from alongside.server.openapi import openapi_document
+from alongside.server.settings import Settings
+
+MAX_EXAMPLES = 25
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    ignored_auth,
+]
+OPERATIONS = [(path, method.upper()) for path, item in openapi_document()["paths"].items() for method in item]
+
+
+@dataclass
+class Valid:
+    """A request that succeeds: its path parameters, body and caller."""
+
+    path_parameters: dict[str, str]
+    body: Any
+    caller: Member | None
+
+
+@dataclass
+class Api:
+    schema: Any
+    worker: Member
+    admin: Member
+    real: dict[str, dict[str, str]]  # operation path → path parameters that exist
+    valid: dict[tuple[str, str], Valid]
+
+    def auth(self, path: str, method: str) -> dict[str, str]:
+        operation = openapi_document()["paths"][path][method.lower()]
+        if not operation["security"]:
+            return {}
+        return (self.admin if path.startswith("/api/v1/workers/") else self.worker).auth
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    data = tmp_path_factory.mktemp("schemathesis")
+    admin_code = admin_cli(data, "init", "--org", "Riverside", "--name", "Admin")["code"]
+    worker_code = admin_cli(data, "add-worker", "--name", "Ali")["code"]
+    leaver = admin_cli(data, "add-worker", "--name", "Cal")["account"]
+    spare_code = admin_cli(data, "add-worker", "--name", "Dee")["code"]
+    # No brute-force limit here: the generated requests are full of wrong codes and tokens.
+    settings = Settings(data_dir=data, failure_limit=1_000_000)
+
+    # The world is built through the API with a test client, which then closes the app; schemathesis
+    # starts it again on the same store for the generated requests.
+    with TestClient(create_app(settings)) as client:
+        admin = enrol(client, admin_code)
+        worker = enrol(client, worker_code)
+        plan, key = create_plan(client, worker)
+        owner = join(client, register_invite(client, worker, key, role="owner"))
+        supporter, other, leaving, losing_a_device = (
+            join(client, register_invite(client, worker, key)) for _ in range(4)
+        )
+        invite = register_invite(client, worker, key)
+        unused = register_invite(client, worker, key)
+        fresh = create_invite(key, inviter=worker.keys)
+
+    app = create_app(settings)
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    real = {
+        "/api/v1/plans/{plan_id}/invites": {"plan_id": plan},
+        "/api/v1/invites/{invite_id}/redeem": {"invite_id": invite.invite_id_hex},
+        "/api/v1/plans/{plan_id}/members": {"plan_id": plan},
+        "/api/v1/plans/{plan_id}/members/{account}": {"plan_id": plan, "account": supporter.account},
+        "/api/v1/plans/{plan_id}/devices/{device_id}": {"plan_id": plan, "device_id": other.device_id},
+        "/api/v1/workers/{account}/revoke": {"account": leaver},
+        "/api/v1/plans/{plan_id}/keys": {"plan_id": plan},
+        "/api/v1/plans/{plan_id}/rotations": {"plan_id": plan},
+    }
+    new_keys = generate_device_keys().public.to_json()
+    valid = {
+        ("/api/v1/enrol", "POST"): Valid({}, {"code": spare_code, "public_keys": new_keys}, None),
+        ("/api/v1/me", "GET"): Valid({}, None, worker),
+        ("/api/v1/plans", "GET"): Valid({}, None, worker),
+        ("/api/v1/plans", "POST"): Valid({}, None, worker),
+        ("/api/v1/plans/{plan_id}/invites", "POST"): Valid({"plan_id": plan}, registration(fresh), worker),
+        ("/api/v1/invites/{invite_id}/redeem", "POST"): Valid(
+            {"invite_id": unused.invite_id_hex}, redemption(unused, generate_device_keys()), None
+        ),
+        ("/api/v1/plans/{plan_id}/members", "GET"): Valid({"plan_id": plan}, None, worker),
+        ("/api/v1/plans/{plan_id}/members/{account}", "DELETE"): Valid(
+            {"plan_id": plan, "account": leaving.account}, None, leaving
+        ),
+        ("/api/v1/plans/{plan_id}/devices/{device_id}", "DELETE"): Valid(
+            {"plan_id": plan, "device_id": losing_a_device.device_id}, None, owner
+        ),
+        ("/api/v1/workers/{account}/revoke", "POST"): Valid({"account": leaver}, None, admin),
+        ("/api/v1/plans/{plan_id}/keys", "GET"): Valid({"plan_id": plan}, None, worker),
+        ("/api/v1/plans/{plan_id}/rotations", "POST"): Valid(
+            {"plan_id": plan}, {"epoch": 2**31 - 1, "kid": "ab" * 8, "retire": ["cd" * 8]}, owner
+        ),
+    }
+    try:
+        yield Api(schema, worker, admin, real, valid)
+    finally:
+        shutdown_lifespans()
+
+
+def _strategy(api: Api, path: str, method: str, mode: str) -> st.SearchStrategy[Any]:
+    """Generated cases; for an operation with path parameters, half of them use ids that exist."""
+    operation = api.schema[path][method]
+    generation_mode = schemathesis.GenerationMode(mode)
+    generated = operation.as_strategy(generation_mode=generation_mode)
+    if path not in api.real:
+        return generated
+    return st.one_of(operation.as_strategy(generation_mode=generation_mode, path_parameters=api.real[path]), generated)
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
+def test_generated_requests_get_documented_answers(api: Api, path: str, method: str, mode: str) -> None:
+    headers = api.auth(path, method)
+    statuses: list[int] = []
+
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    )
+    @hypothesis.given(case=_strategy(api, path, method, mode))
+    def run(case: Any) -> None:
+        statuses.append(case.call_and_validate(headers=headers, checks=CHECKS).status_code)
+
+    run()
+    if mode == "positive":
+        # Not everything was refused at the door: some generated requests reached the authorised code paths.
+        assert not set(statuses) <= {400} and not set(statuses) <= {404}, statuses
+
+
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
+def test_a_valid_request_succeeds_and_its_answer_matches_the_document(api: Api, path: str, method: str) -> None:
+    valid = api.valid[(path, method)]
+    kwargs: dict[str, Any] = {"path_parameters": valid.path_parameters}
+    if valid.body is not None:
+        kwargs.update(body=valid.body, media_type="application/json")
+    case = api.schema[path][method].Case(**kwargs)
+    response = case.call_and_validate(headers=valid.caller.auth if valid.caller else {}, checks=CHECKS)
+    assert 200 <= response.status_code < 300, response.text
+
+
+def test_every_api_route_is_documented() -> None:
+    app = create_app(Settings())
+    served = {
+        (route.path, method)
+        for route in app.routes
+        if getattr(route, "path", "").startswith("/api/v1/") and route.path != "/api/v1/openapi.json"
+        for method in getattr(route, "methods", None) or ()
+        if method != "HEAD"
+    }
+    assert served == set(OPERATIONS)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/plans/{plan_id}/rotations", {"epoch": 7, "kid": "ab" * 8 + "\n"}, "kid"),
+        ("/api/v1/plans/{plan_id}/rotations", {"epoch": 7, "kid": "ab" * 8, "retire": ["cd" * 8 + "\n"]}, "retire"),
+        ("/api/v1/plans/{plan_id}/invites", {"invite_id": "ab" * 16, "verifier": "A" * 43 + "\n"}, "verifier"),
+        # 43 base64url characters that are not the canonical form of any 32 bytes: no token could ever match.
+        ("/api/v1/plans/{plan_id}/invites", {"invite_id": "ab" * 16, "verifier": "A" * 42 + "B"}, "verifier"),
+    ],
+    ids=["kid-newline", "retire-newline", "verifier-newline", "verifier-not-canonical"],
+)
+def test_values_are_matched_whole(api: Api, path: str, body: dict[str, Any], field: str) -> None:
+    """Regression: ``re.match`` with ``$`` let a trailing newline through, so a key id "…\\n" was recorded (and the
+    real key id was not retired), and the answer broke the documented pattern."""
+    case = api.schema[path]["POST"].Case(
+        path_parameters=api.real[path],
+        body={**body, "expires_at": int(time.time()) + 600},
+        media_type="application/json",
+    )
+    response = case.call(headers=api.worker.auth)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "bad_request" and f"`{field}`" in response.json()["detail"]

@@ -1,0 +1,133 @@
+"""Driving ``/api/v1`` in-process: bootstrap with the ``alongside admin`` command, enrol devices, invite, join.
+
+The tests that use these helpers build their world the way a real deployment does: the operator runs
+``alongside admin init`` and ``add-worker`` (here in-process, before the app opens the store), devices
+make their own keys with ``alongside.crypto`` and enrol with the one-time codes, workers start plans
+and register invites made on the device, and new devices redeem them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from alongside.crypto import (
+    DeviceKeys,
+    Invite,
+    PlanKey,
+    create_invite,
+    generate_device_keys,
+    invite_auth_token,
+    invite_verifier,
+    new_plan_key,
+)
+from alongside.server.cli import main as alongside_cli
+
+
+def admin_cli(data_dir: Path, *args: str) -> dict[str, str]:
+    """Run ``alongside admin ARGS --json --data DATA_DIR`` in this process and return its JSON.
+
+    ``ALONGSIDE_*`` variables are hidden so that the command uses the same SQLite store as the app.
+    """
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out):
+        for name in [n for n in os.environ if n.startswith("ALONGSIDE_")]:
+            patch.delenv(name)
+        assert alongside_cli(["admin", *args, "--json", "--data", str(data_dir)]) == 0
+    result: dict[str, str] = json.loads(out.getvalue())
+    return result
+
+
+@dataclass
+class Member:
+    """An enrolled device: its keys, its bearer token, and its account."""
+
+    keys: DeviceKeys
+    token: str
+    account: str
+
+    @property
+    def device_id(self) -> str:
+        return self.keys.device_id
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def enrol(client: TestClient, code: str, keys: DeviceKeys | None = None) -> Member:
+    keys = keys or generate_device_keys()
+    response = client.post("/api/v1/enrol", json={"code": code, "public_keys": keys.public.to_json()})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["device_id"] == keys.device_id
+    return Member(keys=keys, token=body["token"], account=body["account"])
+
+
+def create_plan(client: TestClient, worker: Member) -> tuple[str, PlanKey]:
+    """A worker starts a plan; the plan key is made on the worker's device and never sent."""
+    response = client.post("/api/v1/plans", headers=worker.auth)
+    assert response.status_code == 201, response.text
+    plan_id: str = response.json()["plan_id"]
+    return plan_id, new_plan_key(plan_id)
+
+
+def registration(invite: Invite, *, role: str = "supporter", access: str = "read") -> dict[str, Any]:
+    """What the inviting device sends the server: the invite id, the token's verifier, the expiry, the role."""
+    return {
+        "invite_id": invite.invite_id_hex,
+        "verifier": invite_verifier(invite_auth_token(invite)),
+        "expires_at": invite.expires_at,
+        "role": role,
+        "access": access,
+    }
+
+
+def register_invite(
+    client: TestClient,
+    inviter: Member,
+    key: PlanKey,
+    *,
+    role: str = "supporter",
+    access: str = "read",
+    now: int | None = None,
+    lifetime: int = 15 * 60,
+) -> Invite:
+    """Create an invite on ``inviter``'s device (what its QR code carries) and register it with the server."""
+    invite = create_invite(key, inviter=inviter.keys, now=now, lifetime=lifetime)
+    body = registration(invite, role=role, access=access)
+    response = client.post(f"/api/v1/plans/{key.plan_id}/invites", json=body, headers=inviter.auth)
+    assert response.status_code == 201, response.text
+    return invite
+
+
+def redemption(invite: Invite, keys: DeviceKeys) -> dict[str, Any]:
+    """What the new device sends: the one-time token derived from the QR code, and its own public keys."""
+    return {"auth_token": invite_auth_token(invite), "public_keys": keys.public.to_json()}
+
+
+def join(client: TestClient, invite: Invite, keys: DeviceKeys | None = None) -> Member:
+    """A brand-new device redeems ``invite`` and becomes a member of the invite's plan."""
+    keys = keys or generate_device_keys()
+    response = client.post(f"/api/v1/invites/{invite.invite_id_hex}/redeem", json=redemption(invite, keys))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Member(keys=keys, token=body["token"], account=body["account"])
+
+
+def assert_api_error(response: Any, status: int, error: str | None = None) -> None:
+    """An ``/api`` error: the status, and a body of exactly ``{"error", "detail"}``."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "detail"}, body
+    assert isinstance(body["error"], str) and isinstance(body["detail"], str) and body["detail"]
+    if error is not None:
+        assert body["error"] == error, body
