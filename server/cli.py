@@ -1,4 +1,4 @@
-"""The ``alongside`` command: ``serve`` and ``admin``."""
+"""The ``alongside`` command: ``serve``, ``admin`` and ``migrate``."""
 
 from __future__ import annotations
 
@@ -95,6 +95,38 @@ def _admin_create_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from .migrate import run
+
+    return run(args)
+
+
+def _add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .migrate import DEFAULT_BATCH_SIZE, DEFAULT_JOBS, DEFAULT_PREFIX
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="copy every database between stores (SQLite directory or CouchDB), resumably, and verify the copy",
+        description=(
+            "Copy the directory and every plan from one store to another with the replicator, then verify "
+            "(same ids, winning revisions, leaf revisions and counts). Re-running continues from checkpoints. "
+            "A location starting with http:// or https:// is CouchDB; env:NAME reads that URL from the "
+            "environment variable NAME (keeps credentials out of ps); anything else is a SQLite data directory. "
+            "_local documents are not copied."
+        ),
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="SOURCE", help="data directory or CouchDB")
+    migrate.add_argument("--to", dest="target", required=True, metavar="TARGET", help="data directory or CouchDB")
+    migrate.add_argument("--from-prefix", default=DEFAULT_PREFIX, help=f"source CouchDB prefix ({DEFAULT_PREFIX})")
+    migrate.add_argument("--to-prefix", default=DEFAULT_PREFIX, help=f"target CouchDB prefix ({DEFAULT_PREFIX})")
+    migrate.add_argument(
+        "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"changes per batch ({DEFAULT_BATCH_SIZE})"
+    )
+    migrate.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"databases copied at once ({DEFAULT_JOBS})")
+    migrate.add_argument("--json", action="store_true", help="print the summary as one line of JSON (progress too)")
+    migrate.set_defaults(run=_migrate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="alongside", description="Alongside sync server")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker.add_argument("--json", action="store_true", help="print one line of JSON instead of a QR code")
     _add_storage_arguments(add_worker)
     add_worker.set_defaults(run=_admin_add_worker)
+
+    _add_migrate(commands)
     return parser
 
 

@@ -27,6 +27,7 @@ logger = logging.getLogger("alongside.sync.couchdb")
 DB_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
 BULK_GET_UNSUPPORTED = (400, 404, 405, 415, 501)
 LEAVES_CHUNK = 100
+EXACT_PENDING_LIMIT = 1000
 
 
 class CouchDBStore:
@@ -428,9 +429,23 @@ class CouchDBStore:
             exhausted = request.doc_ids is None and (limit is None or len(results) < limit)
             pending = 0
             if not (request.descending or exhausted):
-                rest = await self._http.request("GET", self._db(db) + "/_changes", params={"since": str(last_seq)})
-                pending = len(rest.body.get("results", []))
+                pending = await self._pending_after(db, last_seq)
         return {"results": results, "last_seq": last_seq, "pending": 0 if request.descending else pending}
+
+    async def _pending_after(self, db: str, since: Seq) -> int:
+        """How many changes rows follow ``since``, for a server that does not say (pouchdb-server).
+
+        Counting reads the rest of the feed, which made paging through a long feed quadratic (a pull
+        of 10,000 documents read about 500,000 rows). With integer sequences (pouchdb-server's),
+        ``update_seq - since`` bounds the count from above (a document changed twice since then counts
+        twice), so the rows are counted only when that bound is at most ``EXACT_PENDING_LIMIT``: exact
+        near the end of the feed, an upper estimate before it."""
+        if isinstance(since, int):
+            update_seq = (await self._http.request("GET", self._db(db))).body.get("update_seq")
+            if isinstance(update_seq, int) and update_seq - since > EXACT_PENDING_LIMIT:
+                return update_seq - since
+        rest = await self._http.request("GET", self._db(db) + "/_changes", params={"since": str(since)})
+        return len(rest.body.get("results", []))
 
     @staticmethod
     def _change_row(row: Json) -> Json:

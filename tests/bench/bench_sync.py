@@ -1,15 +1,22 @@
-"""Benchmark: PouchDB push and pull through Alongside (SQLite) and through pouchdb-server, in one run.
+"""Benchmark: PouchDB push and pull through Alongside on SQLite, through Alongside on CouchDB, and
+straight to pouchdb-server, in one run.
+
+The CouchDB-backed Alongside stores into the same pouchdb-server that is then measured directly, so the
+ratio Alongside (CouchDB) / pouchdb-server is the cost of going through Alongside (authentication,
+envelope checks, one more HTTP hop, and the store's normalisation of pouchdb-server's answers) on top
+of the storage it uses. With ``COUCHDB_URL`` set, that server (e.g. an Apache CouchDB) replaces
+pouchdb-server in both roles; the run leaves its ``bench…`` databases there.
 
 Run it directly (``.venv/bin/python tests/bench/bench_sync.py``); pytest does not collect ``bench_*.py``.
 It prints a table, then the figures as JSON on the last line. Nothing is asserted: the figures are for
-reading side by side, and the ratio (Alongside / pouchdb-server) is the number that travels between
-machines.
+reading side by side, and the ratios (Alongside / direct) are the numbers that travel between machines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import uuid
@@ -48,32 +55,53 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="alongside-bench-") as scratch:
         root = Path(scratch)
-        alongside = AlongsideServer(data_dir=root / "alongside" / "data")
-        reference = PouchDBServer(directory=root / "pouchdb-server")
+        reference = PouchDBServer(directory=root / "pouchdb-server", external_url=os.environ.get("COUCHDB_URL"))
+        on_sqlite = AlongsideServer(data_dir=root / "alongside" / "data")
+        on_couchdb = AlongsideServer(
+            data_dir=root / "alongside-couchdb" / "data",
+            storage_args=["--couchdb", reference.url],
+            env={"ALONGSIDE_COUCHDB_PREFIX": f"bench{uuid.uuid4().hex[:8]}-"},
+            couchdb=reference,
+        )
+        servers = (on_sqlite, on_couchdb)
         try:
-            alongside.data_dir.mkdir(parents=True)
-            alongside.start()
             reference.start()
-            plan_id, token = alongside.create_plan()
-            figures = {
-                "alongside": _measure(alongside.plan_url(plan_id), token, args.count, args.size),
-                "pouchdb_server": _measure(f"{reference.url}/bench-{uuid.uuid4().hex}", None, args.count, args.size),
-            }
+            figures: dict[str, dict[str, Any]] = {}
+            for name, server in zip(("alongside_sqlite", "alongside_couchdb"), servers, strict=True):
+                server.data_dir.mkdir(parents=True)
+                server.start()
+                plan_id, token = server.create_plan()
+                figures[name] = _measure(server.plan_url(plan_id), token, args.count, args.size)
+                server.stop()
+            figures["pouchdb_server"] = _measure(
+                f"{reference.url}/bench-{uuid.uuid4().hex}", None, args.count, args.size
+            )
         finally:
-            alongside.stop()
+            for server in servers:
+                server.stop()
             reference.stop()
 
-    ours, theirs = figures["alongside"], figures["pouchdb_server"]
-    ratio = {
-        "push": ours["push_docs_per_s"] / theirs["push_docs_per_s"],
-        "pull": ours["pull_docs_per_s"] / theirs["pull_docs_per_s"],
+    theirs = figures["pouchdb_server"]
+    ratios = {
+        name: {
+            "push": figures[name]["push_docs_per_s"] / theirs["push_docs_per_s"],
+            "pull": figures[name]["pull_docs_per_s"] / theirs["pull_docs_per_s"],
+        }
+        for name in ("alongside_sqlite", "alongside_couchdb")
     }
+    underneath = "COUCHDB_URL" if os.environ.get("COUCHDB_URL") else "pouchdb-server"
     print(f"PouchDB (Node) replication, {args.count} envelopes of {args.size} B plaintext, loopback")
-    print(f"{'':16} {'push docs/s':>12} {'pull docs/s':>12}")
-    print(f"{'Alongside':16} {ours['push_docs_per_s']:12.0f} {ours['pull_docs_per_s']:12.0f}")
-    print(f"{'pouchdb-server':16} {theirs['push_docs_per_s']:12.0f} {theirs['pull_docs_per_s']:12.0f}")
-    print(f"{'ratio':16} {ratio['push']:12.2f} {ratio['pull']:12.2f}")
-    print(json.dumps({"count": args.count, "size": args.size, **figures, "ratio": ratio}))
+    print(f"{'':40} {'push docs/s':>12} {'pull docs/s':>12}")
+    rows = [
+        ("Alongside on SQLite", figures["alongside_sqlite"]),
+        (f"Alongside on CouchDB ({underneath})", figures["alongside_couchdb"]),
+        (f"{underneath} directly", theirs),
+    ]
+    for label, row in rows:
+        print(f"{label:40} {row['push_docs_per_s']:12.0f} {row['pull_docs_per_s']:12.0f}")
+    for label, name in (("ratio SQLite / direct", "alongside_sqlite"), ("ratio CouchDB / direct", "alongside_couchdb")):
+        print(f"{label:40} {ratios[name]['push']:12.2f} {ratios[name]['pull']:12.2f}")
+    print(json.dumps({"count": args.count, "size": args.size, **figures, "ratio": ratios}))
     return 0
 
 
