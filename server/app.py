@@ -20,6 +20,7 @@ from alongside.sync.store import DocumentStore, Json
 from .api_routes import api_routes
 from .directory import Directory
 from .errors import http_error_handler, invalid_revision_handler, sync_error_handler, unexpected_error_handler
+from .pages import page_routes
 from .ratelimit import FailureLimiter
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
@@ -66,7 +67,7 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
         finally:
             await store.close()
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), *api_routes(), *sync_routes()]
+    routes = [Route("/healthz", healthz, methods=["GET"]), *api_routes(), *sync_routes(), *page_routes()]
     middleware = [Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         middleware.append(

@@ -1,0 +1,84 @@
+// Build the web app into dist/: hashed JS, CSS and icons under dist/assets/, the service worker
+// (dist/sw.js, served at /sw.js), the web app manifest, and dist/asset-manifest.json listing them
+// for the server's HTML shell.
+
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const DIST = 'dist';
+const ASSETS = join(DIST, 'assets');
+const hash = (data) => createHash('sha256').update(data).digest('hex').slice(0, 10);
+
+rmSync(DIST, { recursive: true, force: true });
+mkdirSync(ASSETS, { recursive: true });
+
+const result = await esbuild.build({
+  entryPoints: { app: 'src/main.jsx' },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2022', 'chrome100', 'safari15', 'firefox100'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  outdir: DIST,
+  entryNames: 'assets/[name]-[hash]',
+  assetNames: 'assets/[name]-[hash]',
+  loader: { '.json': 'json' },
+  define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+  metafile: true,
+  legalComments: 'linked',
+  charset: 'utf8',
+  logLevel: 'warning',
+});
+
+const outputs = Object.keys(result.metafile.outputs).map((path) => path.replace(`${DIST}/`, ''));
+const js = outputs.find((p) => p.endsWith('.js'));
+const css = outputs.find((p) => p.endsWith('.css'));
+
+const icons = {};
+for (const name of readdirSync('public')) {
+  const data = readFileSync(join('public', name));
+  const hashed = `assets/${basename(name, extname(name))}-${hash(data)}${extname(name)}`;
+  copyFileSync(join('public', name), join(DIST, hashed));
+  icons[name] = hashed;
+}
+
+const manifest = {
+  name: 'Alongside',
+  short_name: 'Alongside',
+  description: 'Plans written together, kept safe, working with no signal.',
+  start_url: '/',
+  scope: '/',
+  display: 'standalone',
+  background_color: '#ffffff',
+  theme_color: '#1d4d4f',
+  icons: [
+    { src: `/${icons['icon.svg']}`, sizes: 'any', type: 'image/svg+xml' },
+    { src: `/${icons['icon-192.png']}`, sizes: '192x192', type: 'image/png' },
+    { src: `/${icons['icon-512.png']}`, sizes: '512x512', type: 'image/png' },
+    { src: `/${icons['icon-maskable-512.png']}`, sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+  ],
+};
+const manifestText = JSON.stringify(manifest, null, 2);
+writeFileSync(join(DIST, 'manifest.webmanifest'), manifestText);
+
+const assetFiles = [...outputs.filter((p) => !p.endsWith('.map')), ...Object.values(icons)].sort();
+const version = hash(assetFiles.join('\n') + manifestText + readFileSync('src/sw.js'));
+const precache = ['/', '/manifest.webmanifest', ...assetFiles.filter((p) => !p.endsWith('.txt')).map((p) => `/${p}`)];
+const sw = readFileSync('src/sw.js', 'utf8').replace('__VERSION__', version).replace('__PRECACHE__', JSON.stringify(precache));
+writeFileSync(join(DIST, 'sw.js'), sw);
+
+const sizes = {};
+for (const file of [js, css]) {
+  const data = readFileSync(join(DIST, file));
+  sizes[file] = { bytes: data.length, gzip: gzipSync(data, { level: 9 }).length };
+}
+writeFileSync(
+  join(DIST, 'asset-manifest.json'),
+  JSON.stringify({ version, js: `/${js}`, css: `/${css}`, icons: Object.fromEntries(Object.entries(icons).map(([k, v]) => [k, `/${v}`])), precache, sizes }, null, 2),
+);
+for (const [file, s] of Object.entries(sizes)) console.log(`${file}: ${s.bytes} bytes, ${s.gzip} gzipped`);
+console.log(`version ${version}`);

@@ -1,0 +1,128 @@
+// Live two-way replication of one plan with /sync/{plan} whenever the device is online, retrying
+// with backoff, and a plain status: saved here / syncing / synced at / N waiting / a problem.
+
+import PouchDB from 'pouchdb-browser';
+
+const backOff = (delay) => (delay === 0 ? 1000 : Math.min(delay * 2, 60000));
+
+export class PlanSync {
+  constructor(plan, token) {
+    this.plan = plan;
+    this.token = token;
+    this.state = navigator.onLine ? 'syncing' : 'offline';
+    this.problem = null;
+    this.progress = null;
+    this.handle = null;
+    this.listeners = new Set();
+    this.remote = new PouchDB(`${location.origin}/sync/${plan.id}`, {
+      skip_setup: true,
+      fetch: (url, opts) => {
+        opts.headers.set('Authorization', `Bearer ${this.token}`);
+        return PouchDB.fetch(url, opts);
+      },
+    });
+    this.onOnline = () => this.restart();
+    this.onOffline = () => this.set({ state: 'offline' });
+  }
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(changes) {
+    Object.assign(this, changes);
+    for (const listener of this.listeners) listener(this);
+  }
+
+  get pending() {
+    return this.plan.status.pending.length;
+  }
+
+  get lastSynced() {
+    return this.plan.status.lastSynced;
+  }
+
+  async start() {
+    addEventListener('online', this.onOnline);
+    addEventListener('offline', this.onOffline);
+    await this.firstDownload();
+    this.run();
+  }
+
+  /** On an empty local copy, show how much of the plan has arrived. */
+  async firstDownload() {
+    if (!navigator.onLine) return;
+    const info = await this.plan.db.info();
+    if (info.doc_count > 0) return;
+    try {
+      const remote = await this.remote.info();
+      if (remote.doc_count > 0) this.set({ progress: { done: 0, total: remote.doc_count } });
+    } catch {
+      /* offline or refused: the sync below reports it */
+    }
+  }
+
+  run() {
+    if (this.handle) return;
+    if (!navigator.onLine) {
+      this.set({ state: 'offline' });
+    }
+    this.handle = this.plan.db
+      .sync(this.remote, { live: true, retry: true, back_off_function: backOff, batch_size: 100 })
+      .on('change', (info) => this.onChange(info))
+      .on('active', () => this.onActive())
+      .on('paused', (error) => this.onPaused(error))
+      .on('denied', () => this.set({ state: 'problem', problem: 'denied' }))
+      .on('error', (error) => this.onError(error));
+  }
+
+  /** Replication wakes up often (live changes feed): say "syncing" only when it lasts or carries changes. */
+  onActive() {
+    clearTimeout(this.activeTimer);
+    this.activeTimer = setTimeout(() => this.set({ state: 'syncing', problem: null }), 1500);
+  }
+
+  onChange(info) {
+    clearTimeout(this.activeTimer);
+    if (info.direction === 'push') {
+      const pushed = new Set(info.change.docs.map((doc) => doc._id));
+      this.plan.saveStatus({ pending: this.plan.status.pending.filter((id) => !pushed.has(id)) });
+    } else if (this.progress) {
+      const done = this.progress.done + info.change.docs.length;
+      this.set({ progress: { done: Math.min(done, this.progress.total), total: this.progress.total } });
+    }
+    this.set({ state: 'syncing' });
+  }
+
+  async onPaused(error) {
+    clearTimeout(this.activeTimer);
+    if (error || !navigator.onLine) {
+      this.set({ state: navigator.onLine ? 'retrying' : 'offline' });
+      return;
+    }
+    await this.plan.saveStatus({ lastSynced: Date.now() });
+    this.set({ state: 'synced', progress: null, problem: null });
+  }
+
+  onError(error) {
+    this.handle = null;
+    const status = error?.status;
+    const problem = status === 401 || status === 403 ? 'refused' : 'failed';
+    this.set({ state: 'problem', problem });
+  }
+
+  restart() {
+    this.handle?.cancel();
+    this.handle = null;
+    this.run();
+  }
+
+  stop() {
+    removeEventListener('online', this.onOnline);
+    removeEventListener('offline', this.onOffline);
+    this.handle?.cancel();
+    this.handle = null;
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,73 @@
+// UI strings from the catalogs; the document's lang and dir follow the chosen UI language.
+
+import ar from './ar.json';
+import cy from './cy.json';
+import en from './en.json';
+
+export const LANGUAGES = [
+  { code: 'en', name: 'English', dir: 'ltr' },
+  { code: 'cy', name: 'Cymraeg', dir: 'ltr' },
+  { code: 'ar', name: 'العربية', dir: 'rtl' },
+];
+const CATALOGS = { en, cy, ar };
+const STORAGE = 'alongside-lang';
+
+function initial() {
+  const saved = localStorage.getItem(STORAGE);
+  if (saved && CATALOGS[saved]) return saved;
+  const fromPage = document.documentElement.lang;
+  return CATALOGS[fromPage] ? fromPage : 'en';
+}
+
+let lang = initial();
+
+export const currentLanguage = () => lang;
+const LOCALES = { en: 'en-GB', cy: 'cy-GB', ar: 'ar' };
+const locale = () => LOCALES[lang];
+export const direction = () => LANGUAGES.find((l) => l.code === lang).dir;
+
+export function applyLanguage() {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = direction();
+}
+
+export function setLanguage(code) {
+  if (!CATALOGS[code]) return;
+  lang = code;
+  localStorage.setItem(STORAGE, code);
+  applyLanguage();
+}
+
+function fill(text, params) {
+  return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] === undefined ? `{${name}}` : String(params[name])));
+}
+
+/** The string `key` in the UI language (English if missing), with {name} placeholders filled. */
+export function t(key, params = {}) {
+  const text = CATALOGS[lang][key] ?? en[key] ?? key;
+  return fill(text, params);
+}
+
+/** A counted string: `key.one`, `key.other` (and Arabic's zero, two, few, many) by the language's plural rules. */
+export function tn(key, count, params = {}) {
+  const rule = new Intl.PluralRules(locale()).select(count);
+  const catalog = CATALOGS[lang];
+  const text = catalog[`${key}.${rule}`] ?? catalog[`${key}.other`] ?? en[`${key}.${rule}`] ?? en[`${key}.other`] ?? key;
+  return fill(text, { n: new Intl.NumberFormat(locale()).format(count), ...params });
+}
+
+export function formatTime(ms) {
+  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
+}
+
+export function formatDateTime(ms) {
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
+}
+
+/** A date typed as YYYY-MM-DD, shown in the UI language. */
+export function formatDay(iso) {
+  if (!iso) return '';
+  const [y, m, d] = iso.split('-').map(Number);
+  if (!y || !m || !d) return iso;
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(y, m - 1, d));
+}

@@ -1,0 +1,51 @@
+// Start the app: language, quick exit, service worker and update prompt, this device, then the screens.
+
+import { render } from 'preact';
+import { loadDevice } from './data/device.js';
+import { askPersistentStorage } from './data/session.js';
+import { applyLanguage } from './i18n/index.js';
+import './styles.css';
+import { App, listenForQuickExit } from './ui/app.jsx';
+import { setState } from './ui/store.js';
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).then((registration) => {
+    const offer = (worker) => {
+      if (!worker || !navigator.serviceWorker.controller) return;
+      setState({ update: () => worker.postMessage({ type: 'skip-waiting' }) });
+    };
+    offer(registration.waiting);
+    registration.addEventListener('updatefound', () => {
+      const worker = registration.installing;
+      worker?.addEventListener('statechange', () => {
+        if (worker.state === 'installed') offer(worker);
+      });
+    });
+  });
+  const hadController = !!navigator.serviceWorker.controller;
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading || !hadController) return;
+    reloading = true;
+    location.reload();
+  });
+}
+
+async function start() {
+  applyLanguage();
+  listenForQuickExit();
+  // A join link (/join#AS1:...) carries the invite in its fragment, which never reaches the server.
+  if (location.pathname === '/join') {
+    const text = decodeURIComponent(location.hash.slice(1));
+    history.replaceState(null, '', '/#/join');
+    setState({ inviteText: text, route: { parts: ['join'] } });
+  }
+  render(<App />, document.getElementById('app'));
+  const device = await loadDevice().catch(() => null);
+  setState({ device, ready: true });
+  if (device) askPersistentStorage();
+  registerServiceWorker();
+}
+
+start();

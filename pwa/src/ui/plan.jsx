@@ -1,0 +1,221 @@
+// A plan's home (the conversation's sections), the strengths / what matters / next steps screens,
+// and the screen that changes one item.
+
+import { useState } from 'preact/hooks';
+import { CHOICES, SECTIONS, mainText, values as valuesOf } from '../data/model.js';
+import { t, tn } from '../i18n/index.js';
+import { Button, Screen, U } from './common.jsx';
+import { FORMS, ItemCard, ItemForm, Provenance } from './items.jsx';
+import { go } from './store.js';
+
+const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
+
+function sectionCount(plan, section) {
+  if (section.id === 'readback') return plan.list('version').length;
+  return plan.list(...section.types).length;
+}
+
+export function PlanHome({ plan }) {
+  if (!plan.keyring) {
+    return (
+      <Screen title={t('plan.title')} back={{ path: 'plans', label: t('plans.title') }}>
+        <p role="status">{t('plan.no_key')}</p>
+      </Screen>
+    );
+  }
+  const header = plan.header;
+  const conflicted = plan.conflicted;
+  return (
+    <Screen title={t('plan.title')} back={{ path: 'plans', label: t('plans.title') }}>
+      {header && (
+        <div class="plan-header">
+          <U tag="p" class="person-name">
+            {header.f.person?.v}
+          </U>
+          {header.f.title?.v && (
+            <U tag="p" class="plan-title">
+              {header.f.title.v}
+            </U>
+          )}
+        </div>
+      )}
+      {conflicted.length > 0 && (
+        <div class="banner conflict" role="alert">
+          <p>{tn('conflict.banner', conflicted.length)}</p>
+          <a class="button secondary" href={`#/plan/${plan.id}/resolve/${conflicted[0].id}`}>
+            {t('conflict.decide')}
+          </a>
+        </div>
+      )}
+      <h2>{t('plan.conversation')}</h2>
+      <ol class="sections plain">
+        {SECTIONS.map((section, index) => (
+          <li key={section.id}>
+            <a class="section-link" href={`#/plan/${plan.id}/${section.id}`}>
+              <span class="step-number" aria-hidden="true">
+                {index + 1}
+              </span>
+              <span class="section-name">{t(`section.${section.id}`)}</span>
+              <span class="count">{tn(section.id === 'readback' ? 'count.versions' : 'count.items', sectionCount(plan, section))}</span>
+            </a>
+          </li>
+        ))}
+      </ol>
+      <div class="actions stacked">
+        <a class="button secondary" href={`#/plan/${plan.id}/share`}>
+          {t('share.link')}
+        </a>
+      </div>
+    </Screen>
+  );
+}
+
+/** "Add …" that opens the form in place; the form closes after saving. */
+export function AddItem({ plan, type, defaults, label }) {
+  const [open, setOpen] = useState(false);
+  if (!open) {
+    return (
+      <div class="actions">
+        <Button onClick={() => setOpen(true)}>{label || t(`add.${type}`)}</Button>
+      </div>
+    );
+  }
+  return (
+    <section class="card add-form" aria-label={label || t(`add.${type}`)}>
+      <h3>{label || t(`add.${type}`)}</h3>
+      <ItemForm plan={plan} type={type} defaults={defaults} onDone={() => setOpen(false)} />
+    </section>
+  );
+}
+
+function MatterCard({ plan, item }) {
+  const v = valuesOf(item);
+  return (
+    <article class="card item matter" data-item={item.id} data-type="matter">
+      {item.conflicts && (
+        <p class="conflict-note" role="note">
+          <strong>{t('conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
+        </p>
+      )}
+      <div class="views">
+        <div class="view">
+          <h4>{t('matter.view_of', { name: v.said_by || t('matter.person') })}</h4>
+          <U tag="p" class="item-text">
+            {v.text}
+          </U>
+        </div>
+        {v.other_view && (
+          <div class="view">
+            <h4>{t('matter.view_of', { name: v.other_by || t('matter.someone') })}</h4>
+            <U tag="p">{v.other_view}</U>
+          </div>
+        )}
+      </div>
+      {v.differ && <p class="differ">{t('matter.differ')}</p>}
+      <Provenance plan={plan} item={item} />
+      <div class="actions small">
+        <a class="button secondary small" href={`#/plan/${plan.id}/item/${item.id}`}>
+          {t('item.change')}
+          <span class="visually-hidden">: {v.text}</span>
+        </a>
+      </div>
+    </article>
+  );
+}
+
+function Matters({ plan }) {
+  return (
+    <>
+      <p>{t('matters.intro')}</p>
+      <div class="columns">
+        {CHOICES.column.map((column) => {
+          const items = plan.list('matter').filter((item) => item.f.column?.v === column);
+          return (
+            <section key={column} class={`column ${column}`} aria-labelledby={`col-${column}`}>
+              <h2 id={`col-${column}`}>{t(`choice.column.${column}`)}</h2>
+              {items.length === 0 && <p class="muted">{t('section.empty')}</p>}
+              {items.map((item) => (
+                <MatterCard key={item.id} plan={plan} item={item} />
+              ))}
+              <AddItem plan={plan} type="matter" defaults={{ column }} label={t(`add.matter.${column}`)} />
+            </section>
+          );
+        })}
+      </div>
+    </>
+  );
+}
+
+function ItemList({ plan, type }) {
+  const items = plan.list(type);
+  return (
+    <>
+      {items.length === 0 && <p class="muted">{t('section.empty')}</p>}
+      <ul class="plain cards">
+        {items.map((item) => (
+          <li key={item.id}>
+            <ItemCard plan={plan} item={item} />
+          </li>
+        ))}
+      </ul>
+      <AddItem plan={plan} type={type} />
+    </>
+  );
+}
+
+export function Section({ plan, sync, section }) {
+  return (
+    <Screen title={t(`section.${section}`)} back={back(plan)} wide={section === 'matters'}>
+      {section === 'strengths' && (
+        <>
+          <p>{t('strengths.intro')}</p>
+          <ItemList plan={plan} type="strength" />
+        </>
+      )}
+      {section === 'matters' && <Matters plan={plan} />}
+      {section === 'steps' && (
+        <>
+          <p>{t('steps.intro')}</p>
+          <ItemList plan={plan} type="step" />
+          <h2>{t('contingency.title')}</h2>
+          <p>{t('contingency.intro')}</p>
+          <ItemList plan={plan} type="contingency" />
+        </>
+      )}
+      <NextSection plan={plan} current={section} />
+    </Screen>
+  );
+}
+
+/** A link on to the next part of the conversation. */
+export function NextSection({ plan, current }) {
+  const index = SECTIONS.findIndex((s) => s.id === current);
+  const next = SECTIONS[index + 1];
+  if (!next) return null;
+  return (
+    <p class="next-section">
+      <a href={`#/plan/${plan.id}/${next.id}`}>{t('section.next', { name: t(`section.${next.id}`) })}</a>
+    </p>
+  );
+}
+
+export function ItemScreen({ plan, sub }) {
+  const item = plan.items.get(sub);
+  if (!item || !FORMS[item.type]) {
+    return (
+      <Screen title={t('item.gone_title')} back={back(plan)}>
+        <p>{t('item.gone')}</p>
+      </Screen>
+    );
+  }
+  const sectionOf = SECTIONS.find((s) => s.types.includes(item.type))?.id;
+  const returnTo = item.type === 'goal' ? `plan/${plan.id}/goal/${item.id}` : `plan/${plan.id}/${sectionOf || ''}`;
+  return (
+    <Screen title={t(`change.${item.type}`)} back={{ path: returnTo, label: t('back') }}>
+      <p class="muted" dir="auto">
+        {mainText(item)}
+      </p>
+      <ItemForm plan={plan} type={item.type} item={item} onDone={() => go(returnTo)} />
+    </Screen>
+  );
+}

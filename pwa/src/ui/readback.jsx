@@ -1,0 +1,189 @@
+// Read-back and agreement: the whole plan in plain words and large text; the person marks each item
+// agreed or not agreed; then an agreed version is frozen (an item that is never changed) and can be
+// read again later, beside newer ones.
+
+import { useState } from 'preact/hooks';
+import { SECTIONS, TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
+import { currentLanguage, formatDateTime, t, tn } from '../i18n/index.js';
+import { Button, Screen, TextInput, U } from './common.jsx';
+import { Details, Provenance } from './items.jsx';
+
+const sectionOf = (type) => SECTIONS.find((s) => s.types.includes(type))?.id;
+
+function Agreement({ plan, item }) {
+  const agree = item.f.agree?.v || '';
+  const [note, setNote] = useState(item.f.agree_note?.v || '');
+  const set = (value) => plan.update(item.id, { agree: agree === value ? '' : value });
+  const text = mainText(item);
+  return (
+    <div class="agreement" role="group" aria-label={t('readback.agree_group')}>
+      <Button kind={agree === 'yes' ? 'agreed' : 'secondary'} pressed={agree === 'yes'} onClick={() => set('yes')}>
+        {t('readback.agree')}
+        <span class="visually-hidden">: {text}</span>
+      </Button>
+      <Button kind={agree === 'no' ? 'not-agreed' : 'secondary'} pressed={agree === 'no'} onClick={() => set('no')}>
+        {t('readback.disagree')}
+        <span class="visually-hidden">: {text}</span>
+      </Button>
+      {agree === 'no' && (
+        <div class="agree-note">
+          <TextInput name="agree_note" label={t('readback.why_not')} value={note} onInput={setNote} />
+          <Button kind="secondary small" onClick={() => plan.update(item.id, { agree_note: note })}>
+            {t('readback.save_note')}
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function readAloud(items) {
+  if (!('speechSynthesis' in window)) return;
+  speechSynthesis.cancel();
+  for (const item of items) {
+    const utterance = new SpeechSynthesisUtterance(mainText(item));
+    utterance.lang = item.f.lang?.v || currentLanguage();
+    speechSynthesis.speak(utterance);
+  }
+}
+
+export function ReadBack({ plan }) {
+  const items = contentItems([...plan.items.values()]);
+  const [frozen, setFrozen] = useState(null);
+  const versions = plan.list('version');
+  const agreed = items.filter((i) => i.f.agree?.v === 'yes').length;
+  const freeze = async () => {
+    const snapshot = items.map((item) => ({
+      id: item.id,
+      type: item.type,
+      values: valuesOf(item),
+      typed_by: plan.deviceName(item.created.dev)?.name || '',
+      at: item.created.at,
+    }));
+    const number = versions.reduce((max, v) => Math.max(max, v.f.number?.v || 0), 0) + 1;
+    const id = await plan.create('version', { number, snapshot, person: plan.header?.f.person?.v || '' });
+    setFrozen(id);
+  };
+  let lastSection = null;
+  return (
+    <Screen title={t('section.readback')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
+      <p>{t('readback.intro')}</p>
+      <div class="actions">
+        {'speechSynthesis' in window && (
+          <Button kind="secondary" onClick={() => readAloud(items)}>
+            {t('readback.read_aloud')}
+          </Button>
+        )}
+        <a class="button secondary" href={`#/plan/${plan.id}/versions`}>
+          {tn('readback.versions', versions.length)}
+        </a>
+      </div>
+      <div class="readback large">
+        {items.map((item) => {
+          const section = sectionOf(item.type);
+          const heading = section !== lastSection ? <h2>{t(`section.${section}`)}</h2> : null;
+          lastSection = section;
+          return (
+            <div key={item.id}>
+              {heading}
+              <article class="card item" data-item={item.id}>
+                <U tag="p" class="item-text">
+                  {mainText(item)}
+                </U>
+                <Details plan={plan} type={item.type} values={valuesOf(item)} />
+                <Provenance plan={plan} item={item} />
+                <Agreement plan={plan} item={item} />
+              </article>
+            </div>
+          );
+        })}
+        {items.length === 0 && <p>{t('readback.empty')}</p>}
+      </div>
+      <section class="card freeze" aria-labelledby="freeze-h">
+        <h2 id="freeze-h">{t('readback.freeze_title')}</h2>
+        <p>{t('readback.counts', { agreed, total: items.length })}</p>
+        <p>{t('readback.freeze_text')}</p>
+        <Button onClick={freeze} disabled={!items.length}>
+          {t('readback.freeze')}
+        </Button>
+        {frozen && (
+          <p role="status">
+            {t('readback.frozen')} <a href={`#/plan/${plan.id}/version/${frozen}`}>{t('readback.view_frozen')}</a>
+          </p>
+        )}
+      </section>
+    </Screen>
+  );
+}
+
+export function Versions({ plan }) {
+  const versions = plan.list('version').sort((a, b) => (b.f.number?.v || 0) - (a.f.number?.v || 0));
+  return (
+    <Screen title={t('versions.title')} back={{ path: `plan/${plan.id}/readback`, label: t('section.readback') }}>
+      {versions.length === 0 && <p>{t('versions.none')}</p>}
+      <ul class="plain cards">
+        {versions.map((version) => {
+          const snapshot = version.f.snapshot?.v || [];
+          const agreed = snapshot.filter((s) => s.values.agree === 'yes').length;
+          return (
+            <li key={version.id}>
+              <a class="card-link" href={`#/plan/${plan.id}/version/${version.id}`}>
+                <strong>{t('versions.number', { n: version.f.number?.v })}</strong>
+                <span>{formatDateTime(version.created.at)}</span>
+                <span class="muted">{t('readback.counts', { agreed, total: snapshot.length })}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </Screen>
+  );
+}
+
+export function VersionView({ plan, sub }) {
+  const version = plan.items.get(sub);
+  const back = { path: `plan/${plan.id}/versions`, label: t('versions.title') };
+  if (!version) {
+    return (
+      <Screen title={t('item.gone_title')} back={back}>
+        <p>{t('item.gone')}</p>
+      </Screen>
+    );
+  }
+  const snapshot = version.f.snapshot?.v || [];
+  let lastSection = null;
+  return (
+    <Screen title={t('versions.number', { n: version.f.number?.v })} back={back}>
+      <p class="frozen-note">{t('versions.frozen_at', { when: formatDateTime(version.created.at) })}</p>
+      <div class="readback large" data-version={version.id}>
+        {snapshot.map((entry) => {
+          const section = sectionOf(entry.type);
+          const heading = section !== lastSection ? <h2>{t(`section.${section}`)}</h2> : null;
+          lastSection = section;
+          const text = entry.values[TYPES[entry.type]?.text] ?? '';
+          return (
+            <div key={entry.id}>
+              {heading}
+              <article class="card item frozen">
+                <U tag="p" class="item-text">
+                  {text}
+                </U>
+                <Details plan={plan} type={entry.type} values={entry.values} />
+                <Provenance plan={plan} values={entry.values} />
+                <p class={entry.values.agree === 'yes' ? 'agreed-mark' : 'not-agreed-mark'}>
+                  {entry.values.agree === 'yes' ? t('versions.agreed') : entry.values.agree === 'no' ? t('versions.not_agreed') : t('versions.not_asked')}
+                  {entry.values.agree_note && (
+                    <>
+                      {' '}
+                      — <U>{entry.values.agree_note}</U>
+                    </>
+                  )}
+                </p>
+              </article>
+            </div>
+          );
+        })}
+      </div>
+    </Screen>
+  );
+}

@@ -1,0 +1,97 @@
+// Who can read this plan, and adding a device (the person's own phone, or someone they trust) with a
+// one-time invite. The invite carries the plan key, so it is shown only on this screen, never sent
+// to the server; both devices show the same check number (the plan fingerprint).
+
+import { useEffect, useState } from 'preact/hooks';
+import { b64uDecode, planFingerprint } from '../crypto/index.js';
+import { loadDevice } from '../data/device.js';
+import { inviteDevice } from '../data/session.js';
+import { formatTime, t } from '../i18n/index.js';
+import { Button, ErrorSummary, Radios, Screen, U } from './common.jsx';
+import { problemText } from './start.jsx';
+
+function useFingerprint(plan) {
+  const [fingerprint, setFingerprint] = useState(null);
+  useEffect(() => {
+    (async () => {
+      const device = await loadDevice();
+      const inviter = device.plans[plan.id]?.inviter;
+      const signer = inviter ? b64uDecode(inviter.sig, 32, 'sig') : device.keys.public.signing;
+      setFingerprint(await planFingerprint(plan.id, plan.keyring.current.kid, signer));
+    })();
+  }, [plan]);
+  return fingerprint;
+}
+
+const grouped = (text) => text.replace(/^AS1:/, '').match(/.{1,5}/g).join(' ');
+
+export function Share({ plan }) {
+  const [who, setWho] = useState('owner');
+  const [invite, setInvite] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const fingerprint = useFingerprint(plan);
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const access = who === 'reader' ? 'read' : 'write';
+      setInvite(await inviteDevice(plan, { role: who === 'owner' ? 'owner' : 'supporter', access }));
+    } catch (e) {
+      setError(problemText(e, 'share.refused'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const link = invite ? `${location.origin}/join#${invite.text}` : '';
+  return (
+    <Screen title={t('share.title')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
+      <h2>{t('share.devices')}</h2>
+      <ul class="plain roster">
+        {plan.list('device').map((entry) => (
+          <li key={entry.id}>
+            <U tag="strong">{entry.f.name?.v}</U> <U class="muted">{entry.f.label?.v}</U>{' '}
+            <span class="muted">({t(`role.${entry.f.role?.v || 'supporter'}`)})</span>
+          </li>
+        ))}
+      </ul>
+      {fingerprint && (
+        <p>
+          {t('share.fingerprint')}{' '}
+          <strong class="fingerprint" dir="ltr" data-fingerprint>
+            {fingerprint}
+          </strong>
+        </p>
+      )}
+      <h2>{t('share.add')}</h2>
+      <ErrorSummary message={error} />
+      <Radios
+        name="who"
+        legend={t('share.who')}
+        value={who}
+        onChange={setWho}
+        options={[
+          { value: 'owner', label: t('share.who.owner') },
+          { value: 'writer', label: t('share.who.writer') },
+          { value: 'reader', label: t('share.who.reader') },
+        ]}
+      />
+      <Button onClick={create} disabled={busy}>
+        {t('share.create')}
+      </Button>
+      {invite && (
+        <section class="card invite" aria-labelledby="invite-h">
+          <h3 id="invite-h">{t('share.invite_title')}</h3>
+          <p>{t('share.invite_text', { time: formatTime(invite.expiresAt * 1000) })}</p>
+          <p class="invite-code" dir="ltr" data-invite={invite.text}>
+            {grouped(invite.text)}
+          </p>
+          <p>
+            {t('share.invite_link')} <span class="invite-link" dir="ltr">{link}</span>
+          </p>
+          <p class="muted">{t('share.invite_secret')}</p>
+        </section>
+      )}
+    </Screen>
+  );
+}

@@ -1,0 +1,238 @@
+// First screens: welcome, enrol a worker's device, join a plan, my plans, start a plan, language.
+
+import { useState } from 'preact/hooks';
+import { loadDevice } from '../data/device.js';
+import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
+import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
+import { usePlan } from './app.jsx';
+import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
+import { go, setState, useAppState } from './store.js';
+
+/** A plain message for a failed request: no connection, refused, or the server's own words. */
+export function problemText(error, refusedKey) {
+  if (error?.status === 0) return t('error.offline');
+  if (error?.status === 403 || error?.status === 401) return t(refusedKey);
+  if (error?.status === 409) return t('error.conflict');
+  if (error?.name === 'InviteExpiredError') return t('join.expired');
+  if (error?.name === 'FormatError' || error?.name === 'DecryptionError') return t('join.bad_code');
+  return t('error.general');
+}
+
+export function Welcome() {
+  return (
+    <Screen title={t('welcome.title')}>
+      <p>{t('welcome.intro')}</p>
+      <div class="actions stacked">
+        <LinkButton href="#/enrol">{t('welcome.enrol')}</LinkButton>
+        <LinkButton href="#/join" kind="secondary">
+          {t('welcome.join')}
+        </LinkButton>
+      </div>
+    </Screen>
+  );
+}
+
+export function Enrol() {
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [label, setLabel] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!code.trim() || !name.trim()) {
+      setError(t('enrol.missing'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const device = await enrol({ code, name: name.trim(), label: label.trim() || t('enrol.default_label') });
+      setState({ device });
+      go('plans');
+    } catch (e) {
+      setError(problemText(e, 'enrol.refused'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Screen title={t('enrol.title')} back={{ path: '', label: t('back') }}>
+      <p>{t('enrol.intro')}</p>
+      <ErrorSummary message={error} />
+      <form onSubmit={submit} noValidate>
+        <TextInput name="code" label={t('enrol.code')} hint={t('enrol.code_hint')} value={code} onInput={setCode} autocomplete="one-time-code" />
+        <TextInput name="name" label={t('enrol.name')} value={name} onInput={setName} autocomplete="name" />
+        <TextInput name="label" label={t('enrol.label')} hint={t('enrol.label_hint')} value={label} onInput={setLabel} />
+        <Button type="submit" disabled={busy}>
+          {t('enrol.submit')}
+        </Button>
+      </form>
+    </Screen>
+  );
+}
+
+export function Join({ code: initial }) {
+  const { device } = useAppState();
+  const [code, setCode] = useState(initial || '');
+  const [name, setName] = useState('');
+  const [label, setLabel] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!code.trim() || (!device && !name.trim())) {
+      setError(t('join.missing'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const planId = await joinWithInvite({ text: code, name: name.trim(), label: label.trim() || t('join.default_label') });
+      setState({ device: await loadDevice(), inviteText: null });
+      go(`plan/${planId}`);
+    } catch (e) {
+      setError(problemText(e, 'join.refused'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Screen title={t('join.title')} back={{ path: '', label: t('back') }}>
+      <p>{t('join.intro')}</p>
+      <ErrorSummary message={error} />
+      <form onSubmit={submit} noValidate>
+        <TextArea name="invite" label={t('join.code')} hint={t('join.code_hint')} value={code} onInput={setCode} />
+        {!device && <TextInput name="name" label={t('join.name')} value={name} onInput={setName} autocomplete="name" />}
+        {!device && <TextInput name="label" label={t('enrol.label')} hint={t('enrol.label_hint')} value={label} onInput={setLabel} />}
+        <Button type="submit" disabled={busy}>
+          {t('join.submit')}
+        </Button>
+      </form>
+    </Screen>
+  );
+}
+
+function PlanRow({ planId }) {
+  const opened = usePlan(planId);
+  const header = opened?.plan.header;
+  const pending = opened?.sync.pending || 0;
+  return (
+    <li class="plan-row">
+      <a href={`#/plan/${planId}`} class="card-link">
+        {header ? (
+          <>
+            <U tag="strong">{header.f.person?.v}</U>
+            <U class="muted">{header.f.title?.v}</U>
+          </>
+        ) : (
+          <span>{opened ? t('plans.waiting_key') : t('plan.opening')}</span>
+        )}
+        {pending > 0 && <span class="badge">{t('plans.unsynced')}</span>}
+      </a>
+    </li>
+  );
+}
+
+export function Plans() {
+  const { device } = useAppState();
+  const [refreshing, setRefreshing] = useState(false);
+  const ids = Object.entries(device.plans || {})
+    .sort((a, b) => (b[1].added || 0) - (a[1].added || 0))
+    .map(([id]) => id);
+  const refresh = async () => {
+    setRefreshing(true);
+    try {
+      setState({ device: await refreshPlanList() });
+    } catch {
+      /* offline: the list we have stands */
+    } finally {
+      setRefreshing(false);
+    }
+  };
+  const worker = device.kind === 'worker' || device.kind === 'admin';
+  return (
+    <Screen title={t('plans.title')}>
+      <p class="muted">{t('plans.signed_in', { name: device.name || '' })}</p>
+      {ids.length ? (
+        <ul class="plain cards" aria-label={t('plans.title')}>
+          {ids.map((id) => (
+            <PlanRow key={id} planId={id} />
+          ))}
+        </ul>
+      ) : (
+        <p>{t('plans.none')}</p>
+      )}
+      <div class="actions stacked">
+        {worker && <LinkButton href="#/new">{t('plans.start')}</LinkButton>}
+        <LinkButton href="#/join" kind="secondary">
+          {t('plans.join')}
+        </LinkButton>
+        <Button kind="secondary" onClick={refresh} disabled={refreshing}>
+          {t('plans.refresh')}
+        </Button>
+      </div>
+    </Screen>
+  );
+}
+
+export function NewPlan() {
+  const [person, setPerson] = useState('');
+  const [title, setTitle] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!person.trim()) {
+      setError(t('new.missing'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const planId = await startPlan({ person: person.trim(), title: title.trim() });
+      setState({ device: await loadDevice() });
+      go(`plan/${planId}`);
+    } catch (e) {
+      setError(problemText(e, 'new.refused'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Screen title={t('new.title')} back={{ path: 'plans', label: t('plans.title') }}>
+      <p>{t('new.intro')}</p>
+      <ErrorSummary message={error} />
+      <form onSubmit={submit} noValidate>
+        <TextInput name="person" label={t('new.person')} hint={t('new.person_hint')} value={person} onInput={setPerson} />
+        <TextInput name="title" label={t('new.plan_title')} hint={t('new.plan_title_hint')} value={title} onInput={setTitle} />
+        <Button type="submit" disabled={busy}>
+          {t('new.submit')}
+        </Button>
+      </form>
+    </Screen>
+  );
+}
+
+export function Settings() {
+  const { device } = useAppState();
+  const [lang, setLang] = useState(currentLanguage());
+  const choose = (code) => {
+    setLang(code);
+    setLanguage(code);
+    setState({});
+  };
+  return (
+    <Screen title={t('settings.title')} back={{ path: device ? 'plans' : '', label: t('back') }}>
+      <Radios
+        name="language"
+        legend={t('settings.language')}
+        value={lang}
+        onChange={choose}
+        options={LANGUAGES.map((l) => ({ value: l.code, label: l.name }))}
+      />
+      <h2>{t('settings.safety')}</h2>
+      <p>{t('settings.safety_text')}</p>
+    </Screen>
+  );
+}

@@ -1,0 +1,124 @@
+"""The web app's pages: the HTML shell, built assets, the service worker and the web app manifest.
+
+The app is built by ``npm run build`` in ``pwa/`` into ``pwa/dist`` (or ``ALONGSIDE_PWA_DIST``):
+``asset-manifest.json`` names the hashed JS, CSS and icons that the shell references. Hashed assets
+are cached for a year; the shell, ``/sw.js`` and the manifest are never cached by HTTP caches (the
+service worker keeps its own versioned copy of the shell). No page carries plan content: plans are
+decrypted only inside the app.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPO_DIST = Path(__file__).resolve().parents[1] / "pwa" / "dist"
+LONG_CACHE = "public, max-age=31536000, immutable"
+NO_CACHE = "no-cache"
+
+# UI languages the shell can be rendered in: (code, direction, noscript message).
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("ltr", "Alongside needs JavaScript to run."),
+    "cy": ("ltr", "Mae angen JavaScript ar Alongside i weithio."),
+    "ar": ("rtl", "يحتاج Alongside إلى JavaScript ليعمل."),
+}
+NOT_BUILT = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Alongside</title>"
+    "<p>The web app has not been built yet: run <code>make run</code> (or <code>npm run build</code> in pwa/).</p>"
+)
+
+_environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def dist_dir() -> Path:
+    return Path(os.environ.get("ALONGSIDE_PWA_DIST") or REPO_DIST)
+
+
+@lru_cache(maxsize=4)
+def _manifest(path: Path, mtime: float) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def asset_manifest() -> dict[str, Any] | None:
+    """The build's asset manifest, re-read when a new build replaces it; ``None`` before the first build."""
+    path = dist_dir() / "asset-manifest.json"
+    try:
+        return _manifest(path, path.stat().st_mtime)
+    except (OSError, ValueError):
+        return None
+
+
+def negotiate_language(accept_language: str | None) -> str:
+    """The first of our UI languages the browser asks for (``en`` otherwise); the app may change it."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower().split("-")[0]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+async def shell(request: Request) -> Response:
+    assets = asset_manifest()
+    if assets is None:
+        return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
+    lang = negotiate_language(request.headers.get("accept-language"))
+    direction, noscript = LANGUAGES[lang]
+    html = _environment.get_template("index.html").render(
+        lang=lang, dir=direction, title="Alongside", assets=assets, noscript=noscript
+    )
+    return HTMLResponse(html, headers={"Cache-Control": NO_CACHE, "Vary": "Accept-Language"})
+
+
+def _file(path: Path, media_type: str | None, cache: str) -> Response:
+    if not path.is_file():
+        raise HTTPException(404)
+    guessed = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=guessed, headers={"Cache-Control": cache})
+
+
+async def asset(request: Request) -> Response:
+    root = (dist_dir() / "assets").resolve()
+    name = str(request.path_params["path"])
+    path = (root / name).resolve()
+    if root not in path.parents:
+        raise HTTPException(404)
+    media = "text/javascript; charset=utf-8" if name.endswith(".js") else None
+    return _file(path, media, LONG_CACHE)
+
+
+async def service_worker(request: Request) -> Response:
+    return _file(dist_dir() / "sw.js", "text/javascript; charset=utf-8", NO_CACHE)
+
+
+async def web_manifest(request: Request) -> Response:
+    return _file(dist_dir() / "manifest.webmanifest", "application/manifest+json", NO_CACHE)
+
+
+async def favicon(request: Request) -> Response:
+    assets = asset_manifest()
+    if assets is None:
+        raise HTTPException(404)
+    return _file(dist_dir() / assets["icons"]["icon.svg"].lstrip("/"), "image/svg+xml", NO_CACHE)
+
+
+def page_routes() -> list[Route]:
+    return [
+        Route("/", shell, methods=["GET", "HEAD"]),
+        Route("/join", shell, methods=["GET", "HEAD"]),
+        Route("/assets/{path:path}", asset, methods=["GET", "HEAD"]),
+        Route("/sw.js", service_worker, methods=["GET", "HEAD"]),
+        Route("/manifest.webmanifest", web_manifest, methods=["GET", "HEAD"]),
+        Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,148 @@
+"""Every screen, at phone (360x740) and desktop (1280x800) size, in English and in Arabic (right to left):
+axe-core finds no serious or critical WCAG 2.x A/AA violations, the document's lang and dir follow the
+UI language, and no plan content reaches the page title. At phone size in English (and a few in Arabic)
+each screen is saved to docs/screenshots/ for the README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from support.processes import AlongsideServer
+from support.pwa import (
+    DESKTOP,
+    GOAL,
+    PHONE,
+    SCREENSHOTS,
+    STRENGTH,
+    enrol,
+    new_device,
+    open_section,
+    run_axe,
+    start_plan,
+    wait_synced,
+    worker_code,
+    write_whole_plan,
+)
+
+# (file name, route after "#/", what to do on the screen before checking it)
+PLAN_SCREENS = [
+    ("03-my-plans", "plans", None),
+    ("04-start-a-plan", "new", None),
+    ("05-plan", "plan/{plan}", None),
+    ("06-strengths", "plan/{plan}/strengths", None),
+    ("07-add-a-strength", "plan/{plan}/strengths", "add-strength"),
+    ("08-what-matters", "plan/{plan}/matters", None),
+    ("09-goals", "plan/{plan}/goals", None),
+    ("10-goal-scale", "plan/{plan}/goal/{goal}", None),
+    ("11-add-a-reading", "plan/{plan}/goal/{goal}", "add-reading"),
+    ("12-my-people", "plan/{plan}/people", None),
+    ("13-next-steps", "plan/{plan}/steps", None),
+    ("14-read-back", "plan/{plan}/readback", None),
+    ("15-agreed-versions", "plan/{plan}/versions", None),
+    ("16-agreed-version", "plan/{plan}/version/{version}", None),
+    ("17-change-a-strength", "plan/{plan}/item/{strength}", None),
+    ("18-who-can-read", "plan/{plan}/share", "invite"),
+    ("19-settings", "settings", None),
+]
+FIRST_SCREENS = [("00-welcome", "", None), ("01-set-up-device", "enrol", None), ("02-join-a-plan", "join", None)]
+ARABIC_SHOTS = {
+    "00-welcome",
+    "05-plan",
+    "06-strengths",
+    "08-what-matters",
+    "10-goal-scale",
+    "12-my-people",
+    "14-read-back",
+}
+
+
+def set_language(page: Page, base: str, code: str, name: str) -> None:
+    page.goto(f"{base}/#/settings")
+    page.get_by_role("radio", name=name).check()
+    expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+def act(page: Page, action: str | None) -> None:
+    if action == "add-strength":
+        page.locator("main .actions button").last.click()
+        expect(page.locator("form.item-form")).to_be_visible()
+    elif action == "add-reading":
+        page.locator("main section button").last.click()
+        expect(page.locator("form.add-form")).to_be_visible()
+    elif action == "invite":
+        page.locator("main button").last.click()
+        expect(page.locator("[data-invite]")).to_be_visible()
+
+
+def check_screen(page: Page, url: str, lang: str, shot: str | None, problems: dict[str, Any]) -> None:
+    page.goto(url)
+    expect(page.locator("main h1")).to_be_visible()
+    page.wait_for_timeout(150)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    assert page.title() == "Alongside"
+    violations = run_axe(page)
+    if violations:
+        problems[url] = violations
+    if shot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_every_screen_passes_axe(
+    chromium: Browser, alongside_server: AlongsideServer, lang: str, viewport: str
+) -> None:
+    size = PHONE if viewport == "phone" else DESKTOP
+    base = alongside_server.url
+    shots = viewport == "phone"
+    prefix = "" if lang == "en" else "ar-"
+    problems: dict[str, Any] = {}
+    language_name = "العربية" if lang == "ar" else "English"
+
+    # Before this device belongs to anyone: welcome, set up, join.
+    fresh = new_device(chromium, viewport=size, bypass_csp=True)
+    page = fresh.new_page()
+    if lang != "en":
+        page.goto(base + "/")
+        set_language(page, base, lang, language_name)
+    for name, route, action in FIRST_SCREENS:
+        keep = shots and (lang == "en" or name in ARABIC_SHOTS)
+        check_screen(page, f"{base}/#/{route}", lang, prefix + name if keep else None, problems)
+        act(page, action)
+    fresh.close()
+
+    # A worker's device with a whole plan written (in English), then read in the UI language.
+    context = new_device(chromium, viewport=size, bypass_csp=True)
+    page = context.new_page()
+    enrol(page, base, worker_code(alongside_server))
+    plan_id = start_plan(page, "Sam", "Feeling more like me")
+    write_whole_plan(page, plan_id)
+    wait_synced(page)
+    open_section(page, plan_id, "goals")
+    goal = page.locator("article.item", has_text=GOAL).get_attribute("data-item")
+    open_section(page, plan_id, "strengths")
+    strength = page.locator("article.item", has_text=STRENGTH).get_attribute("data-item")
+    open_section(page, plan_id, "versions")
+    version_href = page.locator("main a.card-link").first.get_attribute("href") or ""
+    version = version_href.rsplit("/", 1)[-1]
+    if lang != "en":
+        set_language(page, base, lang, language_name)
+    ids = {"plan": plan_id, "goal": goal, "strength": strength, "version": version}
+    for name, route, action in PLAN_SCREENS:
+        url = f"{base}/#/{route.format(**ids)}"
+        keep = shots and (lang == "en" or name in ARABIC_SHOTS)
+        check_screen(page, url, lang, None if action else (prefix + name if keep else None), problems)
+        if action:
+            act(page, action)
+            violations = run_axe(page)
+            if violations:
+                problems[url + " " + action] = violations
+            if keep:
+                page.screenshot(path=str(SCREENSHOTS / f"{prefix}{name}.png"), full_page=True)
+        assert "Sam" not in page.title() and GOAL not in page.title()
+    context.close()
+    assert not problems, problems

@@ -1,0 +1,61 @@
+"""Read-back and agreement: the person marks each item agreed or not (with what they would change), an
+agreed version is frozen, later changes to the plan leave it as it was, and older versions stay
+readable on every device."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, expect
+from support.processes import AlongsideServer
+from support.pwa import add_goal, add_strength, enrol, new_device, open_section, start_plan, wait_synced, worker_code
+
+
+def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_server: AlongsideServer) -> None:
+    context = new_device(chromium)
+    page = context.new_page()
+    enrol(page, alongside_server.url, worker_code(alongside_server))
+    plan_id = start_plan(page, "Sam")
+    open_section(page, plan_id, "strengths")
+    add_strength(page, "I make people laugh")
+    open_section(page, plan_id, "goals")
+    add_goal(page, "Move to a flat near my sister")
+
+    open_section(page, plan_id, "readback")
+    expect(page.locator(".readback.large")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^I agree\W+I make people laugh")).click()
+    page.get_by_role("button", name=re.compile(r"^I don't agree\W+Move to a flat")).click()
+    page.get_by_label("What would they change? (optional)").fill("Near my sister or my aunt")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("1 of 2 agreed.")).to_be_visible()
+    page.get_by_role("button", name="Keep this version").click()
+    page.get_by_role("link", name="See it").click()
+
+    expect(page.get_by_role("heading", name="Version 1")).to_be_visible()
+    expect(page.get_by_text(re.compile("This version cannot be changed"))).to_be_visible()
+    frozen = page.locator("[data-version] article")
+    expect(frozen).to_have_count(2)
+    expect(frozen.nth(0)).to_contain_text("I make people laugh")
+    expect(frozen.nth(0)).to_contain_text("Agreed")
+    expect(frozen.nth(1)).to_contain_text("Not agreed — Near my sister or my aunt")
+    expect(page.get_by_role("link", name=re.compile("^Change"))).to_have_count(0)
+    expect(page.get_by_role("button")).to_have_text(["Exit this page"])
+
+    # The plan moves on; version 1 does not.
+    open_section(page, plan_id, "strengths")
+    page.get_by_role("link", name=re.compile("^Change")).click()
+    page.get_by_label("The strength").fill("I make people laugh, even on bad days")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", name="Strengths")).to_be_visible()
+    open_section(page, plan_id, "readback")
+    page.get_by_role("button", name="Keep this version").click()
+    open_section(page, plan_id, "versions")
+    expect(page.get_by_role("link", name=re.compile("^Version"))).to_have_count(2)
+    page.get_by_role("link", name=re.compile("^Version 1")).click()
+    expect(page.locator("[data-version]")).to_contain_text("I make people laugh")
+    expect(page.locator("[data-version]")).not_to_contain_text("even on bad days")
+    open_section(page, plan_id, "versions")
+    page.get_by_role("link", name=re.compile("^Version 2")).click()
+    expect(page.locator("[data-version]")).to_contain_text("I make people laugh, even on bad days")
+    wait_synced(page)
+    context.close()

@@ -1,0 +1,264 @@
+"""Drive the web app in Debian's Chromium: launch, enrol, start a plan, add items, invite, join, wait for sync."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from .processes import REPO, AlongsideServer
+
+PWA = REPO / "pwa"
+DIST = PWA / "dist"
+AXE = PWA / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+NEUTRAL = "https://www.bbc.co.uk/weather"
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise RuntimeError("Debian's chromium is needed for the browser tests (apt-get install chromium)")
+    return path
+
+
+def ensure_built() -> None:
+    """Build the app once if pwa/dist is missing (make builds it; this helps a bare pytest run)."""
+    if not (DIST / "asset-manifest.json").exists():
+        subprocess.run(["npm", "run", "build"], cwd=PWA, check=True, capture_output=True)
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def new_device(browser: Browser, *, viewport: dict[str, int] = PHONE, **options: Any) -> BrowserContext:
+    """A browser context is one device: its own IndexedDB, keys and service worker."""
+    context = browser.new_context(viewport=viewport, **options)
+    context.on("weberror", lambda error: print("page error:", error.error))
+    context.on("response", lambda r: print("api:", r.status, r.url) if "/api/" in r.url and r.status >= 400 else None)
+    context.on("console", lambda m: print("console:", m.type, m.text) if m.type in ("error", "warning") else None)
+    context.route(
+        re.compile(r"^https://www\.bbc\.co\.uk/.*"),
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<title>Weather</title><h1>Weather</h1>"
+        ),
+    )
+    return context
+
+
+def admin(server: AlongsideServer, *args: str) -> dict[str, str]:
+    result: dict[str, str] = server.admin(*args, "--json")
+    return result
+
+
+def worker_code(server: AlongsideServer, name: str = "Ali") -> str:
+    """An enrolment code for a worker (creating the organisation on first use)."""
+    if not getattr(server, "_org_ready", False):
+        admin(server, "init", "--org", "Riverside Family Support", "--name", "Admin")
+        server._org_ready = True  # type: ignore[attr-defined]
+    return admin(server, "add-worker", "--name", name)["code"]
+
+
+def wait_synced(page: Page, timeout: float = 30_000) -> None:
+    expect(page.locator('.sync[data-sync-state="synced"][data-pending="0"]')).to_be_visible(timeout=timeout)
+
+
+def enrol(page: Page, url: str, code: str, *, name: str = "Ali", label: str = "work tablet") -> None:
+    page.goto(url + "/")
+    page.get_by_role("link", name="Set up this device for work").click()
+    page.get_by_label("Your code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("A name for this device").fill(label)
+    page.get_by_role("button", name="Set up this device").click()
+    expect(page.get_by_role("heading", name="My plans")).to_be_visible()
+
+
+def start_plan(page: Page, person: str = "Sam", title: str = "") -> str:
+    page.get_by_role("link", name="Start a plan with someone").click()
+    page.get_by_label("The person's name, as they like to be called").fill(person)
+    if title:
+        page.get_by_label("What they call their plan (optional)").fill(title)
+    page.get_by_role("button", name="Start the plan").click()
+    expect(page.get_by_role("heading", name="The plan")).to_be_visible()
+    match = re.search(r"#/plan/([0-9a-f]{32})", page.url)
+    assert match, page.url
+    return match.group(1)
+
+
+def open_section(page: Page, plan_id: str, section: str) -> None:
+    page.goto(f"{page.url.split('#')[0]}#/plan/{plan_id}/{section}")
+
+
+def save(page: Page) -> None:
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("form.item-form")).to_have_count(0)
+
+
+def add_strength(page: Page, text: str, *, said_by: str | None = None, voice: str = "Their own words") -> None:
+    page.get_by_role("button", name="Add a strength").click()
+    page.get_by_label("The strength").fill(text)
+    if said_by is not None:
+        page.get_by_label("Who said it").fill(said_by)
+    page.get_by_role("radio", name=voice, exact=True).check()
+    save(page)
+    expect(page.locator(".item-text", has_text=text)).to_be_visible()
+
+
+def add_goal(page: Page, text: str, *, due: str = "", low: str = "", high: str = "", horizon: str = "Possible") -> None:
+    page.get_by_role("button", name="Add a goal").click()
+    page.get_by_label("The goal").fill(text)
+    page.get_by_role("radio", name=horizon, exact=True).check()
+    if due:
+        page.get_by_label("By when (optional)").fill(due)
+    if low:
+        page.get_by_label("What 0 looks like").fill(low)
+    if high:
+        page.get_by_label("What 10 looks like").fill(high)
+    save(page)
+
+
+def invite(page: Page, plan_id: str, who: str = "The person's own phone") -> str:
+    """Show an invite on this device (Who can read this plan → Add a device) and return its text."""
+    open_section(page, plan_id, "share")
+    page.get_by_role("radio", name=who, exact=True).check()
+    page.get_by_role("button", name="Show a code for the other device").click()
+    code = page.locator("[data-invite]")
+    expect(code).to_be_visible()
+    text = code.get_attribute("data-invite")
+    assert text and text.startswith("AS1:")
+    return text
+
+
+def join(page: Page, url: str, text: str, *, name: str = "Sam", label: str = "Sam's phone") -> str:
+    """Open the join link on a new device and join the plan; returns the plan id."""
+    page.goto(f"{url}/join#{text}")
+    expect(page.get_by_role("heading", name="Join a plan")).to_be_visible()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("A name for this device").fill(label)
+    page.get_by_role("button", name="Join the plan").click()
+    expect(page.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
+    match = re.search(r"#/plan/([0-9a-f]{32})", page.url)
+    assert match, page.url
+    return match.group(1)
+
+
+def device_token(page: Page) -> str:
+    """This device's bearer token, read from its IndexedDB store (for checking what the server holds)."""
+    token: str = page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open('alongside-device', 1);
+            open.onsuccess = () => {
+              const get = open.result.transaction('kv').objectStore('kv').get('device');
+              get.onsuccess = () => resolve(get.result.token);
+              get.onerror = () => reject(get.error);
+            };
+            open.onerror = () => reject(open.error);
+        })"""
+    )
+    return token
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Wait until the service worker controls the page (reloading once if needed)."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+        page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def run_axe(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations on the current screen (WCAG 2.0-2.2 A/AA rules)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
+        })"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+STRENGTH = "I'm good with my hands"
+WORKING = "Cooking for the kids on Sundays"
+WORKER_VIEW = "The family eats together more often"
+GOAL = "Get back to swimming"
+READING_WHY = "I went once last month"
+PERSON = "Auntie Mo"
+STEP = "Ask about the pool's quiet hours"
+TRIGGER = "If I can't face going"
+RESPONSE = "then I'll ring Mo and we go together"
+
+
+def write_whole_plan(page: Page, plan_id: str) -> None:
+    open_section(page, plan_id, "strengths")
+    add_strength(page, STRENGTH)
+
+    open_section(page, plan_id, "matters")
+    page.get_by_role("button", name="Add something that is working").click()
+    page.get_by_label("How the person sees it").fill(WORKING)
+    page.get_by_label("How someone else sees it (optional)").fill(WORKER_VIEW)
+    page.get_by_label("Whose view is that").fill("Ali")
+    page.get_by_label("We see this differently").check()
+    save(page)
+    expect(page.get_by_text("We see this differently").first).to_be_visible()
+
+    open_section(page, plan_id, "goals")
+    add_goal(page, GOAL, low="I never leave the house", high="Swimming twice a week with friends", due="2026-03-01")
+    page.get_by_role("link", name=re.compile("^Scale and readings")).click()
+    page.get_by_role("button", name="Add a reading").click()
+    page.get_by_label("Who is rating").fill("Sam")
+    page.get_by_role("radio", name="4", exact=True).check()
+    page.get_by_label("Why this number and not lower?").fill(READING_WHY)
+    page.get_by_label("What would one point higher look like?").fill("Going with Mo")
+    page.get_by_role("button", name="Save the reading").click()
+    expect(page.locator(".reading-value")).to_have_text("4")
+    expect(page.get_by_role("img", name=re.compile("^Readings over time"))).to_be_visible()
+
+    open_section(page, plan_id, "people")
+    page.get_by_role("button", name="Add someone Friends and family").click()
+    page.get_by_label("Name", exact=True).fill(PERSON)
+    page.get_by_label("Who they are to the person").fill("my aunt")
+    page.get_by_role("checkbox", name=GOAL).check()
+    save(page)
+    expect(page.locator(".item-text", has_text=PERSON)).to_be_visible()
+
+    open_section(page, plan_id, "steps")
+    page.get_by_role("button", name="Add a step").click()
+    page.get_by_label("What will happen").fill(STEP)
+    page.get_by_label("Who will do it").fill("Sam")
+    page.get_by_label("By when").fill("2026-01-15")
+    page.get_by_label("Who will check").fill("Ali")
+    page.get_by_role("checkbox", name=GOAL).check()
+    save(page)
+    page.get_by_role("button", name='Add an "if… then…"').click()
+    page.get_by_role("textbox", name="If…", exact=True).fill(TRIGGER)
+    page.get_by_role("textbox", name="…then", exact=True).fill(RESPONSE)
+    save(page)
+
+    open_section(page, plan_id, "readback")
+    for button in page.get_by_role("button", name=re.compile("^I agree")).all():
+        button.click()
+    expect(page.locator("button[aria-pressed=true]")).to_have_count(6)
+    page.get_by_role("button", name="Keep this version").click()
+    expect(page.get_by_text("This version is kept.")).to_be_visible()
