@@ -10,22 +10,14 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
+from support.browser import CHROMIUM_ARGS
+
 from .processes import REPO, AlongsideServer
 
 PWA = REPO / "pwa"
 DIST = PWA / "dist"
 AXE = PWA / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 NEUTRAL = "https://www.bbc.co.uk/weather"
