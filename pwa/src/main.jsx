@@ -1,7 +1,7 @@
 // Start the app: language, quick exit, service worker and update prompt, this device, then the screens.
 
 import { render } from 'preact';
-import { loadDevice } from './data/device.js';
+import { isLocked, loadDevice } from './data/device.js';
 import { askPersistentStorage } from './data/session.js';
 import { applyLanguage } from './i18n/index.js';
 import './styles.css';
@@ -42,8 +42,10 @@ async function start() {
     setState({ inviteText: text, route: { parts: ['join'] } });
   }
   render(<App />, document.getElementById('app'));
-  const device = await loadDevice().catch(() => null);
-  setState({ device, ready: true });
+  // With the app lock on, nothing of the plans is read until the PIN unwraps this device's keys.
+  const locked = await isLocked().catch(() => false);
+  const device = locked ? null : await loadDevice().catch(() => null);
+  setState({ device, locked, ready: true });
   if (device) askPersistentStorage();
   registerServiceWorker();
 }

@@ -1,21 +1,52 @@
 // This device's identity: its key pairs (made here, never sent anywhere), its server token and the
-// plans it belongs to. The one module that touches the device store, so that wrapping the private
-// keys under a PIN (a later issue) changes only this file.
+// plans it belongs to. The one module that touches the device store. With the app lock on, the store
+// holds the private keys only wrapped under the PIN or passphrase (spec §13, `locked`), never raw
+// (`secret`); they are unwrapped into memory when the app is unlocked.
 
-import { DeviceKeys, DevicePublicKeys, generateDeviceKeys } from '../crypto/index.js';
+import { DeviceKeys, DevicePublicKeys, generateDeviceKeys, lockDeviceKeys, unlockDeviceKeys } from '../crypto/index.js';
 import { idbGet, idbSet } from '../lib/idb.js';
 
 const KEY = 'device';
 let cached = null;
 
-/** {keys: DeviceKeys, token, deviceId, account, kind, name, label, plans: {planId: {...}}} or null. */
+/** {keys: DeviceKeys, token, deviceId, account, kind, name, label, plans: {planId: {...}}} or null (also while locked). */
 export async function loadDevice() {
   if (cached) return cached;
   const stored = await idbGet(KEY);
-  if (!stored || !stored.token) return null;
+  if (!stored || !stored.token || stored.locked) return null;
   const keys = await DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
   cached = { ...stored, keys };
   return cached;
+}
+
+/** True when this device's keys are locked and not yet unlocked in this page. */
+export async function isLocked() {
+  if (cached) return false;
+  const stored = await idbGet(KEY);
+  return !!(stored && stored.token && stored.locked);
+}
+
+/** Unwrap the device keys with the PIN; DecryptionError when it is wrong. */
+export async function unlockDevice(pin) {
+  const stored = await idbGet(KEY);
+  const keys = await unlockDeviceKeys(stored.locked, pin);
+  cached = { ...stored, keys };
+  return cached;
+}
+
+/** Turn the app lock on (or change the PIN): from now on only the wrapped keys are stored. */
+export async function setLock(pin) {
+  const device = await loadDevice();
+  const locked = await lockDeviceKeys(device.keys, pin);
+  return save({ ...device, locked });
+}
+
+/** Turn the app lock off, after checking the PIN: the keys are stored unwrapped again. */
+export async function removeLock(pin) {
+  const device = await loadDevice();
+  await unlockDeviceKeys(device.locked, pin);
+  const { locked, ...rest } = device;
+  return save(rest);
 }
 
 /** New key pairs for a device that is about to enrol or join (kept in memory until saved). */
@@ -28,8 +59,9 @@ export async function newDeviceKeys() {
 }
 
 async function save(device) {
-  const { keys, ...rest } = device;
-  await idbSet(KEY, { ...rest, secret: keys.privateBytes() });
+  const { keys, secret, ...rest } = device;
+  // Locked: only the wrapped form (rest.locked) is written; the raw private keys never are.
+  await idbSet(KEY, rest.locked ? rest : { ...rest, secret: keys.privateBytes() });
   cached = device;
   return device;
 }
@@ -47,13 +79,15 @@ export async function rememberPlan(planId, info = {}) {
   return save({ ...device, plans });
 }
 
-/** The devices this device trusts without the roster: itself and the devices it joined through. */
+/** The devices this device trusts without the roster: itself, the device it joined through, a plan file's. */
 export async function trustedDevices(planId) {
   const device = await loadDevice();
   const trusted = new Map([[device.keys.deviceId, device.keys.public]]);
-  const inviter = device.plans[planId]?.inviter;
-  if (inviter) {
-    const pub = await DevicePublicKeys.fromJSON(inviter);
+  const info = device.plans[planId] || {};
+  // The device it joined through, and for a plan opened from a file, the devices the file vouches for.
+  for (const keys of [info.inviter, ...(info.trusted || [])]) {
+    if (!keys) continue;
+    const pub = await DevicePublicKeys.fromJSON(keys);
     trusted.set(pub.deviceId, pub);
   }
   return trusted;

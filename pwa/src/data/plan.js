@@ -9,6 +9,8 @@ import {
   grantPlanKey,
   newDocumentId,
   openGrant,
+  resealItem,
+  rotatePlanKey,
   sealItem,
   verifyItem,
 } from '../crypto/index.js';
@@ -303,6 +305,50 @@ export class Plan {
     for (const [name, value] of Object.entries(roster)) f[name] = editField(undefined, value, stamp);
     const id = newDocumentId();
     await this.save([await this.seal(id, { a: SCHEMA, type: 'device', created: stamp, f })]);
+    await this.reload();
+  }
+
+  /**
+   * A new epoch key after a removal (spec §10): granted only to `remaining` (DevicePublicKeys, this
+   * device first), then every live item re-sealed under it. Items whose author cannot be checked stay
+   * under the old key (readable only in history). Returns {key, retired: [old key ids]}.
+   */
+  async rotate(remaining) {
+    const keys = this.device.keys;
+    const retired = [...this.keyring.keys.keys()];
+    const { key, documents } = await rotatePlanKey(this.keyring, { remaining, granter: keys });
+    await this.db.bulkDocs(documents);
+    await this.markPending(documents.map((d) => d._id));
+    const keyring = this.keyring.withKey(key);
+    this.keyring = keyring;
+    const devices = new Map([...this.trusted, ...this.devices]);
+    const { rows } = await this.db.allDocs({ include_docs: true });
+    const resealed = [];
+    for (const { doc } of rows) {
+      if (!doc || doc.kind !== 'item' || doc._deleted || doc.kid === key.kid) continue;
+      try {
+        resealed.push(await resealItem(doc, { planId: this.id, keyring, devices, key }));
+      } catch {
+        /* cannot be checked: left under the old key */
+      }
+    }
+    for (let i = 0; i < resealed.length; i += 200) await this.save(resealed.slice(i, i + 200));
+    await this.reload();
+    return { key, retired };
+  }
+
+  /** Keys from a plan file: each one this device lacks is granted to itself, so it survives a restart. */
+  async adoptKeys(keys) {
+    const own = this.device.keys;
+    const grants = [];
+    for (const key of keys) {
+      if (this.keyring?.has(key.kid)) continue;
+      grants.push(await grantPlanKey(key, { recipient: own.public, granter: own }));
+    }
+    if (grants.length) {
+      await this.db.bulkDocs(grants);
+      await this.markPending(grants.map((g) => g._id));
+    }
     await this.reload();
   }
 

@@ -1,6 +1,6 @@
 // What this device does with the server and its plans: enrol, start a plan, invite, join, open.
 
-import { createInvite, inviteAuthToken, inviteVerifier, newPlanKey, openInvite } from '../crypto/index.js';
+import { DevicePublicKeys, createInvite, inviteAuthToken, inviteVerifier, newPlanKey, openInvite } from '../crypto/index.js';
 import { api } from './api.js';
 import { loadDevice, newDeviceKeys, rememberPlan, saveIdentity, trustedDevices } from './device.js';
 import { Plan } from './plan.js';
@@ -40,8 +40,15 @@ export function openPlan(planId) {
       (async () => {
         const device = await loadDevice();
         const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+        // A plan opened from a file on a device that is not one of its members stays on this device.
+        if (device.plans[planId]?.copy) return { plan, sync: null, copy: true };
         const sync = new PlanSync(plan, device.token);
         sync.start();
+        if (device.plans[planId]?.rotationOwed && plan.keyring) {
+          rotateFor(plan)
+            .then(() => rememberPlan(planId, { rotationOwed: false }))
+            .catch(() => {});
+        }
         return { plan, sync };
       })(),
     );
@@ -92,4 +99,45 @@ export async function joinWithInvite({ text, name, label }) {
   const { plan } = await openPlan(res.plan_id);
   await plan.enrolSelf(invite.planKey, { name: existing?.name || name, label: existing?.label || label, role: res.role });
   return res.plan_id;
+}
+
+/** Who can see the plan, from the server: members and their devices (api.md §8). */
+export async function listMembers(planId) {
+  const device = await loadDevice();
+  const { members } = await api(`/plans/${planId}/members`, { token: device.token });
+  return members;
+}
+
+/**
+ * Remove a member (api.md §9), then rotate the plan key for the devices that remain (spec §10):
+ * only devices the plan itself vouches for (this device, the device it joined through, signed roster
+ * entries) get the new key, so the server cannot slip in a key of its own. Then the rotation is
+ * recorded (api.md §11) and the re-sealed items sync as usual.
+ */
+export async function removeMember(plan, account) {
+  const device = await loadDevice();
+  await api(`/plans/${plan.id}/members/${account}`, { method: 'DELETE', token: device.token });
+  // Owed until done: if the rotation is cut short (no signal, the app closed), it runs on next open.
+  await rememberPlan(plan.id, { rotationOwed: true });
+  await rotateFor(plan);
+  await rememberPlan(plan.id, { rotationOwed: false });
+}
+
+async function rotateFor(plan) {
+  const device = await loadDevice();
+  const members = await listMembers(plan.id);
+  const vouched = new Map([...plan.trusted, ...plan.devices]);
+  const remaining = [device.keys.public];
+  for (const member of members) {
+    if (!member.active) continue;
+    for (const d of member.devices) {
+      if (!d.active || d.device_id === device.keys.deviceId) continue;
+      const known = vouched.get(d.device_id);
+      if (!known) continue;
+      const listed = await DevicePublicKeys.fromJSON(d.public_keys).catch(() => null);
+      if (listed?.deviceId === known.deviceId) remaining.push(known);
+    }
+  }
+  const { key, retired } = await plan.rotate(remaining);
+  await api(`/plans/${plan.id}/rotations`, { method: 'POST', token: device.token, body: { epoch: key.epoch, kid: key.kid, retire: retired } });
 }

@@ -3,6 +3,9 @@
 
 import PouchDB from 'pouchdb-browser';
 
+const READS = /\/(_changes|_bulk_get|_all_docs)(\?|$)/;
+const isRead = (url, opts) => ['GET', 'HEAD'].includes((opts.method || 'GET').toUpperCase()) || READS.test(String(url));
+
 const backOff = (delay) => (delay === 0 ? 1000 : Math.min(delay * 2, 60000));
 
 export class PlanSync {
@@ -16,9 +19,13 @@ export class PlanSync {
     this.listeners = new Set();
     this.remote = new PouchDB(`${location.origin}/sync/${plan.id}`, {
       skip_setup: true,
-      fetch: (url, opts) => {
+      fetch: async (url, opts) => {
         opts.headers.set('Authorization', `Bearer ${this.token}`);
-        return PouchDB.fetch(url, opts);
+        const response = await PouchDB.fetch(url, opts);
+        // 401: the device was switched off. 403 on a read: this device was removed from the plan (a
+        // read-only member's refused write is a 403 too, and is not a removal).
+        if (response.status === 401 || (response.status === 403 && isRead(url, opts))) this.refuse(response.status);
+        return response;
       },
     });
     this.onOnline = () => this.restart();
@@ -64,7 +71,7 @@ export class PlanSync {
   }
 
   run() {
-    if (this.handle) return;
+    if (this.handle || this.refused) return;
     if (!navigator.onLine) {
       this.set({ state: 'offline' });
     }
@@ -79,12 +86,14 @@ export class PlanSync {
 
   /** Replication wakes up often (live changes feed): say "syncing" only when it lasts or carries changes. */
   onActive() {
+    if (this.refused) return;
     clearTimeout(this.activeTimer);
     this.activeTimer = setTimeout(() => this.set({ state: 'syncing', problem: null }), 1500);
   }
 
   onChange(info) {
     clearTimeout(this.activeTimer);
+    if (this.refused) return;
     if (info.direction === 'push') {
       const pushed = new Set(info.change.docs.map((doc) => doc._id));
       this.plan.saveStatus({ pending: this.plan.status.pending.filter((id) => !pushed.has(id)) });
@@ -97,6 +106,7 @@ export class PlanSync {
 
   async onPaused(error) {
     clearTimeout(this.activeTimer);
+    if (this.refused) return;
     if (error || !navigator.onLine) {
       this.set({ state: navigator.onLine ? 'retrying' : 'offline' });
       return;
@@ -107,9 +117,21 @@ export class PlanSync {
 
   onError(error) {
     this.handle = null;
+    if (this.refused) return;
     const status = error?.status;
     const problem = status === 401 || status === 403 ? 'refused' : 'failed';
     this.set({ state: 'problem', problem });
+  }
+
+  /** The server will not serve this plan to this device: stop trying, and say so. */
+  refuse(status) {
+    if (this.refused) return;
+    this.refused = true;
+    clearTimeout(this.activeTimer);
+    const handle = this.handle;
+    this.handle = null;
+    this.set({ state: 'problem', problem: status === 403 ? 'removed' : 'refused' });
+    setTimeout(() => handle?.cancel(), 0);
   }
 
   restart() {

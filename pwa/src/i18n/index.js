@@ -26,9 +26,22 @@ const LOCALES = { en: 'en-GB', cy: 'cy-GB', ar: 'ar' };
 const locale = () => LOCALES[lang];
 export const direction = () => LANGUAGES.find((l) => l.code === lang).dir;
 
+const NEUTRAL = 'alongside-neutral-name';
+
+/** The name the app shows (header, page title): "Alongside", or a neutral one the person chose. */
+export const appName = () => t(localStorage.getItem(NEUTRAL) === '1' ? 'app.neutral_name' : 'app.name');
+export const usesNeutralName = () => localStorage.getItem(NEUTRAL) === '1';
+
+export function setNeutralName(on) {
+  if (on) localStorage.setItem(NEUTRAL, '1');
+  else localStorage.removeItem(NEUTRAL);
+  document.title = appName();
+}
+
 export function applyLanguage() {
   document.documentElement.lang = lang;
   document.documentElement.dir = direction();
+  document.title = appName();
 }
 
 export function setLanguage(code) {

@@ -2,11 +2,13 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { openPlan } from '../data/session.js';
-import { formatTime, t, tn } from '../i18n/index.js';
+import { appName, formatTime, t, tn } from '../i18n/index.js';
+import { OpenFile } from './backup.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
 import { People } from './people.jsx';
 import { ItemScreen, PlanHome, Section } from './plan.jsx';
 import { ReadBack, VersionView, Versions } from './readback.jsx';
+import { LockScreen } from './lock.jsx';
 import { Resolve } from './resolve.jsx';
 import { Share } from './share.jsx';
 import { Enrol, Join, NewPlan, Plans, Settings, Welcome } from './start.jsx';
@@ -78,7 +80,7 @@ export function SyncStatus({ sync }) {
       tone = 'local';
       break;
     case 'problem':
-      text = t(sync.problem === 'refused' ? 'sync.refused' : 'sync.failed');
+      text = t(sync.problem === 'removed' ? 'sync.removed' : sync.problem === 'refused' ? 'sync.refused' : 'sync.failed');
       tone = 'problem';
       break;
     default:
@@ -88,7 +90,7 @@ export function SyncStatus({ sync }) {
     <div class={`sync ${tone}`} data-sync-state={sync.state} data-pending={pending}>
       <p role="status" aria-live="polite">
         {text}
-        {sync.state === 'problem' && sync.problem !== 'refused' && (
+        {sync.state === 'problem' && sync.problem === 'failed' && (
           <button type="button" class="button secondary small" onClick={() => sync.restart()}>
             {t('sync.try_again')}
           </button>
@@ -148,19 +150,26 @@ function PlanRoutes({ parts }) {
   return (
     <>
       <SyncStatus sync={sync} />
+      {opened.copy && (
+        <div class="sync local" data-copy>
+          <p>{t('file.copy_note')}</p>
+        </div>
+      )}
       {body}
     </>
   );
 }
 
 function Routes() {
-  const { device, route } = useAppState();
+  const { device, route, locked } = useAppState();
   const parts = route.parts;
+  if (locked) return <LockScreen />;
   if (device === undefined) return null;
   if (parts[0] === 'settings') return <Settings />;
   if (parts[0] === 'join') return <Join code={appState.inviteText} />;
   if (!device) return parts[0] === 'enrol' ? <Enrol /> : <Welcome />;
   if (parts[0] === 'new') return <NewPlan />;
+  if (parts[0] === 'open-file') return <OpenFile />;
   if (parts[0] === 'plan' && parts[1]) return <PlanRoutes parts={parts} />;
   return <Plans />;
 }
@@ -171,7 +180,7 @@ function skipToContent(event) {
 }
 
 export function App() {
-  const { ready } = useAppState();
+  const { ready, locked } = useAppState();
   return (
     <>
       <a class="skip-link" href="#main" onClick={skipToContent}>
@@ -181,11 +190,13 @@ export function App() {
       <header class="top">
         <div class="brand-row">
           <a class="brand" href="#/">
-            {t('app.name')}
+            {appName()}
           </a>
-          <a class="settings-link" href="#/settings">
-            {t('settings.link')}
-          </a>
+          {!locked && (
+            <a class="settings-link" href="#/settings">
+              {t('settings.link')}
+            </a>
+          )}
         </div>
       </header>
       <UpdateBanner />

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { SECTIONS, TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
 import { currentLanguage, formatDateTime, t, tn } from '../i18n/index.js';
 import { Button, Screen, TextInput, U } from './common.jsx';
+import { SaveFile } from './backup.jsx';
 import { Details, Provenance } from './items.jsx';
 
 const sectionOf = (type) => SECTIONS.find((s) => s.types.includes(type))?.id;
@@ -68,7 +69,15 @@ export function ReadBack({ plan }) {
   return (
     <Screen title={t('section.readback')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
       <p>{t('readback.intro')}</p>
+      {plan.header && (
+        <p class="print-only print-heading">
+          <U tag="strong">{plan.header.f.person?.v}</U> <U>{plan.header.f.title?.v}</U>
+        </p>
+      )}
       <div class="actions">
+        <Button kind="secondary" onClick={() => window.print()}>
+          {t('readback.print')}
+        </Button>
         {'speechSynthesis' in window && (
           <Button kind="secondary" onClick={() => readAloud(items)}>
             {t('readback.read_aloud')}
@@ -112,6 +121,7 @@ export function ReadBack({ plan }) {
           </p>
         )}
       </section>
+      <SaveFile plan={plan} />
     </Screen>
   );
 }

@@ -6,8 +6,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { b64uDecode, planFingerprint } from '../crypto/index.js';
 import { loadDevice } from '../data/device.js';
 import { inviteDevice } from '../data/session.js';
+import { qrPath } from '../lib/qr.js';
 import { formatTime, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, U } from './common.jsx';
+import { Members } from './members.jsx';
 import { problemText } from './start.jsx';
 
 function useFingerprint(plan) {
@@ -24,6 +26,17 @@ function useFingerprint(plan) {
 }
 
 const grouped = (text) => text.replace(/^AS1:/, '').match(/.{1,5}/g).join(' ');
+
+/** The invite as a QR code (SVG, dark modules on white, with its quiet zone). */
+export function QrCode({ text, label }) {
+  const { size, path } = qrPath(text);
+  return (
+    <svg class="qr" role="img" aria-label={label} viewBox={`0 0 ${size} ${size}`} shape-rendering="crispEdges" data-qr>
+      <rect width={size} height={size} fill="#ffffff" />
+      <path d={path} fill="#000000" />
+    </svg>
+  );
+}
 
 export function Share({ plan }) {
   const [who, setWho] = useState('owner');
@@ -46,6 +59,7 @@ export function Share({ plan }) {
   const link = invite ? `${location.origin}/join#${invite.text}` : '';
   return (
     <Screen title={t('share.title')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
+      <Members plan={plan} />
       <h2>{t('share.devices')}</h2>
       <ul class="plain roster">
         {plan.list('device').map((entry) => (
@@ -83,6 +97,8 @@ export function Share({ plan }) {
         <section class="card invite" aria-labelledby="invite-h">
           <h3 id="invite-h">{t('share.invite_title')}</h3>
           <p>{t('share.invite_text', { time: formatTime(invite.expiresAt * 1000) })}</p>
+          <QrCode text={invite.text} label={t('share.qr_label')} />
+          <p>{t('share.invite_type')}</p>
           <p class="invite-code" dir="ltr" data-invite={invite.text}>
             {grouped(invite.text)}
           </p>

@@ -1,10 +1,12 @@
 // First screens: welcome, enrol a worker's device, join a plan, my plans, start a plan, language.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
 import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
+import { decodeImageFile, scanCamera } from '../lib/qr.js';
 import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
 import { usePlan } from './app.jsx';
+import { LockSettings } from './lock.jsx';
 import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
 import { go, setState, useAppState } from './store.js';
 
@@ -72,6 +74,77 @@ export function Enrol() {
   );
 }
 
+/** Read the invite's QR code with the camera, or from a photo of it; `onCode(text)` gets what was read. */
+function ScanInvite({ onCode }) {
+  const video = useRef(null);
+  const scan = useRef(null);
+  const [scanning, setScanning] = useState(false);
+  const [message, setMessage] = useState(null);
+  const hasCamera = !!navigator.mediaDevices?.getUserMedia;
+  const stop = () => {
+    scan.current?.stop();
+    scan.current = null;
+    setScanning(false);
+  };
+  useEffect(() => stop, []);
+  const read = (text) => {
+    if (text) {
+      onCode(text);
+      setMessage(t('join.scan_read'));
+    } else {
+      setMessage(t('join.scan_none'));
+    }
+  };
+  const start = async () => {
+    setMessage(null);
+    setScanning(true);
+    try {
+      scan.current = await scanCamera(video.current);
+      const text = await scan.current.result;
+      if (text) read(text);
+    } catch {
+      setMessage(t('join.scan_no_camera'));
+    } finally {
+      stop();
+    }
+  };
+  const photo = async (event) => {
+    const file = event.currentTarget.files?.[0];
+    event.currentTarget.value = '';
+    if (!file) return;
+    setMessage(null);
+    try {
+      read(await decodeImageFile(file));
+    } catch {
+      read(null);
+    }
+  };
+  return (
+    <div class="scan">
+      {hasCamera && !scanning && (
+        <Button kind="secondary" onClick={start}>
+          {t('join.scan')}
+        </Button>
+      )}
+      <video ref={video} class={scanning ? 'scan-video' : 'scan-video hidden'} muted aria-label={t('join.scan_video')} />
+      {scanning && (
+        <Button kind="secondary" onClick={stop}>
+          {t('join.scan_stop')}
+        </Button>
+      )}
+      <div class="field">
+        <label for="invite-photo">{t('join.photo')}</label>
+        <input id="invite-photo" type="file" accept="image/*" onChange={photo} />
+      </div>
+      {message && (
+        <p role="status" class="scan-status">
+          {message}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function Join({ code: initial }) {
   const { device } = useAppState();
   const [code, setCode] = useState(initial || '');
@@ -101,6 +174,7 @@ export function Join({ code: initial }) {
     <Screen title={t('join.title')} back={{ path: '', label: t('back') }}>
       <p>{t('join.intro')}</p>
       <ErrorSummary message={error} />
+      <ScanInvite onCode={setCode} />
       <form onSubmit={submit} noValidate>
         <TextArea name="invite" label={t('join.code')} hint={t('join.code_hint')} value={code} onInput={setCode} />
         {!device && <TextInput name="name" label={t('join.name')} value={name} onInput={setName} autocomplete="name" />}
@@ -116,7 +190,7 @@ export function Join({ code: initial }) {
 function PlanRow({ planId }) {
   const opened = usePlan(planId);
   const header = opened?.plan.header;
-  const pending = opened?.sync.pending || 0;
+  const pending = opened?.sync?.pending || 0;
   return (
     <li class="plan-row">
       <a href={`#/plan/${planId}`} class="card-link">
@@ -167,6 +241,9 @@ export function Plans() {
         {worker && <LinkButton href="#/new">{t('plans.start')}</LinkButton>}
         <LinkButton href="#/join" kind="secondary">
           {t('plans.join')}
+        </LinkButton>
+        <LinkButton href="#/open-file" kind="secondary">
+          {t('file.open_link')}
         </LinkButton>
         <Button kind="secondary" onClick={refresh} disabled={refreshing}>
           {t('plans.refresh')}
@@ -233,6 +310,7 @@ export function Settings() {
       />
       <h2>{t('settings.safety')}</h2>
       <p>{t('settings.safety_text')}</p>
+      {device && <LockSettings />}
     </Screen>
   );
 }

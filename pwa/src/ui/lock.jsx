@@ -1,0 +1,133 @@
+// The app lock: a PIN or passphrase wraps this device's private keys (spec §13). While locked the app
+// shows only this screen (no plan content, a neutral title); the keys are unwrapped into memory on
+// unlock. Settings turns the lock on or off, and can give the app a neutral name.
+
+import { useState } from 'preact/hooks';
+import { removeLock, setLock, unlockDevice } from '../data/device.js';
+import { appName, setNeutralName, t, usesNeutralName } from '../i18n/index.js';
+import { Button, Checkbox, ErrorSummary, Screen, TextInput } from './common.jsx';
+import { setState, useAppState } from './store.js';
+
+const MIN_PIN = 4;
+let failures = 0;
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function LockScreen() {
+  const [pin, setPin] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!pin) {
+      setError(t('lock.missing'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const device = await unlockDevice(pin);
+      failures = 0;
+      setState({ device, locked: false });
+    } catch {
+      failures += 1;
+      // Each wrong try after the third waits a little longer (the format itself cannot count tries).
+      if (failures > 3) await pause(Math.min(30, 2 ** (failures - 3)) * 1000);
+      setPin('');
+      setError(t('lock.wrong'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Screen title={t('lock.title', { name: appName() })}>
+      <ErrorSummary message={error} />
+      <form onSubmit={submit} noValidate>
+        <TextInput name="pin" type="password" label={t('lock.pin')} value={pin} onInput={setPin} />
+        <Button type="submit" disabled={busy}>
+          {t('lock.unlock')}
+        </Button>
+      </form>
+    </Screen>
+  );
+}
+
+export function LockSettings() {
+  const { device } = useAppState();
+  const [pin, setPin] = useState('');
+  const [again, setAgain] = useState('');
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [neutral, setNeutral] = useState(usesNeutralName());
+  const on = !!device?.locked;
+  const turnOn = async (event) => {
+    event.preventDefault();
+    setDone(null);
+    if ([...pin].length < MIN_PIN) return setError(t('lock.too_short', { n: MIN_PIN }));
+    if (pin !== again) return setError(t('lock.mismatch'));
+    setBusy(true);
+    setError(null);
+    try {
+      setState({ device: await setLock(pin) });
+      setPin('');
+      setAgain('');
+      setDone(t('lock.on_done'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const turnOff = async (event) => {
+    event.preventDefault();
+    setDone(null);
+    setBusy(true);
+    setError(null);
+    try {
+      setState({ device: await removeLock(pin) });
+      setPin('');
+      setDone(t('lock.off_done'));
+    } catch {
+      setError(t('lock.wrong'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const chooseName = (value) => {
+    setNeutral(value);
+    setNeutralName(value);
+    setState({});
+  };
+  return (
+    <section aria-labelledby="lock-h">
+      <h2 id="lock-h">{t('lock.settings')}</h2>
+      <ErrorSummary message={error} />
+      {done && (
+        <p role="status" class="notice">
+          {done}
+        </p>
+      )}
+      {on ? (
+        <>
+          <p>{t('lock.is_on')}</p>
+          {/* Locking now reloads the page: everything decrypted in memory is gone, and it starts locked. */}
+          <Button onClick={() => location.reload()}>{t('lock.now')}</Button>
+          <form onSubmit={turnOff} noValidate>
+            <TextInput name="pin-off" type="password" label={t('lock.pin')} value={pin} onInput={setPin} />
+            <Button type="submit" kind="secondary" disabled={busy}>
+              {t('lock.turn_off')}
+            </Button>
+          </form>
+        </>
+      ) : (
+        <form onSubmit={turnOn} noValidate>
+          <p>{t('lock.intro')}</p>
+          <TextInput name="pin-new" type="password" label={t('lock.new_pin')} hint={t('lock.new_pin_hint', { n: MIN_PIN })} value={pin} onInput={setPin} />
+          <TextInput name="pin-again" type="password" label={t('lock.pin_again')} value={again} onInput={setAgain} />
+          <Button type="submit" disabled={busy}>
+            {t('lock.turn_on')}
+          </Button>
+        </form>
+      )}
+      <Checkbox name="neutral-name" label={t('lock.neutral_name', { name: t('app.neutral_name') })} checked={neutral} onChange={chooseName} />
+    </section>
+  );
+}

@@ -1,0 +1,123 @@
+"""The app lock: a PIN set in Settings wraps this device's private keys (only the wrapped form stays in
+IndexedDB), the lock screen shows nothing of the plan (page text and title), a wrong PIN is refused in
+plain words, the right one opens the plan again; and the app can go by a neutral name ("Notes")."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from support.processes import AlongsideServer
+from support.pwa import add_strength, enrol, new_device, open_section, start_plan, wait_synced, worker_code
+
+STRENGTH = "I keep going when things are hard"
+
+# Every value in the device store, with byte arrays as hex, as one JSON text.
+DEVICE_STORE = """() => new Promise((resolve, reject) => {
+  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const plain = (value) => {
+    if (value instanceof ArrayBuffer) return hex(new Uint8Array(value));
+    if (ArrayBuffer.isView(value)) return hex(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    if (Array.isArray(value)) return value.map(plain);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+  };
+  const open = indexedDB.open('alongside-device', 1);
+  open.onsuccess = () => {
+    const store = open.result.transaction('kv').objectStore('kv');
+    const keys = store.getAllKeys();
+    const values = store.getAll();
+    values.onsuccess = () => resolve(JSON.stringify({keys: keys.result, values: values.result.map(plain)}));
+    values.onerror = () => reject(values.error);
+  };
+  open.onerror = () => reject(open.error);
+})"""
+
+
+def private_key_hex(page: Page) -> str:
+    """The raw private keys (hex) as the device store holds them before a lock is set."""
+    store = json.loads(page.evaluate(DEVICE_STORE))
+    secret: str = next(v["secret"] for v in store["values"] if isinstance(v, dict) and v.get("secret"))
+    return secret
+
+
+def b64u(hex_text: str) -> str:
+    return base64.urlsafe_b64encode(bytes.fromhex(hex_text)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_app_lock_wraps_the_keys_and_hides_the_plan(chromium: Browser, alongside_server: AlongsideServer) -> None:
+    url = alongside_server.url
+    page = new_device(chromium).new_page()
+    enrol(page, url, worker_code(alongside_server))
+    plan_id = start_plan(page, "Sam")
+    open_section(page, plan_id, "strengths")
+    add_strength(page, STRENGTH)
+    wait_synced(page)
+    secret = private_key_hex(page)
+    assert len(secret) == 128  # enc_priv || sig_priv, stored raw while there is no lock
+
+    # Settings: set a PIN, choose the neutral name.
+    page.goto(f"{url}/#/settings")
+    page.get_by_label("New PIN or passphrase").fill("2468")
+    page.get_by_label("The same again").fill("2469")
+    page.get_by_role("button", name="Turn on the app lock").click()
+    expect(page.get_by_text("The two do not match. Type them again.")).to_be_visible()
+    page.get_by_label("New PIN or passphrase").fill("2468")
+    page.get_by_label("The same again").fill("2468")
+    page.get_by_role("button", name="Turn on the app lock").click()
+    expect(page.get_by_role("status").filter(has_text="The app lock is on.")).to_be_visible(timeout=20_000)
+    page.get_by_label('Call the app "Notes" on this phone').check()
+    expect(page.locator("header .brand")).to_have_text("Notes")
+    assert page.title() == "Notes"
+
+    # IndexedDB holds only the wrapped keys: no raw private key, in any form, anywhere in the store.
+    store = page.evaluate(DEVICE_STORE)
+    assert '"kind":"pinlock"' in store
+    assert '"secret"' not in store
+    for part in (secret, secret[:64], secret[64:]):
+        assert part not in store
+        assert b64u(part) not in store
+
+    # Open the app again: the lock screen, with nothing of the plan and a neutral title.
+    page.goto(f"{url}/#/plan/{plan_id}/strengths")
+    page.reload()
+    expect(page.get_by_role("heading", name="Notes is locked")).to_be_visible()
+    text = page.locator("body").inner_text()
+    for secret_word in ("Sam", STRENGTH, "Alongside", "Strengths"):
+        assert secret_word not in text
+    assert page.title() == "Notes"
+    expect(page.get_by_role("link", name="Settings")).to_have_count(0)
+
+    page.get_by_label("PIN or passphrase").fill("1357")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_text("That PIN or passphrase is not right. Try again.").first).to_be_visible(timeout=20_000)
+    assert STRENGTH not in page.locator("body").inner_text()
+
+    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible(timeout=20_000)
+    assert page.title() == "Notes"
+    wait_synced(page)
+
+    # Lock now, from Settings: back to the lock screen at once.
+    page.goto(f"{url}/#/settings")
+    page.get_by_role("button", name="Lock now").click()
+    expect(page.get_by_role("heading", name="Notes is locked")).to_be_visible()
+    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible(timeout=20_000)
+
+    # Turning the lock off needs the PIN; then the app opens without asking.
+    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_role("button", name="Turn off the app lock").click()
+    expect(page.get_by_role("status").filter(has_text="The app lock is off.")).to_be_visible(timeout=20_000)
+    page.get_by_label('Call the app "Notes" on this phone').uncheck()
+    page.goto(f"{url}/#/plan/{plan_id}/strengths")
+    page.reload()
+    expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible(timeout=20_000)
+    assert page.title() == "Alongside"

@@ -1,0 +1,82 @@
+"""Taking the plan away as a file: the person's phone saves the whole plan as a file locked with a
+passphrase (no plan content readable in it); another device opens the file again (a wrong passphrase is
+refused in plain words) and shows the plan, with who wrote what, as a copy that stays on that device."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+from support.processes import AlongsideServer
+from support.pwa import (
+    add_strength,
+    enrol,
+    invite,
+    join,
+    new_device,
+    open_section,
+    start_plan,
+    wait_synced,
+    worker_code,
+)
+
+STRENGTH = "I know every bus route in town"
+PASSPHRASE = "blue kettle on sunday"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_save_the_plan_as_a_file_and_open_it_again(
+    chromium: Browser, alongside_server: AlongsideServer, tmp_path: Path
+) -> None:
+    url = alongside_server.url
+    tablet = new_device(chromium).new_page()
+    enrol(tablet, url, worker_code(alongside_server))
+    plan_id = start_plan(tablet, "Sam", "Getting out more")
+    open_section(tablet, plan_id, "strengths")
+    add_strength(tablet, STRENGTH)
+    wait_synced(tablet)
+    phone = new_device(chromium).new_page()
+    join(phone, url, invite(tablet, plan_id))
+    wait_synced(phone)
+
+    # The person saves the plan as a file from the read-back screen.
+    open_section(phone, plan_id, "readback")
+    expect(phone.locator(".item-text", has_text=STRENGTH)).to_be_visible()
+    phone.get_by_label("Passphrase for the file").fill(PASSPHRASE)
+    phone.get_by_label("The same again").fill(PASSPHRASE)
+    with phone.expect_download() as download_info:
+        phone.get_by_role("button", name="Save the file").click()
+    download = download_info.value
+    assert "Sam" not in download.suggested_filename
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    expect(phone.get_by_text("The file is saved.")).to_be_visible()
+    content = saved.read_text()
+    for plain in (STRENGTH, "Sam", "Getting out more", "bus route"):
+        assert plain not in content
+
+    # Another device (never a member of this plan) opens the file.
+    other = new_device(chromium).new_page()
+    enrol(other, url, worker_code(alongside_server, "Bea"), name="Bea", label="office laptop")
+    other.get_by_role("link", name="Open a plan from a file").click()
+    expect(other.get_by_role("heading", name="Open a plan from a file")).to_be_visible()
+    other.get_by_label("The plan file").set_input_files(str(saved))
+    other.get_by_label("Passphrase for the file").fill("wrong passphrase")
+    other.get_by_role("button", name="Open the plan").click()
+    expect(other.get_by_text("That passphrase does not open this file. Try again.")).to_be_visible(timeout=20_000)
+    other.get_by_label("Passphrase for the file").fill(PASSPHRASE)
+    other.get_by_role("button", name="Open the plan").click()
+    expect(other.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
+    expect(other.locator(".person-name")).to_have_text("Sam")
+    expect(other.locator("[data-copy]")).to_contain_text("This copy stays on this device and does not sync.")
+    open_section(other, plan_id, "strengths")
+    item = other.locator("article.item", has_text=STRENGTH)
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("typed by Ali")
+    expect(item).not_to_contain_text("We could not check who wrote this")
+
+    # It is there after a restart, with no connection.
+    other.context.set_offline(True)
+    other.reload()
+    expect(other.locator("article.item", has_text=STRENGTH)).to_be_visible(timeout=20_000)
