@@ -55,6 +55,7 @@ lint: deps
 
 types: deps build/typing/alongside
 	MYPYPATH=build/typing $(BIN)/mypy --strict $(foreach p,$(PACKAGES),-p alongside.$(p))
+	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests
 
 test-py: deps-test
 	$(BIN)/pytest
@@ -69,3 +70,15 @@ bench: deps-test
 
 clean:
 	rm -rf $(STAMPS) build .mypy_cache .ruff_cache .pytest_cache
+
+# Load tests (loadtests/run.py): a server of their own, locust headless, convergence check and gate;
+# CSV/HTML reports in loadtests/reports/. COUCHDB=url: Alongside over that CouchDB. MAX_P95="sync cycle=300"
+# sets p95 limits (ms); LOADTEST_ARGS passes other options (loadtests/run.py --help).
+.PHONY: loadtest loadtest-smoke loadtest-fault
+LOADTEST = $(BIN)/python loadtests/run.py $(if $(COUCHDB),--couchdb $(COUCHDB)) $(if $(MAX_P95),--max-p95 "$(MAX_P95)")
+loadtest: $(STAMPS)/venv $(STAMPS)/node-tests
+	$(LOADTEST) --profile standard $(LOADTEST_ARGS)
+loadtest-smoke: $(STAMPS)/venv $(STAMPS)/node-tests
+	$(LOADTEST) --profile smoke $(LOADTEST_ARGS)
+loadtest-fault: $(STAMPS)/venv $(STAMPS)/node-tests
+	$(LOADTEST) --profile fault $(LOADTEST_ARGS)

@@ -41,6 +41,37 @@ class Peer(Protocol):
         """Write a ``_local`` checkpoint document (overwriting whatever is there)."""
 
 
+class SyncPeer(Protocol):
+    """:class:`Peer` with blocking calls, for :func:`alongside.sync.replicator.replicate_sync`.
+
+    The same calls with the same answers and errors; for code that cannot run an event loop (the load
+    tests' simulated devices live in gevent greenlets).
+    """
+
+    identity: str
+
+    def info(self) -> Json:
+        """Database information (``GET /db``)."""
+
+    def changes(self, since: Seq, limit: int) -> Json:
+        """A page of ``_changes`` with every leaf (``style=all_docs``)."""
+
+    def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, Json]:
+        """``_revs_diff``: the revisions this peer lacks."""
+
+    def bulk_get(self, wanted: list[tuple[str, str]]) -> list[Json]:
+        """The requested revisions with their ``_revisions`` histories; missing ones are left out."""
+
+    def write_replicated(self, docs: list[Json]) -> list[Json]:
+        """``_bulk_docs`` with ``new_edits: false``; returns the per-document errors."""
+
+    def get_local(self, doc_id: str) -> Json | None:
+        """A ``_local`` checkpoint document, or ``None``."""
+
+    def put_local(self, doc_id: str, body: Json) -> None:
+        """Write a ``_local`` checkpoint document (overwriting whatever is there)."""
+
+
 class StorePeer:
     """A database of a :class:`DocumentStore` in this process."""
 

@@ -1,0 +1,84 @@
+"""The load tests' smoke run inside ``make test``: locust headless against a real server, gate on.
+
+Each test runs ``loadtests/run.py`` as ``make loadtest`` does (a server of its own, enrolment codes
+from ``alongside admin``, the scenarios, the final convergence check), only shorter, and asserts that
+it exits 0 and printed its summary. The p95 limits in the smoke profile are sanity bounds (seconds)
+that catch a broken path, not performance figures: those come from ``make loadtest``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RUN = REPO / "loadtests" / "run.py"
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, tmp_path: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(RUN), "--reports", str(tmp_path / "reports"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+
+
+def summary_lines(output: str) -> dict[str, str]:
+    assert "== Alongside load test summary" in output, output[-3000:]
+    table = output.split("== Alongside load test summary", 1)[1].splitlines()[1:]
+    rows = {}
+    for line in table:
+        label, _, value = line.partition("  ")
+        if label and not line.startswith(" "):
+            rows[label.strip()] = value.strip()
+    return rows
+
+
+def test_the_smoke_profile_passes_its_gate(tmp_path: Path) -> None:
+    result = run("--profile", "smoke", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    rows = summary_lines(result.stdout)
+    assert rows["gate"] == "PASS"
+    assert rows["convergence"].startswith("OK")
+    assert rows["nothing lost"].startswith("OK")
+    for metric in ("sync cycle (ms)", "change delivery (ms)", "offline burst sync (ms)", "first download (ms)"):
+        assert metric in rows, rows
+    assert (tmp_path / "reports" / "locust.html").exists()
+    assert (tmp_path / "reports" / "locust_stats.csv").exists()
+
+
+def test_a_server_killed_mid_run_loses_nothing(tmp_path: Path) -> None:
+    result = run("--profile", "fault-smoke", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    rows = summary_lines(result.stdout)
+    assert "killed with SIGKILL" in rows["fault"]
+    assert rows["nothing lost"].startswith("OK")
+    assert rows["convergence"].startswith("OK")
+    assert rows["gate"] == "PASS"
+
+
+def test_the_gate_fails_a_run_whose_p95_is_above_its_limit(tmp_path: Path) -> None:
+    result = run(
+        "--profile",
+        "smoke",
+        "--time",
+        "8",
+        "--users",
+        "WorkerDevice=1,PersonDevice=1",
+        "--sync-interval",
+        "2",
+        "--max-p95",
+        "sync cycle=0.01",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 1, result.stdout[-4000:]
+    rows = summary_lines(result.stdout)
+    assert rows["convergence"].startswith("OK")
+    assert rows["gate"].startswith("FAIL") and "'sync cycle' p95" in rows["gate"], rows["gate"]
