@@ -74,7 +74,10 @@ writeFileSync(join(DIST, 'sw.js'), sw);
 const sizes = {};
 for (const file of [js, css]) {
   const data = readFileSync(join(DIST, file));
-  sizes[file] = { bytes: data.length, gzip: gzipSync(data, { level: 9 }).length };
+  const gzipped = gzipSync(data, { level: 9 });
+  // Served as-is to browsers that accept gzip (server/pages.py), so scripts cross the wire compressed.
+  writeFileSync(join(DIST, `${file}.gz`), gzipped);
+  sizes[file] = { bytes: data.length, gzip: gzipped.length };
 }
 writeFileSync(
   join(DIST, 'asset-manifest.json'),

@@ -81,11 +81,28 @@ async def shell(request: Request) -> Response:
     return HTMLResponse(html, headers={"Cache-Control": NO_CACHE, "Vary": "Accept-Language"})
 
 
-def _file(path: Path, media_type: str | None, cache: str) -> Response:
+def _file(path: Path, media_type: str | None, cache: str, *, gzip_ok: bool = False) -> Response:
+    """A built file; its ``.gz`` twin (written by the build) instead when the browser accepts gzip."""
     if not path.is_file():
         raise HTTPException(404)
     guessed = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    compressed = path.with_name(path.name + ".gz")
+    if compressed.is_file():
+        headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+        if gzip_ok:
+            return FileResponse(compressed, media_type=guessed, headers={**headers, "Content-Encoding": "gzip"})
+        return FileResponse(path, media_type=guessed, headers=headers)
     return FileResponse(path, media_type=guessed, headers={"Cache-Control": cache})
+
+
+def _accepts_gzip(request: Request) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (``gzip`` or ``*`` without ``q=0``)."""
+    for part in request.headers.get("accept-encoding", "").split(","):
+        name, *params = (token.strip() for token in part.split(";"))
+        if name.lower() in ("gzip", "*"):
+            refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+            return not refused
+    return False
 
 
 async def asset(request: Request) -> Response:
@@ -94,8 +111,10 @@ async def asset(request: Request) -> Response:
     path = (root / name).resolve()
     if root not in path.parents:
         raise HTTPException(404)
+    if name.endswith(".gz"):
+        raise HTTPException(404)
     media = "text/javascript; charset=utf-8" if name.endswith(".js") else None
-    return _file(path, media, LONG_CACHE)
+    return _file(path, media, LONG_CACHE, gzip_ok=_accepts_gzip(request))
 
 
 async def service_worker(request: Request) -> Response:
