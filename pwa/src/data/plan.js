@@ -18,6 +18,7 @@ import { editField, mergeLeaves, resolveField } from './merge.js';
 import { SCHEMA } from './model.js';
 
 const PENDING = '_local/alongside-status';
+const RELOAD_GAP = 250; // ms between reloads driven by database changes
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export const localDatabaseName = (planId) => `plan-${planId}`;
@@ -37,6 +38,8 @@ export class Plan {
     this.again = false;
     this.merging = false;
     this.feed = null;
+    this.reloadTimer = null;
+    this.lastLoaded = 0;
   }
 
   subscribe(listener) {
@@ -56,14 +59,30 @@ export class Plan {
     } catch {
       /* no status yet */
     }
-    this.feed = this.db.changes({ since: 'now', live: true }).on('change', () => this.reload());
+    this.feed = this.db.changes({ since: 'now', live: true }).on('change', () => this.reloadSoon());
     await this.reload();
     return this;
   }
 
   stop() {
     this.feed?.cancel();
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
     this.listeners.clear();
+  }
+
+  /**
+   * A change in the database (local or pulled): reload, but at most one reload per RELOAD_GAP ms after
+   * the last one ended, so a first download arriving in batches does not re-read the plan per batch.
+   * Changes arriving while a reload is scheduled only join it.
+   */
+  reloadSoon() {
+    if (this.reloadTimer) return;
+    const wait = Math.max(0, this.lastLoaded + RELOAD_GAP - Date.now());
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      this.reload();
+    }, wait);
   }
 
   /** Reload coalescing concurrent calls: one load runs at a time and one more follows if asked. */
@@ -82,6 +101,7 @@ export class Plan {
         console.error('could not read the plan', error);
       } finally {
         this.loading = null;
+        this.lastLoaded = Date.now();
       }
     })();
     return this.loading;

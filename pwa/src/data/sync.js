@@ -111,8 +111,34 @@ export class PlanSync {
       this.set({ state: navigator.onLine ? 'retrying' : 'offline' });
       return;
     }
+    await this.clearSynced();
     await this.plan.saveStatus({ lastSynced: Date.now() });
     this.set({ state: 'synced', progress: null, problem: null });
+  }
+
+  /**
+   * Drop from pending the ids the server already holds at their current local revision: a push whose
+   * status write was cut short (the page closed) is never reported again, so ask the server.
+   */
+  async clearSynced() {
+    const ids = [...this.plan.status.pending];
+    if (!ids.length) return;
+    const localRevs = async () => {
+      const { rows } = await this.plan.db.allDocs({ keys: ids });
+      return new Map(rows.map((row) => [row.key, row.value?.rev || null]));
+    };
+    try {
+      const before = await localRevs();
+      const asked = {};
+      for (const [id, rev] of before) if (rev) asked[id] = [rev];
+      const missing = Object.keys(asked).length ? await this.remote.revsDiff(asked) : {};
+      // Read again: an id edited meanwhile has a newer revision the server may not have yet.
+      const after = await localRevs();
+      const done = new Set(ids.filter((id) => !missing[id] && before.get(id) === after.get(id)));
+      if (done.size) await this.plan.saveStatus({ pending: this.plan.status.pending.filter((id) => !done.has(id)) });
+    } catch {
+      /* the server could not be asked: the ids stay pending until next time */
+    }
   }
 
   onError(error) {
