@@ -86,11 +86,9 @@ def _json(body: Any, status: int = 200) -> Response:
 
 async def _member_or_forbidden(directory: Directory, plan_id: str, device: Device, *, write: bool = False) -> str:
     try:
-        await directory.authorise_plan(device, plan_id, write=write)
+        membership = await directory.authorise_plan(device, plan_id, write=write)
     except NotFound:
         raise NotFound("No such plan.") from None
-    membership = await directory.membership(plan_id, device.account)
-    assert membership is not None
     return membership.role
 
 

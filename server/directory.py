@@ -250,19 +250,9 @@ class Directory:
             "excluded": f"excluded:{plan_id}:{device_id}",
             "keys": f"keys:{plan_id}",
         }
-        page = await self.store.all_docs(DIRECTORY_DB, AllDocsRequest(keys=list(wanted.values()), include_docs=True))
-        found = {row["key"]: row.get("doc") for row in page["rows"]}
-        docs = {name: found.get(doc_id) for name, doc_id in wanted.items()}
+        docs = await self._get_many(wanted)
         device = self._device(doc, docs["account"])
-        if not PLAN_ID_PATTERN.match(plan_id) or docs["plan"] is None:
-            raise NotFound("Database does not exist.")
-        membership = docs["membership"]
-        if membership is None or membership.get("removed"):
-            raise Forbidden("This device is not a member of this plan.")
-        if docs["excluded"] is not None:
-            raise Forbidden("This device was removed from this plan.")
-        if write and membership.get("access") != "write":
-            raise Forbidden("This device can read this plan but not change it.")
+        self._check_plan_access(plan_id, docs, write=write)
         await self._note_seen(doc)
         retired = frozenset(docs["keys"].get("retired", [])) if docs["keys"] else frozenset()
         return SyncAccess(device=device, database=plan_database(plan_id), retired_key_ids=retired)
@@ -338,18 +328,37 @@ class Directory:
         await self.update(f"membership:{plan_id}:{account}", remove)
         await self.audit("member.removed", plan=plan_id, account=account, by=by)
 
-    async def authorise_plan(self, device: Device, plan_id: str, *, write: bool = False) -> str:
-        """The database of ``plan_id`` if ``device``'s account is a member; ``NotFound``/``Forbidden`` otherwise."""
-        await self.plan(plan_id)
-        membership = await self.membership(plan_id, device.account)
-        if membership is None:
+    async def authorise_plan(self, device: Device, plan_id: str, *, write: bool = False) -> Membership:
+        """``device``'s membership of ``plan_id`` (in one read), with the checks :meth:`authorise_sync` makes."""
+        docs = await self._get_many(
+            {
+                "plan": f"plan:{plan_id}",
+                "membership": f"membership:{plan_id}:{device.account}",
+                "excluded": f"excluded:{plan_id}:{device.id}",
+            }
+        )
+        found = self._check_plan_access(plan_id, docs, write=write)
+        return Membership(plan_id=plan_id, account=device.account, role=str(found["role"]), access=str(found["access"]))
+
+    async def _get_many(self, wanted: dict[str, str]) -> dict[str, Json | None]:
+        """Directory documents by name in one read: ``{name: doc or None}`` for ``{name: doc id}``."""
+        page = await self.store.all_docs(DIRECTORY_DB, AllDocsRequest(keys=list(wanted.values()), include_docs=True))
+        found = {row["key"]: row.get("doc") for row in page["rows"]}
+        return {name: found.get(doc_id) for name, doc_id in wanted.items()}
+
+    @staticmethod
+    def _check_plan_access(plan_id: str, docs: dict[str, Json | None], *, write: bool) -> Json:
+        """The plan (404), membership (403), exclusion (403) and write-access (403) checks; the membership doc."""
+        if not PLAN_ID_PATTERN.fullmatch(plan_id) or docs["plan"] is None:
+            raise NotFound("Database does not exist.")
+        membership = docs["membership"]
+        if membership is None or membership.get("removed"):
             raise Forbidden("This device is not a member of this plan.")
-        excluded = await self.get(f"excluded:{plan_id}:{device.id}")
-        if excluded is not None:
+        if docs["excluded"] is not None:
             raise Forbidden("This device was removed from this plan.")
-        if write and membership.access != "write":
+        if write and membership.get("access") != "write":
             raise Forbidden("This device can read this plan but not change it.")
-        return plan_database(plan_id)
+        return membership
 
     async def _note_seen(self, doc: Json) -> None:
         """Note when a device last synced (at most once per ``SEEN_RESOLUTION`` seconds: metadata only)."""
