@@ -31,15 +31,22 @@ def _is_sync(request: Request) -> bool:
     return request.url.path.startswith("/sync/") or request.url.path == "/sync"
 
 
-def error_response(request: Request, status: int, error: str, message: str) -> Response:
+def error_response(
+    request: Request, status: int, error: str, message: str, *, retry_after: int | None = None
+) -> Response:
     key = "reason" if _is_sync(request) else "detail"
-    headers = {"WWW-Authenticate": 'Bearer realm="alongside"'} if status == 401 else None
-    return JSONResponse({"error": error, key: message}, status_code=status, headers=headers)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="alongside"'
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse({"error": error, key: message}, status_code=status, headers=headers or None)
 
 
 async def sync_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SyncError)
-    return error_response(request, exc.status, exc.error, exc.reason)
+    retry_after = getattr(exc, "retry_after", None)
+    return error_response(request, exc.status, exc.error, exc.reason, retry_after=retry_after)
 
 
 async def invalid_revision_handler(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,7 @@ processes each keeps its own, which still bounds guessing to a small multiple of
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -15,8 +16,14 @@ from alongside.sync.errors import SyncError
 
 
 class TooManyAttempts(SyncError):
+    """Too many failures from one key; ``retry_after`` is how many seconds until one of them expires."""
+
     status = 429
     error = "too_many_requests"
+
+    def __init__(self, reason: str, *, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 class FailureLimiter:
@@ -39,8 +46,12 @@ class FailureLimiter:
 
     def check(self, key: str) -> None:
         """Raise ``TooManyAttempts`` if ``key`` has used up its failures."""
-        if len(self._recent(key)) >= self.limit:
-            raise TooManyAttempts("Too many wrong attempts from here. Wait a few minutes, then try again.")
+        failures = self._recent(key)
+        if len(failures) >= self.limit:
+            wait = max(1, math.ceil(failures[0] + self.window - self._clock()))
+            raise TooManyAttempts(
+                "Too many wrong attempts from here. Wait a few minutes, then try again.", retry_after=wait
+            )
 
     def fail(self, key: str) -> None:
         """Count one failure for ``key``."""
