@@ -41,9 +41,12 @@ from .invite import (
     check_invite_token,
     create_invite,
     invite_auth_token,
+    invite_registration,
     invite_verifier,
     open_invite,
     parse_invite,
+    registration_message,
+    verify_invite_registration,
 )
 from .keys import (
     DeviceKeys,
@@ -100,6 +103,7 @@ __all__ = [
     "generate_device_keys",
     "grant_plan_key",
     "invite_auth_token",
+    "invite_registration",
     "invite_verifier",
     "item_associated_data",
     "item_signature_message",
@@ -118,6 +122,7 @@ __all__ = [
     "parse_keyring_document",
     "parse_pinlock",
     "plan_fingerprint",
+    "registration_message",
     "reseal_item",
     "rotate_plan_key",
     "seal_item",
@@ -126,5 +131,6 @@ __all__ = [
     "unlock_device_keys",
     "unlock_secret",
     "unpad",
+    "verify_invite_registration",
     "verify_item",
 ]

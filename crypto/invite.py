@@ -1,4 +1,10 @@
-"""Invites (spec §11): what a QR code carries so that one new device can join a plan once."""
+"""Invites (spec §11): what a QR code carries so that one new device can join a plan once.
+
+Layout version 2 is self-authorising: besides the wrapped plan key it carries the role and access the
+invite grants and the inviting device's Ed25519 signature over the registration the server needs
+(``{plan_id, invite_id, verifier, expires_at, role, access}``), so that the new device can have the
+invite registered and redeemed in one step when the inviting device has no connection.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,53 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from .encoding import b64u_decode, b64u_encode, base32_decode, base32_encode, check_bytes, check_plan_id
-from .errors import DecryptionError, FormatError, InviteExpiredError
+from .encoding import (
+    b64u_decode,
+    b64u_encode,
+    base32_decode,
+    base32_encode,
+    canonical_json,
+    check_bytes,
+    check_hex_id,
+    check_plan_id,
+)
+from .errors import DecryptionError, FormatError, InviteExpiredError, SignatureError
 from .keys import DeviceKeys, DevicePublicKeys, PlanKey, Random, check_epoch, draw
-from .primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES, aead_open, aead_seal, hkdf_sha256, sha256
+from .primitives import (
+    KEY_BYTES,
+    NONCE_BYTES,
+    SIGNATURE_BYTES,
+    TAG_BYTES,
+    aead_open,
+    aead_seal,
+    ed25519_sign,
+    ed25519_verify,
+    hkdf_sha256,
+    sha256,
+)
 
-INVITE_VERSION = 1
+INVITE_VERSION = 2
 TEXT_PREFIX = "AS1:"
 DEFAULT_INVITE_LIFETIME = 15 * 60
 MAX_EXPIRY = 2**32 - 1
 INVITE_ID_BYTES = 16
 SECRET_BYTES = 16
 WRAPPED_BYTES = 4 + KEY_BYTES + TAG_BYTES
-_FIXED_BYTES = 2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 2 * KEY_BYTES + NONCE_BYTES + WRAPPED_BYTES
+REGISTRATION_CONTEXT = "alongside/v1/invite-registration"
+# The grant byte: which role and access the invite gives (spec §11.2).
+GRANTS: dict[int, tuple[str, str]] = {1: ("owner", "write"), 2: ("supporter", "write"), 3: ("supporter", "read")}
+GRANT_CODES = {grant: code for code, grant in GRANTS.items()}
+_FIXED_BYTES = (
+    2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 1 + 2 * KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + WRAPPED_BYTES
+)
+
+
+def grant_code(role: str, access: str) -> int:
+    """The grant byte for ``(role, access)``; ``FormatError`` for a combination invites cannot carry."""
+    code = GRANT_CODES.get((role, access))
+    if code is None:
+        raise FormatError("an invite grants owner/write, supporter/write or supporter/read")
+    return code
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +70,10 @@ class Invite:
     invite_id: bytes
     secret: bytes = field(repr=False)
     expires_at: int
+    role: str
+    access: str
     inviter: DevicePublicKeys
+    signature: bytes
     nonce: bytes
     wrapped: bytes = field(repr=False)
 
@@ -39,8 +82,10 @@ class Invite:
         check_bytes(self.invite_id, INVITE_ID_BYTES, "invite id")
         check_bytes(self.secret, SECRET_BYTES, "invite secret")
         _check_expiry(self.expires_at)
+        grant_code(self.role, self.access)
         if not isinstance(self.inviter, DevicePublicKeys):
             raise FormatError("inviter must be DevicePublicKeys")
+        check_bytes(self.signature, SIGNATURE_BYTES, "registration signature")
         check_bytes(self.nonce, NONCE_BYTES, "nonce")
         if not isinstance(self.wrapped, bytes) or len(self.wrapped) not in (0, WRAPPED_BYTES):
             raise FormatError(f"the wrapped key is {WRAPPED_BYTES} bytes")
@@ -59,8 +104,10 @@ class Invite:
             + self.invite_id
             + self.secret
             + self.expires_at.to_bytes(4, "big")
+            + bytes([grant_code(self.role, self.access)])
             + self.inviter.encryption
             + self.inviter.signing
+            + self.signature
         )
 
     def to_bytes(self) -> bytes:
@@ -80,11 +127,18 @@ class JoinedPlan:
     inviter: DevicePublicKeys
     invite_id: str
     expires_at: int
+    role: str
+    access: str
     auth_token: str = field(repr=False)
+    registration: dict[str, str | int]
 
 
 def _invite_key(secret: bytes, invite_id: bytes) -> bytes:
     return hkdf_sha256(secret, invite_id, b"alongside/v1/invite-key", KEY_BYTES)
+
+
+def _auth_token_bytes(secret: bytes, invite_id: bytes) -> bytes:
+    return hkdf_sha256(secret, invite_id, b"alongside/v1/invite-auth", KEY_BYTES)
 
 
 def _associated(header: bytes) -> bytes:
@@ -101,30 +155,103 @@ def _now(now: int | None) -> int:
     return int(time.time()) if now is None else _check_expiry(now)
 
 
+def registration_message(
+    *, plan_id: str, invite_id: str, verifier: str, expires_at: int, role: str, access: str
+) -> bytes:
+    """The canonical JSON the inviting device signs (spec §11.1): the registration the server stores."""
+    check_plan_id(plan_id)
+    check_hex_id(invite_id, INVITE_ID_BYTES, "invite id")
+    b64u_decode(verifier, KEY_BYTES, "verifier")
+    _check_expiry(expires_at)
+    grant_code(role, access)
+    return canonical_json(
+        {
+            "access": access,
+            "ctx": REGISTRATION_CONTEXT,
+            "expires_at": expires_at,
+            "invite_id": invite_id,
+            "plan_id": plan_id,
+            "role": role,
+            "verifier": verifier,
+        }
+    )
+
+
+def verify_invite_registration(
+    inviter_signing_key: bytes,
+    signature: object,
+    *,
+    plan_id: str,
+    invite_id: str,
+    verifier: str,
+    expires_at: int,
+    role: str,
+    access: str,
+) -> bool:
+    """Server side: True when ``signature`` (base64url) is the inviter's signature over the registration."""
+    try:
+        message = registration_message(
+            plan_id=plan_id, invite_id=invite_id, verifier=verifier, expires_at=expires_at, role=role, access=access
+        )
+        raw = b64u_decode(signature, SIGNATURE_BYTES, "signature")
+    except FormatError:
+        return False
+    return ed25519_verify(inviter_signing_key, raw, message)
+
+
+def _seal(draft: Invite, key: PlanKey) -> Invite:
+    plaintext = key.epoch.to_bytes(4, "big") + key.secret
+    wrapped = aead_seal(_invite_key(draft.secret, draft.invite_id), draft.nonce, plaintext, _associated(draft.header()))
+    return Invite(
+        draft.plan_id,
+        draft.invite_id,
+        draft.secret,
+        draft.expires_at,
+        draft.role,
+        draft.access,
+        draft.inviter,
+        draft.signature,
+        draft.nonce,
+        wrapped,
+    )
+
+
 def create_invite(
     key: PlanKey,
     *,
     inviter: DeviceKeys,
+    role: str = "supporter",
+    access: str = "read",
     now: int | None = None,
     lifetime: int = DEFAULT_INVITE_LIFETIME,
     random: Random = os.urandom,
 ) -> Invite:
-    """An invite to ``key``'s plan from ``inviter``, expiring ``lifetime`` seconds after ``now``.
+    """An invite to ``key``'s plan from ``inviter`` granting ``role``/``access``, expiring ``lifetime`` s after ``now``.
 
-    Draws 16 bytes (invite id), 16 (secret), 12 (nonce). ``now`` defaults to the system clock.
+    Draws 16 bytes (invite id), 16 (secret), 12 (nonce). ``now`` defaults to the system clock. The
+    inviter signs the registration (spec §11.1) with its Ed25519 key.
     """
     if not isinstance(key, PlanKey) or not isinstance(inviter, DeviceKeys):
         raise FormatError("key must be a PlanKey and inviter DeviceKeys")
     if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
         raise FormatError("lifetime must be a positive number of seconds")
+    grant_code(role, access)
     expires_at = _check_expiry(_now(now) + lifetime)
     invite_id = draw(random, INVITE_ID_BYTES)
     secret = draw(random, SECRET_BYTES)
     nonce = draw(random, NONCE_BYTES)
-    draft = Invite(key.plan_id, invite_id, secret, expires_at, inviter.public, nonce, b"")
-    plaintext = key.epoch.to_bytes(4, "big") + key.secret
-    wrapped = aead_seal(_invite_key(secret, invite_id), nonce, plaintext, _associated(draft.header()))
-    return Invite(key.plan_id, invite_id, secret, expires_at, inviter.public, nonce, wrapped)
+    verifier = b64u_encode(sha256(_auth_token_bytes(secret, invite_id)))
+    message = registration_message(
+        plan_id=key.plan_id,
+        invite_id=invite_id.hex(),
+        verifier=verifier,
+        expires_at=expires_at,
+        role=role,
+        access=access,
+    )
+    signature = ed25519_sign(inviter.signing_private, message)
+    draft = Invite(key.plan_id, invite_id, secret, expires_at, role, access, inviter.public, signature, nonce, b"")
+    return _seal(draft, key)
 
 
 def parse_invite(data: bytes | str) -> Invite:
@@ -164,20 +291,38 @@ def parse_invite(data: bytes | str) -> Invite:
     invite_id = take(INVITE_ID_BYTES)
     secret = take(SECRET_BYTES)
     expires_at = int.from_bytes(take(4), "big")
+    grant = GRANTS.get(take(1)[0])
+    if grant is None:
+        raise FormatError("unknown invite grant")
     inviter = DevicePublicKeys(take(KEY_BYTES), take(KEY_BYTES))
+    signature = take(SIGNATURE_BYTES)
     nonce = take(NONCE_BYTES)
     wrapped = take(WRAPPED_BYTES)
-    return Invite(plan_id, invite_id, secret, expires_at, inviter, nonce, wrapped)
+    return Invite(plan_id, invite_id, secret, expires_at, grant[0], grant[1], inviter, signature, nonce, wrapped)
 
 
 def invite_auth_token(invite: Invite) -> str:
     """``b64u(HKDF(secret, invite_id, "alongside/v1/invite-auth", 32))``: what the new device shows the server."""
-    return b64u_encode(hkdf_sha256(invite.secret, invite.invite_id, b"alongside/v1/invite-auth", KEY_BYTES))
+    return b64u_encode(_auth_token_bytes(invite.secret, invite.invite_id))
 
 
 def invite_verifier(auth_token: str) -> str:
     """``b64u(SHA-256(token))``: what the inviting device registers with the server."""
     return b64u_encode(sha256(b64u_decode(auth_token, KEY_BYTES, "invite token")))
+
+
+def invite_registration(invite: Invite) -> dict[str, str | int]:
+    """The signed registration (spec §11.4) either device may send: the fields, the inviter and its signature."""
+    return {
+        "plan_id": invite.plan_id,
+        "invite_id": invite.invite_id_hex,
+        "verifier": invite_verifier(invite_auth_token(invite)),
+        "expires_at": invite.expires_at,
+        "role": invite.role,
+        "access": invite.access,
+        "inviter": invite.inviter.device_id,
+        "signature": b64u_encode(invite.signature),
+    }
 
 
 def check_invite_token(auth_token: object, verifier: object) -> bool:
@@ -191,10 +336,11 @@ def check_invite_token(auth_token: object, verifier: object) -> bool:
 
 
 def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> JoinedPlan:
-    """Check expiry and unwrap the plan key an invite carries.
+    """Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
 
     Raises ``FormatError`` for a malformed invite, ``InviteExpiredError`` when ``now >= expires_at``,
-    ``DecryptionError`` when any byte was altered.
+    ``DecryptionError`` when any byte was altered, ``SignatureError`` when the registration signature
+    does not verify under the inviter's signing key.
     """
     parsed = invite if isinstance(invite, Invite) else parse_invite(invite)
     if len(parsed.wrapped) != WRAPPED_BYTES:
@@ -210,5 +356,26 @@ def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> Join
         epoch = check_epoch(int.from_bytes(plaintext[:4], "big"))
     except FormatError as exc:
         raise DecryptionError() from exc
+    registration = invite_registration(parsed)
+    if not verify_invite_registration(
+        parsed.inviter.signing,
+        registration["signature"],
+        plan_id=parsed.plan_id,
+        invite_id=parsed.invite_id_hex,
+        verifier=str(registration["verifier"]),
+        expires_at=parsed.expires_at,
+        role=parsed.role,
+        access=parsed.access,
+    ):
+        raise SignatureError()
     plan_key = PlanKey(parsed.plan_id, epoch, plaintext[4:])
-    return JoinedPlan(plan_key, parsed.inviter, parsed.invite_id_hex, parsed.expires_at, invite_auth_token(parsed))
+    return JoinedPlan(
+        plan_key,
+        parsed.inviter,
+        parsed.invite_id_hex,
+        parsed.expires_at,
+        parsed.role,
+        parsed.access,
+        invite_auth_token(parsed),
+        registration,
+    )

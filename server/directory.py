@@ -259,19 +259,28 @@ class Directory:
 
     # -- plans and memberships -------------------------------------------------------------------
 
-    async def create_plan(self, creator: Device | None, *, owner_account: str | None = None) -> str:
+    async def create_plan(
+        self, creator: Device | None, *, owner_account: str | None = None, plan_id: str | None = None
+    ) -> str:
         """Create a plan database and its memberships; return the plan id.
 
         With a worker ``creator``, the worker joins as ``worker`` and a new person account (or
         ``owner_account``) becomes the ``owner``; without one (the operator command), the owner
-        account must be given.
+        account must be given. ``plan_id`` is the id a device drew itself (a plan started offline);
+        by default the directory draws one. ``Conflict`` when a plan with that id is already recorded.
         """
-        plan_id = random_id(self._random)
-        await self.store.create_database(plan_database(plan_id))
+        plan_id = plan_id or random_id(self._random)
+        try:
+            await self.store.create_database(plan_database(plan_id))
+        except PreconditionFailed:
+            # An earlier attempt with this id stopped after creating the database: carry on.
+            if await self.get(f"plan:{plan_id}") is not None:
+                raise Conflict("A plan with this id already exists.") from None
         owner = owner_account or await self.create_account("person")
         plan: Json = {"_id": f"plan:{plan_id}", "type": "plan", "owner": owner, "created": self.now()}
         if creator is not None:
             plan["created_by"] = creator.account
+            plan["created_by_device"] = creator.id
             if creator.org:
                 plan["org"] = creator.org
         await self.put(plan)

@@ -85,18 +85,22 @@ def _operation(
     auth: bool = True,
     params: list[str] | None = None,
     description: str | None = None,
+    body_required: bool = True,
+    also_ok: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     status, schema = ok
     responses: dict[str, Any] = {
         str(status): {"description": "Success", "content": {"application/json": {"schema": schema}}}
     }
+    if also_ok is not None:  # a second success status with the same body (an idempotent repeat)
+        responses[str(also_ok[0])] = {"description": also_ok[1], "content": {"application/json": {"schema": schema}}}
     for error in sorted({*errors, 503}):
         responses[str(error)] = _error(error)
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if description:
         operation["description"] = description
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
     operation["security"] = [{"device": []}] if auth else []
     if params:
         operation["parameters"] = [
@@ -152,6 +156,32 @@ def openapi_document() -> dict[str, Any]:
                         "code": {"type": "string", "minLength": 1, "maxLength": 64},
                         "public_keys": PUBLIC_KEYS,
                         "label": LABEL,
+                        "registration": _object(
+                            [
+                                "plan_id",
+                                "invite_id",
+                                "verifier",
+                                "expires_at",
+                                "role",
+                                "access",
+                                "inviter",
+                                "signature",
+                            ],
+                            {
+                                "plan_id": HEX32,
+                                "invite_id": HEX32,
+                                "verifier": B64U_32,
+                                "expires_at": {"type": "integer", "description": "Unix seconds"},
+                                "role": {"type": "string", "enum": ["owner", "supporter"]},
+                                "access": ACCESS,
+                                "inviter": {**HEX32, "description": "the inviting device's id"},
+                                "signature": {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z0-9_-]{85}[AQgw]$",
+                                    "description": "base64url Ed25519 signature (64 bytes), docs/crypto.md §11.1",
+                                },
+                            },
+                        ),
                     },
                 ),
                 ok=(
@@ -197,16 +227,24 @@ def openapi_document() -> dict[str, Any]:
             ),
             "post": _operation(
                 "Start a plan with a person (workers and admins only)",
-                description="The worker joins as `worker`; a new account for the person joins as `owner`.",
-                errors=(401, 403),
+                description="The worker joins as `worker`; a new account for the person joins as `owner`. A device "
+                "that started the plan offline sends the id it drew (`plan_id`); without a body the server draws "
+                "one. The same request again from the same device answers 200 with the same plan; an id that "
+                "exists for anyone else is 409.",
+                errors=(400, 401, 403, 409, 413),
+                body=_object([], {"plan_id": {**HEX32, "description": "the id the device drew (32 hex)"}}),
+                body_required=False,
                 ok=(201, _object(["plan_id", "owner_account"], {"plan_id": HEX32, "owner_account": HEX32})),
+                also_ok=(200, "This device set up this plan already (a repeated request)"),
             ),
         },
         "/api/v1/plans/{plan_id}/invites": {
             "post": _operation(
                 "Register an invite created on this device",
                 description="Members with write access invite supporters; only the owner or a worker invites the "
-                "owner's own device (always with write access). `expires_at` must be in the next 7 days.",
+                "owner's own device (always with write access). `expires_at` must be in the next 7 days. If the "
+                "new device registered the invite already (redeeming it with the signed registration), the same "
+                "invite id, verifier and inviting device answer 200, even once it is used; anything else is 409.",
                 params=["plan_id"],
                 errors=(400, 401, 403, 404, 409, 413),
                 body=_object(
@@ -232,6 +270,7 @@ def openapi_document() -> dict[str, Any]:
                         },
                     ),
                 ),
+                also_ok=(200, "Registered already, by the new device with the signed registration"),
             )
         },
         "/api/v1/invites/{invite_id}/redeem": {
@@ -239,7 +278,11 @@ def openapi_document() -> dict[str, Any]:
                 "Join a plan from a new device with an invite's one-time token",
                 description="No device token is needed. A device that is already enrolled sends its token too and "
                 "joins with its own account (then no new token is returned). Wrong tokens count towards the limit "
-                "per client address.",
+                "per client address. If the inviting device had no connection, the invite is not registered yet: "
+                "the body may then carry `registration`, the inviting device's signed registration from the QR "
+                "code (docs/crypto.md §11). The server checks the signature against the inviting device's key "
+                "and the same rules as registering an invite, then registers and redeems it in one step. When "
+                "the plan itself is not on the server yet the answer is 404 with `error` `plan_not_set_up`.",
                 auth=False,
                 params=["invite_id"],
                 errors=(400, 401, 403, 404, 409, 413, 429),
@@ -249,6 +292,32 @@ def openapi_document() -> dict[str, Any]:
                         "auth_token": {**B64U_32, "description": "the invite's one-time token (docs/crypto.md §11)"},
                         "public_keys": PUBLIC_KEYS,
                         "label": LABEL,
+                        "registration": _object(
+                            [
+                                "plan_id",
+                                "invite_id",
+                                "verifier",
+                                "expires_at",
+                                "role",
+                                "access",
+                                "inviter",
+                                "signature",
+                            ],
+                            {
+                                "plan_id": HEX32,
+                                "invite_id": HEX32,
+                                "verifier": B64U_32,
+                                "expires_at": {"type": "integer", "description": "Unix seconds"},
+                                "role": {"type": "string", "enum": ["owner", "supporter"]},
+                                "access": ACCESS,
+                                "inviter": {**HEX32, "description": "the inviting device's id"},
+                                "signature": {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z0-9_-]{85}[AQgw]$",
+                                    "description": "base64url Ed25519 signature (64 bytes), docs/crypto.md §11.1",
+                                },
+                            },
+                        ),
                     },
                 ),
                 ok=(

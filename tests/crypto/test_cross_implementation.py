@@ -18,6 +18,7 @@ from alongside.crypto import (
     create_invite,
     generate_device_keys,
     grant_plan_key,
+    invite_registration,
     lock_secret,
     new_document_id,
     new_plan_id,
@@ -29,6 +30,7 @@ from alongside.crypto import (
     seal_item,
     sign_item,
     unlock_secret,
+    verify_invite_registration,
     verify_item,
 )
 from alongside.crypto.provenance import SignedItem
@@ -142,7 +144,7 @@ def test_key_wraps_made_in_python_open_in_node_and_key_wraps_made_in_node_open_i
 def test_invites_made_in_python_open_in_node_and_invites_made_in_node_open_in_python(world: Json) -> None:
     plan, alice, key = world["plan"], world["alice"], world["key"]
     now = 1_760_000_000
-    invite = create_invite(key, inviter=alice, now=now)
+    invite = create_invite(key, inviter=alice, role="owner", access="write", now=now)
     results = run_node(
         [
             {"op": "open_invite", "text": invite.to_text(), "now": now + 60},
@@ -154,6 +156,8 @@ def test_invites_made_in_python_open_in_node_and_invites_made_in_node_open_in_py
                 "inviter": private(alice),
                 "now": now,
                 "lifetime": 600,
+                "role": "supporter",
+                "access": "write",
             },
         ]
     )
@@ -166,10 +170,18 @@ def test_invites_made_in_python_open_in_node_and_invites_made_in_node_open_in_py
         fingerprint,
     )
     assert value["inviter"] == public(alice)
+    # The registration the inviter signed in Python checks out in JavaScript, field for field.
+    assert (value["role"], value["access"], value["registration"]) == ("owner", "write", invite_registration(invite))
     assert results[1] == {"ok": False, "error": "InviteExpiredError"}
     joined = open_invite(results[2]["value"]["text"], now=now + 599)
     assert joined.plan_key == key
     assert joined.expires_at == now + 600
+    assert (joined.role, joined.access) == ("supporter", "write")
+    assert verify_invite_registration(
+        alice.public.signing,
+        joined.registration["signature"],
+        **{k: v for k, v in joined.registration.items() if k not in ("inviter", "signature")},
+    )
     assert plan_fingerprint(plan, joined.plan_key.kid, joined.inviter.signing) == fingerprint
 
 

@@ -33,6 +33,7 @@ from alongside.crypto import (
     document_kind,
     generate_device_keys,
     grant_plan_key,
+    invite_registration,
     invite_verifier,
     item_associated_data,
     item_signature_message,
@@ -45,12 +46,14 @@ from alongside.crypto import (
     pad,
     parse_canonical_json,
     plan_fingerprint,
+    registration_message,
     rotate_plan_key,
     seal_item,
     sign_item,
     unlock_device_keys,
     unlock_secret,
     unpad,
+    verify_invite_registration,
     verify_item,
 )
 from alongside.crypto.fingerprint import digits_from_hash
@@ -313,9 +316,27 @@ def test_invite_generate_vector_encodes_byte_for_byte(case: Case) -> None:
     random = ScriptedRandom(case["random"])
     key = key_from(case["plan_id"], case["key"])
     inviter = device_from(case["inviter"])
-    invite = create_invite(key, inviter=inviter, now=case["now"], lifetime=case["lifetime"], random=random)
+    invite = create_invite(
+        key,
+        inviter=inviter,
+        role=case["role"],
+        access=case["access"],
+        now=case["now"],
+        lifetime=case["lifetime"],
+        random=random,
+    )
     random.assert_used_up()
     expected = case["expected"]
+    assert invite_registration(invite) == expected["registration"]
+    message = registration_message(
+        **{k: v for k, v in expected["registration"].items() if k not in ("inviter", "signature")}
+    )
+    assert message.decode() == expected["registration_message"]
+    assert verify_invite_registration(
+        inviter.public.signing,
+        expected["registration"]["signature"],
+        **{k: v for k, v in expected["registration"].items() if k not in ("inviter", "signature")},
+    )
     assert b64u_encode(invite.to_bytes()) == expected["bytes"]
     assert invite.to_text() == expected["text"]
     assert invite.invite_id_hex == expected["invite_id"]
@@ -341,6 +362,11 @@ def test_invite_verify_vector_opens_to_the_plan_key(case: Case) -> None:
         expected["auth_token"],
     )
     assert invite_verifier(joined.auth_token) == expected["verifier"]
+    assert (joined.role, joined.access, joined.registration) == (
+        expected["role"],
+        expected["access"],
+        expected["registration"],
+    )
     assert (
         plan_fingerprint(joined.plan_key.plan_id, joined.plan_key.kid, joined.inviter.signing)
         == expected["fingerprint"]

@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -84,14 +84,21 @@ def test_an_invite_payload_has_the_documented_layout() -> None:
     case = load("invite.json")["generate"][0]
     raw = unb64(case["expected"]["bytes"])
     n = raw[1]
-    assert raw[0] == 1 and raw[2 : 2 + n].decode() == case["plan_id"] and len(raw) == 166 + n
+    assert raw[0] == 2 and raw[2 : 2 + n].decode() == case["plan_id"] and len(raw) == 231 + n
     invite_id, secret = raw[2 + n : 18 + n], raw[18 + n : 34 + n]
     assert invite_id.hex() == case["expected"]["invite_id"]
     assert int.from_bytes(raw[34 + n : 38 + n], "big") == case["now"] + case["lifetime"]
+    assert (case["role"], case["access"]) == ("owner", "write") and raw[38 + n] == 0x01
+    signing_public = raw[71 + n : 103 + n]
     key = hkdf(secret, invite_id, b"alongside/v1/invite-key", 32)
-    plaintext = AESGCM(key).decrypt(raw[102 + n : 114 + n], raw[114 + n :], b"alongside/v1/invite\x00" + raw[: 102 + n])
+    plaintext = AESGCM(key).decrypt(raw[167 + n : 179 + n], raw[179 + n :], b"alongside/v1/invite\x00" + raw[: 167 + n])
     assert int.from_bytes(plaintext[:4], "big") == case["key"]["epoch"]
     assert base64.urlsafe_b64encode(plaintext[4:]).rstrip(b"=").decode() == case["key"]["secret"]
     token = hkdf(secret, invite_id, b"alongside/v1/invite-auth", 32)
     assert base64.urlsafe_b64encode(token).rstrip(b"=").decode() == case["expected"]["auth_token"]
+    verifier = base64.urlsafe_b64encode(hashlib.sha256(token).digest()).rstrip(b"=").decode()
+    fields = {"access": "write", "ctx": "alongside/v1/invite-registration", "plan_id": case["plan_id"]}
+    fields |= {"expires_at": case["now"] + case["lifetime"], "invite_id": invite_id.hex(), "role": "owner"}
+    message = canonical({**fields, "verifier": verifier})
+    Ed25519PublicKey.from_public_bytes(signing_public).verify(raw[103 + n : 167 + n], message)
     assert case["expected"]["text"] == "AS1:" + base64.b32encode(raw).rstrip(b"=").decode()

@@ -26,7 +26,7 @@ test('an invite drawn as a QR code reads back as the same text', async () => {
   const invite = await createInvite(await newPlanKey(planId), { inviter: await generateDeviceKeys() });
   const text = invite.toText();
   const drawn = qrPath(text);
-  assert.equal(drawn.size, 61 + 8); // version 11 at level M, with a 4-module quiet zone (spec §11.3)
+  assert.equal(drawn.size, 69 + 8); // version 13 at level M, with a 4-module quiet zone (spec §11.3)
   assert.equal(await decodeImageData(rasterise(drawn)), text);
 });
 

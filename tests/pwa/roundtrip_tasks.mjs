@@ -47,12 +47,17 @@ const ops = {
       inviter: publicJson(joined.inviter),
       invite_id: joined.inviteId,
       auth_token: joined.authToken,
+      role: joined.role,
+      access: joined.access,
+      registration: joined.registration,
       fingerprint: await c.planFingerprint(joined.planKey.planId, joined.planKey.kid, joined.inviter.signing),
     };
   },
   async create_invite(t) {
     const invite = await c.createInvite(await keyFrom(t.plan_id, t.key), {
       inviter: await deviceFrom(t.inviter),
+      role: t.role,
+      access: t.access,
       now: t.now,
       lifetime: t.lifetime,
     });

@@ -246,8 +246,14 @@ const checks = {
       const random = scripted(v.random);
       const key = await keyFrom(v.plan_id, v.key);
       const inviter = await deviceFrom(v.inviter);
-      const invite = await c.createInvite(key, { inviter, now: v.now, lifetime: v.lifetime, random });
+      const invite = await c.createInvite(key, { inviter, role: v.role, access: v.access, now: v.now, lifetime: v.lifetime, random });
       random.assertUsedUp();
+      expectJson(await c.inviteRegistration(invite), v.expected.registration, 'registration');
+      const { inviter: by, signature, ...fields } = v.expected.registration;
+      const named = { planId: fields.plan_id, inviteId: fields.invite_id, verifier: fields.verifier, expiresAt: fields.expires_at, role: fields.role, access: fields.access };
+      expectEqual(new TextDecoder().decode(c.registrationMessage(named)), v.expected.registration_message, 'registration message');
+      expectEqual(await c.verifyInviteRegistration(inviter.public.signing, signature, named), true, 'registration signature');
+      expectEqual(by, inviter.deviceId, 'registration inviter');
       expectEqual(e(invite.toBytes()), v.expected.bytes, 'bytes');
       expectEqual(invite.toText(), v.expected.text, 'text');
       expectEqual(invite.inviteIdHex, v.expected.invite_id, 'invite id');
@@ -268,6 +274,9 @@ const checks = {
           expires_at: joined.expiresAt,
           auth_token: joined.authToken,
           verifier: await c.inviteVerifier(joined.authToken),
+          role: joined.role,
+          access: joined.access,
+          registration: joined.registration,
           fingerprint: await c.planFingerprint(joined.planKey.planId, joined.planKey.kid, joined.inviter.signing),
         },
         x,

@@ -41,9 +41,11 @@ from alongside.crypto import (
     create_invite,
     grant_plan_key,
     invite_auth_token,
+    invite_registration,
     invite_verifier,
     item_associated_data,
     pad,
+    parse_invite,
     plan_fingerprint,
     rotate_plan_key,
     seal_item,
@@ -362,22 +364,58 @@ def _forged_grant(random: Callable[[int], bytes]) -> Json:
     }
 
 
+def _invite_signed_by_someone_else(raw: bytes, n: int) -> str:
+    """The first invite with MALLORY's signature in place of the inviter's, wrapped again so that it opens."""
+    invite = parse_invite(raw)
+    token = invite_auth_token(invite)
+    message = canonical_json(
+        {
+            "access": invite.access,
+            "ctx": "alongside/v1/invite-registration",
+            "expires_at": invite.expires_at,
+            "invite_id": invite.invite_id_hex,
+            "plan_id": invite.plan_id,
+            "role": invite.role,
+            "verifier": invite_verifier(token),
+        }
+    )
+    forged = ed25519_sign(MALLORY.signing_private, message)
+    header = raw[: 103 + n] + forged
+    key = hkdf_sha256(invite.secret, invite.invite_id, b"alongside/v1/invite-key", 32)
+    plaintext = KEY1.epoch.to_bytes(4, "big") + KEY1.secret
+    nonce = raw[167 + n : 179 + n]
+    wrapped = aead_seal(key, nonce, plaintext, b"alongside/v1/invite\x00" + header)
+    return "AS1:" + base32_encode(header + nonce + wrapped)
+
+
 def invite_vectors() -> Json:
     generate: list[Json] = []
-    for name, key, inviter, lifetime in (
-        ("alice invites to epoch 1", KEY1, ALICE, 900),
-        ("caro invites to epoch 2, one hour", KEY2, CARO, 3600),
-        ("short plan id", PlanKey("p", 7, fixed("plan/short", 32)), BOB, 900),
+    for name, key, inviter, lifetime, role, access in (
+        ("alice invites the person's own device to epoch 1", KEY1, ALICE, 900, "owner", "write"),
+        ("caro invites a reader to epoch 2, one hour", KEY2, CARO, 3600, "supporter", "read"),
+        (
+            "short plan id, a supporter who writes",
+            PlanKey("p", 7, fixed("plan/short", 32)),
+            BOB,
+            900,
+            "supporter",
+            "write",
+        ),
     ):
         script = Script(f"invite/{name}")
-        invite = create_invite(key, inviter=inviter, now=NOW, lifetime=lifetime, random=script)
+        invite = create_invite(
+            key, inviter=inviter, role=role, access=access, now=NOW, lifetime=lifetime, random=script
+        )
         token = invite_auth_token(invite)
+        registration = invite_registration(invite)
         generate.append(
             {
                 "name": name,
                 "plan_id": key.plan_id,
                 "key": key_json(key),
                 "inviter": private_json(inviter),
+                "role": role,
+                "access": access,
                 "now": NOW,
                 "lifetime": lifetime,
                 "random": script.draws,
@@ -388,6 +426,11 @@ def invite_vectors() -> Json:
                     "expires_at": invite.expires_at,
                     "auth_token": token,
                     "verifier": invite_verifier(token),
+                    "registration_message": canonical_json(
+                        {k: v for k, v in registration.items() if k not in ("inviter", "signature")}
+                        | {"ctx": "alongside/v1/invite-registration"}
+                    ).decode(),
+                    "registration": registration,
                     "fingerprint": plan_fingerprint(key.plan_id, key.kid, inviter.public.signing),
                 },
             }
@@ -403,6 +446,9 @@ def invite_vectors() -> Json:
             "expires_at": g["expected"]["expires_at"],
             "auth_token": g["expected"]["auth_token"],
             "verifier": g["expected"]["verifier"],
+            "role": g["role"],
+            "access": g["access"],
+            "registration": g["expected"]["registration"],
             "fingerprint": g["expected"]["fingerprint"],
         }
         verify.append({"name": "open " + g["name"], "text": g["expected"]["text"], "now": NOW, "expected": expected})
@@ -435,7 +481,26 @@ def invite_vectors() -> Json:
             "error": "DecryptionError",
         },
         {"name": "plan id altered", "text": flip(2), "now": NOW, "error": "DecryptionError"},
-        {"name": "inviter signing key altered", "text": flip(70 + n), "now": NOW, "error": "DecryptionError"},
+        {"name": "inviter signing key altered", "text": flip(71 + n), "now": NOW, "error": "DecryptionError"},
+        {"name": "registration signature altered", "text": flip(103 + n), "now": NOW, "error": "DecryptionError"},
+        {
+            "name": "grant changed from owner/write to supporter/read",
+            "text": text_of(raw[: 38 + n] + b"\x03" + raw[39 + n :]),
+            "now": NOW,
+            "error": "DecryptionError",
+        },
+        {
+            "name": "unknown grant byte",
+            "text": text_of(raw[: 38 + n] + b"\x04" + raw[39 + n :]),
+            "now": NOW,
+            "error": "FormatError",
+        },
+        {
+            "name": "registration signed by another device (sealed correctly)",
+            "text": _invite_signed_by_someone_else(raw, n),
+            "now": NOW,
+            "error": "SignatureError",
+        },
         {"name": "secret altered", "text": flip(18 + n), "now": NOW, "error": "DecryptionError"},
         {"name": "wrapped key altered", "text": flip(len(raw) - 1), "now": NOW, "error": "DecryptionError"},
         {"name": "wrong prefix", "text": "AS2:" + text[4:], "now": NOW, "error": "FormatError"},
@@ -447,7 +512,8 @@ def invite_vectors() -> Json:
         },
         {"name": "truncated", "text": text_of(raw[:-1]), "now": NOW, "error": "FormatError"},
         {"name": "extra byte", "text": text_of(raw + b"\x00"), "now": NOW, "error": "FormatError"},
-        {"name": "version 2", "text": text_of(b"\x02" + raw[1:]), "now": NOW, "error": "FormatError"},
+        {"name": "version 1", "text": text_of(b"\x01" + raw[1:]), "now": NOW, "error": "FormatError"},
+        {"name": "version 3", "text": text_of(b"\x03" + raw[1:]), "now": NOW, "error": "FormatError"},
         {"name": "plan id length 0", "text": text_of(raw[:1] + b"\x00" + raw[2:]), "now": NOW, "error": "FormatError"},
         {
             "name": "plan id not allowed characters",

@@ -42,10 +42,14 @@ export {
   Invite,
   checkInviteToken,
   createInvite,
+  grantCode,
   inviteAuthToken,
+  inviteRegistration,
   inviteVerifier,
   openInvite,
   parseInvite,
+  registrationMessage,
+  verifyInviteRegistration,
 } from './invite.js';
 export { deviceFingerprint, planFingerprint } from './fingerprint.js';
 export { lockDeviceKeys, lockSecret, parsePinlock, unlockDeviceKeys, unlockSecret } from './pinlock.js';

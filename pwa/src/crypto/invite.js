@@ -1,6 +1,8 @@
-// Invites (spec §11): what a QR code carries so that one new device can join a plan once.
+// Invites (spec §11): what a QR code carries so that one new device can join a plan once. Layout
+// version 2 also carries the role and access the invite grants and the inviting device's signature over
+// the registration the server needs, so the new device can register and redeem it in one step.
 
-import { DecryptionError, FormatError, InviteExpiredError } from './errors.js';
+import { DecryptionError, FormatError, InviteExpiredError, SignatureError } from './errors.js';
 import {
   b64uDecode,
   b64uEncode,
@@ -8,26 +10,54 @@ import {
   base32Encode,
   bytesEqual,
   bytesToHex,
+  canonicalJson,
+  checkHexId,
   checkPlanId,
   concatBytes,
   utf8,
 } from './encoding.js';
 import { DeviceKeys, DevicePublicKeys, PlanKey, checkEpoch, u32 } from './keys.js';
-import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, aeadOpen, aeadSeal, draw, hkdfSha256, sha256, systemRandom } from './primitives.js';
+import {
+  KEY_BYTES,
+  NONCE_BYTES,
+  SIGNATURE_BYTES,
+  TAG_BYTES,
+  aeadOpen,
+  aeadSeal,
+  draw,
+  ed25519Sign,
+  ed25519Verify,
+  hkdfSha256,
+  sha256,
+  systemRandom,
+} from './primitives.js';
 
-export const INVITE_VERSION = 1;
+export const INVITE_VERSION = 2;
 export const TEXT_PREFIX = 'AS1:';
 export const DEFAULT_INVITE_LIFETIME = 15 * 60;
 export const MAX_EXPIRY = 2 ** 32 - 1;
+export const REGISTRATION_CONTEXT = 'alongside/v1/invite-registration';
 const INVITE_ID_BYTES = 16;
 const SECRET_BYTES = 16;
 const WRAPPED_BYTES = 4 + KEY_BYTES + TAG_BYTES;
-const FIXED_BYTES = 2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 2 * KEY_BYTES + NONCE_BYTES + WRAPPED_BYTES;
+const FIXED_BYTES = 2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 1 + 2 * KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + WRAPPED_BYTES;
+/** The grant byte: which role and access an invite gives (spec §11.2). */
+const GRANTS = new Map([
+  [1, ['owner', 'write']],
+  [2, ['supporter', 'write']],
+  [3, ['supporter', 'read']],
+]);
+
+/** The grant byte for (role, access); FormatError for a combination invites cannot carry. */
+export function grantCode(role, access) {
+  for (const [code, [r, a]] of GRANTS) if (r === role && a === access) return code;
+  throw new FormatError('an invite grants owner/write, supporter/write or supporter/read');
+}
 
 /** A parsed invite payload. `secret` and `wrapped` never leave the QR code. */
 export class Invite {
-  constructor({ planId, inviteId, secret, expiresAt, inviter, nonce, wrapped }) {
-    Object.assign(this, { planId, inviteId, secret, expiresAt, inviter, nonce, wrapped });
+  constructor({ planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped }) {
+    Object.assign(this, { planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped });
     Object.freeze(this);
   }
 
@@ -45,8 +75,10 @@ export class Invite {
       this.inviteId,
       this.secret,
       u32(this.expiresAt),
+      Uint8Array.of(grantCode(this.role, this.access)),
       this.inviter.encryption,
       this.inviter.signing,
+      this.signature,
     );
   }
 
@@ -62,6 +94,7 @@ export class Invite {
 }
 
 const inviteKey = (secret, inviteId) => hkdfSha256(secret, inviteId, utf8('alongside/v1/invite-key'), KEY_BYTES);
+const authTokenBytes = (secret, inviteId) => hkdfSha256(secret, inviteId, utf8('alongside/v1/invite-auth'), KEY_BYTES);
 const associated = (header) => concatBytes(utf8('alongside/v1/invite'), Uint8Array.of(0), header);
 
 function checkExpiry(value) {
@@ -73,18 +106,58 @@ function checkExpiry(value) {
 
 const clock = (now) => (now === null || now === undefined ? Math.floor(Date.now() / 1000) : checkExpiry(now));
 
+/** The canonical JSON the inviting device signs (spec §11.1): the registration the server stores. */
+export function registrationMessage({ planId, inviteId, verifier, expiresAt, role, access }) {
+  checkPlanId(planId);
+  checkHexId(inviteId, INVITE_ID_BYTES, 'invite id');
+  b64uDecode(verifier, KEY_BYTES, 'verifier');
+  checkExpiry(expiresAt);
+  grantCode(role, access);
+  return canonicalJson({
+    access,
+    ctx: REGISTRATION_CONTEXT,
+    expires_at: expiresAt,
+    invite_id: inviteId,
+    plan_id: planId,
+    role,
+    verifier,
+  });
+}
+
+/** True when `signature` (base64url) is the inviter's signature over the registration fields. */
+export async function verifyInviteRegistration(inviterSigningKey, signature, fields) {
+  let message;
+  let raw;
+  try {
+    message = registrationMessage(fields);
+    raw = b64uDecode(signature, SIGNATURE_BYTES, 'signature');
+  } catch (error) {
+    if (error instanceof FormatError) return false;
+    throw error;
+  }
+  return ed25519Verify(inviterSigningKey, raw, message);
+}
+
 /**
- * An invite to `key`'s plan from `inviter`, expiring `lifetime` seconds after `now` (default: the
- * system clock). Draws 16 bytes (invite id), 16 (secret), 12 (nonce).
+ * An invite to `key`'s plan from `inviter` granting `role`/`access`, expiring `lifetime` seconds after
+ * `now` (default: the system clock). Draws 16 bytes (invite id), 16 (secret), 12 (nonce). The inviter
+ * signs the registration (spec §11.1).
  */
-export async function createInvite(key, { inviter, now = null, lifetime = DEFAULT_INVITE_LIFETIME, random = systemRandom }) {
+export async function createInvite(
+  key,
+  { inviter, role = 'supporter', access = 'read', now = null, lifetime = DEFAULT_INVITE_LIFETIME, random = systemRandom },
+) {
   if (!(key instanceof PlanKey) || !(inviter instanceof DeviceKeys)) throw new FormatError('key must be a PlanKey and inviter DeviceKeys');
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw new FormatError('lifetime must be a positive number of seconds');
+  grantCode(role, access);
   const expiresAt = checkExpiry(clock(now) + lifetime);
   const inviteId = draw(random, INVITE_ID_BYTES);
   const secret = draw(random, SECRET_BYTES);
   const nonce = draw(random, NONCE_BYTES);
-  const fields = { planId: key.planId, inviteId, secret, expiresAt, inviter: inviter.public, nonce };
+  const verifier = b64uEncode(await sha256(await authTokenBytes(secret, inviteId)));
+  const message = registrationMessage({ planId: key.planId, inviteId: bytesToHex(inviteId), verifier, expiresAt, role, access });
+  const signature = await ed25519Sign(inviter.signingKey, message);
+  const fields = { planId: key.planId, inviteId, secret, expiresAt, role, access, inviter: inviter.public, signature, nonce };
   const draft = new Invite({ ...fields, wrapped: new Uint8Array(0) });
   const plaintext = concatBytes(u32(key.epoch), key.secret);
   const wrapped = await aeadSeal(await inviteKey(secret, inviteId), nonce, plaintext, associated(draft.header()));
@@ -121,20 +194,37 @@ export async function parseInvite(data) {
   const secret = take(SECRET_BYTES);
   const e = take(4);
   const expiresAt = ((e[0] << 24) >>> 0) + (e[1] << 16) + (e[2] << 8) + e[3];
+  const grant = GRANTS.get(take(1)[0]);
+  if (!grant) throw new FormatError('unknown invite grant');
   const inviter = await DevicePublicKeys.create(take(KEY_BYTES), take(KEY_BYTES));
+  const signature = take(SIGNATURE_BYTES);
   const nonce = take(NONCE_BYTES);
   const wrapped = take(WRAPPED_BYTES);
-  return new Invite({ planId, inviteId, secret, expiresAt, inviter, nonce, wrapped });
+  return new Invite({ planId, inviteId, secret, expiresAt, role: grant[0], access: grant[1], inviter, signature, nonce, wrapped });
 }
 
 /** b64u(HKDF(secret, invite_id, "alongside/v1/invite-auth", 32)): what the new device shows the server. */
 export async function inviteAuthToken(invite) {
-  return b64uEncode(await hkdfSha256(invite.secret, invite.inviteId, utf8('alongside/v1/invite-auth'), KEY_BYTES));
+  return b64uEncode(await authTokenBytes(invite.secret, invite.inviteId));
 }
 
 /** b64u(SHA-256(token)): what the inviting device registers with the server. */
 export async function inviteVerifier(authToken) {
   return b64uEncode(await sha256(b64uDecode(authToken, KEY_BYTES, 'invite token')));
+}
+
+/** The signed registration (spec §11.4) either device may send: {plan_id, invite_id, verifier, expires_at, role, access, inviter, signature}. */
+export async function inviteRegistration(invite) {
+  return {
+    plan_id: invite.planId,
+    invite_id: invite.inviteIdHex,
+    verifier: await inviteVerifier(await inviteAuthToken(invite)),
+    expires_at: invite.expiresAt,
+    role: invite.role,
+    access: invite.access,
+    inviter: invite.inviter.deviceId,
+    signature: b64uEncode(invite.signature),
+  };
 }
 
 /** True when `authToken` matches `verifier`. */
@@ -149,9 +239,10 @@ export async function checkInviteToken(authToken, verifier) {
 }
 
 /**
- * Check expiry and unwrap the plan key an invite carries. Returns {planKey, inviter, inviteId,
- * expiresAt, authToken}. Throws FormatError (malformed), InviteExpiredError (now >= expiresAt),
- * DecryptionError (any byte altered).
+ * Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
+ * Returns {planKey, inviter, inviteId, expiresAt, role, access, authToken, registration}. Throws
+ * FormatError (malformed), InviteExpiredError (now >= expiresAt), DecryptionError (any byte altered),
+ * SignatureError (the registration signature does not verify).
  */
 export async function openInvite(invite, { now = null } = {}) {
   const parsed = invite instanceof Invite ? invite : await parseInvite(invite);
@@ -161,12 +252,25 @@ export async function openInvite(invite, { now = null } = {}) {
   if (plaintext.length !== 4 + KEY_BYTES) throw new DecryptionError();
   const epoch = ((plaintext[0] << 24) >>> 0) + (plaintext[1] << 16) + (plaintext[2] << 8) + plaintext[3];
   if (epoch < 1) throw new DecryptionError();
+  const registration = await inviteRegistration(parsed);
+  const fields = {
+    planId: parsed.planId,
+    inviteId: parsed.inviteIdHex,
+    verifier: registration.verifier,
+    expiresAt: parsed.expiresAt,
+    role: parsed.role,
+    access: parsed.access,
+  };
+  if (!(await verifyInviteRegistration(parsed.inviter.signing, registration.signature, fields))) throw new SignatureError();
   const planKey = await PlanKey.fromSecret(parsed.planId, checkEpoch(epoch), plaintext.slice(4));
   return {
     planKey,
     inviter: parsed.inviter,
     inviteId: parsed.inviteIdHex,
     expiresAt: parsed.expiresAt,
+    role: parsed.role,
+    access: parsed.access,
     authToken: await inviteAuthToken(parsed),
+    registration,
   };
 }

@@ -1,0 +1,281 @@
+"""``/api/v1`` invites: registering an invite made on a member's device, and joining with one.
+
+The server never sees a plan key: invites are created and opened on devices (docs/crypto.md §11);
+the server only checks the invite's one-time token against the verifier the inviting device
+registered (or that the new device brings, signed by the inviting device), and admits the new device once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from alongside.crypto.errors import FormatError
+from alongside.crypto.invite import GRANT_CODES, check_invite_token, verify_invite_registration
+from alongside.crypto.keys import DevicePublicKeys
+from alongside.sync.errors import BadRequest, Conflict, Forbidden, NotFound
+from alongside.sync.store import Json
+
+from .api_common import (
+    app_state,
+    authenticated,
+    choice_field,
+    claim_once,
+    client_key,
+    json_body,
+    json_response,
+    member_role,
+    plan_id_param,
+    public_keys_field,
+    text_field,
+)
+from .directory import ID_PATTERN, Device, Directory
+from .state import AppState
+
+MAX_INVITE_LIFETIME = 7 * 24 * 3600
+VERIFIER_PATTERN = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # 32 bytes, canonical base64url
+
+
+class PlanNotSetUp(NotFound):
+    """The plan an invite names is not on the server yet (started offline; its device has not connected)."""
+
+    error = "plan_not_set_up"
+
+
+# -- invites -----------------------------------------------------------------------------------------
+
+
+async def create_invite(request: Request) -> Response:
+    """Register an invite created on a member's device (its id, token verifier, expiry, role)."""
+    state, device = await authenticated(request)
+    plan_id = plan_id_param(request)
+    role = await member_role(state.directory, plan_id, device, write=True)
+    body = await json_body(request)
+    invite_id = text_field(body, "invite_id", max_length=32)
+    verifier = text_field(body, "verifier", max_length=43)
+    expires_at = body.get("expires_at")
+    as_role = choice_field(body, "role", ("owner", "supporter"), "supporter")
+    access = choice_field(body, "access", ("write", "read"), "read")
+    if not ID_PATTERN.fullmatch(invite_id or ""):
+        raise BadRequest("`invite_id` must be 32 lower-case hex characters")
+    if not VERIFIER_PATTERN.fullmatch(verifier or ""):
+        raise BadRequest("`verifier` must be 32 bytes in base64url (43 characters)")
+    registered = await state.directory.get(f"invite:{invite_id}")
+    if registered is not None:
+        # The new device registered it already (docs/api.md §7): the same invite from the same device is done.
+        if (registered.get("plan"), registered.get("verifier"), registered.get("issued_by")) != (
+            plan_id,
+            verifier,
+            device.id,
+        ):
+            raise Conflict("This invite is already registered.")
+        return json_response(_invite_answer(registered), 200)
+    now = state.directory.now()
+    if (
+        isinstance(expires_at, bool)
+        or not isinstance(expires_at, int)
+        or not now < expires_at <= now + MAX_INVITE_LIFETIME
+    ):
+        raise BadRequest("`expires_at` must be a Unix time in the next 7 days")
+    if as_role == "owner":
+        if role not in ("owner", "worker"):
+            raise Forbidden("Only the person or their worker can invite the person's own device.")
+        access = "write"
+    doc = _invite_doc(str(invite_id), plan_id, as_role, access, str(verifier), expires_at, device.id, now)
+    try:
+        await state.directory.put(doc)
+    except Conflict:
+        raise Conflict("This invite is already registered.") from None
+    await state.directory.audit("invite.issued", plan=plan_id, device=device.id)
+    return json_response(_invite_answer(doc), 201)
+
+
+def _invite_doc(
+    invite_id: str, plan_id: str, role: str, access: str, verifier: str, expires_at: int, issuer: str, now: int
+) -> Json:
+    return {
+        "_id": f"invite:{invite_id}",
+        "type": "invite",
+        "plan": plan_id,
+        "role": role,
+        "access": access,
+        "verifier": verifier,
+        "expires_at": expires_at,
+        "issued_by": issuer,
+        "issued_at": now,
+    }
+
+
+def _invite_answer(doc: Json) -> Json:
+    invite_id = str(doc["_id"]).split(":", 1)[1]
+    fields = ("role", "access", "expires_at")
+    return {"invite_id": invite_id, "plan_id": doc["plan"], **{name: doc[name] for name in fields}}
+
+
+async def _issuer_may_still_invite(directory: Directory, invite: Json, plan_id: str) -> bool:
+    """Whether the device that registered ``invite`` could register it now.
+
+    An invite dies with its maker's access: once they are removed from the plan, lose write access, or
+    their device is removed or switched off, nobody can join through the invites they made before.
+    """
+    issuer_id = str(invite.get("issued_by", ""))
+    issuer = await directory.get(f"device:{issuer_id}") if ID_PATTERN.fullmatch(issuer_id) else None
+    if issuer is None or issuer.get("revoked"):
+        return False
+    account = await directory.get(f"account:{issuer['account']}")
+    if account is None or not account.get("active", False):
+        return False
+    if await directory.get(f"excluded:{plan_id}:{issuer_id}") is not None:
+        return False
+    membership = await directory.membership(plan_id, str(issuer["account"]))
+    if membership is None or membership.access != "write":
+        return False
+    return invite.get("role") != "owner" or membership.role in ("owner", "worker")
+
+
+async def _admit(directory: Directory, plan_id: str, account: str, *, role: str, access: str) -> None:
+    """Make ``account`` a member; someone removed earlier comes back with the new role and access."""
+    doc_id = f"membership:{plan_id}:{account}"
+    if await directory.get(doc_id) is None:
+        await directory.add_member(plan_id, account, role=role, access=access)
+        return
+
+    def rejoin(doc: Json) -> Json:
+        kept = {k: v for k, v in doc.items() if k not in ("removed", "removed_at", "removed_by")}
+        return {**kept, "role": role, "access": access, "joined": directory.now()}
+
+    await directory.update(doc_id, rejoin)
+    await directory.audit("member.joined", plan=plan_id, account=account, role=role)
+
+
+async def _register_on_redemption(
+    request: Request, state: AppState, invite_id: str, auth_token: str, registration: object
+) -> Json:
+    """Register an invite the new device brings, signed by the inviting device (docs/api.md §7).
+
+    The same rules as registering it from the inviting device apply: the signature must verify under
+    the inviter's stored key, the inviter must still be a member with write access, and only the
+    person or their worker may invite the person's own device.
+    """
+    directory = state.directory
+    if not isinstance(registration, dict):
+        raise BadRequest("`registration` must be the signed invite registration object")
+    plan_id, inviter = registration.get("plan_id"), registration.get("inviter")
+    verifier, expires_at = registration.get("verifier"), registration.get("expires_at")
+    role, access, signature = registration.get("role"), registration.get("access"), registration.get("signature")
+    if registration.get("invite_id") != invite_id:
+        raise BadRequest("`registration.invite_id` must be the invite id in the path")
+    if not isinstance(plan_id, str) or not ID_PATTERN.fullmatch(plan_id):
+        raise BadRequest("`registration.plan_id` must be 32 lower-case hex characters")
+    if not isinstance(inviter, str) or not ID_PATTERN.fullmatch(inviter):
+        raise BadRequest("`registration.inviter` must be a device id")
+    if not isinstance(verifier, str) or not VERIFIER_PATTERN.fullmatch(verifier):
+        raise BadRequest("`registration.verifier` must be 32 bytes in base64url (43 characters)")
+    if (role, access) not in GRANT_CODES:
+        raise BadRequest("`registration.role` and `access` must be owner/write, supporter/write or supporter/read")
+    if isinstance(expires_at, bool) or not isinstance(expires_at, int) or not 0 <= expires_at < 2**32:
+        raise BadRequest("`registration.expires_at` must be a Unix time")
+    if not isinstance(signature, str):
+        raise BadRequest("`registration.signature` must be base64url")
+    if not check_invite_token(auth_token, verifier):
+        state.limiter.fail(client_key(request))
+        raise Forbidden("This invite is not valid. Ask for a new one.")
+    now = directory.now()
+    if expires_at <= now:
+        raise Forbidden("This invite has expired. Ask for a new one.")
+    if expires_at > now + MAX_INVITE_LIFETIME:
+        raise BadRequest("`registration.expires_at` must be a Unix time in the next 7 days")
+    issuer = await directory.get(f"device:{inviter}")
+    keys = issuer.get("public_keys") if issuer else None
+    try:
+        signing = DevicePublicKeys.from_json(keys).signing if keys is not None else None
+    except FormatError:
+        signing = None
+    if signing is None or not verify_invite_registration(
+        signing,
+        signature,
+        plan_id=plan_id,
+        invite_id=invite_id,
+        verifier=verifier,
+        expires_at=expires_at,
+        role=str(role),
+        access=str(access),
+    ):
+        state.limiter.fail(client_key(request))
+        raise Forbidden("This invite's signature does not check out. Ask for a new one.")
+    if await directory.get(f"plan:{plan_id}") is None:
+        raise PlanNotSetUp(
+            "This plan is not set up on the server yet: the device that made the invite has to connect first."
+        )
+    doc = _invite_doc(invite_id, plan_id, str(role), str(access), verifier, expires_at, inviter, now)
+    if not await _issuer_may_still_invite(directory, doc, plan_id):
+        raise Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
+    try:
+        stored = await directory.put({**doc, "registered_on_redemption": True})
+    except Conflict:  # registered meanwhile (by the inviter, or a redemption at the same moment)
+        current = await directory.get(f"invite:{invite_id}")
+        if current is None:
+            raise
+        return current
+    await directory.audit("invite.issued", plan=plan_id, device=inviter)
+    return stored
+
+
+async def redeem_invite(request: Request) -> Response:
+    """A new device joins a plan with an invite's one-time token: once, before expiry."""
+    state = app_state(request)
+    state.limiter.check(client_key(request))
+    directory = state.directory
+    invite_id = str(request.path_params["invite_id"])
+    body = await json_body(request)
+    auth_token = text_field(body, "auth_token", max_length=64)
+    keys = public_keys_field(body)
+    label = text_field(body, "label", required=False, max_length=80) or ""
+    invite = await directory.get(f"invite:{invite_id}") if ID_PATTERN.fullmatch(invite_id) else None
+    if invite is None and body.get("registration") is not None and ID_PATTERN.fullmatch(invite_id):
+        invite = await _register_on_redemption(request, state, invite_id, str(auth_token), body["registration"])
+    if invite is None or not check_invite_token(auth_token, invite.get("verifier")):
+        state.limiter.fail(client_key(request))
+        raise Forbidden("This invite is not valid. Ask for a new one.")
+    if invite.get("used"):
+        raise Forbidden("This invite has already been used. Ask for a new one.")
+    if int(invite["expires_at"]) <= directory.now():
+        raise Forbidden("This invite has expired. Ask for a new one.")
+    plan_id = str(invite["plan"])
+    plan = await directory.plan(plan_id)
+    if not await _issuer_may_still_invite(directory, invite, plan_id):
+        raise Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
+
+    existing: Device | None = None
+    if request.headers.get("authorization"):
+        existing = await directory.authenticate(request.headers.get("authorization"))
+        if await directory.get(f"excluded:{plan_id}:{existing.id}") is not None:
+            raise Conflict("This device was removed from this plan; join from a new device.")
+    elif await directory.get(f"device:{keys.device_id}") is not None:
+        raise Conflict("This device is already enrolled: send its token with the invite.")
+    if existing is not None and invite["role"] == "owner" and existing.account != plan["owner"]:
+        raise Conflict("This device belongs to someone else; join from a new device.")
+
+    used_by = existing.id if existing is not None else keys.device_id
+    await directory.update(f"invite:{invite_id}", lambda doc: {**claim_once(doc, directory.now()), "used_by": used_by})
+    token = None
+    if existing is not None:
+        account, device_id = existing.account, existing.id
+    else:
+        account = str(plan["owner"]) if invite["role"] == "owner" else await directory.create_account("supporter")
+        device_id, token = await directory.create_device(
+            account, device_id=keys.device_id, public_keys=keys.to_json(), label=label
+        )
+    membership = await directory.membership(plan_id, account)
+    if membership is not None:  # already a member: the invite changes nothing
+        role, access = membership.role, membership.access
+    else:
+        role, access = ("owner", "write") if account == plan["owner"] else (str(invite["role"]), str(invite["access"]))
+        await _admit(directory, plan_id, account, role=role, access=access)
+    await directory.audit("invite.redeemed", plan=plan_id, device=device_id)
+    out = {"plan_id": plan_id, "device_id": device_id, "account": account, "role": role, "access": access}
+    if token is not None:
+        out["token"] = token
+    return json_response(out, 201)
