@@ -1,6 +1,8 @@
 // Build the web app into dist/: hashed JS, CSS and icons under dist/assets/, the service worker
 // (dist/sw.js, served at /sw.js), the web app manifest, and dist/asset-manifest.json listing them
-// for the server's HTML shell.
+// for the server's HTML shell. Code splitting: the entry (app-*.js) is what the shell loads; what only
+// some screens need (the QR decoder, the readable copy, the FHIR export) is imported on first use from
+// chunks (chunk-*.js). Every chunk is in the service worker's precache and has a .gz twin.
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,12 +21,16 @@ const result = await esbuild.build({
   entryPoints: { app: 'src/main.jsx' },
   bundle: true,
   minify: true,
+  // Code splitting: what only some screens need (the QR decoder, imported by lib/qr.js when a scan
+  // starts) goes into its own chunk, fetched on first use; the service worker precaches every chunk.
+  splitting: true,
   format: 'esm',
   target: ['es2022', 'chrome100', 'safari15', 'firefox100'],
   jsx: 'automatic',
   jsxImportSource: 'preact',
   outdir: DIST,
   entryNames: 'assets/[name]-[hash]',
+  chunkNames: 'assets/chunk-[hash]',
   assetNames: 'assets/[name]-[hash]',
   loader: { '.json': 'json' },
   define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
@@ -35,8 +41,27 @@ const result = await esbuild.build({
 });
 
 const outputs = Object.keys(result.metafile.outputs).map((path) => path.replace(`${DIST}/`, ''));
-const js = outputs.find((p) => p.endsWith('.js'));
+const entry = Object.entries(result.metafile.outputs).find(([, out]) => out.entryPoint === 'src/main.jsx');
+const js = entry[0].replace(`${DIST}/`, '');
+const chunks = outputs.filter((p) => p.endsWith('.js') && p !== js).sort();
 const css = outputs.find((p) => p.endsWith('.css'));
+/** The npm package a bundled file comes from ("jsqr", "@scope/name"), or null for our own source. */
+const packageOf = (input) => {
+  if (!input.includes('node_modules/')) return null;
+  const parts = input.split('node_modules/').pop().split('/');
+  return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+};
+/** What each chunk holds: npm packages and our own source files (read by the tests and the bench). */
+const atStart = new Set(entry[1].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path.replace(`${DIST}/`, '')));
+const chunkContents = {};
+for (const chunk of chunks) {
+  const inputs = Object.keys(result.metafile.outputs[`${DIST}/${chunk}`].inputs);
+  chunkContents[`/${chunk}`] = {
+    loaded: atStart.has(chunk) ? 'at start' : 'on first use',
+    packages: [...new Set(inputs.map(packageOf).filter(Boolean))].sort(),
+    sources: inputs.filter((input) => input.startsWith('src/')).sort(),
+  };
+}
 
 const icons = {};
 for (const name of readdirSync('public')) {
@@ -64,15 +89,30 @@ const manifest = {
 };
 const manifestText = JSON.stringify(manifest, null, 2);
 writeFileSync(join(DIST, 'manifest.webmanifest'), manifestText);
+// The same app under a neutral name and a plain notebook icon, linked instead when the person chooses
+// the neutral name on their phone (the app swaps <link rel=manifest> and the icons; see docs/app.md).
+const neutralManifest = {
+  ...manifest,
+  name: 'Notes',
+  short_name: 'Notes',
+  description: 'Notes',
+  theme_color: '#5f6368',
+  icons: [
+    { src: `/${icons['notes-icon.svg']}`, sizes: 'any', type: 'image/svg+xml' },
+    { src: `/${icons['notes-icon-192.png']}`, sizes: '192x192', type: 'image/png' },
+    { src: `/${icons['notes-icon-512.png']}`, sizes: '512x512', type: 'image/png' },
+  ],
+};
+writeFileSync(join(DIST, 'manifest-neutral.webmanifest'), JSON.stringify(neutralManifest, null, 2));
 
 const assetFiles = [...outputs.filter((p) => !p.endsWith('.map')), ...Object.values(icons)].sort();
 const version = hash(assetFiles.join('\n') + manifestText + readFileSync('src/sw.js'));
-const precache = ['/', '/manifest.webmanifest', ...assetFiles.filter((p) => !p.endsWith('.txt')).map((p) => `/${p}`)];
+const precache = ['/', '/manifest.webmanifest', '/manifest-neutral.webmanifest', ...assetFiles.filter((p) => !p.endsWith('.txt')).map((p) => `/${p}`)];
 const sw = readFileSync('src/sw.js', 'utf8').replace('__VERSION__', version).replace('__PRECACHE__', JSON.stringify(precache));
 writeFileSync(join(DIST, 'sw.js'), sw);
 
 const sizes = {};
-for (const file of [js, css]) {
+for (const file of [js, css, ...chunks]) {
   const data = readFileSync(join(DIST, file));
   const gzipped = gzipSync(data, { level: 9 });
   // Served as-is to browsers that accept gzip (server/pages.py), so scripts cross the wire compressed.
@@ -81,7 +121,7 @@ for (const file of [js, css]) {
 }
 writeFileSync(
   join(DIST, 'asset-manifest.json'),
-  JSON.stringify({ version, js: `/${js}`, css: `/${css}`, icons: Object.fromEntries(Object.entries(icons).map(([k, v]) => [k, `/${v}`])), precache, sizes }, null, 2),
+  JSON.stringify({ version, js: `/${js}`, chunks: chunkContents, css: `/${css}`, icons: Object.fromEntries(Object.entries(icons).map(([k, v]) => [k, `/${v}`])), precache, sizes }, null, 2),
 );
 for (const [file, s] of Object.entries(sizes)) console.log(`${file}: ${s.bytes} bytes, ${s.gzip} gzipped`);
 console.log(`version ${version}`);

@@ -125,6 +125,11 @@ async def web_manifest(request: Request) -> Response:
     return _file(dist_dir() / "manifest.webmanifest", "application/manifest+json", NO_CACHE)
 
 
+async def neutral_web_manifest(request: Request) -> Response:
+    """The manifest under the neutral name and icon ("Notes"), linked by the app when the person chooses it."""
+    return _file(dist_dir() / "manifest-neutral.webmanifest", "application/manifest+json", NO_CACHE)
+
+
 async def favicon(request: Request) -> Response:
     assets = asset_manifest()
     if assets is None:
@@ -139,5 +144,6 @@ def page_routes() -> list[Route]:
         Route("/assets/{path:path}", asset, methods=["GET", "HEAD"]),
         Route("/sw.js", service_worker, methods=["GET", "HEAD"]),
         Route("/manifest.webmanifest", web_manifest, methods=["GET", "HEAD"]),
+        Route("/manifest-neutral.webmanifest", neutral_web_manifest, methods=["GET", "HEAD"]),
         Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
     ]

@@ -2,10 +2,11 @@
 
 import { render } from 'preact';
 import { isLocked, loadDevice } from './data/device.js';
-import { askPersistentStorage } from './data/session.js';
+import { askPersistentStorage, startOutboxSending } from './data/session.js';
 import { applyLanguage } from './i18n/index.js';
 import './styles.css';
 import { App, listenForQuickExit } from './ui/app.jsx';
+import { listenForAutoLock } from './ui/lock.jsx';
 import { setState } from './ui/store.js';
 
 function registerServiceWorker() {
@@ -35,6 +36,7 @@ function registerServiceWorker() {
 async function start() {
   applyLanguage();
   listenForQuickExit();
+  listenForAutoLock();
   // A join link (/join#AS1:...) carries the invite in its fragment, which never reaches the server.
   if (location.pathname === '/join') {
     const text = decodeURIComponent(location.hash.slice(1));
@@ -47,6 +49,8 @@ async function start() {
   const device = locked ? null : await loadDevice().catch(() => null);
   setState({ device, locked, ready: true });
   if (device) askPersistentStorage();
+  // What this device owes the server (plans started and invites made offline, joins to finish).
+  startOutboxSending();
   registerServiceWorker();
 }
 

@@ -1,6 +1,8 @@
 // Alongside service worker (written by hand; the build fills in VERSION and PRECACHE).
-// The app shell is precached in a cache named after the build; a new build installs beside the old
-// one and waits until the page asks it to take over ("A new version is ready — Reload").
+// The app shell (the page, the entry script, styles, icons, and every code-split chunk, such as the QR
+// decoder that is only imported when a code is read) is precached in a cache named after the build; a
+// new build installs beside the old one and waits until the page asks it to take over ("A new version
+// is ready — Reload").
 // Plan data never passes through here: /api and /sync always go to the network.
 
 const VERSION = '__VERSION__';

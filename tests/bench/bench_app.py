@@ -221,6 +221,13 @@ def bundle_sizes(server_url: str | None = None) -> dict[str, Any]:
         data = (DIST / assets[kind].lstrip("/")).read_bytes()
         sizes[kind] = {"file": assets[kind], "bytes": len(data), "gzip": len(gzip.compress(data, 9, mtime=0))}
     sizes["total_gzip"] = sizes["js"]["gzip"] + sizes["css"]["gzip"]
+    # Code-split chunks, fetched on first use (the QR decoder, the exports), not when the app starts.
+    sizes["chunks"] = {}
+    for path, holds in assets.get("chunks", {}).items():
+        data = (DIST / path.lstrip("/")).read_bytes()
+        what = ", ".join(holds["packages"] + [source.removeprefix("src/") for source in holds["sources"]])
+        gzipped = len(gzip.compress(data, 9, mtime=0))
+        sizes["chunks"][path] = {"holds": what, "loaded": holds["loaded"], "bytes": len(data), "gzip": gzipped}
     if server_url:
         response = httpx.get(server_url + assets["js"], headers={"Accept-Encoding": "gzip"}, timeout=30)
         sizes["served"] = {
@@ -359,7 +366,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for kind in ("js", "css"):
                 s = sizes[kind]
                 print(f"  {kind.upper():4} {s['file']:32} {s['bytes']:9,} B   gzipped {s['gzip']:8,} B")
-            print(f"  JS + CSS gzipped: {sizes['total_gzip']:,} B")
+            print(f"  JS + CSS gzipped: {sizes['total_gzip']:,} B (the entry script and the styles)")
+            for path, c in sizes["chunks"].items():
+                print(
+                    f"  chunk {path:32} {c['bytes']:9,} B   gzipped {c['gzip']:8,} B   "
+                    f"{c['holds'] or 'shared code'}, loaded {c['loaded']}"
+                )
             served = sizes["served"]
             print(
                 f"  served by alongside serve with Content-Encoding: {served['content_encoding']} "
@@ -437,6 +449,7 @@ def measure(browser: Browser, server: AlongsideServer, seed_bundle: str, args: a
             counts.get("goal", 0),
             counts.get("person", 0),
             counts.get("step", 0) + counts.get("contingency", 0),
+            counts.get("good_news", 0),
             0,
         ]
         big_sig = ",".join(str(n) for n in expected)

@@ -1,7 +1,9 @@
 """The person's-copy screens at phone size (360x740), in English and in Arabic (right to left): axe-core
-finds no serious or critical violations on the join screen after reading a QR code, the app lock
-settings, the lock screen (with a wrong PIN message), and "Who can see this plan" with the removal
-question open; the print view of the read-back is saved to docs/screenshots/."""
+finds no serious or critical violations on the join screen after reading a QR code, "My plan" in plain
+words and in easy read (after a step ticked off and good news added), the app lock settings, changing
+the PIN (with a wrong old PIN message), the lock screen (with a wrong PIN message), and "Who can see this
+plan" with the removal question open; the new actions on "My plan" and the PIN change are done by
+keyboard alone; the print view of the read-back and the new screens are saved to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from support.pwa import (
     new_device,
     open_section,
     run_axe,
+    save,
     start_plan,
     wait_synced,
     worker_code,
@@ -31,6 +34,22 @@ def set_language(page: Page, base: str, code: str, name: str) -> None:
     page.goto(f"{base}/#/settings")
     page.get_by_role("radio", name=name).check()
     expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+FOCUS_VISIBLE = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+}"""
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches `selector`; it must show a visible focus outline."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            assert page.evaluate(FOCUS_VISIBLE), f"no visible focus on {selector}"
+            return
+    raise AssertionError(f"could not reach {selector!r} with the keyboard")
 
 
 def check(page: Page, where: str, lang: str, problems: dict[str, Any]) -> None:
@@ -55,6 +74,10 @@ def test_person_screens_pass_axe(
     plan_id = start_plan(tablet, "Sam")
     open_section(tablet, plan_id, "strengths")
     add_strength(tablet, "I make people laugh")
+    open_section(tablet, plan_id, "steps")
+    tablet.get_by_role("button", name="Add a step").click()
+    tablet.get_by_label("What will happen").fill("Phone the library about the Tuesday group")
+    save(tablet)
     wait_synced(tablet)
     text = invite(tablet, plan_id)
     photo = tmp_path / "qr.png"
@@ -84,6 +107,30 @@ def test_person_screens_pass_axe(
     expect(phone.locator(".scan-status")).to_be_visible()
     check(phone, "join after reading a code", lang, problems)
 
+    # My plan, in plain words; then by keyboard: easy read on, a step ticked off, good news added.
+    open_section(phone, plan_id, "mine")
+    expect(phone.locator("#my-plan")).to_have_attribute("data-easy-read", "off")
+    check(phone, "my plan", lang, problems)
+    phone.locator("main h1").focus()
+    tab_to(phone, "input[name=easy-read]")
+    phone.keyboard.press("Space")
+    expect(phone.locator("#my-plan")).to_have_attribute("data-easy-read", "on")
+    tab_to(phone, '[data-read-aloud="my-plan"] button')
+    phone.keyboard.press("Enter")
+    tab_to(phone, "#mine-steps input[type=checkbox]")
+    phone.keyboard.press("Space")
+    expect(phone.locator("#mine-steps input[type=checkbox]")).to_be_checked()
+    expect(phone.locator("#mine-steps .done-mark")).to_be_visible()
+    tab_to(phone, "textarea[name=good-news]")
+    phone.keyboard.type("ذهبت إلى المكتبة" if lang == "ar" else "I went to the library group")
+    tab_to(phone, ".add-news button[type=submit]")
+    phone.keyboard.press("Enter")
+    expect(phone.locator('#mine-news article[data-type="good_news"]')).to_have_count(1)
+    expect(phone.locator(".add-news [role=status]")).to_be_visible()
+    check(phone, "my plan, easy read", lang, problems)
+    if lang == "ar":
+        phone.screenshot(path=str(SCREENSHOTS / "ar-41-my-plan-easy-read.png"), full_page=True)
+
     # Who can see this plan, with the removal question open.
     open_section(phone, plan_id, "share")
     expect(phone.locator(".member")).to_have_count(2)
@@ -98,8 +145,28 @@ def test_person_screens_pass_axe(
     phone.locator("form:has(input[name=pin-new]) button[type=submit]").click()
     expect(phone.locator("input[name=pin-off]")).to_be_visible(timeout=20_000)
     check(phone, "app lock settings", lang, problems)
+    # Change the PIN, by keyboard, with a wrong old PIN first.
+    phone.locator("main h1").focus()
+    tab_to(phone, "#lock-h ~ .actions button")
+    phone.keyboard.press("Enter")
+    tab_to(phone, "input[name=pin-old]")
+    phone.keyboard.type("1111")
+    tab_to(phone, "input[name=pin-new]")
+    phone.keyboard.type("13579")
+    tab_to(phone, "input[name=pin-again]")
+    phone.keyboard.type("13579")
+    phone.keyboard.press("Enter")
+    expect(phone.locator(".error-summary")).to_be_visible(timeout=20_000)
+    check(phone, "change the PIN", lang, problems)
+    phone.screenshot(path=str(SCREENSHOTS / f"{'' if lang == 'en' else 'ar-'}43-change-pin.png"), full_page=True)
+    tab_to(phone, "input[name=pin-old]")
+    phone.keyboard.type("2468")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("input[name=pin-off]")).to_be_visible(timeout=20_000)
+    expect(phone.locator("section[aria-labelledby=lock-h] [role=status]")).to_be_visible()
+    check(phone, "app lock settings after a change", lang, problems)
     phone.reload()
-    phone.locator("input[name=pin]").fill("0000")
+    phone.locator("input[name=pin]").fill("2468")
     phone.locator("main button[type=submit]").click()
     expect(phone.locator(".error-summary, [role=alert]").first).to_be_visible(timeout=20_000)
     check(phone, "lock screen", lang, problems)

@@ -4,13 +4,31 @@ devices show the same plan check number, the plan arrives, and a second use of t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from support.processes import AlongsideServer
-from support.pwa import add_strength, enrol, invite, new_device, open_section, start_plan, wait_synced, worker_code
+from support.pwa import (
+    DIST,
+    add_strength,
+    enrol,
+    invite,
+    new_device,
+    open_section,
+    start_plan,
+    wait_for_service_worker,
+    wait_synced,
+    worker_code,
+)
+
+
+def asset_chunks() -> dict[str, dict[str, list[str]]]:
+    """The build's code-split chunks and what each holds (pwa/dist/asset-manifest.json)."""
+    chunks: dict[str, dict[str, list[str]]] = json.loads((DIST / "asset-manifest.json").read_text())["chunks"]
+    return chunks
 
 
 def read_qr_from_photo(page: Page, url: str, photo: Path) -> str:
@@ -69,3 +87,34 @@ def test_join_by_qr_code(chromium: Browser, alongside_server: AlongsideServer, t
     other.get_by_role("button", name="Join the plan").click()
     expect(other.get_by_text("This code did not work. Ask for a new one.")).to_be_visible()
     expect(other.get_by_role("heading", name="Join a plan")).to_be_visible()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_qr_decoder_loads_only_when_scanning_and_works_offline(
+    chromium: Browser, alongside_server: AlongsideServer, tmp_path: Path
+) -> None:
+    # jsQR lives in a chunk of its own (pwa/build.mjs): the app does not fetch it to start, only when a
+    # picture is read; the service worker precaches it, so a phone with no signal still reads codes.
+    decoder = next(path for path, holds in asset_chunks().items() if "jsqr" in holds["packages"])
+    url = alongside_server.url
+    tablet = new_device(chromium).new_page()
+    enrol(tablet, url, worker_code(alongside_server))
+    plan_id = start_plan(tablet, "Sam")
+    text = invite(tablet, plan_id)
+    photo = tmp_path / "invite-qr.png"
+    tablet.get_by_role("img", name="QR code for the other device").screenshot(path=str(photo))
+
+    phone = new_device(chromium).new_page()
+    phone.goto(url + "/")
+    wait_for_service_worker(phone)
+    phone.wait_for_function("async (path) => !!(await caches.match(path))", arg=decoder, timeout=20_000)
+    phone.context.set_offline(True)
+    phone.goto(f"{url}/#/join")
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Join a plan")).to_be_visible()
+    fetched = "(path) => performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname === path)"
+    assert not phone.evaluate(fetched, decoder)
+    phone.get_by_label("Or choose a photo of the code").set_input_files(str(photo))
+    expect(phone.get_by_role("status").filter(has_text="The code was read.")).to_be_visible()
+    assert phone.get_by_label("Code", exact=True).input_value() == text
+    assert phone.evaluate(fetched, decoder)

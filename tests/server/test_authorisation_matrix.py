@@ -60,6 +60,7 @@ NOT_IN_THE_MATRIX = {
     "/assets/{path:path}": "the app's built, hashed assets",
     "/sw.js": "the service worker",
     "/manifest.webmanifest": "the web app manifest",
+    "/manifest-neutral.webmanifest": "the web app manifest under the neutral name and icon",
     "/favicon.ico": "the icon",
 }
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from support.pwa import ensure_built
+from support.pwa import DIST, ensure_built
 
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
@@ -55,3 +56,43 @@ def test_gzip_refused_with_q_zero_gets_the_plain_file(client: TestClient) -> Non
 def test_the_compressed_twins_are_not_addressable(client: TestClient) -> None:
     path = _script_path(client)
     assert client.get(path + ".gz").status_code == 404
+
+
+def test_every_code_split_chunk_is_precached_and_sent_gzipped(client: TestClient) -> None:
+    # The QR decoder (and the other chunks loaded on first use) must work offline: the service worker
+    # precaches every chunk the build wrote, and each has a gzip twin like the entry script.
+    assets = json.loads((DIST / "asset-manifest.json").read_text())
+    chunks = list(assets["chunks"])
+    decoder = [contents for contents in assets["chunks"].values() if "jsqr" in contents["packages"]]
+    assert [contents["loaded"] for contents in decoder] == ["on first use"]
+    assert set(chunks) == {"/assets/" + p.name for p in (DIST / "assets").glob("chunk-*.js")}
+    worker = client.get("/sw.js").text
+    listed = re.search(r"const PRECACHE = (\[.*?\]);", worker)
+    assert listed, worker
+    precache = json.loads(listed.group(1))
+    for chunk in chunks:
+        assert chunk in precache
+        with client.stream("GET", chunk, headers={"Accept-Encoding": "gzip"}) as compressed:
+            raw = b"".join(compressed.iter_raw())
+            assert compressed.headers["content-encoding"] == "gzip"
+            assert compressed.headers["content-type"].startswith("text/javascript")
+        assert gzip.decompress(raw) == client.get(chunk, headers={"Accept-Encoding": "identity"}).content
+
+
+def test_the_shell_links_a_neutral_manifest_and_icon_that_name_no_alongside(client: TestClient) -> None:
+    shell = client.get("/").text
+    neutral = dict(re.findall(r'<link rel="([a-z-]+)" href="[^"]+"[^>]* data-neutral="([^"]+)"', shell))
+    assert neutral["manifest"] == "/manifest-neutral.webmanifest"
+    assert re.fullmatch(r"/assets/notes-icon-[0-9a-f]{10}\.svg", neutral["icon"])
+    assert re.fullmatch(r"/assets/notes-icon-192-[0-9a-f]{10}\.png", neutral["apple-touch-icon"])
+    response = client.get("/manifest-neutral.webmanifest")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = response.json()
+    assert (manifest["name"], manifest["short_name"], manifest["start_url"]) == ("Notes", "Notes", "/")
+    assert "alongside" not in response.text.lower()
+    for icon in manifest["icons"]:
+        assert "/notes-icon" in icon["src"]
+        assert client.get(icon["src"]).status_code == 200
+    icon_svg = client.get(neutral["icon"]).text
+    assert "alongside" not in icon_svg.lower()

@@ -1,9 +1,10 @@
 // The JSON API (/api/v1) with this device's bearer token. Errors carry the server's plain message.
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, error = null) {
     super(detail || `HTTP ${status}`);
     this.status = status;
+    this.error = error; // the server's `error` code, e.g. "plan_not_set_up"
   }
 }
 
@@ -18,6 +19,6 @@ export async function api(path, { method = 'GET', body, token } = {}) {
     throw new ApiError(0, null);
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.detail);
+  if (!response.ok) throw new ApiError(response.status, data.detail, data.error);
   return data;
 }

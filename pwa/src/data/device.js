@@ -9,11 +9,14 @@ import { idbGet, idbSet } from '../lib/idb.js';
 const KEY = 'device';
 let cached = null;
 
-/** {keys: DeviceKeys, token, deviceId, account, kind, name, label, plans: {planId: {...}}} or null (also while locked). */
+/**
+ * {keys: DeviceKeys, token, deviceId, account, kind, name, label, plans: {planId: {...}}} or null (also
+ * while locked). A device that joined a plan with no connection has no token yet (`joining` is true).
+ */
 export async function loadDevice() {
   if (cached) return cached;
   const stored = await idbGet(KEY);
-  if (!stored || !stored.token || stored.locked) return null;
+  if (!stored || !(stored.token || stored.joining) || stored.locked) return null;
   const keys = await DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
   cached = { ...stored, keys };
   return cached;
@@ -23,7 +26,7 @@ export async function loadDevice() {
 export async function isLocked() {
   if (cached) return false;
   const stored = await idbGet(KEY);
-  return !!(stored && stored.token && stored.locked);
+  return !!(stored && (stored.token || stored.joining) && stored.locked);
 }
 
 /** Unwrap the device keys with the PIN; DecryptionError when it is wrong. */
@@ -39,6 +42,20 @@ export async function setLock(pin) {
   const device = await loadDevice();
   const locked = await lockDeviceKeys(device.keys, pin);
   return save({ ...device, locked });
+}
+
+/** Change the PIN: the old one must unwrap the stored keys (DecryptionError if not); they are re-wrapped under the new one. */
+export async function changeLock(oldPin, newPin) {
+  const stored = await idbGet(KEY);
+  const keys = await unlockDeviceKeys(stored.locked, oldPin);
+  const locked = await lockDeviceKeys(keys, newPin);
+  const device = await loadDevice();
+  return save({ ...(device || { ...stored, keys }), locked });
+}
+
+/** Forget the unwrapped keys held in memory (the app lock closes the app). */
+export function forgetKeys() {
+  cached = null;
 }
 
 /** Turn the app lock off, after checking the PIN: the keys are stored unwrapped again. */
@@ -66,10 +83,13 @@ async function save(device) {
   return device;
 }
 
-/** Record the server's answer to enrolment or an invite redemption. */
-export async function saveIdentity(keys, { token, deviceId, account, kind, name, label }) {
+/**
+ * Record the server's answer to enrolment or an invite redemption; or, with `joining`, a device that
+ * joined with no connection and has no token yet (the redemption is queued, see session.js).
+ */
+export async function saveIdentity(keys, { token, deviceId, account, kind, name, label, joining = false }) {
   const previous = (await loadDevice()) || { plans: {} };
-  return save({ ...previous, keys, token, deviceId, account, kind, name, label, plans: previous.plans || {} });
+  return save({ ...previous, keys, token, deviceId, account, kind, name, label, joining, plans: previous.plans || {} });
 }
 
 /** Remember a plan this device belongs to; `inviter` is the public keys of the device it joined through. */

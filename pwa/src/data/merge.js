@@ -64,3 +64,37 @@ export function mergeLeaves(leaves) {
   }
   return { fields, conflicts };
 }
+
+// -- an edit that clashes with a deletion ---------------------------------------------------------
+//
+// CouchDB and PouchDB pick a live leaf over a deleted one, so when one device deletes an item and
+// another edits it, the edit wins and the deletion would vanish without a word. The deleted leaf is
+// still in the revision tree: a changes feed read with style 'all_docs' lists every leaf of every
+// document, deleted ones too, while allDocs with `conflicts: true` lists only the live losers.
+
+/**
+ * The leaves of each document kept beside its live winner, from a changes feed read with style
+ * 'all_docs' (`results`) and what allDocs reported (`live`: id -> {rev, losers}). Returns id -> revs:
+ * the candidates for a deletion people must decide about (every one still has to be opened).
+ */
+export function hiddenLeaves(results, live) {
+  const out = new Map();
+  for (const result of results) {
+    const current = live.get(result.id);
+    if (!current || result.deleted) continue;
+    const known = new Set([current.rev, ...(current.losers || [])]);
+    const hidden = result.changes.map((change) => change.rev).filter((rev) => !known.has(rev));
+    if (hidden.length) out.set(result.id, hidden);
+  }
+  return out;
+}
+
+/** A deleted leaf's body is a deletion someone made (a `deleted` stamp), not a leaf a merge retired (`superseded`). */
+export const isDeletion = (body) => !!body?.deleted && !body.superseded;
+
+/** The latest of several deletions of one item ({rev, at, dev, by}), or null. */
+export function latestDeletion(deletions) {
+  let latest = null;
+  for (const deletion of deletions) if (!latest || deletion.at > latest.at) latest = deletion;
+  return latest && { ...latest, revs: deletions.map((d) => d.rev) };
+}

@@ -21,6 +21,8 @@ export const TYPES = {
   step: { fields: ['text', 'who', 'due', 'checker', 'status', 'goals'], text: 'text', content: true },
   contingency: { fields: ['trigger', 'response', 'who', 'call'], text: 'trigger', content: true },
   person: { fields: ['name', 'relationship', 'circle', 'safe', 'goals', 'steps'], text: 'name', content: true },
+  // Something that went well between visits, in the writer's own words (usually the person's, on their phone).
+  good_news: { fields: ['text'], text: 'text', content: true },
   device: { fields: ['device_id', 'keys', 'name', 'label', 'role'], text: 'name' },
   version: { fields: ['number', 'snapshot'], text: 'number' },
 };
@@ -45,6 +47,7 @@ export const SECTIONS = [
   { id: 'goals', types: ['goal'] },
   { id: 'people', types: ['person'] },
   { id: 'steps', types: ['step', 'contingency'] },
+  { id: 'news', types: ['good_news'] },
   { id: 'readback', types: [] },
 ];
 
@@ -65,3 +68,6 @@ export function contentItems(items) {
     .filter((item) => TYPES[item.type]?.content)
     .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type) || a.created.at - b.created.at);
 }
+
+/** A step's status after the person ticks it (done) or unticks it (back to `before`, else not started). */
+export const tickedStatus = (done, before) => (done ? 'done' : before && before !== 'done' ? before : 'not_started');

@@ -14,11 +14,12 @@ import {
   sealItem,
   verifyItem,
 } from '../crypto/index.js';
-import { editField, mergeLeaves, resolveField } from './merge.js';
+import { editField, hiddenLeaves, isDeletion, latestDeletion, mergeLeaves, resolveField } from './merge.js';
 import { SCHEMA } from './model.js';
 
 const PENDING = '_local/alongside-status';
 const RELOAD_GAP = 250; // ms between reloads driven by database changes
+const VERIFY_CHUNK = 100; // signatures checked between two turns of the event loop
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export const localDatabaseName = (planId) => `plan-${planId}`;
@@ -40,6 +41,11 @@ export class Plan {
     this.feed = null;
     this.reloadTimer = null;
     this.lastLoaded = 0;
+    this.leaves = new Map(); // id -> its changes row (style 'all_docs') while it has more than one leaf
+    this.leafSeq = 0;
+    this.removals = new Map(); // id -> the deletion a live edit hides: {rev, revs, at, dev, by, verified}
+    this.checking = null;
+    this.checkAgain = false;
   }
 
   subscribe(listener) {
@@ -54,14 +60,20 @@ export class Plan {
   /** Start following the local database: every change (local or pulled) reloads the items. */
   async start(trusted) {
     this.trusted = trusted;
+    await this.readStatus();
+    this.feed = this.db.changes({ since: 'now', live: true }).on('change', () => this.reloadSoon());
+    await this.reload();
+    return this;
+  }
+
+  /** What is waiting to sync and when it last synced, as kept in the local database. */
+  async readStatus() {
     try {
       this.status = { ...this.status, ...(await this.db.get(PENDING)) };
     } catch {
       /* no status yet */
     }
-    this.feed = this.db.changes({ since: 'now', live: true }).on('change', () => this.reloadSoon());
-    await this.reload();
-    return this;
+    return this.status;
   }
 
   stop() {
@@ -114,7 +126,8 @@ export class Plan {
     const { _conflicts, ...envelope } = doc;
     try {
       const { signed } = await decryptItem(envelope, { planId: this.id, keyring: this.keyring });
-      result = { body: signed.body, by: signed.by, signed, verified: false };
+      // verified: undefined until the signature is checked (in the background, after the first render).
+      result = { body: signed.body, by: signed.by, signed, verified: undefined };
       this.opened.set(key, result);
     } catch {
       /* not (yet) readable: a key we do not hold */
@@ -143,7 +156,7 @@ export class Plan {
       const before = this.devices.size;
       for (const doc of itemDocs) {
         const opened = await this.open(doc);
-        if (opened?.body.type === 'device') await this.addDevice(opened);
+        if (opened?.body.type === 'device') await this.addDevice(opened, doc._id);
       }
       if (this.devices.size === before) break;
     }
@@ -152,9 +165,10 @@ export class Plan {
     for (const doc of itemDocs) {
       const opened = await this.open(doc);
       if (!opened) continue;
-      await this.verify(doc, opened);
       const item = { id: doc._id, rev: doc._rev, ...opened.body, author: opened.by, verified: opened.verified };
       item.f = item.f || {};
+      const removal = this.removals.get(doc._id);
+      if (removal) item.removed = removal;
       if (doc._conflicts?.length) {
         const leaves = [opened];
         for (const rev of doc._conflicts) {
@@ -172,23 +186,106 @@ export class Plan {
     this.items = items;
     this.notify();
     if (toMerge.length && !this.merging) this.autoMerge(toMerge);
+    this.checkSoon();
   }
 
-  async addDevice(opened) {
+  /**
+   * After a render, in the background: check every new item's signature (a chunk at a time, giving
+   * the event loop a turn between chunks) and look for deletions a live edit hides. An item whose
+   * signature does not check out is marked (`verified: false`), never dropped.
+   */
+  checkSoon() {
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
+    this.checking = (async () => {
+      try {
+        do {
+          this.checkAgain = false;
+          await this.findRemovals();
+          await this.verifyAll();
+        } while (this.checkAgain);
+      } catch (error) {
+        console.error('could not check the plan', error);
+      } finally {
+        this.checking = null;
+      }
+    })();
+  }
+
+  async verifyAll() {
+    const known = new Map([...this.trusted, ...this.devices]);
+    const todo = [...this.items.values()].filter((item) => {
+      const opened = this.opened.get(`${item.id}/${item.rev}`);
+      return opened && !opened.verified && opened.checkedWith !== known.size;
+    });
+    let flagged = false;
+    for (let start = 0; start < todo.length; start += VERIFY_CHUNK) {
+      for (const item of todo.slice(start, start + VERIFY_CHUNK)) {
+        const opened = this.opened.get(`${item.id}/${item.rev}`);
+        await this.verify({ _id: item.id }, opened, known);
+        item.verified = opened.verified;
+        if (!opened.verified) flagged = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (flagged) this.notify();
+  }
+
+  /** Deletions hidden behind a live edit (see merge.js): each one shown to people until they decide. */
+  async findRemovals() {
+    const feed = await this.db.changes({ since: this.leafSeq, style: 'all_docs' });
+    for (const row of feed.results) {
+      if (row.changes.length > 1 && !row.deleted) this.leaves.set(row.id, row);
+      else this.leaves.delete(row.id);
+    }
+    this.leafSeq = feed.last_seq;
+    const live = new Map([...this.items.values()].map((item) => [item.id, { rev: item.rev, losers: item.losers }]));
+    const removals = new Map();
+    for (const [id, revs] of hiddenLeaves([...this.leaves.values()], live)) {
+      const deletions = [];
+      for (const rev of revs) {
+        const doc = await this.db.get(id, { rev }).catch(() => null);
+        if (!doc?._deleted) continue;
+        const opened = await this.open(doc);
+        if (!isDeletion(opened?.body)) continue;
+        await this.verify(doc, opened);
+        const { at, dev } = opened.body.deleted;
+        deletions.push({ rev, at, dev, by: opened.by, verified: opened.verified });
+      }
+      const removal = latestDeletion(deletions);
+      if (removal) removals.set(id, removal);
+    }
+    const changed = !same([...removals], [...this.removals]);
+    this.removals = removals;
+    if (!changed) return;
+    for (const item of this.items.values()) {
+      if (removals.has(item.id)) item.removed = removals.get(item.id);
+      else delete item.removed;
+    }
+    this.notify();
+  }
+
+  /** A roster entry counts only if it is signed by the very device it describes. */
+  async addDevice(opened, docId) {
     const f = opened.body.f || {};
-    if (opened.by !== f.device_id?.v) return;
+    if (opened.by !== f.device_id?.v || this.devices.has(opened.by)) return;
     try {
       const pub = await DevicePublicKeys.fromJSON(f.keys?.v);
-      if (pub.deviceId === opened.by) this.devices.set(pub.deviceId, pub);
+      if (pub.deviceId !== opened.by) return;
+      await verifyItem(opened.signed, { planId: this.id, docId, deleted: false, devices: new Map([[pub.deviceId, pub]]) });
+      this.devices.set(pub.deviceId, pub);
+      opened.verified = true;
     } catch {
       /* malformed roster entry: ignored */
     }
   }
 
-  async verify(doc, opened) {
+  async verify(doc, opened, known = new Map([...this.trusted, ...this.devices])) {
     if (opened.verified) return;
+    opened.checkedWith = known.size;
     try {
-      const known = new Map([...this.trusted, ...this.devices]);
       await verifyItem(opened.signed, { planId: this.id, docId: doc._id, deleted: doc._deleted === true, devices: known });
       opened.verified = true;
     } catch {
@@ -309,6 +406,29 @@ export class Plan {
     await this.reload();
   }
 
+  /**
+   * One device removed an item another changed (`item.removed`). Keep it: the deletions are retired
+   * (a signed `superseded` deletion on each deleted leaf), so no device shows them again. Remove it:
+   * the live leaves are deleted too.
+   */
+  async settleRemoval(id, keep) {
+    const item = this.items.get(id);
+    const removal = item?.removed;
+    if (!removal) return;
+    const retire = (rev) => this.seal(id, { a: SCHEMA, type: item.type, superseded: this.stamp() }, rev, true);
+    const docs = [];
+    if (keep) {
+      for (const rev of removal.revs) docs.push(await retire(rev));
+    } else {
+      docs.push(await this.seal(id, { a: SCHEMA, type: item.type, deleted: this.stamp() }, item.rev, true));
+      for (const rev of item.losers || []) docs.push(await retire(rev));
+    }
+    await this.save(docs);
+    this.removals.delete(id);
+    delete item.removed;
+    await this.reload();
+  }
+
   // -- keys and roster -----------------------------------------------------------------------------
 
   /** Give this device the plan key inside the plan (so it survives a restart) and add it to the roster. */
@@ -392,6 +512,6 @@ export class Plan {
   }
 
   get conflicted() {
-    return [...this.items.values()].filter((item) => item.conflicts);
+    return [...this.items.values()].filter((item) => item.conflicts || item.removed);
   }
 }

@@ -1,8 +1,17 @@
 // What this device does with the server and its plans: enrol, start a plan, invite, join, open.
 
-import { DevicePublicKeys, createInvite, inviteAuthToken, inviteVerifier, newPlanKey, openInvite } from '../crypto/index.js';
+import {
+  DevicePublicKeys,
+  createInvite,
+  inviteRegistration,
+  newPlanId,
+  newPlanKey,
+  openInvite,
+  planFingerprint,
+} from '../crypto/index.js';
 import { api } from './api.js';
 import { loadDevice, newDeviceKeys, rememberPlan, saveIdentity, trustedDevices } from './device.js';
+import { RetryLater, drain, enqueue, onAction, startOutbox } from './outbox.js';
 import { Plan } from './plan.js';
 import { PlanSync } from './sync.js';
 
@@ -32,9 +41,27 @@ export async function refreshPlanList() {
   return loadDevice();
 }
 
+/** Whether this page has the plan open (with its live sync). */
+export const isOpen = (planId) => opened.has(planId);
+
+/** Only the plan on screen keeps a live sync: the others stop (the plan list syncs them one at a time). */
+function closeOthers(planId) {
+  for (const [id, entry] of opened) {
+    if (id === planId) continue;
+    opened.delete(id);
+    entry
+      .then(({ plan, sync }) => {
+        sync?.stop();
+        plan.stop();
+      })
+      .catch(() => {});
+  }
+}
+
 /** The plan and its sync, started once per page. */
 export function openPlan(planId) {
   if (!opened.has(planId)) {
+    closeOthers(planId);
     opened.set(
       planId,
       (async () => {
@@ -43,7 +70,10 @@ export function openPlan(planId) {
         // A plan opened from a file on a device that is not one of its members stays on this device.
         if (device.plans[planId]?.copy) return { plan, sync: null, copy: true };
         const sync = new PlanSync(plan, device.token);
-        sync.start();
+        // Not on the server for this device yet (started offline, or a join not finished): wait for the outbox.
+        const info = device.plans[planId] || {};
+        if (info.pending) sync.hold(info.refused ? 'refused' : info.waitingFor === 'inviter' ? 'inviter' : info.pending, info.fingerprint);
+        else sync.start();
         if (device.plans[planId]?.rotationOwed && plan.keyring) {
           rotateFor(plan)
             .then(() => rememberPlan(planId, { rotationOwed: false }))
@@ -56,49 +86,156 @@ export function openPlan(planId) {
   return opened.get(planId);
 }
 
-/** A worker starts a plan with a person (needs a connection: the server issues the plan id). */
+/** Sync a plan that was waiting for the server (its set-up or its join is done). */
+async function releaseSync(planId) {
+  if (!opened.has(planId)) return;
+  const { sync } = await opened.get(planId);
+  const device = await loadDevice();
+  sync?.release(device.token);
+}
+
+/** Say what a waiting plan waits for (a join whose plan is not on the server yet waits for the inviter). */
+async function showWaiting(planId, waiting) {
+  if (opened.has(planId)) (await opened.get(planId)).sync?.hold(waiting);
+}
+
+/**
+ * A worker starts a plan with a person, with or without a connection: the device draws the plan id
+ * (spec §4) and makes the first key, people can write at once, and setting the plan up on the server
+ * is queued (api.md §5); the plan syncs once the server has it.
+ */
 export async function startPlan({ title, person }) {
   const device = await loadDevice();
-  const { plan_id: planId } = await api('/plans', { method: 'POST', token: device.token });
-  await rememberPlan(planId, { role: 'worker', added: Date.now() });
+  const planId = newPlanId();
+  await rememberPlan(planId, { role: 'worker', added: Date.now(), pending: 'setup' });
   const { plan } = await openPlan(planId);
   await plan.enrolSelf(await newPlanKey(planId), { name: device.name, label: device.label, role: 'worker' });
   await plan.create('plan', { title, person, status: 'draft' });
+  await enqueue({ kind: 'setup-plan', plan: planId, key: `setup:${planId}` });
   return planId;
 }
 
-/** An invite for another device, registered with the server; returns its text form. */
+onAction('setup-plan', async ({ plan: planId }) => {
+  const device = await loadDevice();
+  if (!device?.token) throw new RetryLater('unlock');
+  await api('/plans', { method: 'POST', token: device.token, body: { plan_id: planId } });
+  await rememberPlan(planId, { pending: null });
+  await releaseSync(planId);
+});
+
+/**
+ * An invite for another device; returns its text form at once. The invite carries its own signed
+ * registration (spec §11), and registering it with the server is queued: with no connection here,
+ * the other device can still join, and the registration follows when this device is online.
+ */
 export async function inviteDevice(plan, { role, access }) {
   const device = await loadDevice();
-  const invite = await createInvite(plan.keyring.current, { inviter: device.keys });
-  const verifier = await inviteVerifier(await inviteAuthToken(invite));
-  await api(`/plans/${plan.id}/invites`, {
-    method: 'POST',
-    token: device.token,
-    body: { invite_id: invite.inviteIdHex, verifier, expires_at: invite.expiresAt, role, access },
-  });
-  return { text: invite.toText(), expiresAt: invite.expiresAt };
+  const grant = role === 'owner' ? { role, access: 'write' } : { role, access };
+  const invite = await createInvite(plan.keyring.current, { inviter: device.keys, ...grant });
+  const registration = await inviteRegistration(invite);
+  await enqueue({ kind: 'register-invite', plan: plan.id, registration, key: `invite:${registration.invite_id}` });
+  return { text: invite.toText(), expiresAt: invite.expiresAt, inviteId: registration.invite_id };
 }
 
-/** Join a plan with an invite's text (from the QR code or typed in). */
+onAction('register-invite', async ({ registration }) => {
+  if (registration.expires_at <= Date.now() / 1000) return; // unused and expired: nothing left to register
+  const device = await loadDevice();
+  if (!device?.token) throw new RetryLater('unlock');
+  const { plan_id: planId, inviter, signature, ...body } = registration;
+  await api(`/plans/${planId}/invites`, { method: 'POST', token: device.token, body });
+});
+
+/** The plan fingerprint people compare (spec §12), from the inviter's signing key. */
+async function fingerprintOf(joined) {
+  return planFingerprint(joined.planKey.planId, joined.planKey.kid, joined.inviter.signing);
+}
+
+/**
+ * Join a plan with an invite's text (from the QR code or typed in). With a connection the server
+ * admits this device at once; a refusal is thrown. With none (or when the plan is not on the server
+ * yet) the join is kept: the plan key is stored wrapped for this device, the plan is listed as
+ * waiting, and the redemption is queued. Returns the plan id.
+ */
 export async function joinWithInvite({ text, name, label }) {
   const compact = text.replace(/[\s-]/g, '');
   const invite = await openInvite(/^AS1:/i.test(compact) ? compact : `AS1:${compact}`);
   const existing = await loadDevice();
   const keys = existing ? existing.keys : await newDeviceKeys();
-  const res = await api(`/invites/${invite.inviteId}/redeem`, {
-    method: 'POST',
-    token: existing?.token,
-    body: { auth_token: invite.authToken, public_keys: keys.public.toJSON(), label },
-  });
-  if (!existing) {
+  const planId = invite.planKey.planId;
+  const request = { auth_token: invite.authToken, public_keys: keys.public.toJSON(), label, registration: invite.registration };
+  let res = null;
+  let waitingFor = null;
+  try {
+    res = await api(`/invites/${invite.inviteId}/redeem`, { method: 'POST', token: existing?.token, body: request });
+  } catch (error) {
+    if (error.status === 0) waitingFor = 'connection';
+    else if (error.error === 'plan_not_set_up') waitingFor = 'inviter';
+    else throw error;
+  }
+  if (res && res.plan_id !== planId) throw new Error('the server named another plan');
+  if (res && !existing?.token) {
     await saveIdentity(keys, { token: res.token, deviceId: res.device_id, account: res.account, kind: res.role, name, label });
+  } else if (!existing) {
+    await saveIdentity(keys, { token: null, deviceId: keys.deviceId, account: null, kind: invite.role, name, label, joining: true });
   }
   askPersistentStorage();
-  await rememberPlan(res.plan_id, { role: res.role, inviter: invite.inviter.toJSON(), added: Date.now() });
-  const { plan } = await openPlan(res.plan_id);
-  await plan.enrolSelf(invite.planKey, { name: existing?.name || name, label: existing?.label || label, role: res.role });
-  return res.plan_id;
+  const fingerprint = await fingerprintOf(invite);
+  const role = res ? res.role : invite.role;
+  const info = { role, inviter: invite.inviter.toJSON(), added: Date.now(), fingerprint };
+  await rememberPlan(planId, res ? { ...info, pending: null } : { ...info, pending: 'join', waitingFor });
+  const { plan } = await openPlan(planId);
+  if (!plan.keyring) {
+    await plan.enrolSelf(invite.planKey, { name: existing?.name || name, label: existing?.label || label, role });
+  }
+  if (!res) await enqueue({ kind: 'join', plan: planId, key: `join:${invite.inviteId}`, inviteId: invite.inviteId, request });
+  return planId;
+}
+
+onAction('join', async ({ plan: planId, inviteId, request }) => {
+  const device = await loadDevice();
+  if (!device) throw new RetryLater('unlock');
+  let res;
+  try {
+    const body = { ...request, public_keys: device.keys.public.toJSON() };
+    res = await api(`/invites/${inviteId}/redeem`, { method: 'POST', token: device.token || undefined, body });
+  } catch (error) {
+    if (error.error === 'plan_not_set_up') {
+      await rememberPlan(planId, { waitingFor: 'inviter' });
+      await showWaiting(planId, 'inviter');
+      throw new RetryLater('inviter', { maxDelay: 15000 }); // the other device may connect any moment
+    }
+    if (error.status > 0 && error.status < 500 && error.status !== 429) {
+      await rememberPlan(planId, { refused: error.message || true });
+      await showWaiting(planId, 'refused');
+    }
+    throw error;
+  }
+  if (!device.token) {
+    const { name, label } = device;
+    await saveIdentity(device.keys, { token: res.token, deviceId: res.device_id, account: res.account, kind: res.role, name, label });
+  }
+  await rememberPlan(planId, { role: res.role, pending: null, waitingFor: null });
+  await releaseSync(planId);
+});
+
+/**
+ * Start sending what this device owes the server (on load, on `online`, with backoff). A plan whose
+ * page closed between being started and its set-up being queued gets its set-up queued now.
+ */
+export function startOutboxSending() {
+  (async () => {
+    const device = await loadDevice();
+    for (const [planId, info] of Object.entries(device?.plans || {})) {
+      if (info.pending === 'setup') await enqueue({ kind: 'setup-plan', plan: planId, key: `setup:${planId}` });
+    }
+  })()
+    .catch(() => {})
+    .finally(() => startOutbox().catch(() => {}));
+}
+
+/** Try the queue again now (for example after unlocking the app). */
+export function sendQueuedNow() {
+  return drain();
 }
 
 /** Who can see the plan, from the server: members and their devices (api.md §8). */

@@ -160,7 +160,42 @@ export class PlanSync {
     setTimeout(() => handle?.cancel(), 0);
   }
 
+  /**
+   * The server does not have this plan for this device yet (a plan started offline, a join not finished):
+   * do not sync, say what it is waiting for (`waiting`: "setup", "join", "inviter" or "refused"), until
+   * release(). `checkNumber` is the plan fingerprint a joining device shows meanwhile.
+   */
+  hold(waiting, checkNumber = this.checkNumber) {
+    this.held = true;
+    this.set({ state: 'waiting', waiting, checkNumber });
+  }
+
+  /** The server has it now: sync from here on, with this device's token (it may be new). */
+  release(token) {
+    if (token) this.token = token;
+    if (!this.held) return;
+    this.held = false;
+    this.set({ state: navigator.onLine ? 'syncing' : 'offline', waiting: null });
+    this.start();
+  }
+
+  /**
+   * One replication both ways, then stop: for a plan that is not on screen, so its changes still
+   * arrive without a live feed held open. Problems are left for the plan's own live sync to report.
+   */
+  async once() {
+    if (this.held || this.refused || !navigator.onLine) return;
+    try {
+      await this.plan.db.sync(this.remote, { batch_size: 100 }).on('change', (info) => this.onChange(info));
+      await this.clearSynced();
+      await this.plan.saveStatus({ lastSynced: Date.now() });
+    } catch {
+      /* offline, or refused: said when the plan is opened */
+    }
+  }
+
   restart() {
+    if (this.held) return;
     this.handle?.cancel();
     this.handle = null;
     this.run();

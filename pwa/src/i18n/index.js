@@ -36,12 +36,24 @@ export function setNeutralName(on) {
   if (on) localStorage.setItem(NEUTRAL, '1');
   else localStorage.removeItem(NEUTRAL);
   document.title = appName();
+  applyAppIcon();
+}
+
+/** With the neutral name, the neutral icon and manifest too: each <link data-neutral> swaps its href. */
+export function applyAppIcon() {
+  const neutral = usesNeutralName();
+  for (const link of document.querySelectorAll('link[data-neutral]')) {
+    if (!link.dataset.brand) link.dataset.brand = link.getAttribute('href');
+    const href = neutral && link.dataset.neutral ? link.dataset.neutral : link.dataset.brand;
+    if (link.getAttribute('href') !== href) link.setAttribute('href', href);
+  }
 }
 
 export function applyLanguage() {
   document.documentElement.lang = lang;
   document.documentElement.dir = direction();
   document.title = appName();
+  applyAppIcon();
 }
 
 export function setLanguage(code) {

@@ -1,8 +1,9 @@
 // QR codes for invites: drawing one (qrcode-generator, as an SVG path) and reading one from a camera
 // frame or a photo (BarcodeDetector where the browser has it, jsQR otherwise). A camera frame and a
 // photo both become ImageData and go through decodeImageData, so both paths read codes the same way.
+// jsQR is large (about 46 KB gzipped) and only a scan needs it: it is imported when first used, so
+// the build puts it in a chunk of its own (precached by the service worker, so scanning works offline).
 
-import jsQR from 'jsqr';
 import qrcode from 'qrcode-generator';
 
 /** {size, path}: the modules of a QR code for `text` as one SVG path (1 unit a module, 4-unit quiet zone). */
@@ -21,6 +22,16 @@ export function qrPath(text) {
   }
   return { size: count + 2 * quiet, path };
 }
+
+let jsQRModule;
+/** jsQR, fetched once (from the service worker's cache when offline). */
+const loadJsQR = () => {
+  jsQRModule ??= import('jsqr').then((module) => module.default).catch((error) => {
+    jsQRModule = undefined; // let a later scan try again
+    throw error;
+  });
+  return jsQRModule;
+};
 
 let detector;
 async function nativeDetector() {
@@ -48,6 +59,7 @@ export async function decodeImageData(imageData) {
       /* fall back to jsQR */
     }
   }
+  const jsQR = await loadJsQR();
   const found = jsQR(imageData.data, imageData.width, imageData.height, { inversionAttempts: 'dontInvert' });
   return found ? found.data : null;
 }
@@ -77,6 +89,7 @@ export async function decodeImageFile(blob) {
  * {result: Promise<string>, stop()}; the camera is switched off when a code is found or on stop().
  */
 export async function scanCamera(video) {
+  loadJsQR().catch(() => {}); // start fetching the decoder while the camera starts
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
   video.srcObject = stream;
   video.setAttribute('playsinline', '');

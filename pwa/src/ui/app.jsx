@@ -8,6 +8,7 @@ import { GoalDetail, Goals } from './goals.jsx';
 import { People } from './people.jsx';
 import { ItemScreen, PlanHome, Section } from './plan.jsx';
 import { ReadBack, VersionView, Versions } from './readback.jsx';
+import { MyPlan } from './myplan.jsx';
 import { LockScreen } from './lock.jsx';
 import { Resolve } from './resolve.jsx';
 import { Share } from './share.jsx';
@@ -83,6 +84,10 @@ export function SyncStatus({ sync }) {
       text = t(sync.problem === 'removed' ? 'sync.removed' : sync.problem === 'refused' ? 'sync.refused' : 'sync.failed');
       tone = 'problem';
       break;
+    case 'waiting': // not on the server for this device yet: a plan started offline, or a join to finish
+      text = t(`sync.waiting_${sync.waiting}`, { n: pending });
+      tone = sync.waiting === 'refused' ? 'problem' : 'local';
+      break;
     default:
       text = pending ? `${t('sync.saved_here')} ${waiting}` : t('sync.synced', { time: sync.lastSynced ? formatTime(sync.lastSynced) : '' });
   }
@@ -96,6 +101,14 @@ export function SyncStatus({ sync }) {
           </button>
         )}
       </p>
+      {sync.state === 'waiting' && sync.checkNumber && (
+        <p>
+          {t('share.fingerprint')}{' '}
+          <strong class="fingerprint" dir="ltr" data-fingerprint>
+            {sync.checkNumber}
+          </strong>
+        </p>
+      )}
       {sync.progress && (
         <div class="progress">
           <label for="download-progress">{t('sync.downloading', { done: sync.progress.done, total: sync.progress.total })}</label>
@@ -145,7 +158,8 @@ function PlanRoutes({ parts }) {
   else if (screen === 'resolve') body = <Resolve {...props} />;
   else if (screen === 'share') body = <Share {...props} />;
   else if (screen === 'item') body = <ItemScreen {...props} />;
-  else if (screen === 'strengths' || screen === 'matters' || screen === 'steps') body = <Section {...props} section={screen} />;
+  else if (screen === 'mine') body = <MyPlan {...props} />;
+  else if (screen === 'strengths' || screen === 'matters' || screen === 'steps' || screen === 'news') body = <Section {...props} section={screen} />;
   else body = <PlanHome {...props} />;
   return (
     <>

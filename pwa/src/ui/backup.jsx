@@ -1,14 +1,74 @@
-// Take the plan away as a file (locked with a passphrase), and open such a file again.
+// Take the plan away: as a file locked with a passphrase (and open such a file again), as a readable
+// copy (one HTML file), or as a FHIR R4 bundle for health and care services.
 
 import { useState } from 'preact/hooks';
 import { exportPlan, importPlan } from '../data/backup.js';
 import { loadDevice } from '../data/device.js';
 import { openPlan } from '../data/session.js';
-import { t } from '../i18n/index.js';
+import { appName, currentLanguage, direction, formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Screen, TextInput } from './common.jsx';
 import { go, setState } from './store.js';
 
 const MIN_PASSPHRASE = 8;
+
+/** Hand `text` to the browser as a download called `name`. */
+function download(text, name, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** A readable copy (HTML) and a FHIR bundle: neither is locked, and each card says so. */
+function ShareCopies({ plan }) {
+  const [done, setDone] = useState(null);
+  const [error, setError] = useState(null);
+  const run = (make) => async () => {
+    setDone(null);
+    setError(null);
+    try {
+      await make([...plan.items.values()]);
+      setDone(t('export.saved'));
+    } catch (e) {
+      console.error(e);
+      setError(t('error.general'));
+    }
+  };
+  // Both are loaded on first use (their own chunks, precached for offline use like every chunk).
+  const saveCopy = run(async (items) => {
+    const { readableCopy } = await import('../data/readable.js');
+    const html = readableCopy(items, { t, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName() });
+    download(html, `notes-${new Date().toISOString().slice(0, 10)}.html`, 'text/html');
+  });
+  const saveFhir = run(async (items) => {
+    const { planToFhir } = await import('../data/fhir.js');
+    const bundle = await planToFhir(items, { planId: plan.id, t });
+    download(`${JSON.stringify(bundle, null, 2)}\n`, 'plan.fhir.json', 'application/fhir+json');
+  });
+  return (
+    <section class="card share-copies" aria-labelledby="copies-h">
+      <h2 id="copies-h">{t('export.title')}</h2>
+      <ErrorSummary message={error} />
+      {done && (
+        <p role="status" class="notice">
+          {done}
+        </p>
+      )}
+      <p>{t('export.copy_intro')}</p>
+      <Button kind="secondary" onClick={saveCopy}>
+        {t('export.copy_save')}
+      </Button>
+      <p>{t('export.fhir_intro')}</p>
+      <Button kind="secondary" onClick={saveFhir}>
+        {t('export.fhir_save')}
+      </Button>
+    </section>
+  );
+}
 
 /** "Keep a copy in a file": the file name says nothing about the plan. */
 export function SaveFile({ plan }) {
@@ -26,14 +86,7 @@ export function SaveFile({ plan }) {
     setBusy(true);
     try {
       const text = await exportPlan(plan, passphrase);
-      const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `notes-${new Date().toISOString().slice(0, 10)}.json`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      download(text, `notes-${new Date().toISOString().slice(0, 10)}.json`, 'application/json');
       setPassphrase('');
       setAgain('');
       setDone(t('file.saved'));
@@ -44,23 +97,26 @@ export function SaveFile({ plan }) {
     }
   };
   return (
-    <section class="card save-file" aria-labelledby="file-h">
-      <h2 id="file-h">{t('file.title')}</h2>
-      <p>{t('file.intro')}</p>
-      <ErrorSummary message={error} />
-      {done && (
-        <p role="status" class="notice">
-          {done}
-        </p>
-      )}
-      <form onSubmit={save} noValidate>
-        <TextInput name="file-pass" type="password" label={t('file.passphrase')} hint={t('file.passphrase_hint', { n: MIN_PASSPHRASE })} value={passphrase} onInput={setPassphrase} />
-        <TextInput name="file-pass-again" type="password" label={t('lock.pin_again')} value={again} onInput={setAgain} />
-        <Button type="submit" kind="secondary" disabled={busy}>
-          {t('file.save')}
-        </Button>
-      </form>
-    </section>
+    <>
+      <section class="card save-file" aria-labelledby="file-h">
+        <h2 id="file-h">{t('file.title')}</h2>
+        <p>{t('file.intro')}</p>
+        <ErrorSummary message={error} />
+        {done && (
+          <p role="status" class="notice">
+            {done}
+          </p>
+        )}
+        <form onSubmit={save} noValidate>
+          <TextInput name="file-pass" type="password" label={t('file.passphrase')} hint={t('file.passphrase_hint', { n: MIN_PASSPHRASE })} value={passphrase} onInput={setPassphrase} />
+          <TextInput name="file-pass-again" type="password" label={t('lock.pin_again')} value={again} onInput={setAgain} />
+          <Button type="submit" kind="secondary" disabled={busy}>
+            {t('file.save')}
+          </Button>
+        </form>
+      </section>
+      <ShareCopies plan={plan} />
+    </>
   );
 }
 

@@ -50,6 +50,7 @@ export const FORMS = {
     { name: 'goals', control: 'links', of: 'goal' },
     { name: 'steps', control: 'links', of: 'step' },
   ],
+  good_news: [{ name: 'text', control: 'area', required: true, hint: true }],
 };
 
 export const DEFAULTS = {
@@ -59,6 +60,7 @@ export const DEFAULTS = {
   step: { status: 'not_started', goals: [] },
   contingency: {},
   person: { circle: 'friends', safe: 'unknown', goals: [], steps: [] },
+  good_news: {},
 };
 
 /** Names people might pick for "said by", "who" or "who checks": the person, this device's user, my people. */
@@ -181,7 +183,20 @@ export function Provenance({ plan, item, values: v = item && valuesOf(item) }) {
           {part}
         </span>
       ))}
-      {item && !item.verified && <span class="warn"> · {t('prov.unverified')}</span>}
+      {item?.verified === false && <span class="warn"> · {t('prov.unverified')}</span>}
+    </p>
+  );
+}
+
+/** Who ticked a step off (or changed where it is up to), from which device, when: the status field's own provenance. */
+export function TickedBy({ plan, item }) {
+  const status = item.f.status;
+  if (!status || status.v !== 'done' || !status.dev) return null;
+  const device = plan.deviceName(status.dev);
+  const who = device ? (device.label ? `${device.name} (${device.label})` : device.name) : t('prov.unknown_device');
+  return (
+    <p class="provenance ticked-by" data-ticked-by>
+      {t('mine.ticked_by')} <U>{who}</U> · {formatDateTime(status.at)}
     </p>
   );
 }
@@ -248,15 +263,16 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
   const Heading = `h${headingLevel}`;
   return (
     <article class="card item" data-item={item.id} data-type={item.type}>
-      {item.conflicts && (
+      {(item.conflicts || item.removed) && (
         <p class="conflict-note" role="note">
-          <strong>{t('conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
+          <strong>{t(item.removed ? 'conflict.card_removed' : 'conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
         </p>
       )}
       <Heading class="item-text" dir="auto">
         {mainText(item)}
       </Heading>
       <Details plan={plan} type={item.type} values={v} />
+      {item.type === 'step' && <TickedBy plan={plan} item={item} />}
       {children}
       {TYPES[item.type].content && <Provenance plan={plan} item={item} />}
       <div class="actions small">

@@ -1,16 +1,51 @@
 // The app lock: a PIN or passphrase wraps this device's private keys (spec §13). While locked the app
 // shows only this screen (no plan content, a neutral title); the keys are unwrapped into memory on
-// unlock. Settings turns the lock on or off, and can give the app a neutral name.
+// unlock. Settings turns the lock on or off, changes the PIN, chooses how soon the app locks itself
+// when it is out of sight, and can give the app a neutral name (and icon).
 
 import { useState } from 'preact/hooks';
-import { removeLock, setLock, unlockDevice } from '../data/device.js';
+import { changeLock, forgetKeys, removeLock, setLock, unlockDevice } from '../data/device.js';
 import { appName, setNeutralName, t, usesNeutralName } from '../i18n/index.js';
-import { Button, Checkbox, ErrorSummary, Screen, TextInput } from './common.jsx';
-import { setState, useAppState } from './store.js';
+import { Button, Checkbox, ErrorSummary, Radios, Screen, TextInput } from './common.jsx';
+import { state as appState, setState, useAppState } from './store.js';
 
 const MIN_PIN = 4;
 let failures = 0;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// How long the app may be out of sight (another app in front, screen off) before it locks itself.
+const LOCK_AFTER = 'alongside-lock-after';
+export const LOCK_DELAYS = { now: 0, one: 60_000, five: 300_000 };
+export const lockAfter = () => (localStorage.getItem(LOCK_AFTER) in LOCK_DELAYS ? localStorage.getItem(LOCK_AFTER) : 'one');
+const setLockAfter = (choice) => localStorage.setItem(LOCK_AFTER, choice);
+
+/** Lock at once: the lock screen replaces everything, the keys are forgotten, and the page reloads
+ * so nothing decrypted stays in memory. */
+export function lockNow() {
+  forgetKeys();
+  setState({ locked: true, device: null });
+  location.reload();
+}
+
+/** Lock when the app has been hidden for longer than the chosen time (only when a lock is set). */
+export function listenForAutoLock() {
+  let hiddenAt = null;
+  let timer = null;
+  document.addEventListener('visibilitychange', () => {
+    if (!appState.device?.locked || appState.locked) return;
+    const delay = LOCK_DELAYS[lockAfter()];
+    if (document.visibilityState === 'hidden') {
+      hiddenAt = Date.now();
+      clearTimeout(timer);
+      if (delay === 0) lockNow();
+      else timer = setTimeout(lockNow, delay);
+      return;
+    }
+    clearTimeout(timer);
+    if (hiddenAt !== null && Date.now() - hiddenAt >= delay) lockNow();
+    hiddenAt = null;
+  });
+}
 
 export function LockScreen() {
   const [pin, setPin] = useState('');
@@ -59,7 +94,36 @@ export function LockSettings() {
   const [done, setDone] = useState(null);
   const [busy, setBusy] = useState(false);
   const [neutral, setNeutral] = useState(usesNeutralName());
+  const [changing, setChanging] = useState(false);
+  const [oldPin, setOldPin] = useState('');
+  const [after, setAfter] = useState(lockAfter);
   const on = !!device?.locked;
+  const change = async (event) => {
+    event.preventDefault();
+    setDone(null);
+    if (!oldPin) return setError(t('lock.missing'));
+    if ([...pin].length < MIN_PIN) return setError(t('lock.too_short', { n: MIN_PIN }));
+    if (pin !== again) return setError(t('lock.mismatch'));
+    setBusy(true);
+    setError(null);
+    try {
+      setState({ device: await changeLock(oldPin, pin) });
+      setOldPin('');
+      setPin('');
+      setAgain('');
+      setChanging(false);
+      setDone(t('lock.changed'));
+    } catch {
+      setOldPin('');
+      setError(t('lock.wrong_old'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const chooseAfter = (value) => {
+    setLockAfter(value);
+    setAfter(value);
+  };
   const turnOn = async (event) => {
     event.preventDefault();
     setDone(null);
@@ -109,13 +173,63 @@ export function LockSettings() {
         <>
           <p>{t('lock.is_on')}</p>
           {/* Locking now reloads the page: everything decrypted in memory is gone, and it starts locked. */}
-          <Button onClick={() => location.reload()}>{t('lock.now')}</Button>
-          <form onSubmit={turnOff} noValidate>
-            <TextInput name="pin-off" type="password" label={t('lock.pin')} value={pin} onInput={setPin} />
-            <Button type="submit" kind="secondary" disabled={busy}>
-              {t('lock.turn_off')}
-            </Button>
-          </form>
+          <p class="lock-now">
+            <Button onClick={lockNow}>{t('lock.now')}</Button>
+          </p>
+          <Radios
+            name="lock-after"
+            legend={t('lock.after')}
+            value={after}
+            onChange={chooseAfter}
+            options={Object.keys(LOCK_DELAYS).map((value) => ({ value, label: t(`lock.after_${value}`) }))}
+          />
+          {changing ? (
+            <form onSubmit={change} noValidate class="change-pin" aria-labelledby="change-pin-h">
+              <h3 id="change-pin-h">{t('lock.change')}</h3>
+              <TextInput name="pin-old" type="password" label={t('lock.old_pin')} value={oldPin} onInput={setOldPin} />
+              <TextInput name="pin-new" type="password" label={t('lock.new_pin')} hint={t('lock.new_pin_hint', { n: MIN_PIN })} value={pin} onInput={setPin} />
+              <TextInput name="pin-again" type="password" label={t('lock.pin_again')} value={again} onInput={setAgain} />
+              <div class="actions">
+                <Button type="submit" disabled={busy}>
+                  {t('lock.change_save')}
+                </Button>
+                <Button
+                  kind="secondary"
+                  onClick={() => {
+                    setChanging(false);
+                    setError(null);
+                    setOldPin('');
+                    setPin('');
+                    setAgain('');
+                  }}
+                >
+                  {t('form.cancel')}
+                </Button>
+              </div>
+            </form>
+          ) : (
+            <>
+              <div class="actions">
+                <Button
+                  kind="secondary"
+                  onClick={() => {
+                    setDone(null);
+                    setError(null);
+                    setPin('');
+                    setChanging(true);
+                  }}
+                >
+                  {t('lock.change')}
+                </Button>
+              </div>
+              <form onSubmit={turnOff} noValidate>
+                <TextInput name="pin-off" type="password" label={t('lock.pin')} value={pin} onInput={setPin} />
+                <Button type="submit" kind="secondary" disabled={busy}>
+                  {t('lock.turn_off')}
+                </Button>
+              </form>
+            </>
+          )}
         </>
       ) : (
         <form onSubmit={turnOn} noValidate>

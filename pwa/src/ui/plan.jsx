@@ -47,6 +47,11 @@ export function PlanHome({ plan }) {
           </a>
         </div>
       )}
+      <p class="my-plan-link">
+        <a class="button" href={`#/plan/${plan.id}/mine`}>
+          {t('mine.link')}
+        </a>
+      </p>
       <h2>{t('plan.conversation')}</h2>
       <ol class="sections plain">
         {SECTIONS.map((section, index) => (
@@ -92,9 +97,9 @@ function MatterCard({ plan, item }) {
   const v = valuesOf(item);
   return (
     <article class="card item matter" data-item={item.id} data-type="matter">
-      {item.conflicts && (
+      {(item.conflicts || item.removed) && (
         <p class="conflict-note" role="note">
-          <strong>{t('conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
+          <strong>{t(item.removed ? 'conflict.card_removed' : 'conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
         </p>
       )}
       <div class="views">
@@ -173,6 +178,12 @@ export function Section({ plan, sync, section }) {
         </>
       )}
       {section === 'matters' && <Matters plan={plan} />}
+      {section === 'news' && (
+        <>
+          <p>{t('news.intro')}</p>
+          <ItemList plan={plan} type="good_news" />
+        </>
+      )}
       {section === 'steps' && (
         <>
           <p>{t('steps.intro')}</p>

@@ -4,10 +4,11 @@
 
 import { useState } from 'preact/hooks';
 import { SECTIONS, TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
-import { currentLanguage, formatDateTime, t, tn } from '../i18n/index.js';
+import { formatDateTime, t, tn } from '../i18n/index.js';
 import { Button, Screen, TextInput, U } from './common.jsx';
 import { SaveFile } from './backup.jsx';
 import { Details, Provenance } from './items.jsx';
+import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
 
 const sectionOf = (type) => SECTIONS.find((s) => s.types.includes(type))?.id;
 
@@ -36,16 +37,6 @@ function Agreement({ plan, item }) {
       )}
     </div>
   );
-}
-
-function readAloud(items) {
-  if (!('speechSynthesis' in window)) return;
-  speechSynthesis.cancel();
-  for (const item of items) {
-    const utterance = new SpeechSynthesisUtterance(mainText(item));
-    utterance.lang = item.f.lang?.v || currentLanguage();
-    speechSynthesis.speak(utterance);
-  }
 }
 
 export function ReadBack({ plan }) {
@@ -78,27 +69,25 @@ export function ReadBack({ plan }) {
         <Button kind="secondary" onClick={() => window.print()}>
           {t('readback.print')}
         </Button>
-        {'speechSynthesis' in window && (
-          <Button kind="secondary" onClick={() => readAloud(items)}>
-            {t('readback.read_aloud')}
-          </Button>
-        )}
+        <ReadAloud target="readback-items" label={t('readback.read_aloud')} />
+        <StopReading />
         <a class="button secondary" href={`#/plan/${plan.id}/versions`}>
           {tn('readback.versions', versions.length)}
         </a>
       </div>
-      <div class="readback large">
+      <NoSpeechNote />
+      <div class="readback large" id="readback-items">
         {items.map((item) => {
           const section = sectionOf(item.type);
-          const heading = section !== lastSection ? <h2>{t(`section.${section}`)}</h2> : null;
+          const heading = section !== lastSection ? <h2 data-speak>{t(`section.${section}`)}</h2> : null;
           lastSection = section;
           return (
             <div key={item.id}>
               {heading}
               <article class="card item" data-item={item.id}>
-                <U tag="p" class="item-text">
+                <p dir="auto" class="item-text" data-speak>
                   {mainText(item)}
-                </U>
+                </p>
                 <Details plan={plan} type={item.type} values={valuesOf(item)} />
                 <Provenance plan={plan} item={item} />
                 <Agreement plan={plan} item={item} />

@@ -1,5 +1,6 @@
 // When two devices changed the same part of an item, both versions stand side by side, in plain
-// words, and people choose one or combine them. Nothing is dropped until they decide.
+// words, and people choose one or combine them. When one device removed an item another changed,
+// people keep it or remove it. Nothing is dropped until they decide.
 
 import { useState } from 'preact/hooks';
 import { mainText } from '../data/model.js';
@@ -59,11 +60,82 @@ function FieldChoice({ plan, item, name, versions, choice, setChoice }) {
   );
 }
 
+/** Who did it, in plain words: this device, a device of the plan's roster, or one we cannot name. */
+function whoDid(plan, deviceId, mine, theirs) {
+  if (deviceId === plan.device.deviceId) return t(mine);
+  const who = plan.deviceName(deviceId);
+  return who ? t(theirs, { name: who.label ? `${who.name} (${who.label})` : who.name }) : t(`${theirs}_unknown`);
+}
+
+/** The latest change to an item's fields: {at, dev}. */
+function lastChange(item) {
+  let last = item.created || { at: 0, dev: item.author };
+  for (const field of Object.values(item.f)) if (field.at > last.at) last = field;
+  return last;
+}
+
+/** One device removed the item, another changed it: keep it, or remove it. */
+function Removal({ plan, item, done }) {
+  const [busy, setBusy] = useState(false);
+  const removal = item.removed;
+  const changed = lastChange(item);
+  const settle = async (keep) => {
+    setBusy(true);
+    try {
+      await plan.settleRemoval(item.id, keep);
+      done();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card conflict-field" aria-labelledby="cf-removed" data-removal>
+      <h2 id="cf-removed">{t('conflict.removed')}</h2>
+      <div class="side-by-side">
+        <div class="option">
+          <p class="option-who">
+            {whoDid(plan, removal.dev, 'conflict.removed_here', 'conflict.removed_by')}
+            <span class="muted"> · {formatDateTime(removal.at)}</span>
+            {removal.verified === false && <span class="warn"> · {t('prov.unverified')}</span>}
+          </p>
+          <Button kind="secondary" disabled={busy} onClick={() => settle(false)}>
+            {t('conflict.remove_item')}
+          </Button>
+        </div>
+        <div class="option">
+          <p class="option-who">
+            {whoDid(plan, changed.dev, 'conflict.this_device', 'conflict.other_device')}
+            <span class="muted"> · {formatDateTime(changed.at)}</span>
+            {item.verified === false && <span class="warn"> · {t('prov.unverified')}</span>}
+          </p>
+          <Button kind="secondary" disabled={busy} onClick={() => settle(true)}>
+            {t('conflict.keep_item')}
+          </Button>
+        </div>
+      </div>
+    </section>
+  );
+}
+
 export function Resolve({ plan, sub }) {
   const item = plan.items.get(sub);
   const [choices, setChoices] = useState({});
   const [error, setError] = useState(null);
   const back = { path: `plan/${plan.id}`, label: t('plan.back') };
+  const next = () => {
+    const other = plan.conflicted[0];
+    go(other ? `plan/${plan.id}/resolve/${other.id}` : `plan/${plan.id}`);
+  };
+  if (item?.removed) {
+    return (
+      <Screen title={t('conflict.title')} back={back}>
+        <p class="muted" dir="auto">
+          {mainText(item)}
+        </p>
+        <Removal plan={plan} item={item} done={next} />
+      </Screen>
+    );
+  }
   if (!item || !item.conflicts) {
     return (
       <Screen title={t('conflict.done_title')} back={back}>
@@ -80,8 +152,7 @@ export function Resolve({ plan, sub }) {
     const chosen = {};
     for (const name of names) chosen[name] = choices[name].value;
     await plan.resolve(item.id, chosen);
-    const next = plan.conflicted[0];
-    go(next ? `plan/${plan.id}/resolve/${next.id}` : `plan/${plan.id}`);
+    next();
   };
   return (
     <Screen title={t('conflict.title')} back={back}>

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { b64uDecode, planFingerprint } from '../crypto/index.js';
 import { loadDevice } from '../data/device.js';
+import { queuedActions, subscribeOutbox } from '../data/outbox.js';
 import { inviteDevice } from '../data/session.js';
 import { qrPath } from '../lib/qr.js';
 import { formatTime, t } from '../i18n/index.js';
@@ -23,6 +24,22 @@ function useFingerprint(plan) {
     })();
   }, [plan]);
   return fingerprint;
+}
+
+/** Where this invite's registration stands: "waiting" (made with no connection), "sent", or "refused". */
+function useRegistration(inviteId) {
+  const [state, setState] = useState(null);
+  useEffect(() => {
+    setState(null);
+    if (!inviteId) return undefined;
+    const check = (actions) => {
+      const owed = actions.find((a) => a.key === `invite:${inviteId}`);
+      setState(!owed ? 'sent' : owed.refused ? 'refused' : 'waiting');
+    };
+    queuedActions().then(check);
+    return subscribeOutbox(check);
+  }, [inviteId]);
+  return state;
 }
 
 const grouped = (text) => text.replace(/^AS1:/, '').match(/.{1,5}/g).join(' ');
@@ -44,6 +61,7 @@ export function Share({ plan }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const fingerprint = useFingerprint(plan);
+  const registration = useRegistration(invite?.inviteId);
   const create = async () => {
     setBusy(true);
     setError(null);
@@ -106,6 +124,11 @@ export function Share({ plan }) {
             {t('share.invite_link')} <span class="invite-link" dir="ltr">{link}</span>
           </p>
           <p class="muted">{t('share.invite_secret')}</p>
+          {registration && (
+            <p role="status" data-invite-registered={registration}>
+              {t(`share.invite_${registration}`)}
+            </p>
+          )}
         </section>
       )}
     </Screen>

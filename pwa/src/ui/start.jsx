@@ -2,10 +2,10 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
+import { cachedSummary, readSummary, subscribeSummaries, syncInBackground } from '../data/planlist.js';
 import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
 import { decodeImageFile, scanCamera } from '../lib/qr.js';
 import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
-import { usePlan } from './app.jsx';
 import { LockSettings } from './lock.jsx';
 import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
 import { go, setState, useAppState } from './store.js';
@@ -187,22 +187,33 @@ export function Join({ code: initial }) {
   );
 }
 
+/** One plan in "My plans": its names read from this device's copy (no live sync), and whether changes wait. */
 function PlanRow({ planId }) {
-  const opened = usePlan(planId);
-  const header = opened?.plan.header;
-  const pending = opened?.sync?.pending || 0;
+  const [summary, setSummary] = useState(() => cachedSummary(planId));
+  const info = useAppState().device?.plans?.[planId];
+  const joining = info?.pending === 'join' && !info.refused && (info.waitingFor === 'inviter' ? 'plans.waiting_inviter' : 'plans.joining');
+  useEffect(() => {
+    let live = true;
+    const off = subscribeSummaries((id) => live && id === planId && setSummary(cachedSummary(planId)));
+    readSummary(planId).catch(() => {});
+    return () => {
+      live = false;
+      off();
+    };
+  }, [planId]);
+  const named = summary && !summary.noKey && (summary.person || summary.title);
   return (
     <li class="plan-row">
       <a href={`#/plan/${planId}`} class="card-link">
-        {header ? (
+        {named ? (
           <>
-            <U tag="strong">{header.f.person?.v}</U>
-            <U class="muted">{header.f.title?.v}</U>
+            <U tag="strong">{summary.person}</U>
+            <U class="muted">{summary.title}</U>
           </>
         ) : (
-          <span>{opened ? t('plans.waiting_key') : t('plan.opening')}</span>
+          <span>{joining ? t(joining) : summary ? t('plans.waiting_key') : t('plan.opening')}</span>
         )}
-        {pending > 0 && <span class="badge">{t('plans.unsynced')}</span>}
+        {summary?.pending > 0 && <span class="badge">{t('plans.unsynced')}</span>}
       </a>
     </li>
   );
@@ -214,6 +225,10 @@ export function Plans() {
   const ids = Object.entries(device.plans || {})
     .sort((a, b) => (b[1].added || 0) - (a[1].added || 0))
     .map(([id]) => id);
+  // The plans not on screen sync one at a time, once, while the list is shown.
+  useEffect(() => {
+    syncInBackground(ids);
+  }, [ids.join()]);
   const refresh = async () => {
     setRefreshing(true);
     try {

@@ -1,0 +1,135 @@
+// What this device still owes the server (set up a plan started offline, register an invite made
+// offline, finish a join), kept in IndexedDB so that it survives a reload or a closed app, and sent
+// when a connection appears: in order for each plan, retrying with backoff and on `online` events.
+//
+// An action is {id, kind, plan, ...}. A handler (registered with `onAction`) returns when the server
+// has it, throws `RetryLater` or a network/server error to try again later, or throws anything else
+// to set it aside as refused (kept, with the server's words, never dropped silently).
+
+import { idbGet, idbSet } from '../lib/idb.js';
+
+const KEY = 'outbox';
+const MAX_DELAY = 60000;
+const handlers = new Map();
+const listeners = new Set();
+let actions = null;
+let running = null;
+let again = false;
+let timer = null;
+let delay = 0;
+
+/** Thrown by a handler when the server cannot take the action yet; `waiting` says what for. */
+export class RetryLater extends Error {
+  /** `maxDelay` (ms) caps the backoff, for waits that can end any moment (another device connecting). */
+  constructor(waiting, { maxDelay = MAX_DELAY } = {}) {
+    super(waiting);
+    this.waiting = waiting;
+    this.maxDelay = maxDelay;
+  }
+}
+
+const retryable = (error) =>
+  error instanceof RetryLater || error?.status === 0 || error?.status === 429 || (error?.status >= 500 && error?.status < 600);
+
+async function load() {
+  if (!actions) actions = (await idbGet(KEY)) || [];
+  return actions;
+}
+
+async function save(next) {
+  actions = next;
+  await idbSet(KEY, next);
+  for (const listener of listeners) listener(next);
+}
+
+async function change(id, changes) {
+  await save((await load()).map((action) => (action.id === id ? { ...action, ...changes } : action)));
+}
+
+/** Register what to do for actions of one kind. */
+export function onAction(kind, handler) {
+  handlers.set(kind, handler);
+}
+
+/** Re-run `listener(actions)` whenever the queue changes; returns the unsubscribe function. */
+export function subscribeOutbox(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** The actions still owed (refused ones included, marked `refused`). */
+export async function queuedActions() {
+  return [...(await load())];
+}
+
+/** Queue an action and try to send it at once. An action with the same `key` as a queued one is not added twice. */
+export async function enqueue(action) {
+  const queued = await load();
+  if (action.key && queued.some((a) => a.key === action.key)) return;
+  const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  await save([...queued, { ...action, id, queued: Date.now() }]);
+  drain();
+}
+
+/** Send what can be sent now. Concurrent calls join the running one (and make it go round once more). */
+export function drain() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  clearTimeout(timer);
+  timer = null;
+  running = (async () => {
+    try {
+      do {
+        again = false;
+        await drainOnce();
+      } while (again);
+    } catch (error) {
+      console.error('could not send queued actions', error);
+    } finally {
+      running = null;
+    }
+  })();
+  return running;
+}
+
+async function drainOnce() {
+  const blocked = new Set(); // plans with an earlier action still owed: theirs wait, in order
+  let retry = false;
+  let cap = MAX_DELAY;
+  for (const action of await queuedActions()) {
+    if (action.refused || blocked.has(action.plan)) continue;
+    const handler = handlers.get(action.kind);
+    if (!handler) continue;
+    try {
+      await handler(action);
+      await save((await load()).filter((a) => a.id !== action.id));
+      delay = 0;
+    } catch (error) {
+      if (retryable(error)) {
+        const waiting = error instanceof RetryLater ? error.waiting : error.status === 0 ? 'connection' : 'server';
+        if (action.waiting !== waiting) await change(action.id, { waiting });
+        blocked.add(action.plan);
+        retry = true;
+        if (error instanceof RetryLater) cap = Math.min(cap, error.maxDelay);
+      } else {
+        console.error('the server refused a queued action', action.kind, error);
+        await change(action.id, { refused: { status: error?.status ?? null, detail: error?.message || '' } });
+      }
+    }
+  }
+  if (retry) {
+    delay = Math.min(delay === 0 ? 2000 : delay * 2, cap);
+    timer = setTimeout(drain, delay);
+  }
+}
+
+/** Send on every `online` event (at once, backoff reset) and now. */
+export function startOutbox() {
+  addEventListener('online', () => {
+    delay = 0;
+    drain();
+  });
+  return drain();
+}

@@ -1,0 +1,262 @@
+// "My plan": the person's own view of their plan. Large text and plain words, or easy read (short
+// sentences, one idea each, a symbol beside each part); read aloud (the whole plan or one part); steps
+// they can tick off; good news they add between visits. People's words are shown as they wrote them.
+
+import { useState } from 'preact/hooks';
+import { tickedStatus, values as valuesOf } from '../data/model.js';
+import { currentLanguage, formatDay, t } from '../i18n/index.js';
+import { Button, Checkbox, ErrorSummary, Screen, TextArea, U } from './common.jsx';
+import { Provenance, TickedBy } from './items.jsx';
+import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
+import { Pictogram } from './symbols.jsx';
+
+const EASY_READ = 'alongside-easy-read';
+
+/** Easy read is a setting of this device (localStorage), never part of the plan. */
+export const usesEasyRead = () => localStorage.getItem(EASY_READ) === '1';
+
+export function setEasyRead(on) {
+  if (on) localStorage.setItem(EASY_READ, '1');
+  else localStorage.removeItem(EASY_READ);
+}
+
+const byColumn = (column) => (plan) => plan.list('matter').filter((item) => item.f.column?.v === column);
+
+/** The parts of "My plan", in reading order. */
+export const PARTS = [
+  { id: 'strengths', items: (plan) => plan.list('strength') },
+  { id: 'working', items: byColumn('working') },
+  { id: 'not_working', items: byColumn('not_working') },
+  { id: 'worries', items: byColumn('worry') },
+  { id: 'goals', items: (plan) => plan.list('goal') },
+  { id: 'steps', items: (plan) => plan.list('step', 'contingency') },
+  { id: 'people', items: (plan) => plan.list('person') },
+  { id: 'news', items: (plan) => plan.list('good_news'), always: true },
+];
+
+/** Fixed text in plain words, or its easy-read version. */
+const say = (easy, key, params) => t(`${easy ? 'easy' : 'mine'}.${key}`, params);
+
+// Steps the person ticks off remember, for this visit to the page, where they were before (to untick).
+const statusBefore = new Map();
+
+function StepTick({ plan, item, easy }) {
+  const status = item.f.status?.v || 'not_started';
+  // Shown at once while the edit is written (the box must not flick back before the plan reloads).
+  const [wanted, setWanted] = useState(null);
+  const toggle = async (done) => {
+    setWanted(done);
+    try {
+      if (done) statusBefore.set(item.id, status);
+      await plan.update(item.id, { status: tickedStatus(done, statusBefore.get(item.id)) });
+    } finally {
+      setWanted(null);
+    }
+  };
+  return (
+    <div class="tick">
+      <label class="choice">
+        <input type="checkbox" name={`done-${item.id}`} checked={wanted ?? status === 'done'} onChange={(e) => toggle(e.currentTarget.checked)} />
+        <span>{say(easy, 'done')}</span>
+        <span class="visually-hidden">: {item.f.text?.v}</span>
+      </label>
+    </div>
+  );
+}
+
+function ItemBody({ plan, item, easy }) {
+  const v = valuesOf(item);
+  switch (item.type) {
+    case 'matter':
+      return (
+        <>
+          <p dir="auto" class="item-text" data-speak>
+            {v.text}
+          </p>
+          {v.other_view && (
+            <p class="other-view" data-speak>
+              {say(easy, 'other_view', { name: v.other_by || t('matter.someone') })} <U>{v.other_view}</U>
+            </p>
+          )}
+          {v.differ && (
+            <p class="differ" data-speak>
+              {say(easy, 'differ')}
+            </p>
+          )}
+        </>
+      );
+    case 'contingency':
+      return (
+        <>
+          <p class="item-text" data-speak>
+            {say(easy, 'if')} <U>{v.trigger}</U>
+          </p>
+          <p class="item-text" data-speak>
+            {say(easy, 'then')} <U>{v.response}</U>
+          </p>
+        </>
+      );
+    case 'person':
+      return (
+        <p class="item-text" data-speak>
+          <U>{v.name}</U>
+          {v.relationship && (
+            <>
+              {' — '}
+              <U>{v.relationship}</U>
+            </>
+          )}
+        </p>
+      );
+    default:
+      return (
+        <>
+          <p dir="auto" class="item-text" data-speak>
+            {v.text}
+          </p>
+          {item.type === 'step' && (v.who || v.due) && (
+            <p class="step-who" data-speak>
+              {v.who && (
+                <>
+                  {say(easy, 'who')} <U>{v.who}</U>
+                </>
+              )}
+              {v.who && v.due && '. '}
+              {v.due && say(easy, 'due', { when: formatDay(v.due) })}
+            </p>
+          )}
+          {item.type === 'goal' && v.due && (
+            <p class="goal-due" data-speak>
+              {say(easy, 'due', { when: formatDay(v.due) })}
+            </p>
+          )}
+        </>
+      );
+  }
+}
+
+const SYMBOL_OF = { contingency: 'contingency' };
+
+function MyItem({ plan, item, part, easy }) {
+  const agreed = item.f.agree?.v === 'yes';
+  return (
+    <li>
+      <article class="card mine-item" data-item={item.id} data-type={item.type}>
+        {easy && <Pictogram name={SYMBOL_OF[item.type] || part} />}
+        <div class="mine-body">
+          <ItemBody plan={plan} item={item} easy={easy} />
+          {item.type === 'step' && item.f.status?.v === 'done' && (
+            <p class="done-mark" data-speak>
+              {say(easy, 'is_done')}
+            </p>
+          )}
+          {item.type === 'step' && <StepTick plan={plan} item={item} easy={easy} />}
+          {item.type === 'step' && <TickedBy plan={plan} item={item} />}
+          {agreed && (
+            <p class="agreed-mark" data-speak>
+              {easy && <Pictogram name="agreed" />}
+              {say(easy, 'agreed')}
+            </p>
+          )}
+          <Provenance plan={plan} item={item} />
+        </div>
+      </article>
+    </li>
+  );
+}
+
+function AddGoodNews({ plan, easy }) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const add = async (event) => {
+    event.preventDefault();
+    setDone(false);
+    if (!text.trim()) return setError(say(easy, 'news_missing'));
+    setError(null);
+    setBusy(true);
+    try {
+      const writer = plan.deviceName(plan.device.deviceId)?.name || plan.header?.f.person?.v || '';
+      await plan.create('good_news', { text, said_by: writer, voice: 'own', lang: currentLanguage() });
+      setText('');
+      setDone(true);
+    } catch (e) {
+      console.error(e);
+      setError(t('error.save'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card add-news" onSubmit={add} noValidate>
+      <ErrorSummary message={error} />
+      <TextArea name="good-news" label={say(easy, 'news_label')} hint={say(easy, 'news_hint')} value={text} onInput={setText} />
+      <Button type="submit" disabled={busy}>
+        {say(easy, 'news_add')}
+      </Button>
+      {done && (
+        <p role="status" class="notice">
+          {say(easy, 'news_added')}
+        </p>
+      )}
+    </form>
+  );
+}
+
+export function MyPlan({ plan }) {
+  const [easy, setEasy] = useState(usesEasyRead);
+  const choose = (on) => {
+    setEasyRead(on);
+    setEasy(on);
+  };
+  const parts = PARTS.map((part) => ({ ...part, list: part.items(plan) })).filter((part) => part.always || part.list.length);
+  return (
+    <Screen title={say(easy, 'title')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
+      <div class="mine-tools">
+        <Checkbox name="easy-read" label={t('mine.easy_toggle')} checked={easy} onChange={choose} />
+        <ReadAloud target="my-plan" label={say(easy, 'read_all')} />
+        <StopReading />
+        <NoSpeechNote />
+      </div>
+      <div id="my-plan" class={easy ? 'my-plan easy' : 'my-plan'} data-easy-read={easy ? 'on' : 'off'}>
+        <p class="mine-intro" data-speak>
+          {say(easy, 'intro')}
+        </p>
+        {parts.map((part) => (
+          <section key={part.id} id={`mine-${part.id}`} class="mine-part" aria-labelledby={`mine-${part.id}-h`} data-part={part.id}>
+            <div class="part-head">
+              <h2 id={`mine-${part.id}-h`} data-speak>
+                {easy && <Pictogram name={part.id} />}
+                {say(easy, `h.${part.id}`)}
+              </h2>
+              <ReadAloud
+                target={`mine-${part.id}`}
+                label={
+                  <>
+                    {say(easy, 'read_part')}
+                    <span class="visually-hidden">: {say(easy, `h.${part.id}`)}</span>
+                  </>
+                }
+              />
+            </div>
+            <p class="part-intro" data-speak>
+              {say(easy, `intro.${part.id}`)}
+            </p>
+            {part.list.length === 0 && (
+              <p class="muted" data-speak>
+                {say(easy, 'empty')}
+              </p>
+            )}
+            <ul class="plain cards">
+              {part.list.map((item) => (
+                <MyItem key={item.id} plan={plan} item={item} part={part.id} easy={easy} />
+              ))}
+            </ul>
+            {part.id === 'news' && <AddGoodNews plan={plan} easy={easy} />}
+          </section>
+        ))}
+      </div>
+    </Screen>
+  );
+}

@@ -1,0 +1,99 @@
+"""A new device joining a plan of a few hundred items shows how much has arrived: an accessible progress bar
+("Downloading the plan: n of total") whose value rises batch by batch and which goes away when the plan
+is all there. The values are recorded by the page itself as the bar changes, not by timing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Browser, expect
+from support.app_bundle import bundle
+from support.processes import AlongsideServer
+from support.pwa import enrol, invite, join, new_device, open_section, start_plan, wait_synced, worker_code
+
+ITEMS = 300
+
+# Many strengths sealed and saved with the app's own data layer (the path Plan.create takes, in bulk),
+# marked waiting to sync, so the app's sync pushes them when the plan is next open.
+SEED = """
+import { newDocumentId } from './src/crypto/index.js';
+import { loadDevice, trustedDevices } from './src/data/device.js';
+import { editField } from './src/data/merge.js';
+import { SCHEMA } from './src/data/model.js';
+import { Plan } from './src/data/plan.js';
+
+export async function seed(planId, count) {
+  const device = await loadDevice();
+  const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+  plan.stop();
+  const docs = [];
+  for (let n = 0; n < count; n += 1) {
+    const stamp = { at: Date.now() + n, dev: device.deviceId };
+    const f = { text: editField(undefined, `Strength ${n}`, stamp), voice: editField(undefined, 'own', stamp) };
+    docs.push(await plan.seal(newDocumentId(), { a: SCHEMA, type: 'strength', created: stamp, f }));
+  }
+  for (let i = 0; i < docs.length; i += 100) await plan.save(docs.slice(i, i + 100));
+}
+"""
+
+# Runs before the app on the joining device: every change of the progress bar, as the page sees it
+# (null once it has gone).
+WATCH_PROGRESS = """
+(() => {
+  const seen = [];
+  window.__progress = seen;
+  let last = 'null';
+  const look = () => {
+    const bar = document.querySelector('[role="progressbar"], progress');
+    const now = bar ? { value: bar.value, max: bar.max, label: bar.labels?.[0]?.textContent ?? '' } : null;
+    const key = JSON.stringify(now);
+    if (key === last) return;
+    last = key;
+    seen.push(now);
+  };
+  const all = { subtree: true, childList: true, characterData: true, attributes: true };
+  new MutationObserver(look).observe(document, all);
+})();
+"""
+
+
+def test_a_joining_device_shows_the_download_rising_then_gone(
+    chromium: Browser, alongside_server: AlongsideServer
+) -> None:
+    url = alongside_server.url
+    tablet_context = new_device(chromium, bypass_csp=True)
+    tablet = tablet_context.new_page()
+    enrol(tablet, url, worker_code(alongside_server))
+    plan_id = start_plan(tablet, "Sam")
+    wait_synced(tablet)
+    tablet.goto(f"{url}/#/settings")
+    tablet.reload()
+    expect(tablet.get_by_role("heading", name="Settings")).to_be_visible()
+    tablet.evaluate(bundle(SEED, "Seed"))
+    tablet.evaluate("([planId, count]) => Seed.seed(planId, count)", [plan_id, ITEMS])
+    open_section(tablet, plan_id, "")
+    wait_synced(tablet, timeout=120_000)
+    text = invite(tablet, plan_id)
+
+    phone_context = new_device(chromium)
+    phone_context.add_init_script(WATCH_PROGRESS)
+    phone = phone_context.new_page()
+    join(phone, url, text)
+    wait_synced(phone, timeout=120_000)
+    open_section(phone, plan_id, "")
+    expect(phone.locator("a.section-link", has_text="Strengths")).to_contain_text(f"{ITEMS} ")
+    expect(phone.get_by_role("progressbar")).to_have_count(0)
+
+    seen: list[dict[str, Any] | None] = phone.evaluate("window.__progress")
+    shown = [entry for entry in seen if entry]
+    assert len(shown) >= 2, seen
+    values = [entry["value"] for entry in shown]
+    assert values == sorted(values), seen  # it only rises
+    assert values[-1] > values[0], seen
+    total = shown[0]["max"]
+    assert total >= ITEMS and all(entry["max"] == total for entry in shown), seen
+    for entry in shown:
+        assert entry["label"] == f"Downloading the plan: {entry['value']:.0f} of {total:.0f}", entry
+    assert seen[-1] is None, seen  # gone once the plan is all there
+    tablet_context.close()
+    phone_context.close()

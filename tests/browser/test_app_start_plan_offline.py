@@ -1,0 +1,79 @@
+"""A plan started with no signal: the worker's tablet draws the plan id itself, people write at once, a reload
+offline still shows the plan, and when the connection comes back the queued set-up runs, the plan syncs (the
+server holds only ciphertext) and another device of the plan sees what was written."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from playwright.sync_api import Browser, expect
+from support.processes import AlongsideServer
+from support.pwa import (
+    add_strength,
+    device_token,
+    enrol,
+    invite,
+    join,
+    new_device,
+    open_section,
+    start_plan,
+    wait_for_service_worker,
+    wait_synced,
+    worker_code,
+)
+
+STRENGTH = "I always remember everyone's birthday"
+
+
+def test_a_plan_started_offline_is_set_up_when_the_connection_comes_back(
+    chromium: Browser, alongside_server: AlongsideServer
+) -> None:
+    url = alongside_server.url
+    tablet = new_device(chromium)
+    page = tablet.new_page()
+    enrol(page, url, worker_code(alongside_server))
+    wait_for_service_worker(page)
+    token = device_token(page)
+
+    # No signal at the kitchen table: the plan starts anyway and takes what people say.
+    tablet.set_offline(True)
+    plan_id = start_plan(page, "Sam", "Feeling more like me")
+    status = page.locator(".sync")
+    expect(status).to_have_attribute("data-sync-state", "waiting")
+    expect(status).to_contain_text("Saved on this device. This plan will be set up on the server")
+    open_section(page, plan_id, "strengths")
+    add_strength(page, STRENGTH)
+
+    # A reload with no signal still shows the plan and what was written, and still says it is waiting.
+    page.reload()
+    expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible()
+    expect(status).to_have_attribute("data-sync-state", "waiting")
+    page.goto(f"{url}/#/plans")
+    expect(page.get_by_text("Sam", exact=True)).to_be_visible()
+    headers = {"Authorization": f"Bearer {token}"}
+    plans = httpx.get(f"{url}/api/v1/plans", headers=headers).json()["plans"]
+    assert plan_id not in {p["plan_id"] for p in plans}  # the server has not heard of it yet
+
+    # Signal again: the queued set-up runs with the tablet's own plan id, then the plan syncs.
+    tablet.set_offline(False)
+    open_section(page, plan_id, "strengths")
+    wait_synced(page)
+    plans = httpx.get(f"{url}/api/v1/plans", headers=headers).json()["plans"]
+    assert {"plan_id": plan_id, "role": "worker", "access": "write"} in plans
+    held = httpx.get(f"{url}/sync/{plan_id}/_all_docs", params={"include_docs": "true"}, headers=headers).json()
+    docs = [row["doc"] for row in held["rows"]]
+    assert {doc["kind"] for doc in docs} == {"item", "keyring"}
+    raw = json.dumps(docs)
+    for words in (STRENGTH, "Sam", "Feeling more like me", "birthday"):
+        assert words not in raw
+
+    # Another device of the plan (joined with a code from the tablet, which can write) sees it all.
+    text = invite(page, plan_id, who="Someone they trust, who can write in the plan")
+    expect(page.locator("[data-invite-registered]")).to_have_attribute("data-invite-registered", "sent", timeout=20_000)
+    second = new_device(chromium).new_page()
+    assert join(second, url, text, name="Ali", label="Ali's phone") == plan_id
+    wait_synced(second)
+    expect(second.get_by_text("Sam", exact=True)).to_be_visible()
+    open_section(second, plan_id, "strengths")
+    expect(second.locator(".item-text", has_text=STRENGTH)).to_be_visible()

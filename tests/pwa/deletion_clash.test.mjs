@@ -1,0 +1,102 @@
+// An edit that clashes with a deletion, with real PouchDB (Node, LevelDB in a scratch folder): the
+// deleted leaf PouchDB hides behind the live edit is found from a changes feed read with style
+// 'all_docs', told apart from a leaf a merge retired, and both ways of settling it leave one answer.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import PouchDB from 'pouchdb';
+import { hiddenLeaves, isDeletion, latestDeletion } from '../../pwa/src/data/merge.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'alongside-clash-'));
+const Local = PouchDB.defaults({ prefix: `${folder}/` });
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+let counter = 0;
+const pair = () => {
+  counter += 1;
+  return [new Local(`tablet-${counter}`), new Local(`phone-${counter}`)];
+};
+
+/** What plan.js computes: the live items (winner and live losers) and the leaves hidden beside them. */
+async function hidden(db) {
+  const { rows } = await db.allDocs({ include_docs: true, conflicts: true });
+  const live = new Map(rows.map((row) => [row.id, { rev: row.value.rev, losers: row.doc._conflicts }]));
+  const { results } = await db.changes({ since: 0, style: 'all_docs' });
+  return hiddenLeaves(results, live);
+}
+
+async function bothWays(a, b) {
+  await a.replicate.to(b);
+  await b.replicate.to(a);
+}
+
+/** One device deletes the step while the other changes it; both sync. */
+async function deletedAndChanged() {
+  const [tablet, phone] = pair();
+  const first = await tablet.put({ _id: 'step', body: { text: 'Ring the college' } });
+  await tablet.replicate.to(phone);
+  const removed = await tablet.put({ _id: 'step', _rev: first.rev, _deleted: true, body: { deleted: { at: 5, dev: 't' } } });
+  await phone.put({ _id: 'step', _rev: first.rev, body: { text: 'Ring the college on Monday' } });
+  await bothWays(tablet, phone);
+  return { tablet, phone, removedRev: removed.rev };
+}
+
+test('a deletion hidden behind a live edit is found on both devices; a plain two-sided edit is not', async () => {
+  const { tablet, phone, removedRev } = await deletedAndChanged();
+  for (const db of [tablet, phone]) {
+    const doc = await db.get('step', { conflicts: true });
+    assert.equal(doc.body.text, 'Ring the college on Monday'); // the live edit wins, silently
+    assert.equal(doc._conflicts, undefined); // and `conflicts: true` does not mention the deletion
+    assert.deepEqual([...(await hidden(db))], [['step', [removedRev]]]);
+    const leaf = await db.get('step', { rev: removedRev });
+    assert.equal(leaf._deleted, true);
+    assert.ok(isDeletion(leaf.body));
+  }
+
+  const [a, b] = pair();
+  const base = await a.put({ _id: 'goal', body: { text: 'Swim' } });
+  await a.replicate.to(b);
+  await a.put({ _id: 'goal', _rev: base.rev, body: { text: 'Swim on Sundays' } });
+  await b.put({ _id: 'goal', _rev: base.rev, body: { text: 'Swim with Mo' } });
+  await bothWays(a, b);
+  assert.equal((await hidden(a)).size, 0); // a live conflict: allDocs reports it, nothing is hidden
+});
+
+test('keeping the item retires the deletion on every device; only a retired leaf is left beside it', async () => {
+  const { tablet, phone, removedRev } = await deletedAndChanged();
+  await phone.bulkDocs([{ _id: 'step', _rev: removedRev, _deleted: true, body: { superseded: { at: 9, dev: 'p' } } }]);
+  await bothWays(phone, tablet);
+  for (const db of [tablet, phone]) {
+    const [[, revs]] = [...(await hidden(db))];
+    const bodies = await Promise.all(revs.map((rev) => db.get('step', { rev }).then((doc) => doc.body)));
+    assert.deepEqual(bodies.filter(isDeletion), []);
+    assert.equal((await db.get('step')).body.text, 'Ring the college on Monday');
+  }
+});
+
+test('removing the item deletes the live edit too: gone on every device, nothing left to decide', async () => {
+  const { tablet, phone } = await deletedAndChanged();
+  const live = await phone.get('step');
+  await phone.bulkDocs([{ _id: 'step', _rev: live._rev, _deleted: true, body: { deleted: { at: 9, dev: 'p' } } }]);
+  await bothWays(phone, tablet);
+  for (const db of [tablet, phone]) {
+    await assert.rejects(db.get('step'), { status: 404 });
+    assert.equal((await hidden(db)).size, 0);
+  }
+});
+
+test('a retired leaf is not a deletion; the latest of several deletions is the one shown', () => {
+  assert.equal(isDeletion({ superseded: { at: 1, dev: 'a' } }), false);
+  assert.equal(isDeletion({ deleted: { at: 1, dev: 'a' } }), true);
+  assert.equal(isDeletion(null), false);
+  const latest = latestDeletion([
+    { rev: '2-a', at: 5, dev: 'a' },
+    { rev: '3-b', at: 8, dev: 'b' },
+  ]);
+  assert.equal(latest.dev, 'b');
+  assert.deepEqual(latest.revs, ['2-a', '3-b']);
+  assert.equal(latestDeletion([]), null);
+});
