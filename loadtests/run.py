@@ -4,13 +4,16 @@ What it does, in order:
 
 1. starts the target on a free loopback port: ``alongside serve`` over SQLite in a temporary
    directory (default), ``alongside serve --couchdb URL`` (``--couchdb``), or, for a comparison row,
-   ``pouchdb-server`` itself with no Alongside and no auth (``--target pouchdb``);
+   ``pouchdb-server`` itself with no Alongside and no auth (``--target pouchdb``); ``--couchdb local``
+   starts a pouchdb-server of its own (on disk) for Alongside to use;
 2. prepares it with the operator's commands: ``alongside admin init`` and one ``admin add-worker``
    enrolment code per device that starts a plan, and, when the profile downloads, a plan of
    ``--items`` sealed items with one invite per downloading device (over ``/api/v1`` and ``/sync``);
 3. runs the profile's scenarios (``loadtests/*.py``, one flow per file) with locust, headless, for
    ``--time`` seconds; with ``--fault`` the server is killed with SIGKILL during the run and started
-   again on the same port and data, and devices retry;
+   again on the same port and data, and, on the CouchDB backend when the CouchDB process is known
+   (``--couchdb local``, or ``--couchdb-pid``), CouchDB is then paused (SIGSTOP) for
+   ``--couchdb-pause`` seconds and resumed (SIGCONT), while Alongside answers 503; devices retry;
 4. at the end every device syncs once more and must agree with the server (see ``kit/gate.py``); the
    run fails on any failed request, any convergence difference, any lost edit, or a p95 above
    ``--max-p95``;
@@ -25,6 +28,7 @@ Examples::
     .venv/bin/python loadtests/run.py --profile capacity --devices 200 --max-p95 "sync cycle=300"
     .venv/bin/python loadtests/run.py --profile capacity --devices 200 --target pouchdb
     .venv/bin/python loadtests/run.py --couchdb http://127.0.0.1:5984   # Alongside over CouchDB
+    .venv/bin/python loadtests/run.py --profile fault --couchdb local   # + a pouchdb-server, paused mid-run
 
 Exit status: 0 when the gate passed, 1 when it failed, 2 for a problem before the run.
 """
@@ -32,8 +36,6 @@ Exit status: 0 when the gate passed, 1 when it failed, 2 for a problem before th
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -41,9 +43,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,6 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
-
-from support.processes import AlongsideServer, PouchDBServer  # noqa: E402
 
 from alongside.crypto import (  # noqa: E402
     create_invite,
@@ -67,6 +65,7 @@ from alongside.crypto import (  # noqa: E402
     seal_item,
 )
 from loadtests.kit.summary import format_table  # noqa: E402
+from loadtests.kit.target import Monitor, Target  # noqa: E402
 
 REPORTS = REPO / "loadtests" / "reports"
 
@@ -103,8 +102,8 @@ def _pairs(worker: str, person: str, count: int) -> dict[str, int]:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
-        seconds=30,
-        summary="every scenario, a few devices each, 30 s (make test)",
+        seconds=22,
+        summary="every scenario, a few devices each, 22 s (make test)",
         sync_interval=5.0,
         users={
             **_pairs("WorkerDevice", "PersonDevice", 3),
@@ -171,7 +170,7 @@ PROFILES: dict[str, Profile] = {
         shared={"items": 6, "interval": 3.0, "resolve_probability": 0.3},
     ),
     "fault-smoke": Profile(
-        seconds=25,
+        seconds=20,
         fault=True,
         summary="the fault profile, short (make test)",
         users={
@@ -187,147 +186,6 @@ PROFILES: dict[str, Profile] = {
         shared={"items": 6, "interval": 2.0, "resolve_probability": 0.3},
     ),
 }
-
-
-# -- the target ---------------------------------------------------------------------------------------
-
-
-class Target:
-    """The server under load, its process (for memory and CPU), and how to kill and restart it."""
-
-    def __init__(self, kind: str, workdir: Path, couchdb: str | None) -> None:
-        self.kind = kind
-        self.workdir = workdir
-        self.alongside: AlongsideServer | None = None
-        self.pouchdb: PouchDBServer | None = None
-        if kind == "pouchdb":
-            self.pouchdb = PouchDBServer(directory=workdir / "pouchdb-server")
-        elif couchdb:
-            prefix = f"lt{uuid.uuid4().hex[:10]}-"
-            self.alongside = AlongsideServer(
-                data_dir=workdir / "data",
-                storage_args=["--couchdb", couchdb],
-                env={"ALONGSIDE_COUCHDB_PREFIX": prefix},
-            )
-        else:
-            self.alongside = AlongsideServer(data_dir=workdir / "data")
-
-    @property
-    def url(self) -> str:
-        if self.pouchdb is not None:
-            return self.pouchdb.url
-        assert self.alongside is not None
-        return self.alongside.url
-
-    @property
-    def pid(self) -> int | None:
-        server = self.pouchdb or self.alongside
-        process = server.process if server is not None else None
-        return process.pid if process is not None and process.poll() is None else None
-
-    def admin(self, *args: str) -> dict[str, str]:
-        """``alongside admin ARGS --json`` on the server's storage (in this process: one store open each time)."""
-        from alongside.server.cli import main as alongside_cli
-
-        assert self.alongside is not None
-        out = io.StringIO()
-        saved = dict(os.environ)
-        os.environ.update(self.alongside.env)
-        try:
-            with contextlib.redirect_stdout(out):
-                code = alongside_cli(["admin", *args, "--json", *self.alongside._storage()])
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        if code != 0:
-            raise SystemExit(f"alongside admin {' '.join(args)} failed")
-        result: dict[str, str] = json.loads(out.getvalue().strip().splitlines()[-1])
-        return result
-
-    def start(self) -> None:
-        if self.pouchdb is not None:
-            self.pouchdb.start()
-        else:
-            assert self.alongside is not None
-            self.alongside.data_dir.mkdir(parents=True, exist_ok=True)
-            self.alongside.start()
-
-    def kill(self) -> None:
-        if self.alongside is not None:
-            self.alongside.kill()
-        elif self.pouchdb is not None and self.pouchdb.process is not None:
-            self.pouchdb.process.send_signal(signal.SIGKILL)
-            self.pouchdb.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.alongside is not None:
-            self.alongside.stop()
-        if self.pouchdb is not None:
-            self.pouchdb.stop()
-
-    def log(self) -> str:
-        if self.alongside is not None:
-            return self.alongside.logs()
-        log = self.workdir / "pouchdb-server" / "pouchdb-server.log"
-        return log.read_text(errors="replace") if log.exists() else ""
-
-
-def _rss_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Monitor(threading.Thread):
-    """Samples the server's resident memory every second, and adds up the CPU time of the server (across
-    restarts) and of the locust process: both share this machine's cores."""
-
-    def __init__(self, target: Target) -> None:
-        super().__init__(daemon=True)
-        self.target = target
-        self.locust_pid: int | None = None
-        self.samples: list[int] = []
-        self.cpu = {"server": 0.0, "locust": 0.0}
-        self._last: dict[str, tuple[int, float]] = {}
-        self._stop = threading.Event()
-
-    def _add_cpu(self, name: str, pid: int | None) -> None:
-        cpu = _cpu_seconds(pid) if pid is not None else None
-        if pid is None or cpu is None:
-            return
-        last = self._last.get(name)
-        if last is not None and last[0] == pid:
-            self.cpu[name] += cpu - last[1]
-        self._last[name] = (pid, cpu)
-
-    def sample(self) -> None:
-        pid = self.target.pid
-        rss = _rss_kib(pid) if pid is not None else None
-        if rss is not None:
-            self.samples.append(rss)
-        self._add_cpu("server", pid)
-        self._add_cpu("locust", self.locust_pid)
-
-    def run(self) -> None:
-        self.sample()
-        while not self._stop.wait(1.0):
-            self.sample()
-
-    def finish(self) -> None:
-        self.sample()
-        self._stop.set()
 
 
 # -- preparation ---------------------------------------------------------------------------------------
@@ -416,7 +274,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sync-interval", type=float, default=None, help="seconds between an everyday device's syncs")
     parser.add_argument("--max-p95", default=None, help='p95 limits in ms, e.g. "sync cycle=300,change delivery=1000"')
     parser.add_argument("--target", default="alongside", choices=["alongside", "pouchdb"])
-    parser.add_argument("--couchdb", default=os.environ.get("COUCHDB") or None, help="run Alongside over this CouchDB")
+    parser.add_argument(
+        "--couchdb",
+        default=os.environ.get("COUCHDB") or None,
+        help="run Alongside over this CouchDB URL, or 'local': a pouchdb-server of the run's own, on disk",
+    )
+    parser.add_argument(
+        "--couchdb-pid", type=int, default=None, help="the process of the CouchDB at --couchdb URL (measured, paused)"
+    )
+    parser.add_argument(
+        "--couchdb-pause",
+        type=float,
+        default=14.0,
+        help="with --fault: seconds CouchDB is paused (SIGSTOP) after the restart; above Alongside's 10 s CouchDB"
+        " deadline, so it answers 503 meanwhile; 0: no pause (default 14)",
+    )
     parser.add_argument("--fault", action="store_true", default=None, help="kill -9 and restart the server mid-run")
     parser.add_argument("--spawn-rate", type=float, default=20.0, help="devices started per second")
     parser.add_argument("--items", type=int, default=None, help="items in the first-download plan (default 2000)")
@@ -443,10 +315,14 @@ def main(argv: list[str] | None = None) -> int:
     reports = args.reports or REPORTS / run_name
     reports.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="alongside-loadtest-"))
-    target = Target(args.target, workdir, args.couchdb if args.target == "alongside" else None)
+    target = Target(args.target, workdir, args.couchdb if args.target == "alongside" else None, args.couchdb_pid)
+    pause = args.couchdb_pause if fault and args.target == "alongside" and args.couchdb else 0.0
     locust_process: subprocess.Popen[bytes] | None = None
     try:
         started = time.monotonic()
+        target.start_couchdb()
+        if pause and target.couchdb_pid is None:
+            raise SystemExit("the CouchDB pause needs its process: --couchdb local, or --couchdb-pid PID")
         starters = sum(users.get(name, 0) for name in PLAN_STARTERS)
         downloaders = users.get("FirstDownloadDevice", 0)
         codes = prepare_codes(target, starters + (1 if downloaders else 0))
@@ -503,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             f"load test '{args.profile}' against {args.target}"
             f"{' over CouchDB' if args.couchdb and args.target == 'alongside' else ''} at {target.url}:"
             f" {total} devices for {seconds} s{' with a server kill' if fault else ''}"
+            f"{f' and a {pause:.0f} s CouchDB pause' if pause else ''}"
             f" (prepared in {prepared:.1f} s); reports in {reports}",
             flush=True,
         )
@@ -528,6 +405,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"back after {time.monotonic() - down:.1f} s (pid {target.pid})"
                 )
                 print(fault_note, flush=True)
+                if pause:
+                    time.sleep(3.0)
+                    paused_at = time.monotonic() - locust_cpu_start
+                    answered = target.pause_couchdb(pause)
+                    pause_note = (
+                        f"CouchDB (pid {target.couchdb_pid}) paused with SIGSTOP at {paused_at:.0f} s"
+                        f" for {pause:.0f} s, then SIGCONT; Alongside's /healthz meanwhile: {answered}"
+                    )
+                    print(pause_note, flush=True)
+                    fault_note += "; " + pause_note
             deadline = seconds + 180 + total * 0.5
             try:
                 code = locust_process.wait(timeout=deadline)
@@ -548,13 +435,21 @@ def main(argv: list[str] | None = None) -> int:
         if monitor.samples:
             peak, end = max(monitor.samples), monitor.samples[-1]
             extra.append(("server RSS", f"peak {peak / 1024:,.0f} MiB, at the end {end / 1024:,.0f} MiB (VmRSS)"))
+        if monitor.couchdb_samples:
+            peak, end = max(monitor.couchdb_samples), monitor.couchdb_samples[-1]
+            extra.append(("CouchDB RSS", f"peak {peak / 1024:,.0f} MiB, at the end {end / 1024:,.0f} MiB (VmRSS)"))
         load = os.getloadavg()[0]
         extra.append(
             (
                 "CPU (2 cores shared)",
                 f"server {100 * monitor.cpu['server'] / locust_seconds:.0f}% of a core,"
                 f" locust {100 * monitor.cpu['locust'] / locust_seconds:.0f}%,"
-                f" machine load average {load:.1f} at the end",
+                + (
+                    f" CouchDB {100 * monitor.cpu['couchdb'] / locust_seconds:.0f}%,"
+                    if target.couchdb_pid is not None
+                    else ""
+                )
+                + f" machine load average {load:.1f} at the end",
             )
         )
         if fault_note:
@@ -563,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["server"] = {
             "rss_peak_kib": max(monitor.samples) if monitor.samples else None,
             "rss_end_kib": monitor.samples[-1] if monitor.samples else None,
+            "couchdb_rss_peak_kib": max(monitor.couchdb_samples) if monitor.couchdb_samples else None,
             "cpu_seconds": monitor.cpu,
             "wall_seconds": locust_seconds,
             "load_average": os.getloadavg(),

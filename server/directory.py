@@ -34,6 +34,7 @@ ROLES = ("owner", "worker", "supporter")
 ACCESS = ("write", "read")
 ENROLMENT_LIFETIME = 7 * 24 * 3600
 SEEN_RESOLUTION = 3600
+SYNC_ACCESS_CACHE_SIZE = 20_000
 
 Clock = Callable[[], float]
 
@@ -95,6 +96,9 @@ class Directory:
         self.store = store
         self._random = random
         self._clock = clock
+        # Granted /sync access by (hash of the Authorization header, plan, write), each with the
+        # directory's update_seq it was read at and the device's document: see authorise_sync.
+        self._sync_access: dict[tuple[str, str, bool], tuple[object, SyncAccess, Json]] = {}
 
     def now(self) -> int:
         return int(self._clock())
@@ -234,12 +238,34 @@ class Directory:
         return self._device(doc, await self.get(f"account:{doc['account']}"))
 
     async def authorise_sync(self, authorization: str | None, plan_id: str, *, write: bool) -> SyncAccess:
-        """Authenticate and authorise one ``/sync`` request in two directory reads.
+        """Authenticate and authorise one ``/sync`` request.
 
         Checks, in order: the token (401), the account (401), the plan (404), membership (403), the
         device's exclusion from this plan (403), write access (403). Also notes when the device was last
         seen (at most hourly) and returns the key ids retired by recorded rotations.
+
+        A granted access is remembered with the directory's ``update_seq``; while that has not moved
+        (one cheap read), nothing the answer depends on can have changed, so it is reused. Any directory
+        write (a removal, a revoked device, an exclusion, a rotation), by this process or another one
+        sharing the store, moves it, so a removed device is refused on its very next request. Refusals
+        are never remembered.
         """
+        seq = (await self.store.database_info(DIRECTORY_DB))["update_seq"]
+        key = (hash_secret(authorization or ""), plan_id, write)
+        cached = self._sync_access.get(key)
+        if cached is not None and cached[0] == seq:
+            await self._note_seen(cached[2])
+            return cached[1]
+        access, doc = await self._authorise_sync_uncached(authorization, plan_id, write=write)
+        if len(self._sync_access) >= SYNC_ACCESS_CACHE_SIZE:
+            self._sync_access.clear()
+        self._sync_access[key] = (seq, access, doc)
+        return access
+
+    async def _authorise_sync_uncached(
+        self, authorization: str | None, plan_id: str, *, write: bool
+    ) -> tuple[SyncAccess, Json]:
+        """:meth:`authorise_sync` in two directory reads; the access and the device's document."""
         doc = await self._device_doc(authorization)
         account_id = str(doc["account"])
         device_id = str(doc["_id"]).split(":", 1)[1]
@@ -255,7 +281,7 @@ class Directory:
         self._check_plan_access(plan_id, docs, write=write)
         await self._note_seen(doc)
         retired = frozenset(docs["keys"].get("retired", [])) if docs["keys"] else frozenset()
-        return SyncAccess(device=device, database=plan_database(plan_id), retired_key_ids=retired)
+        return SyncAccess(device=device, database=plan_database(plan_id), retired_key_ids=retired), doc
 
     # -- plans and memberships -------------------------------------------------------------------
 

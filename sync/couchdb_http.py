@@ -27,6 +27,13 @@ CONFLICT_REASON = "Document update conflict."
 DB_MISSING = "Database does not exist."
 DB_EXISTS = "The database could not be created, the file already exists."
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+# httpx's pool looks at every idle connection (a socket check each) for every request it sends, so a
+# large pool costs CPU on each call; more than this many calls at once wait for a connection instead.
+DEFAULT_CONNECTIONS = 8
+# Longpolls hold their connection for up to a minute: they get a pool of their own so that they
+# never starve short calls, with few idle connections kept.
+LONGPOLL_KEEPALIVE = 4
+SLOW_CALL_SECONDS = 1.0  # a call (retries included, longpolls excepted) slower than this is logged
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,24 +83,33 @@ class CouchDBClient:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=64)
+        connections = max_connections or DEFAULT_CONNECTIONS
+        self._limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self._longpoll_limits = httpx.Limits(max_connections=None, max_keepalive_connections=LONGPOLL_KEEPALIVE)
         self._client: httpx.AsyncClient | None = None
+        self._longpoll_client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
         return f"CouchDBClient({self.url!r})"
 
     async def open(self) -> None:
-        """Create the connection pool."""
+        """Create the connection pools (one for short calls, one for longpolls)."""
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.url, auth=self._auth, timeout=self.timeout, limits=self._limits, trust_env=False
-            )
+            self._client = self._new_client(self._limits)
+            self._longpoll_client = self._new_client(self._longpoll_limits)
+
+    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.url, auth=self._auth, timeout=self.timeout, limits=limits, trust_env=False
+        )
 
     async def close(self) -> None:
         """Close every pooled connection."""
         client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        longpoll_client, self._longpoll_client = self._longpoll_client, None
+        for pool in (client, longpoll_client):
+            if pool is not None:
+                await pool.aclose()
 
     def scrub(self, text: str) -> str:
         """``text`` with the password (if any) masked."""
@@ -110,14 +126,17 @@ class CouchDBClient:
         ok: tuple[int, ...] = (200, 201, 202),
         expect: tuple[int, ...] = (),
         read_timeout: float | None = None,
+        longpoll: bool = False,
     ) -> Response:
         """Send one request; return the response if its status is in ``ok`` or ``expect``, raise otherwise.
 
         ``idempotent`` defaults to ``True`` for GET and HEAD. Statuses in ``expect`` are returned
         instead of being turned into errors (e.g. 404 when asking whether a database exists).
-        ``read_timeout`` replaces the deadline while waiting for the answer (for longpolls).
+        ``read_timeout`` replaces the deadline while waiting for the answer, and ``longpoll`` sends the
+        call through the longpoll pool.
         """
-        if self._client is None:
+        client = self._longpoll_client if longpoll else self._client
+        if client is None:
             raise RuntimeError("CouchDBStore.open() was not called")
         retry_all = method in ("GET", "HEAD") if idempotent is None else idempotent
         deadline = time.monotonic() + self.timeout
@@ -125,11 +144,20 @@ class CouchDBClient:
         while True:
             remaining = max(deadline - time.monotonic(), 0.05)
             timeout = httpx.Timeout(remaining if read_timeout is None else self.timeout, read=read_timeout or remaining)
-            response, failure, sent = await self._send(method, path, params, json, timeout)
+            response, failure, sent = await self._send(client, method, path, params, json, timeout)
             # Errors are raised outside ``except`` blocks: the transport exception (which holds the
             # request and its Authorization header) must not ride along as __context__.
             if response is not None:
                 if response.status_code in ok or response.status_code in expect:
+                    elapsed = time.monotonic() - (deadline - self.timeout)
+                    if elapsed > SLOW_CALL_SECONDS and not longpoll:
+                        logger.warning(
+                            "CouchDB at %s took %.1f s to answer %s %s",
+                            self.url,
+                            elapsed,
+                            method,
+                            path.split("?", 1)[0],
+                        )
                     return Response(response.status_code, _decode(response))
                 if not (retry_all and response.status_code in RETRY_STATUSES):
                     raise self.error(response.status_code, _decode(response))
@@ -145,15 +173,18 @@ class CouchDBClient:
             await asyncio.sleep(delay)
 
     async def _send(
-        self, method: str, path: str, params: dict[str, str] | None, body: Any, timeout: httpx.Timeout
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        body: Any,
+        timeout: httpx.Timeout,
     ) -> tuple[httpx.Response | None, str, bool]:
         """``(response or None, failure name, whether the request may have reached the server)``."""
-        assert self._client is not None
         headers = {"Accept": "application/json"}
         try:
-            response = await self._client.request(
-                method, path, params=params, json=body, headers=headers, timeout=timeout
-            )
+            response = await client.request(method, path, params=params, json=body, headers=headers, timeout=timeout)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return None, type(exc).__name__, False
         except httpx.TransportError as exc:
@@ -169,7 +200,7 @@ class CouchDBClient:
         """
         try:
             async with asyncio.timeout(wait):
-                return await self.request("GET", path, params=params, read_timeout=wait + self.timeout)
+                return await self.request("GET", path, params=params, read_timeout=wait + self.timeout, longpoll=True)
         except TimeoutError:
             return None
 

@@ -5,8 +5,10 @@ Every method maps onto CouchDB's own HTTP API and returns bodies shaped exactly 
 apart. Where a CouchDB-compatible server deviates (pouchdb-server, the peer the tests run against:
 see ``PEERS.md``), the answer is normalised here. Sequences are opaque and passed through untouched.
 
-Nothing is cached between calls: several Alongside processes can share one CouchDB, and a longpoll
-in one wakes when another writes, because the waiting is CouchDB's own ``feed=longpoll``.
+Nothing is cached between calls except what CouchDB's own feed keeps current (the deleted-document
+count pouchdb-server does not give: :mod:`.couchdb_deleted`): several Alongside processes can share
+one CouchDB, and a longpoll in one wakes when another writes, because the waiting is CouchDB's own
+``feed=longpoll``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from urllib.parse import quote
 
 from . import couchdb_shapes as shapes
+from .couchdb_deleted import DeletedCounter
 from .couchdb_http import CONFLICT_REASON, DB_EXISTS, CouchDBClient, Response
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
 from .revtree import InvalidRevision, parse_rev, rev_sort_key
@@ -60,6 +63,7 @@ class CouchDBStore:
         self.url = self._http.url
         self._pouchdb: bool | None = None
         self._bulk_get_supported = True
+        self._deleted = DeletedCounter(self._changes_since, self._raw_info)
 
     def __repr__(self) -> str:
         return f"CouchDBStore({self.url!r}, prefix={self.prefix!r})"
@@ -91,6 +95,14 @@ class CouchDBStore:
             welcome = (await self._http.request("GET", "/")).body
             self._pouchdb = isinstance(welcome, dict) and "express-pouchdb" in welcome
         return self._pouchdb
+
+    async def _raw_info(self, db: str) -> Json:
+        info: Json = (await self._http.request("GET", self._db(db))).body
+        return info
+
+    async def _changes_since(self, db: str, since: Seq) -> Json:
+        feed: Json = (await self._http.request("GET", self._db(db) + "/_changes", params={"since": str(since)})).body
+        return feed
 
     async def _require_db(self, db: str) -> None:
         if not await self.database_exists(db):
@@ -139,6 +151,7 @@ class CouchDBStore:
     async def delete_database(self, db: str) -> None:
         """``DELETE /{db}``; ``NotFound`` if it does not exist (pouchdb-server answers 200 regardless)."""
         await self._require_db(db)
+        self._deleted.forget(db)
         await self._http.request("DELETE", self._db(db), idempotent=False)
 
     async def database_exists(self, db: str) -> bool:
@@ -151,8 +164,7 @@ class CouchDBStore:
         info: Json = (await self._http.request("GET", self._db(db))).body
         deleted = info.get("doc_del_count")
         if not isinstance(deleted, int):  # pouchdb-server does not count deleted documents
-            feed = await self._http.request("GET", self._db(db) + "/_changes")
-            deleted = sum(1 for row in feed.body.get("results", []) if row.get("deleted"))
+            deleted = await self._deleted.count(db, info)
         return {
             "db_name": db,
             "doc_count": info.get("doc_count", 0),

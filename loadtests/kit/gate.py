@@ -96,13 +96,22 @@ def _started(**_: Any) -> None:
 
 
 def _steady(**_: Any) -> None:
-    """Every device has been spawned; a few seconds later (the last ones enrolling or joining), figures
-    are recorded: steady state."""
+    """Every device has been spawned; once none is still joining and every everyday device has done its
+    first cycle (which notes the device as seen: a directory write that happens once an hour in real
+    life but, in a one-minute run, all at the start), and at least a few seconds later, figures are
+    recorded: steady state. The wait is bounded by two sync intervals."""
 
     environment = STATE.environment
     assert environment is not None
 
+    def settled() -> bool:
+        everyday = [d for d in HUB.devices if d.kind in ("worker", "person")]
+        return HUB.waiting == 0 and all(d.cycles > 0 for d in everyday)
+
     def measure() -> None:
+        deadline = time.monotonic() + 2 * HUB.config.sync_interval
+        while not settled() and time.monotonic() < deadline:
+            gevent.sleep(0.25)
         STATE.started = time.monotonic()
         STATE.http_at_start = sum(e.num_requests for e in _http_entries(environment))
         COUNTERS.measuring = True

@@ -171,6 +171,7 @@ class Device:
         self.replica = MemoryReplica(f"device:{keys.device_id}:0")
         self.edits: list[tuple[str, str]] = []  # every (id, rev) this device wrote: all must reach the server
         self.mine: list[str] = []  # items this device created
+        self.cycles = 0  # completed everyday sync cycles ("sync cycle" metric)
         HUB.devices.append(self)
 
     # -- editing (no network) ---------------------------------------------------------------------
@@ -235,6 +236,8 @@ class Device:
         pulled = self.pull()
         if metric is not None:
             fire_metric(self.client, metric, (time.perf_counter() - started) * 1000)
+        if metric == "sync cycle":
+            self.cycles += 1
         return pushed, pulled
 
     def report_deliveries(self) -> None:

@@ -64,6 +64,20 @@ def test_a_server_killed_mid_run_loses_nothing(tmp_path: Path) -> None:
     assert rows["gate"] == "PASS"
 
 
+def test_a_server_killed_and_its_couchdb_paused_mid_run_lose_nothing(tmp_path: Path) -> None:
+    """The CouchDB backend's fault: Alongside SIGKILLed and restarted, then its own pouchdb-server paused
+    (SIGSTOP) past Alongside's CouchDB deadline, so it answers 503, and resumed; devices retry."""
+    result = run("--profile", "fault-smoke", "--couchdb", "local", "--time", "30", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    rows = summary_lines(result.stdout)
+    assert "killed with SIGKILL" in rows["fault"], rows["fault"]
+    assert "paused with SIGSTOP" in rows["fault"] and "/healthz meanwhile: HTTP 503" in rows["fault"], rows["fault"]
+    assert int(rows["retries"].split()[0]) > 0, rows
+    assert rows["nothing lost"].startswith("OK")
+    assert rows["convergence"].startswith("OK")
+    assert rows["gate"] == "PASS"
+
+
 def test_the_gate_fails_a_run_whose_p95_is_above_its_limit(tmp_path: Path) -> None:
     result = run(
         "--profile",

@@ -172,3 +172,35 @@ def test_a_replication_through_alongside_gets_503_while_couchdb_is_down_and_comp
     assert facts["server_doc_count"] == count
     assert facts["fresh"]["revs"] == facts["device"]["revs"] and facts["device"]["count"] == count
     assert facts["fresh"]["digest"] == facts["device"]["digest"]
+
+
+def test_a_device_removed_through_another_process_is_refused_on_its_very_next_request(
+    two_servers: tuple[AlongsideServer, AlongsideServer], shared_couchdb: PouchDBServer
+) -> None:
+    """Each process remembers the /sync access it granted while the directory's update_seq stays put;
+    a removal written by anyone else sharing the CouchDB (here an operator's tool) must still end it at
+    once, in the process that remembered it."""
+    import anyio
+
+    from alongside.server.directory import Directory
+    from alongside.sync.couchdb_store import CouchDBStore
+
+    a, b = two_servers
+    plan, token = a.create_plan()
+    device_id = token.split(".", 1)[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):  # granted, then answered from B's memory
+        assert httpx.get(b.plan_url(plan) + "_changes", headers=headers, timeout=BOUND).status_code == 200
+
+    async def exclude() -> None:
+        store = CouchDBStore(shared_couchdb.url, prefix=a.couchdb_prefix)
+        await store.open()
+        try:
+            await Directory(store).exclude_device(plan, device_id, by="operator")
+        finally:
+            await store.close()
+
+    anyio.run(exclude)
+    refused = httpx.get(b.plan_url(plan) + "_changes", headers=headers, timeout=BOUND)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["reason"] == "This device was removed from this plan."

@@ -143,6 +143,32 @@ async def test_databases_are_created_described_and_deleted(backend: tuple[Docume
 # -- writes --------------------------------------------------------------------------------------
 
 
+async def test_the_deleted_count_follows_other_processes_undeletes_and_a_recreated_database(
+    backend: tuple[DocumentStore, DocumentStore],
+) -> None:
+    """pouchdb-server does not count deleted documents, so the CouchDB store follows the feed; the count
+    must stay right when another process writes, when a deleted document comes back, and when the
+    database is deleted and created again behind its back."""
+    first, second = backend
+    await first.create_database("plan-count")
+    written = await first.bulk_docs("plan-count", [{"_id": f"d{i}"} for i in range(4)])
+    assert (await first.database_info("plan-count"))["doc_del_count"] == 0
+    tombstones = [{"_id": f"d{i}", "_rev": written[i]["rev"], "_deleted": True} for i in (0, 1)]
+    assert all(row.get("ok") for row in await second.bulk_docs("plan-count", tombstones))
+    info = await first.database_info("plan-count")
+    assert (info["doc_count"], info["doc_del_count"]) == (2, 2)
+    back = {"_id": "d0", "_rev": rev(5, "back"), "_revisions": revisions(rev(5, "back"), rev(4, "e")), "v": 1}
+    assert await second.bulk_docs("plan-count", [back], new_edits=False) == []
+    info = await first.database_info("plan-count")
+    assert (info["doc_count"], info["doc_del_count"]) == (3, 1)
+    await second.delete_database("plan-count")
+    await second.create_database("plan-count")
+    again = await second.bulk_docs("plan-count", [{"_id": f"n{i}"} for i in range(3)])
+    await second.bulk_docs("plan-count", [{"_id": "n0", "_rev": again[0]["rev"], "_deleted": True}])
+    info = await first.database_info("plan-count")
+    assert (info["doc_count"], info["doc_del_count"]) == (2, 1)
+
+
 async def test_new_edits_write_update_and_report_conflicts_per_document(store: DocumentStore) -> None:
     first = await store.bulk_docs(DB, [{"_id": "a", "n": 1}, {"_id": "b", "n": 2}])
     assert [(r["ok"], r["id"], r["rev"][:2]) for r in first] == [(True, "a", "1-"), (True, "b", "1-")]

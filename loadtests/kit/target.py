@@ -1,0 +1,198 @@
+"""The server under load for ``loadtests/run.py``: Alongside (SQLite or CouchDB) or a bare pouchdb-server,
+its process's memory and CPU, and the faults a run injects (SIGKILL and restart; SIGSTOP of CouchDB)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from support.processes import AlongsideServer, PouchDBServer
+
+
+class Target:
+    """The server under load, its process (for memory and CPU), and how to kill and restart it."""
+
+    def __init__(self, kind: str, workdir: Path, couchdb: str | None, couchdb_pid: int | None = None) -> None:
+        self.kind = kind
+        self.workdir = workdir
+        self.alongside: AlongsideServer | None = None
+        self.pouchdb: PouchDBServer | None = None
+        self.couchdb: PouchDBServer | None = None  # the CouchDB under Alongside, when this run started it
+        self.couchdb_pid = couchdb_pid  # its process, to measure and to pause
+        if couchdb == "local" and kind != "pouchdb":
+            self.couchdb = PouchDBServer(directory=workdir / "couchdb")
+            couchdb = self.couchdb.url
+        if kind == "pouchdb":
+            self.pouchdb = PouchDBServer(directory=workdir / "pouchdb-server")
+        elif couchdb:
+            prefix = f"lt{uuid.uuid4().hex[:10]}-"
+            self.alongside = AlongsideServer(
+                data_dir=workdir / "data",
+                storage_args=["--couchdb", couchdb],
+                env={"ALONGSIDE_COUCHDB_PREFIX": prefix},
+            )
+        else:
+            self.alongside = AlongsideServer(data_dir=workdir / "data")
+
+    @property
+    def url(self) -> str:
+        if self.pouchdb is not None:
+            return self.pouchdb.url
+        assert self.alongside is not None
+        return self.alongside.url
+
+    @property
+    def pid(self) -> int | None:
+        server = self.pouchdb or self.alongside
+        process = server.process if server is not None else None
+        return process.pid if process is not None and process.poll() is None else None
+
+    def admin(self, *args: str) -> dict[str, str]:
+        """``alongside admin ARGS --json`` on the server's storage (in this process: one store open each time)."""
+        from alongside.server.cli import main as alongside_cli
+
+        assert self.alongside is not None
+        out = io.StringIO()
+        saved = dict(os.environ)
+        os.environ.update(self.alongside.env)
+        try:
+            with contextlib.redirect_stdout(out):
+                code = alongside_cli(["admin", *args, "--json", *self.alongside._storage()])
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        if code != 0:
+            raise SystemExit(f"alongside admin {' '.join(args)} failed")
+        result: dict[str, str] = json.loads(out.getvalue().strip().splitlines()[-1])
+        return result
+
+    def start_couchdb(self) -> None:
+        """Start the run's own pouchdb-server (``--couchdb local``); Alongside's admin commands need it."""
+        if self.couchdb is not None:
+            self.couchdb.start()
+            assert self.couchdb.process is not None
+            self.couchdb_pid = self.couchdb.process.pid
+
+    def start(self) -> None:
+        if self.pouchdb is not None:
+            self.pouchdb.start()
+        else:
+            assert self.alongside is not None
+            self.alongside.data_dir.mkdir(parents=True, exist_ok=True)
+            self.alongside.start()
+
+    def kill(self) -> None:
+        if self.alongside is not None:
+            self.alongside.kill()
+        elif self.pouchdb is not None and self.pouchdb.process is not None:
+            self.pouchdb.process.send_signal(signal.SIGKILL)
+            self.pouchdb.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alongside is not None:
+            self.alongside.stop()
+        if self.pouchdb is not None:
+            self.pouchdb.stop()
+        if self.couchdb is not None:
+            self.couchdb.stop()
+
+    def pause_couchdb(self, seconds: float) -> str:
+        """SIGSTOP the CouchDB process, and SIGCONT it ``seconds`` later (always, even if interrupted);
+        meanwhile ask Alongside's ``/healthz``, which reads the directory: it should answer 503 once its
+        CouchDB deadline has passed. Returns what it answered, and when."""
+        assert self.couchdb_pid is not None
+        pid = self.couchdb_pid
+        paused_at = time.monotonic()
+        os.kill(pid, signal.SIGSTOP)
+        resume = threading.Timer(seconds, os.kill, (pid, signal.SIGCONT))
+        resume.start()
+        try:
+            try:
+                probe = httpx.get(self.url + "/healthz", timeout=seconds + 30.0)
+                answered = f"HTTP {probe.status_code} after {time.monotonic() - paused_at:.1f} s"
+            except httpx.HTTPError as exc:
+                answered = f"nothing ({type(exc).__name__})"
+            resume.join()
+        finally:
+            resume.cancel()
+            os.kill(pid, signal.SIGCONT)
+        return answered
+
+    def log(self) -> str:
+        if self.alongside is not None:
+            return self.alongside.logs()
+        log = self.workdir / "pouchdb-server" / "pouchdb-server.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+
+def _rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Monitor(threading.Thread):
+    """Samples the server's resident memory every second, and adds up the CPU time of the server (across
+    restarts), of the locust process and of CouchDB when its process is known: all share this machine's
+    cores."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(daemon=True)
+        self.target = target
+        self.locust_pid: int | None = None
+        self.samples: list[int] = []
+        self.couchdb_samples: list[int] = []
+        self.cpu = {"server": 0.0, "locust": 0.0, "couchdb": 0.0}
+        self._last: dict[str, tuple[int, float]] = {}
+        self._stop = threading.Event()
+
+    def _add_cpu(self, name: str, pid: int | None) -> None:
+        cpu = _cpu_seconds(pid) if pid is not None else None
+        if pid is None or cpu is None:
+            return
+        last = self._last.get(name)
+        if last is not None and last[0] == pid:
+            self.cpu[name] += cpu - last[1]
+        self._last[name] = (pid, cpu)
+
+    def sample(self) -> None:
+        pid = self.target.pid
+        rss = _rss_kib(pid) if pid is not None else None
+        if rss is not None:
+            self.samples.append(rss)
+        self._add_cpu("server", pid)
+        self._add_cpu("locust", self.locust_pid)
+        couchdb_pid = self.target.couchdb_pid
+        couchdb_rss = _rss_kib(couchdb_pid) if couchdb_pid is not None else None
+        if couchdb_rss is not None:
+            self.couchdb_samples.append(couchdb_rss)
+        self._add_cpu("couchdb", couchdb_pid)
+
+    def run(self) -> None:
+        self.sample()
+        while not self._stop.wait(1.0):
+            self.sample()
+
+    def finish(self) -> None:
+        self.sample()
+        self._stop.set()
