@@ -99,13 +99,41 @@ export async function rememberPlan(planId, info = {}) {
   return save({ ...device, plans });
 }
 
+/**
+ * Forget a plan on this device: its entry (role, the device it joined through, the devices a file
+ * vouched for, where its names are) goes from the store. The plan's keys live only in its own
+ * database, which the caller destroys.
+ */
+export async function forgetPlan(planId) {
+  const device = await loadDevice();
+  const plans = { ...device.plans };
+  delete plans[planId];
+  return save({ ...device, plans });
+}
+
+/**
+ * Remember the devices a plan's roster vouched for (public keys only, no names). After a key change
+ * (spec §10) the roster is sealed under the new key, and the new key reaches this device in a keyring
+ * document from another member's device: this device must already know that device to accept it.
+ */
+export async function rememberRoster(planId, devices) {
+  const device = await loadDevice();
+  const info = device?.plans[planId];
+  if (!info) return;
+  const roster = info.roster || [];
+  const known = new Set(roster.map((keys) => JSON.stringify(keys)));
+  const added = devices.map((pub) => pub.toJSON()).filter((keys) => !known.has(JSON.stringify(keys)));
+  if (added.length) await rememberPlan(planId, { roster: [...roster, ...added] });
+}
+
 /** The devices this device trusts without the roster: itself, the device it joined through, a plan file's. */
 export async function trustedDevices(planId) {
   const device = await loadDevice();
   const trusted = new Map([[device.keys.deviceId, device.keys.public]]);
   const info = device.plans[planId] || {};
-  // The device it joined through, and for a plan opened from a file, the devices the file vouches for.
-  for (const keys of [info.inviter, ...(info.trusted || [])]) {
+  // The device it joined through, for a plan opened from a file the devices the file vouches for, and
+  // the devices the plan's roster vouched for before (so they stay known after the plan key changes).
+  for (const keys of [info.inviter, ...(info.trusted || []), ...(info.roster || [])]) {
     if (!keys) continue;
     const pub = await DevicePublicKeys.fromJSON(keys);
     trusted.set(pub.deviceId, pub);

@@ -62,6 +62,11 @@ export async function queuedActions() {
   return [...(await load())];
 }
 
+/** Drop the actions still owed for a plan (its copy on this device is gone), except those `keep` says to keep. */
+export async function dropActionsFor(planId, keep = () => false) {
+  await save((await load()).filter((action) => action.plan !== planId || keep(action)));
+}
+
 /** Queue an action and try to send it at once. An action with the same `key` as a queued one is not added twice. */
 export async function enqueue(action) {
   const queued = await load();

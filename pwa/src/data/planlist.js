@@ -8,7 +8,7 @@
 
 import PouchDB from 'pouchdb-browser';
 import { Keyring, decryptItem, openGrant } from '../crypto/index.js';
-import { loadDevice, rememberPlan, trustedDevices } from './device.js';
+import { loadDevice, rememberPlan, rememberRoster, trustedDevices } from './device.js';
 import { Plan, localDatabaseName } from './plan.js';
 import { isOpen } from './session.js';
 import { PlanSync } from './sync.js';
@@ -28,6 +28,12 @@ const changed = (planId) => {
 
 /** The summary last read for a plan (in memory), or null. */
 export const cachedSummary = (planId) => summaries.get(planId) || null;
+
+/** Forget a plan's names (its copy on this device is gone). */
+export function forgetSummary(planId) {
+  summaries.delete(planId);
+  changed(planId);
+}
 
 /** The plan's names and how many changes wait to sync, read from this device's copy. */
 export async function readSummary(planId) {
@@ -64,6 +70,7 @@ async function readHeader(db, planId, device, info) {
 async function readWholePlan(planId, device) {
   const plan = await new Plan(planId, device).start(await trustedDevices(planId));
   plan.stop();
+  await rememberRoster(planId, [...plan.devices.values()]);
   const header = plan.header;
   if (!plan.keyring || !header) return { person: '', title: '', noKey: !plan.keyring };
   const grant = await findGrant(plan, header);

@@ -1,5 +1,7 @@
-// What this device does with the server and its plans: enrol, start a plan, invite, join, open.
+// What this device does with the server and its plans: enrol, start a plan, invite, join, open,
+// remove someone, leave a plan or delete this device's copy of it.
 
+import PouchDB from 'pouchdb-browser';
 import {
   DevicePublicKeys,
   createInvite,
@@ -10,9 +12,9 @@ import {
   planFingerprint,
 } from '../crypto/index.js';
 import { api } from './api.js';
-import { loadDevice, newDeviceKeys, rememberPlan, saveIdentity, trustedDevices } from './device.js';
-import { RetryLater, drain, enqueue, onAction, startOutbox } from './outbox.js';
-import { Plan } from './plan.js';
+import { forgetPlan, loadDevice, newDeviceKeys, rememberPlan, rememberRoster, saveIdentity, trustedDevices } from './device.js';
+import { RetryLater, dropActionsFor, drain, enqueue, onAction, queuedActions, startOutbox } from './outbox.js';
+import { Plan, localDatabaseName } from './plan.js';
 import { PlanSync } from './sync.js';
 
 const opened = new Map(); // planId -> Promise<{plan, sync}>
@@ -35,8 +37,10 @@ export async function enrol({ code, name, label }) {
 export async function refreshPlanList() {
   const device = await loadDevice();
   const { plans } = await api('/plans', { token: device.token });
+  // A copy deleted here with no connection stays deleted while the server is still to be told.
+  const deleting = new Set((await queuedActions()).filter((a) => a.kind === 'remove-device').map((a) => a.plan));
   for (const p of plans) {
-    if (!device.plans[p.plan_id]) await rememberPlan(p.plan_id, { role: p.role });
+    if (!device.plans[p.plan_id] && !deleting.has(p.plan_id)) await rememberPlan(p.plan_id, { role: p.role });
   }
   return loadDevice();
 }
@@ -67,6 +71,7 @@ export function openPlan(planId) {
       (async () => {
         const device = await loadDevice();
         const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+        keepRoster(plan);
         // A plan opened from a file on a device that is not one of its members stays on this device.
         if (device.plans[planId]?.copy) return { plan, sync: null, copy: true };
         const sync = new PlanSync(plan, device.token);
@@ -74,6 +79,12 @@ export function openPlan(planId) {
         const info = device.plans[planId] || {};
         if (info.pending) sync.hold(info.refused ? 'refused' : info.waitingFor === 'inviter' ? 'inviter' : info.pending, info.fingerprint);
         else sync.start();
+        // Once synced, see whether someone left or a device was removed since the key was last changed.
+        const stopWatching = sync.subscribe(() => {
+          if (sync.state !== 'synced') return;
+          stopWatching();
+          rotateIfSomeoneLeft(plan).catch(() => {});
+        });
         if (device.plans[planId]?.rotationOwed && plan.keyring) {
           rotateFor(plan)
             .then(() => rememberPlan(planId, { rotationOwed: false }))
@@ -84,6 +95,18 @@ export function openPlan(planId) {
     );
   }
   return opened.get(planId);
+}
+
+/** Keep the devices the plan's roster vouches for in the device store, now and as the roster grows. */
+function keepRoster(plan) {
+  let size = 0;
+  const keep = () => {
+    if (plan.devices.size === size) return;
+    size = plan.devices.size;
+    rememberRoster(plan.id, [...plan.devices.values()]).catch(() => {});
+  };
+  plan.subscribe(keep);
+  keep();
 }
 
 /** Sync a plan that was waiting for the server (its set-up or its join is done). */
@@ -260,7 +283,14 @@ export async function removeMember(plan, account) {
   await rememberPlan(plan.id, { rotationOwed: false });
 }
 
-async function rotateFor(plan) {
+const rotating = new Map(); // planId -> the rotation running on this page (never two at once)
+
+function rotateFor(plan) {
+  if (!rotating.has(plan.id)) rotating.set(plan.id, rotateNow(plan).finally(() => rotating.delete(plan.id)));
+  return rotating.get(plan.id);
+}
+
+async function rotateNow(plan) {
   const device = await loadDevice();
   const members = await listMembers(plan.id);
   const vouched = new Map([...plan.trusted, ...plan.devices]);
@@ -278,3 +308,114 @@ async function rotateFor(plan) {
   const { key, retired } = await plan.rotate(remaining);
   await api(`/plans/${plan.id}/rotations`, { method: 'POST', token: device.token, body: { epoch: key.epoch, kid: key.kid, retire: retired } });
 }
+
+/**
+ * After someone left a plan, or a device's copy was deleted (api.md §9), the devices that remain are
+ * not told: each one, once synced, compares the devices holding the current plan key (its keyring
+ * documents) with who the server still serves. If a holder is gone, the key is rotated as after any
+ * removal (spec §10). The person's devices do it; a worker's or supporter's device only when no
+ * device of the person's holds the key. Skipped when another device already recorded a newer key.
+ */
+export async function rotateIfSomeoneLeft(plan) {
+  const device = await loadDevice();
+  const info = device?.plans[plan.id];
+  if (!device?.token || !info || info.copy || info.pending || !plan.keyring || rotating.has(plan.id)) return false;
+  const members = await listMembers(plan.id);
+  const me = members.find((m) => m.account === device.account);
+  if (!me?.active || me.access !== 'write') return false;
+  const served = new Map();
+  for (const member of members) {
+    for (const d of member.devices) if (member.active && d.active) served.set(d.device_id, member);
+  }
+  // Cheap first: every device on the roster is still served, so nobody holding the key is gone.
+  if ([...plan.devices.keys()].every((id) => served.has(id))) return false;
+  const kid = plan.keyring.current.kid;
+  const { rows } = await plan.db.allDocs({ include_docs: true });
+  const holders = new Set(rows.map((r) => r.doc).filter((d) => d?.kind === 'keyring' && d.kid === kid).map((d) => d.to));
+  if ([...holders].every((id) => served.has(id))) return false;
+  const personHolds = [...holders].some((id) => served.get(id)?.role === 'owner');
+  if (me.role !== 'owner' && personHolds) return false;
+  const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
+  if (current && current.kid !== kid && current.epoch >= plan.keyring.current.epoch) return false;
+  if (plan.keyring.current.kid !== kid) return false;
+  await rememberPlan(plan.id, { rotationOwed: true });
+  await rotateFor(plan);
+  await rememberPlan(plan.id, { rotationOwed: false });
+  return true;
+}
+
+/** Changes on this device the server does not have yet (for a plan never set up there: all of them). */
+export const unsentChanges = (plan) => plan.status.pending.length;
+
+/**
+ * Destroy this device's copy of a plan: stop its sync, destroy its local database (the envelopes and
+ * the keyring documents holding its keys), drop what the outbox still owes for it (but what `keep`
+ * keeps), then forget it in the device store.
+ */
+async function destroyLocalCopy(planId, keep) {
+  const entry = opened.get(planId);
+  opened.delete(planId);
+  let db = null;
+  if (entry) {
+    const { plan, sync } = await entry.catch(() => ({}));
+    sync?.stop();
+    plan?.stop();
+    db = plan?.db || null;
+  }
+  await (db || new PouchDB(localDatabaseName(planId), { auto_compaction: false })).destroy();
+  await dropActionsFor(planId, keep);
+  await forgetPlan(planId);
+}
+
+/**
+ * Leave a plan (api.md §9: anyone may remove themself; the person cannot leave their own plan, they
+ * can only delete their copy). Once the server has said yes, this device's copy is destroyed. Needs
+ * a connection: with none, the ApiError (status 0) is thrown and nothing changes.
+ */
+export async function leavePlan(planId) {
+  const device = await loadDevice();
+  if (device.plans[planId]?.role === 'owner') throw new Error('the person cannot leave their own plan');
+  await api(`/plans/${planId}/members/${device.account}`, { method: 'DELETE', token: device.token });
+  await destroyLocalCopy(planId);
+}
+
+const DONE_ELSEWHERE = new Set([401, 403, 404]); // the server already does not serve the plan to this device
+const TRY_LATER = (error) => error?.status === 0 || error?.status === 429 || error?.status >= 500;
+
+async function removeThisDevice(planId, device) {
+  try {
+    await api(`/plans/${planId}/devices/${device.deviceId}`, { method: 'DELETE', token: device.token });
+  } catch (error) {
+    if (!DONE_ELSEWHERE.has(error?.status)) throw error;
+  }
+}
+
+/**
+ * Delete this device's copy of a plan. A device the server serves the plan to is first removed from
+ * it there (api.md §9) so the server stops serving it; with no connection the copy is deleted now and
+ * the removal is queued (the outbox keeps this device's token). Returns {told}: whether the server
+ * knows already (or never had this device on the plan).
+ */
+export async function deleteMyCopy(planId) {
+  const device = await loadDevice();
+  const info = device.plans[planId] || {};
+  const key = `remove-device:${planId}`;
+  let told = !!(info.copy || info.pending);
+  if (!told) {
+    try {
+      await removeThisDevice(planId, device);
+      told = true;
+    } catch (error) {
+      if (!TRY_LATER(error)) throw error;
+      await enqueue({ kind: 'remove-device', plan: planId, key });
+    }
+  }
+  await destroyLocalCopy(planId, (action) => action.key === key);
+  return { told };
+}
+
+onAction('remove-device', async ({ plan: planId }) => {
+  const device = await loadDevice();
+  if (!device?.token) throw new RetryLater('unlock');
+  await removeThisDevice(planId, device);
+});

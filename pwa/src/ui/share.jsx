@@ -10,6 +10,7 @@ import { inviteDevice } from '../data/session.js';
 import { qrPath } from '../lib/qr.js';
 import { formatTime, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, U } from './common.jsx';
+import { LeaveOrDelete } from './leave.jsx';
 import { Members } from './members.jsx';
 import { problemText } from './start.jsx';
 
@@ -131,6 +132,7 @@ export function Share({ plan }) {
           )}
         </section>
       )}
+      <LeaveOrDelete plan={plan} />
     </Screen>
   );
 }

@@ -220,8 +220,10 @@ function PlanRow({ planId }) {
 }
 
 export function Plans() {
-  const { device } = useAppState();
+  const { device, notice } = useAppState();
   const [refreshing, setRefreshing] = useState(false);
+  // What happened just before (a plan left or deleted from this device): said once, here.
+  useEffect(() => () => notice && setState({ notice: null }), [notice]);
   const ids = Object.entries(device.plans || {})
     .sort((a, b) => (b[1].added || 0) - (a[1].added || 0))
     .map(([id]) => id);
@@ -242,6 +244,11 @@ export function Plans() {
   const worker = device.kind === 'worker' || device.kind === 'admin';
   return (
     <Screen title={t('plans.title')}>
+      {notice && (
+        <p role="status" class="notice" data-notice>
+          {notice}
+        </p>
+      )}
       <p class="muted">{t('plans.signed_in', { name: device.name || '' })}</p>
       {ids.length ? (
         <ul class="plain cards" aria-label={t('plans.title')}>
