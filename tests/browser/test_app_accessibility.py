@@ -72,7 +72,7 @@ def act(page: Page, action: str | None) -> None:
         page.locator("main section button").last.click()
         expect(page.locator("form.add-form")).to_be_visible()
     elif action == "invite":
-        page.locator("main button").last.click()
+        page.locator("main fieldset.radios + button").click()  # "Show a code", in any language
         expect(page.locator("[data-invite]")).to_be_visible()
 
 
