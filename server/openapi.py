@@ -38,6 +38,25 @@ ROLE = {"type": "string", "enum": ["owner", "worker", "supporter"]}
 ACCESS = {"type": "string", "enum": ["write", "read"]}
 KIND = {"type": "string", "enum": ["admin", "worker", "person", "supporter"]}
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+INVITE_REGISTRATION = {
+    "type": "object",
+    "description": "The invite's registration, signed by the inviting device (docs/crypto.md §11.1)",
+    "required": ["plan_id", "invite_id", "verifier", "expires_at", "role", "access", "inviter", "signature"],
+    "properties": {
+        "plan_id": HEX32,
+        "invite_id": HEX32,
+        "verifier": B64U_32,
+        "expires_at": {"type": "integer", "description": "Unix seconds"},
+        "role": {"type": "string", "enum": ["owner", "supporter"]},
+        "access": ACCESS,
+        "inviter": {**HEX32, "description": "the inviting device's id"},
+        "signature": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{85}[AQgw]$",
+            "description": "base64url Ed25519 signature (64 bytes)",
+        },
+    },
+}
 
 ERROR_DESCRIPTIONS = {
     400: "The request is malformed (`detail` says which field)",
@@ -156,32 +175,6 @@ def openapi_document() -> dict[str, Any]:
                         "code": {"type": "string", "minLength": 1, "maxLength": 64},
                         "public_keys": PUBLIC_KEYS,
                         "label": LABEL,
-                        "registration": _object(
-                            [
-                                "plan_id",
-                                "invite_id",
-                                "verifier",
-                                "expires_at",
-                                "role",
-                                "access",
-                                "inviter",
-                                "signature",
-                            ],
-                            {
-                                "plan_id": HEX32,
-                                "invite_id": HEX32,
-                                "verifier": B64U_32,
-                                "expires_at": {"type": "integer", "description": "Unix seconds"},
-                                "role": {"type": "string", "enum": ["owner", "supporter"]},
-                                "access": ACCESS,
-                                "inviter": {**HEX32, "description": "the inviting device's id"},
-                                "signature": {
-                                    "type": "string",
-                                    "pattern": "^[A-Za-z0-9_-]{85}[AQgw]$",
-                                    "description": "base64url Ed25519 signature (64 bytes), docs/crypto.md §11.1",
-                                },
-                            },
-                        ),
                     },
                 ),
                 ok=(
@@ -292,32 +285,7 @@ def openapi_document() -> dict[str, Any]:
                         "auth_token": {**B64U_32, "description": "the invite's one-time token (docs/crypto.md §11)"},
                         "public_keys": PUBLIC_KEYS,
                         "label": LABEL,
-                        "registration": _object(
-                            [
-                                "plan_id",
-                                "invite_id",
-                                "verifier",
-                                "expires_at",
-                                "role",
-                                "access",
-                                "inviter",
-                                "signature",
-                            ],
-                            {
-                                "plan_id": HEX32,
-                                "invite_id": HEX32,
-                                "verifier": B64U_32,
-                                "expires_at": {"type": "integer", "description": "Unix seconds"},
-                                "role": {"type": "string", "enum": ["owner", "supporter"]},
-                                "access": ACCESS,
-                                "inviter": {**HEX32, "description": "the inviting device's id"},
-                                "signature": {
-                                    "type": "string",
-                                    "pattern": "^[A-Za-z0-9_-]{85}[AQgw]$",
-                                    "description": "base64url Ed25519 signature (64 bytes), docs/crypto.md §11.1",
-                                },
-                            },
-                        ),
+                        "registration": INVITE_REGISTRATION,
                     },
                 ),
                 ok=(
