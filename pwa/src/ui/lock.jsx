@@ -5,6 +5,7 @@
 
 import { useState } from 'preact/hooks';
 import { changeLock, forgetKeys, removeLock, setLock, unlockDevice } from '../data/device.js';
+import { sendQueuedNow } from '../data/session.js';
 import { appName, setNeutralName, t, usesNeutralName } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Radios, Screen, TextInput } from './common.jsx';
 import { state as appState, setState, useAppState } from './store.js';
@@ -63,6 +64,7 @@ export function LockScreen() {
       const device = await unlockDevice(pin);
       failures = 0;
       setState({ device, locked: false });
+      sendQueuedNow(); // what waited for the keys (a plan's set-up, an invite) goes now, not at the next retry
     } catch {
       failures += 1;
       // Each wrong try after the third waits a little longer (the format itself cannot count tries).
