@@ -38,6 +38,10 @@ def test_a_plan_started_offline_is_set_up_when_the_connection_comes_back(
 
     # No signal at the kitchen table: the plan starts anyway and takes what people say.
     tablet.set_offline(True)
+    # Chromium can let a request through while it applies the offline state to a reloaded page: refuse
+    # the server's routes as well, so "no signal" holds through the reload below.
+    tablet.route(f"{url}/api/**", lambda route: route.abort("internetdisconnected"))
+    tablet.route(f"{url}/sync/**", lambda route: route.abort("internetdisconnected"))
     plan_id = start_plan(page, "Sam", "Feeling more like me")
     status = page.locator(".sync")
     expect(status).to_have_attribute("data-sync-state", "waiting")
@@ -56,6 +60,8 @@ def test_a_plan_started_offline_is_set_up_when_the_connection_comes_back(
     assert plan_id not in {p["plan_id"] for p in plans}  # the server has not heard of it yet
 
     # Signal again: the queued set-up runs with the tablet's own plan id, then the plan syncs.
+    tablet.unroute(f"{url}/api/**")
+    tablet.unroute(f"{url}/sync/**")
     tablet.set_offline(False)
     open_section(page, plan_id, "strengths")
     wait_synced(page)
