@@ -17,6 +17,7 @@ from typing import Any
 from .documents import render_document, revs_diff_entry, split_document
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
 from .revtree import InvalidRevision, RevTree, new_rev_id, parse_rev, path_from_revisions
+from .sqlite_changes import DEFAULT_POLL_INTERVAL, ChangeWaiters
 from .sqlite_engine import SqliteEngine, WriteContext
 from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
 
@@ -80,36 +81,28 @@ class SqliteStore:
 
     backend = "sqlite"
 
-    def __init__(self, data_dir: Path, *, synchronous: str = "FULL", revs_limit: int = DEFAULT_REVS_LIMIT) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        synchronous: str = "FULL",
+        revs_limit: int = DEFAULT_REVS_LIMIT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
         self.path = data_dir / "alongside.sqlite3"
         self.revs_limit = revs_limit
         self.engine = SqliteEngine(self.path, synchronous=synchronous)
-        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.waiters = ChangeWaiters(self.path, poll_interval=poll_interval)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def open(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self.engine.start, SCHEMA, self._committed)
+        await asyncio.to_thread(self.engine.start, SCHEMA, self.waiters.committed)
+        self.waiters.start()
 
     async def close(self) -> None:
+        await self.waiters.stop()
         await asyncio.to_thread(self.engine.stop)
-        for waiters in self._waiters.values():
-            for fut in waiters:
-                if not fut.done():
-                    fut.cancel()
-
-    def _committed(self, touched: set[str]) -> None:
-        """Called on the writer thread after a commit: wake longpolls on the touched databases."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake, touched)
-
-    def _wake(self, touched: set[str]) -> None:
-        for name in touched:
-            for fut in self._waiters.pop(name, set()):
-                if not fut.done():
-                    fut.set_result(None)
 
     # -- databases -------------------------------------------------------------------------------
 
@@ -434,24 +427,11 @@ class SqliteStore:
         return await self.engine.read(job)
 
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
-        assert self._loop is not None
-        fut: asyncio.Future[None] = self._loop.create_future()
-        self._waiters.setdefault(db, set()).add(fut)
-        try:
-            info = await self.database_info(db)
-            if since != "now" and info["update_seq"] > _parse_seq(since):
-                return True
-            try:
-                await asyncio.wait_for(fut, timeout)
-            except TimeoutError:
-                return False
-            return True
-        finally:
-            waiters = self._waiters.get(db)
-            if waiters is not None:
-                waiters.discard(fut)
-                if not waiters:
-                    self._waiters.pop(db, None)
+        async def current_seq() -> int:
+            seq: int = (await self.database_info(db))["update_seq"]
+            return seq
+
+        return await self.waiters.wait(db, None if since == "now" else _parse_seq(since), timeout, current_seq)
 
     async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
         def row_for(
