@@ -89,3 +89,9 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
             Exception: unexpected_error_handler,
         },
     )
+
+
+def create_app_from_environment() -> Starlette:
+    """``create_app`` with settings from ``ALONGSIDE_*`` variables: what each process of
+    ``alongside serve --workers N`` runs (uvicorn imports it by name in every worker)."""
+    return create_app(Settings.from_env())

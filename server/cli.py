@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -28,8 +29,41 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     settings = _settings(args)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    workers: int | None = args.workers
+    if workers is None:
+        try:
+            workers = _worker_count(os.environ.get("ALONGSIDE_WORKERS", "1"))
+        except argparse.ArgumentTypeError as exc:
+            raise SystemExit(f"alongside: ALONGSIDE_WORKERS {exc}") from None
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        return 0
+    # Several processes on one listening socket: each builds its app from the environment, so hand the
+    # storage choice over there (its other settings are already ALONGSIDE_* variables).
+    if args.data is not None:
+        os.environ["ALONGSIDE_DATA"] = str(args.data)
+    if args.couchdb:
+        os.environ["ALONGSIDE_COUCHDB_URL"] = args.couchdb
+    uvicorn.run(
+        "alongside.server.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+    )
     return 0
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError("must be between 1 and 64")
+    return count
 
 
 async def _create_plan(directory: Directory) -> dict[str, str]:
@@ -135,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=None,
+        help="server processes sharing the port and the storage (or ALONGSIDE_WORKERS; default 1)",
+    )
     _add_storage_arguments(serve)
     serve.set_defaults(run=_serve)
 

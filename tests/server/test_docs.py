@@ -81,3 +81,14 @@ def test_relative_links_resolve(page: str) -> None:
     text = (DOCS / page).read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
         assert (DOCS / target).exists(), f"{page} links to {target}, which does not exist"
+
+
+def test_every_setting_in_the_readme_configuration_table_is_one_the_server_reads() -> None:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    variables = set(re.findall(r"`(ALONGSIDE_[A-Z_]+)`", table))
+    flags = set(re.findall(r"`(--[a-z-]+)`", table))
+    server_code = "".join(path.read_text(encoding="utf-8") for path in (DOCS.parent / "server").glob("*.py"))
+    assert {"ALONGSIDE_DATA", "ALONGSIDE_WORKERS"} <= variables
+    assert [name for name in sorted(variables) if f'"{name}"' not in server_code] == []
+    assert [flag for flag in sorted(flags) if f'"{flag}"' not in server_code] == []

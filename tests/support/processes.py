@@ -54,6 +54,7 @@ class AlongsideServer:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     couchdb: PouchDBServer | None = None
+    workers: int = 1  # > 1: uvicorn's worker processes, in a process group of their own (killed together)
 
     @property
     def url(self) -> str:
@@ -85,18 +86,23 @@ class AlongsideServer:
                 "--log-level",
                 "warning",
                 *self._storage(),
+                *(["--workers", str(self.workers)] if self.workers > 1 else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
+            start_new_session=self.workers > 1,
         )
         wait_for_http(f"{self.url}/healthz", process=self.process)
         return self
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handlers run."""
+        """SIGKILL (to every worker process too): no shutdown handlers run."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            if self.workers > 1:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -105,8 +111,7 @@ class AlongsideServer:
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
 
     def admin(self, *args: str) -> Any:
         """``alongside admin ARGS`` on this server's storage; the JSON it prints."""
