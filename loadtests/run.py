@@ -3,7 +3,8 @@
 What it does, in order:
 
 1. starts the target on a free loopback port: ``alongside serve`` over SQLite in a temporary
-   directory (default), ``alongside serve --couchdb URL`` (``--couchdb``), or, for a comparison row,
+   directory (default; ``--workers N``: N server processes), ``alongside serve --couchdb URL``
+   (``--couchdb``), or, for a comparison row,
    ``pouchdb-server`` itself with no Alongside and no auth (``--target pouchdb``); ``--couchdb local``
    starts a pouchdb-server of its own (on disk) for Alongside to use;
 2. prepares it with the operator's commands: ``alongside admin init`` and one ``admin add-worker``
@@ -290,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         " deadline, so it answers 503 meanwhile; 0: no pause (default 14)",
     )
     parser.add_argument("--fault", action="store_true", default=None, help="kill -9 and restart the server mid-run")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Alongside server processes (alongside serve --workers N; default 1)"
+    )
     parser.add_argument("--spawn-rate", type=float, default=20.0, help="devices started per second")
     parser.add_argument("--items", type=int, default=None, help="items in the first-download plan (default 2000)")
     parser.add_argument("--reports", type=Path, default=None, help="report directory (default loadtests/reports/<run>)")
@@ -315,7 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     reports = args.reports or REPORTS / run_name
     reports.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="alongside-loadtest-"))
-    target = Target(args.target, workdir, args.couchdb if args.target == "alongside" else None, args.couchdb_pid)
+    target = Target(
+        args.target,
+        workdir,
+        args.couchdb if args.target == "alongside" else None,
+        args.couchdb_pid,
+        workers=args.workers,
+    )
     pause = args.couchdb_pause if fault and args.target == "alongside" and args.couchdb else 0.0
     locust_process: subprocess.Popen[bytes] | None = None
     try:
@@ -377,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print(
             f"load test '{args.profile}' against {args.target}"
-            f"{' over CouchDB' if args.couchdb and args.target == 'alongside' else ''} at {target.url}:"
+            f"{' over CouchDB' if args.couchdb and args.target == 'alongside' else ''} at {target.url}"
+            f"{f' ({args.workers} server processes)' if args.workers > 1 and args.target == 'alongside' else ''}:"
             f" {total} devices for {seconds} s{' with a server kill' if fault else ''}"
             f"{f' and a {pause:.0f} s CouchDB pause' if pause else ''}"
             f" (prepared in {prepared:.1f} s); reports in {reports}",
@@ -459,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             "rss_peak_kib": max(monitor.samples) if monitor.samples else None,
             "rss_end_kib": monitor.samples[-1] if monitor.samples else None,
             "couchdb_rss_peak_kib": max(monitor.couchdb_samples) if monitor.couchdb_samples else None,
+            "workers": args.workers,
             "cpu_seconds": monitor.cpu,
             "wall_seconds": locust_seconds,
             "load_average": os.getloadavg(),

@@ -20,7 +20,9 @@ from support.processes import AlongsideServer, PouchDBServer
 class Target:
     """The server under load, its process (for memory and CPU), and how to kill and restart it."""
 
-    def __init__(self, kind: str, workdir: Path, couchdb: str | None, couchdb_pid: int | None = None) -> None:
+    def __init__(
+        self, kind: str, workdir: Path, couchdb: str | None, couchdb_pid: int | None = None, *, workers: int = 1
+    ) -> None:
         self.kind = kind
         self.workdir = workdir
         self.alongside: AlongsideServer | None = None
@@ -38,9 +40,10 @@ class Target:
                 data_dir=workdir / "data",
                 storage_args=["--couchdb", couchdb],
                 env={"ALONGSIDE_COUCHDB_PREFIX": prefix},
+                workers=workers,
             )
         else:
-            self.alongside = AlongsideServer(data_dir=workdir / "data")
+            self.alongside = AlongsideServer(data_dir=workdir / "data", workers=workers)
 
     @property
     def url(self) -> str:
@@ -133,6 +136,25 @@ class Target:
         return log.read_text(errors="replace") if log.exists() else ""
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the worker processes of ``alongside serve --workers N``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, []))
+    return tree
+
+
 def _rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -152,9 +174,9 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 class Monitor(threading.Thread):
-    """Samples the server's resident memory every second, and adds up the CPU time of the server (across
-    restarts), of the locust process and of CouchDB when its process is known: all share this machine's
-    cores."""
+    """Samples the server's resident memory every second (all its processes together), and adds up the CPU
+    time of the server (every process, across restarts), of the locust process and of CouchDB when its
+    process is known: all share this machine's cores."""
 
     def __init__(self, target: Target) -> None:
         super().__init__(daemon=True)
@@ -163,30 +185,33 @@ class Monitor(threading.Thread):
         self.samples: list[int] = []
         self.couchdb_samples: list[int] = []
         self.cpu = {"server": 0.0, "locust": 0.0, "couchdb": 0.0}
-        self._last: dict[str, tuple[int, float]] = {}
+        self._last: dict[tuple[str, int], float] = {}
         self._stop = threading.Event()
 
-    def _add_cpu(self, name: str, pid: int | None) -> None:
-        cpu = _cpu_seconds(pid) if pid is not None else None
-        if pid is None or cpu is None:
-            return
-        last = self._last.get(name)
-        if last is not None and last[0] == pid:
-            self.cpu[name] += cpu - last[1]
-        self._last[name] = (pid, cpu)
+    def _add_cpu(self, name: str, pids: list[int]) -> None:
+        """Add the CPU time each process used since the last sample (a new process counts from its first)."""
+        for pid in pids:
+            cpu = _cpu_seconds(pid)
+            if cpu is None:
+                continue
+            last = self._last.get((name, pid))
+            if last is not None:
+                self.cpu[name] += cpu - last
+            self._last[(name, pid)] = cpu
 
     def sample(self) -> None:
         pid = self.target.pid
-        rss = _rss_kib(pid) if pid is not None else None
-        if rss is not None:
-            self.samples.append(rss)
-        self._add_cpu("server", pid)
-        self._add_cpu("locust", self.locust_pid)
+        server = process_tree(pid) if pid is not None else []
+        sizes = [rss for rss in map(_rss_kib, server) if rss is not None]
+        if sizes:
+            self.samples.append(sum(sizes))
+        self._add_cpu("server", server)
+        self._add_cpu("locust", [self.locust_pid] if self.locust_pid is not None else [])
         couchdb_pid = self.target.couchdb_pid
         couchdb_rss = _rss_kib(couchdb_pid) if couchdb_pid is not None else None
         if couchdb_rss is not None:
             self.couchdb_samples.append(couchdb_rss)
-        self._add_cpu("couchdb", couchdb_pid)
+        self._add_cpu("couchdb", [couchdb_pid] if couchdb_pid is not None else [])
 
     def run(self) -> None:
         self.sample()

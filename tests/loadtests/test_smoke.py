@@ -54,6 +54,19 @@ def test_the_smoke_profile_passes_its_gate(tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "locust_stats.csv").exists()
 
 
+def test_two_server_processes_over_one_sqlite_file_pass_the_smoke_gate(tmp_path: Path) -> None:
+    """``--workers 2``: devices land on either process; the live listeners' longpolls must be woken by writes
+    taken by the other process (else change delivery waits out the 25 s longpoll, above the smoke's 10 s)."""
+    result = run("--profile", "smoke", "--workers", "2", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    rows = summary_lines(result.stdout)
+    assert "2 server processes" in result.stdout
+    assert rows["gate"] == "PASS"
+    assert rows["convergence"].startswith("OK")
+    assert rows["nothing lost"].startswith("OK")
+    assert "change delivery (ms)" in rows, rows
+
+
 def test_a_server_killed_mid_run_loses_nothing(tmp_path: Path) -> None:
     result = run("--profile", "fault-smoke", tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
