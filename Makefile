@@ -55,7 +55,7 @@ lint: deps
 
 types: deps build/typing/alongside
 	MYPYPATH=build/typing $(BIN)/mypy --strict $(foreach p,$(PACKAGES),-p alongside.$(p))
-	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests
+	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests tests/support
 
 test-py: deps-test
 	$(BIN)/pytest

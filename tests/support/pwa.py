@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, expect
 
 from support.browser import CHROMIUM_ARGS
 
@@ -18,7 +18,7 @@ PWA = REPO / "pwa"
 DIST = PWA / "dist"
 AXE = PWA / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 NEUTRAL = "https://www.bbc.co.uk/weather"
 
@@ -40,7 +40,7 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
-def new_device(browser: Browser, *, viewport: dict[str, int] = PHONE, **options: Any) -> BrowserContext:
+def new_device(browser: Browser, *, viewport: ViewportSize = PHONE, **options: Any) -> BrowserContext:
     """A browser context is one device: its own IndexedDB, keys and service worker."""
     context = browser.new_context(viewport=viewport, **options)
     context.on("weberror", lambda error: print("page error:", error.error))
