@@ -1,6 +1,7 @@
 """Longpolls waiting for a database in the SQLite file to change, across every process that writes it.
 
-A commit made by this process wakes its waiters at once (the writer thread reports what it touched).
+A commit made by this process wakes its waiters at once (the writer thread reports what it touched, and
+the waiters whose database's ``update_seq`` passed their sequence are woken).
 Several server processes may share one SQLite file (``alongside serve --workers N``); their commits
 are seen by polling: every ``poll_interval`` seconds, while anyone waits, a connection of our own
 reads ``PRAGMA data_version`` (which changes when any other connection commits) and, only if it
@@ -24,15 +25,23 @@ NAMES_PER_QUERY = 500
 class ChangeWaiters:
     """Who waits for which database, from which sequence; woken by our commits and by other processes'."""
 
-    def __init__(self, path: Path, *, poll_interval: float = DEFAULT_POLL_INTERVAL) -> None:
+    def __init__(
+        self,
+        path: Path,
+        current_seqs: Callable[[list[str]], Awaitable[dict[str, int]]],
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
         self.path = path
         self.poll_interval = poll_interval
+        self._current_seqs = current_seqs
         self._waiters: dict[str, dict[asyncio.Future[None], int]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self._registrations = 0
         self._poller: asyncio.Task[None] | None = None
+        self._wakers: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         """Open the polling connection and start polling (call on the event loop, after the schema exists)."""
@@ -49,6 +58,8 @@ class ChangeWaiters:
             except asyncio.CancelledError:
                 pass
             self._poller = None
+        for waking in list(self._wakers):
+            waking.cancel()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -59,9 +70,9 @@ class ChangeWaiters:
         self._waiters.clear()
 
     def committed(self, touched: set[str]) -> None:
-        """Called on the writer thread after our own commit: wake every waiter on the touched databases."""
+        """Called on the writer thread after our own commit: wake the waiters on the touched databases."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake_all, touched)
+            self._loop.call_soon_threadsafe(self._start_waking, touched)
 
     async def wait(self, db: str, since: int | None, timeout: float, current_seq: Callable[[], Awaitable[int]]) -> bool:
         """Wait until ``db``'s ``update_seq`` passes ``since`` (``None``: its current one); ``False`` on timeout.
@@ -91,11 +102,28 @@ class ChangeWaiters:
                 if not remaining:
                     del self._waiters[db]
 
-    def _wake_all(self, touched: set[str]) -> None:
-        for name in touched:
-            for fut in self._waiters.pop(name, {}):
-                if not fut.done():
-                    fut.set_result(None)
+    def _start_waking(self, touched: set[str]) -> None:
+        names = [name for name in touched if name in self._waiters]
+        if names:
+            waking = asyncio.get_running_loop().create_task(self._wake_touched(names))
+            self._wakers.add(waking)
+            waking.add_done_callback(self._wakers.discard)
+
+    async def _wake_touched(self, names: list[str]) -> None:
+        try:
+            seqs = await self._current_seqs(names)
+        except Exception:
+            for name in names:  # could not tell which passed: wake them all (they re-read the changes)
+                for fut in self._waiters.get(name, {}):
+                    if not fut.done():
+                        fut.set_result(None)
+            return
+        self._wake_passed(seqs)
+        for name in names:
+            if name not in seqs:  # the database was deleted: let its waiters find out
+                for fut in self._waiters.get(name, {}):
+                    if not fut.done():
+                        fut.set_result(None)
 
     def _wake_passed(self, seqs: dict[str, int]) -> None:
         for name, seq in seqs.items():

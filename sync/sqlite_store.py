@@ -92,7 +92,7 @@ class SqliteStore:
         self.path = data_dir / "alongside.sqlite3"
         self.revs_limit = revs_limit
         self.engine = SqliteEngine(self.path, synchronous=synchronous)
-        self.waiters = ChangeWaiters(self.path, poll_interval=poll_interval)
+        self.waiters = ChangeWaiters(self.path, self._update_seqs, poll_interval=poll_interval)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -127,11 +127,19 @@ class SqliteStore:
 
         await self.engine.write(job)
 
+    async def _update_seqs(self, names: list[str]) -> dict[str, int]:
+        def job(conn: sqlite3.Connection) -> dict[str, int]:
+            placeholders = ",".join("?" * len(names))
+            rows = conn.execute(f"SELECT name, update_seq FROM databases WHERE name IN ({placeholders})", names)
+            return {name: int(seq) for name, seq in rows}
+
+        return await self.engine.read_point(job)
+
     async def database_exists(self, db: str) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
             return conn.execute("SELECT 1 FROM databases WHERE name = ?", (db,)).fetchone() is not None
 
-        return await self.engine.read(job)
+        return await self.engine.read_point(job)
 
     async def database_info(self, db: str) -> Json:
         def job(conn: sqlite3.Connection) -> Json:
@@ -152,7 +160,7 @@ class SqliteStore:
                 "disk_format_version": 8,
             }
 
-        return await self.engine.read(job)
+        return await self.engine.read_point(job)
 
     @staticmethod
     def _db_id(conn: sqlite3.Connection, db: str) -> int:
@@ -498,7 +506,7 @@ class SqliteStore:
                 raise NotFound("missing")
             return {"_id": f"_local/{doc_id}", "_rev": f"0-{row[0]}", **json.loads(row[1])}
 
-        return await self.engine.read(job)
+        return await self.engine.read_point(job)
 
     async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
         content = {k: v for k, v in body.items() if not k.startswith("_")}
