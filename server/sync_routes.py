@@ -154,16 +154,29 @@ async def changes(request: Request) -> Response:
     async def stream() -> AsyncIterator[bytes]:
         deadline = time.monotonic() + timeout
         try:
+            result: Json | None = None
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 wait = min(remaining, heartbeat) if heartbeat else remaining
                 if await store.wait_for_change(db, changes_request.since, wait):
-                    break
+                    # Answer once there is something to send: a change outside a doc_ids filter (or a
+                    # wake-up with nothing new) keeps the request waiting, as CouchDB's longpoll does.
+                    result = await store.changes(db, changes_request)
+                    if result["results"]:
+                        break
+                    current = (await store.database_info(db))["update_seq"]
+                    result = await store.changes(db, changes_request)  # read after ``current``: nothing skipped
+                    if result["results"]:
+                        break
+                    changes_request.since = current
+                    result = None
+                    continue
                 if heartbeat and time.monotonic() < deadline:
                     yield b"\n"
-            result = await store.changes(db, changes_request)
+            if result is None:
+                result = await store.changes(db, changes_request)
         except SyncError as exc:
             yield json.dumps(exc.as_json()).encode() + b"\n"
             return
