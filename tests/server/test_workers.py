@@ -90,9 +90,12 @@ def test_a_sigkill_of_the_group_stops_every_process_and_a_restart_loses_nothing(
     for index in range(20):
         put(two_workers, plan, token, doc_id(index))
     workers = worker_pids(two_workers.process.pid)
-    two_workers.kill()
+    two_workers.kill()  # waits until no process of the group runs
     for pid in workers:
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        )
     two_workers.start()
     with httpx.Client(timeout=BOUND) as client:
         rows = client.get(two_workers.plan_url(plan) + "_all_docs", headers={"Authorization": f"Bearer {token}"})

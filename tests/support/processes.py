@@ -43,6 +43,31 @@ def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen[byt
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
 
 
+def _state_and_group(pid: str) -> tuple[str, int] | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[2])
+
+
+def wait_until_group_dead(group: int, timeout: float = 10.0) -> None:
+    """Wait until no process of ``group`` is running (gone, or a zombie waiting to be reaped): its
+    listening socket is closed then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [
+            pid
+            for pid in os.listdir("/proc")
+            if pid.isdigit() and (found := _state_and_group(pid)) is not None and found[1] == group and found[0] != "Z"
+        ]
+        if not alive:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"processes {alive} of group {group} still running after SIGKILL")
+        time.sleep(0.02)
+
+
 @dataclass
 class AlongsideServer:
     """``alongside serve`` in a subprocess, on a free loopback port, over a data directory."""
@@ -104,6 +129,8 @@ class AlongsideServer:
             else:
                 self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+            if self.workers > 1:
+                wait_until_group_dead(self.process.pid)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
