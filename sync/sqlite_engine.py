@@ -137,7 +137,7 @@ class SqliteEngine:
             finally:
                 conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF not in _WAIT_CODES:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _WAIT_CODES:
                 raise
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
