@@ -10,9 +10,23 @@ from playwright.sync_api import Browser, expect
 from support.processes import AlongsideServer
 from support.pwa import add_goal, add_strength, enrol, new_device, open_section, start_plan, wait_synced, worker_code
 
+# Runs before the app: while `window.__sealDelay` is set, every encryption (each item sealed before it is
+# saved) waits that many milliseconds first, as on a slow phone, so a write is still under way when the
+# next button is pressed.
+SLOW_SEALING = """
+(() => {
+  const encrypt = SubtleCrypto.prototype.encrypt;
+  SubtleCrypto.prototype.encrypt = async function (...args) {
+    if (window.__sealDelay) await new Promise((resolve) => setTimeout(resolve, window.__sealDelay));
+    return encrypt.apply(this, args);
+  };
+})();
+"""
+
 
 def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_server: AlongsideServer) -> None:
     context = new_device(chromium)
+    context.add_init_script(SLOW_SEALING)
     page = context.new_page()
     enrol(page, alongside_server.url, worker_code(alongside_server))
     plan_id = start_plan(page, "Sam")
@@ -26,10 +40,13 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
     page.get_by_role("button", name=re.compile(r"^I agree\W+I make people laugh")).click()
     page.get_by_role("button", name=re.compile(r"^I don't agree\W+Move to a flat")).click()
     page.get_by_label("What would they change? (optional)").fill("Near my sister or my aunt")
+    # "Keep this version" pressed while the note is still being saved: the version waits for it.
+    page.evaluate("window.__sealDelay = 1500")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_text("1 of 2 agreed.")).to_be_visible()
+    expect(page.get_by_role("button", name="Saving…")).to_be_disabled()
     page.get_by_role("button", name="Keep this version").click()
     page.get_by_role("link", name="See it").click()
+    page.evaluate("window.__sealDelay = 0")
 
     expect(page.get_by_role("heading", name="Version 1")).to_be_visible()
     expect(page.get_by_text(re.compile("This version cannot be changed"))).to_be_visible()
@@ -48,14 +65,19 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Strengths")).to_be_visible()
     open_section(page, plan_id, "readback")
+    # A note typed and not saved is kept in the new version too (it is what the person said).
+    page.get_by_label("What would they change? (optional)").fill("Near my aunt")
     page.get_by_role("button", name="Keep this version").click()
+    expect(page.get_by_role("link", name="See it")).to_be_visible()
     open_section(page, plan_id, "versions")
     expect(page.get_by_role("link", name=re.compile("^Version"))).to_have_count(2)
     page.get_by_role("link", name=re.compile("^Version 1")).click()
     expect(page.locator("[data-version]")).to_contain_text("I make people laugh")
     expect(page.locator("[data-version]")).not_to_contain_text("even on bad days")
+    expect(page.locator("[data-version]")).not_to_contain_text("Near my aunt")
     open_section(page, plan_id, "versions")
     page.get_by_role("link", name=re.compile("^Version 2")).click()
     expect(page.locator("[data-version]")).to_contain_text("I make people laugh, even on bad days")
+    expect(page.locator("[data-version] article").nth(1)).to_contain_text("Not agreed — Near my aunt")
     wait_synced(page)
     context.close()

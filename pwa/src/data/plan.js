@@ -46,6 +46,7 @@ export class Plan {
     this.removals = new Map(); // id -> the deletion a live edit hides: {rev, revs, at, dev, by, verified}
     this.checking = null;
     this.checkAgain = false;
+    this.writes = Promise.resolve(); // the last write asked for (see queueWrite)
   }
 
   subscribe(listener) {
@@ -358,8 +359,28 @@ export class Plan {
 
   // -- writing -------------------------------------------------------------------------------------
 
+  /**
+   * Writes people ask for run one after another, each seeing the plan as the one before left it (saved
+   * and read back): a second change to an item builds on the first instead of clashing with it, and
+   * `settled()` can wait for all of them. A failed write fails its own caller only.
+   */
+  queueWrite(write) {
+    const result = this.writes.then(write);
+    this.writes = result.catch(() => {});
+    return result;
+  }
+
+  /** Resolves once every write asked for so far is saved and read back into `items`. */
+  settled() {
+    return this.writes;
+  }
+
   /** A new item of `type` with plain `values`; returns its id. */
-  async create(type, values) {
+  create(type, values) {
+    return this.queueWrite(() => this.createNow(type, values));
+  }
+
+  async createNow(type, values) {
     const stamp = this.stamp();
     const f = {};
     for (const [name, value] of Object.entries(values)) {
@@ -372,7 +393,11 @@ export class Plan {
   }
 
   /** Change some fields of an item (only those whose value differs get a new version). */
-  async update(id, values) {
+  update(id, values) {
+    return this.queueWrite(() => this.updateNow(id, values));
+  }
+
+  async updateNow(id, values) {
     const item = this.items.get(id);
     const stamp = this.stamp();
     const f = { ...item.f };
@@ -388,14 +413,22 @@ export class Plan {
   }
 
   /** Delete an item: a signed deletion envelope (spec §7.5). */
-  async remove(id) {
+  remove(id) {
+    return this.queueWrite(() => this.removeNow(id));
+  }
+
+  async removeNow(id) {
     const item = this.items.get(id);
     await this.save([await this.seal(id, { a: SCHEMA, type: item.type, deleted: this.stamp() }, item.rev, true)]);
     await this.reload();
   }
 
   /** People chose (or combined) a value for each conflicting field: write it and retire the other leaves. */
-  async resolve(id, chosen) {
+  resolve(id, chosen) {
+    return this.queueWrite(() => this.resolveNow(id, chosen));
+  }
+
+  async resolveNow(id, chosen) {
     const item = this.items.get(id);
     const stamp = this.stamp();
     const fields = { ...item.f };
@@ -411,7 +444,11 @@ export class Plan {
    * (a signed `superseded` deletion on each deleted leaf), so no device shows them again. Remove it:
    * the live leaves are deleted too.
    */
-  async settleRemoval(id, keep) {
+  settleRemoval(id, keep) {
+    return this.queueWrite(() => this.settleRemovalNow(id, keep));
+  }
+
+  async settleRemovalNow(id, keep) {
     const item = this.items.get(id);
     const removal = item?.removed;
     if (!removal) return;

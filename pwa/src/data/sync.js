@@ -57,14 +57,18 @@ export class PlanSync {
     this.run();
   }
 
-  /** On an empty local copy, show how much of the plan has arrived. */
+  /**
+   * On a copy that has never synced and holds less than the server (a device that has just joined),
+   * show how much of the plan has arrived. Counted from what is here already: this device's own
+   * roster entry may be written while the download starts.
+   */
   async firstDownload() {
-    if (!navigator.onLine) return;
-    const info = await this.plan.db.info();
-    if (info.doc_count > 0) return;
+    if (!navigator.onLine || this.plan.status.lastSynced) return;
     try {
-      const remote = await this.remote.info();
-      if (remote.doc_count > 0) this.set({ progress: { done: 0, total: remote.doc_count } });
+      const [local, remote] = await Promise.all([this.plan.db.info(), this.remote.info()]);
+      if (remote.doc_count > local.doc_count) {
+        this.set({ progress: { done: local.doc_count, total: remote.doc_count } });
+      }
     } catch {
       /* offline or refused: the sync below reports it */
     }
@@ -75,11 +79,28 @@ export class PlanSync {
     if (!navigator.onLine) {
       this.set({ state: 'offline' });
     }
-    this.handle = this.plan.db
-      .sync(this.remote, { live: true, retry: true, back_off_function: backOff, batch_size: 100 })
+    const handle = this.plan.db.sync(this.remote, { live: true, retry: true, back_off_function: backOff, batch_size: 100 });
+    this.handle = handle;
+    // PouchDB's sync says "paused" whenever one direction pauses while the other is marked paused, and
+    // both start marked so: an idle push (this device's roster entry sent) said "paused" before the pull
+    // had its first answer from the server, which ended a first download's progress bar and said
+    // "synced" with nothing downloaded. It also drops the error a direction paused with. So each
+    // direction is followed here: synced only once both have caught up, retrying if either failed.
+    const idle = { push: false, pull: false };
+    for (const direction of ['push', 'pull']) {
+      handle[direction].on('active', () => {
+        idle[direction] = false;
+      });
+      handle[direction].on('paused', (error) => {
+        if (handle !== this.handle) return;
+        idle[direction] = !error;
+        if (error) this.onPaused(error);
+        else if (idle.push && idle.pull) this.onPaused();
+      });
+    }
+    handle
       .on('change', (info) => this.onChange(info))
       .on('active', () => this.onActive())
-      .on('paused', (error) => this.onPaused(error))
       .on('denied', () => this.set({ state: 'problem', problem: 'denied' }))
       .on('error', (error) => this.onError(error));
   }

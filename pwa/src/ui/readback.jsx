@@ -2,20 +2,35 @@
 // agreed or not agreed; then an agreed version is frozen (an item that is never changed) and can be
 // read again later, beside newer ones.
 
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { SECTIONS, TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
 import { formatDateTime, t, tn } from '../i18n/index.js';
-import { Button, Screen, TextInput, U } from './common.jsx';
+import { Button, ErrorSummary, Screen, TextInput, U } from './common.jsx';
 import { SaveFile } from './backup.jsx';
 import { Details, Provenance } from './items.jsx';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
 
 const sectionOf = (type) => SECTIONS.find((s) => s.types.includes(type))?.id;
 
-function Agreement({ plan, item }) {
+// `drafts` (item id -> the note as typed) lets "Keep this version" keep a note typed but not yet saved.
+function Agreement({ plan, item, drafts }) {
   const agree = item.f.agree?.v || '';
-  const [note, setNote] = useState(item.f.agree_note?.v || '');
+  const saved = item.f.agree_note?.v || '';
+  const [note, setNote] = useState(saved);
+  const [saving, setSaving] = useState(false);
   const set = (value) => plan.update(item.id, { agree: agree === value ? '' : value });
+  const type = (value) => {
+    setNote(value);
+    drafts.set(item.id, value);
+  };
+  const saveNote = async () => {
+    setSaving(true);
+    try {
+      await plan.update(item.id, { agree_note: note });
+    } finally {
+      setSaving(false);
+    }
+  };
   const text = mainText(item);
   return (
     <div class="agreement" role="group" aria-label={t('readback.agree_group')}>
@@ -29,10 +44,11 @@ function Agreement({ plan, item }) {
       </Button>
       {agree === 'no' && (
         <div class="agree-note">
-          <TextInput name="agree_note" label={t('readback.why_not')} value={note} onInput={setNote} />
-          <Button kind="secondary small" onClick={() => plan.update(item.id, { agree_note: note })}>
-            {t('readback.save_note')}
+          <TextInput name="agree_note" label={t('readback.why_not')} value={note} onInput={type} />
+          <Button kind="secondary small" onClick={saveNote} disabled={saving}>
+            {saving ? t('readback.saving_note') : t('readback.save_note')}
           </Button>
+          {!saving && note && note === saved && <span role="status">{t('readback.note_saved')}</span>}
         </div>
       )}
     </div>
@@ -42,19 +58,36 @@ function Agreement({ plan, item }) {
 export function ReadBack({ plan }) {
   const items = contentItems([...plan.items.values()]);
   const [frozen, setFrozen] = useState(null);
+  const [keeping, setKeeping] = useState(false);
+  const [keepFailed, setKeepFailed] = useState(false);
+  const drafts = useRef(new Map()).current;
   const versions = plan.list('version');
   const agreed = items.filter((i) => i.f.agree?.v === 'yes').length;
+  // The version is made from the plan once every change asked for on this screen is saved (a note saved a
+  // moment ago, or typed and not saved yet), never from what was on screen before those landed.
   const freeze = async () => {
-    const snapshot = items.map((item) => ({
-      id: item.id,
-      type: item.type,
-      values: valuesOf(item),
-      typed_by: plan.deviceName(item.created.dev)?.name || '',
-      at: item.created.at,
-    }));
-    const number = versions.reduce((max, v) => Math.max(max, v.f.number?.v || 0), 0) + 1;
-    const id = await plan.create('version', { number, snapshot, person: plan.header?.f.person?.v || '' });
-    setFrozen(id);
+    setKeeping(true);
+    setKeepFailed(false);
+    try {
+      const notes = [...drafts].filter(([id]) => plan.items.get(id)?.f.agree?.v === 'no');
+      await Promise.all(notes.map(([id, note]) => plan.update(id, { agree_note: note })));
+      await plan.settled();
+      const snapshot = contentItems([...plan.items.values()]).map((item) => ({
+        id: item.id,
+        type: item.type,
+        values: valuesOf(item),
+        typed_by: plan.deviceName(item.created.dev)?.name || '',
+        at: item.created.at,
+      }));
+      const number = plan.list('version').reduce((max, v) => Math.max(max, v.f.number?.v || 0), 0) + 1;
+      const id = await plan.create('version', { number, snapshot, person: plan.header?.f.person?.v || '' });
+      setFrozen(id);
+    } catch (error) {
+      console.error('could not keep the version', error);
+      setKeepFailed(true);
+    } finally {
+      setKeeping(false);
+    }
   };
   let lastSection = null;
   return (
@@ -90,7 +123,7 @@ export function ReadBack({ plan }) {
                 </p>
                 <Details plan={plan} type={item.type} values={valuesOf(item)} />
                 <Provenance plan={plan} item={item} />
-                <Agreement plan={plan} item={item} />
+                <Agreement plan={plan} item={item} drafts={drafts} />
               </article>
             </div>
           );
@@ -101,9 +134,10 @@ export function ReadBack({ plan }) {
         <h2 id="freeze-h">{t('readback.freeze_title')}</h2>
         <p>{t('readback.counts', { agreed, total: items.length })}</p>
         <p>{t('readback.freeze_text')}</p>
-        <Button onClick={freeze} disabled={!items.length}>
-          {t('readback.freeze')}
+        <Button onClick={freeze} disabled={!items.length || keeping}>
+          {keeping ? t('readback.keeping') : t('readback.freeze')}
         </Button>
+        <ErrorSummary message={keepFailed && t('readback.keep_failed')} />
         {frozen && (
           <p role="status">
             {t('readback.frozen')} <a href={`#/plan/${plan.id}/version/${frozen}`}>{t('readback.view_frozen')}</a>
