@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 MAX_JOBS_PER_TRANSACTION = 512
-_WAIT_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
 @dataclass(slots=True)
@@ -68,7 +67,6 @@ class SqliteEngine:
         self._reader_conns: list[sqlite3.Connection] = []
         self._reader_lock = threading.Lock()
         self._on_commit: Callable[[set[str]], None] | None = None
-        self._point_reader: sqlite3.Connection | None = None
 
     def start(self, schema: str, on_commit: Callable[[set[str]], None]) -> None:
         """Create the schema, then start the writer thread and the reader pool."""
@@ -84,8 +82,6 @@ class SqliteEngine:
         self._readers = concurrent.futures.ThreadPoolExecutor(
             max_workers=self._reader_count, thread_name_prefix="alongside-sqlite-reader"
         )
-        self._point_reader = connect(self.path, synchronous=self.synchronous, readonly=True)
-        self._point_reader.execute("PRAGMA busy_timeout=0")  # never wait on the event loop: fall back instead
 
     def stop(self) -> None:
         """Finish queued writes, stop the writer and close every connection."""
@@ -100,9 +96,6 @@ class SqliteEngine:
             for conn in self._reader_conns:
                 conn.close()
             self._reader_conns.clear()
-        if self._point_reader is not None:
-            self._point_reader.close()
-            self._point_reader = None
 
     async def write(self, job: Callable[[WriteContext], T]) -> T:
         """Run ``job`` on the writer thread inside a transaction; return once it is committed."""
@@ -118,30 +111,6 @@ class SqliteEngine:
             raise RuntimeError("SQLite engine is not started")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._run_read, job)
-
-    async def read_point(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a point read (a statement or two on a primary key) right here, on the event loop's thread.
-
-        Handing a read to the pool costs more CPU than a point read itself (two thread switches against
-        a few microseconds of SQLite). Readers of a WAL database do not wait for the writer; if SQLite
-        would make this one wait anyway (a lock held during WAL recovery), it is not waited for here:
-        the job goes to the pool as :meth:`read` does. Only for jobs that touch a handful of rows.
-        """
-        conn = self._point_reader
-        if conn is None:
-            raise RuntimeError("SQLite engine is not started")
-        try:
-            conn.execute("BEGIN")
-            try:
-                return job(conn)
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _WAIT_CODES:
-                raise
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-        return await self.read(job)
 
     def _run_read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

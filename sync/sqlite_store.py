@@ -133,13 +133,13 @@ class SqliteStore:
             rows = conn.execute(f"SELECT name, update_seq FROM databases WHERE name IN ({placeholders})", names)
             return {name: int(seq) for name, seq in rows}
 
-        return await self.engine.read_point(job)
+        return await self.engine.read(job)
 
     async def database_exists(self, db: str) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
             return conn.execute("SELECT 1 FROM databases WHERE name = ?", (db,)).fetchone() is not None
 
-        return await self.engine.read_point(job)
+        return await self.engine.read(job)
 
     async def database_info(self, db: str) -> Json:
         def job(conn: sqlite3.Connection) -> Json:
@@ -160,7 +160,7 @@ class SqliteStore:
                 "disk_format_version": 8,
             }
 
-        return await self.engine.read_point(job)
+        return await self.engine.read(job)
 
     @staticmethod
     def _db_id(conn: sqlite3.Connection, db: str) -> int:
@@ -506,7 +506,7 @@ class SqliteStore:
                 raise NotFound("missing")
             return {"_id": f"_local/{doc_id}", "_rev": f"0-{row[0]}", **json.loads(row[1])}
 
-        return await self.engine.read_point(job)
+        return await self.engine.read(job)
 
     async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
         content = {k: v for k, v in body.items() if not k.startswith("_")}
