@@ -114,16 +114,17 @@ class ChangeWaiters:
             seqs = await self._current_seqs(names)
         except Exception:
             for name in names:  # could not tell which passed: wake them all (they re-read the changes)
-                for fut in self._waiters.get(name, {}):
-                    if not fut.done():
-                        fut.set_result(None)
+                self._wake_every(name)
             return
         self._wake_passed(seqs)
         for name in names:
             if name not in seqs:  # the database was deleted: let its waiters find out
-                for fut in self._waiters.get(name, {}):
-                    if not fut.done():
-                        fut.set_result(None)
+                self._wake_every(name)
+
+    def _wake_every(self, name: str) -> None:
+        for fut in self._waiters.get(name, {}):
+            if not fut.done():
+                fut.set_result(None)
 
     def _wake_passed(self, seqs: dict[str, int]) -> None:
         for name, seq in seqs.items():

@@ -122,6 +122,15 @@ async def test_a_commit_by_another_process_wakes_the_waiter(store: SqliteStore, 
     assert [row["id"] for row in changes["results"]] == ["from-another-process"]
 
 
+async def test_deleting_the_database_wakes_its_waiters(store: SqliteStore) -> None:
+    since = await write(store, "a")
+    waiting = asyncio.create_task(store.wait_for_change(DB, since, BOUND))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    await store.delete_database(DB)
+    assert await asyncio.wait_for(waiting, BOUND) is True
+
+
 async def test_closing_the_store_ends_waiting_longpolls(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "closing", synchronous="NORMAL")
     await store.open()
