@@ -74,9 +74,11 @@ clean:
 # Load tests (loadtests/run.py): a server of their own, locust headless, convergence check and gate;
 # CSV/HTML reports in loadtests/reports/. COUCHDB=url: Alongside over that CouchDB; COUCHDB=local: over a
 # pouchdb-server of the run's own, which loadtest-fault also pauses (SIGSTOP) mid-run. MAX_P95="sync cycle=300"
-# sets p95 limits (ms); LOADTEST_ARGS passes other options (loadtests/run.py --help).
+# sets p95 limits (ms); WORKERS=2 runs two server processes; LOADTEST_ARGS passes other options
+# (loadtests/run.py --help).
 .PHONY: loadtest loadtest-smoke loadtest-fault
-LOADTEST = $(BIN)/python loadtests/run.py $(if $(COUCHDB),--couchdb $(COUCHDB)) $(if $(MAX_P95),--max-p95 "$(MAX_P95)")
+LOADTEST = $(BIN)/python loadtests/run.py $(if $(COUCHDB),--couchdb $(COUCHDB)) $(if $(MAX_P95),--max-p95 "$(MAX_P95)") \
+	$(if $(WORKERS),--workers $(WORKERS))
 loadtest: $(STAMPS)/venv $(STAMPS)/node-tests
 	$(LOADTEST) --profile standard $(LOADTEST_ARGS)
 loadtest-smoke: $(STAMPS)/venv $(STAMPS)/node-tests
