@@ -12,12 +12,13 @@ from support.pwa import add_goal, add_strength, enrol, new_device, open_section,
 
 # Runs before the app: while `window.__sealDelay` is set, every encryption (each item sealed before it is
 # saved) waits that many milliseconds first, as on a slow phone, so a write is still under way when the
-# next button is pressed.
+# next button is pressed; while `window.__sealFails` is set, encryption fails (a write that cannot be saved).
 SLOW_SEALING = """
 (() => {
   const encrypt = SubtleCrypto.prototype.encrypt;
   SubtleCrypto.prototype.encrypt = async function (...args) {
     if (window.__sealDelay) await new Promise((resolve) => setTimeout(resolve, window.__sealDelay));
+    if (window.__sealFails) throw new DOMException('test: sealing fails', 'OperationError');
     return encrypt.apply(this, args);
   };
 })();
@@ -80,4 +81,27 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
     expect(page.locator("[data-version]")).to_contain_text("I make people laugh, even on bad days")
     expect(page.locator("[data-version] article").nth(1)).to_contain_text("Not agreed — Near my aunt")
     wait_synced(page)
+    context.close()
+
+
+def test_an_agreement_that_could_not_be_saved_says_so(chromium: Browser, alongside_server: AlongsideServer) -> None:
+    context = new_device(chromium)
+    context.add_init_script(SLOW_SEALING)
+    page = context.new_page()
+    enrol(page, alongside_server.url, worker_code(alongside_server))
+    plan_id = start_plan(page, "Sam")
+    open_section(page, plan_id, "strengths")
+    add_strength(page, "I make people laugh")
+    open_section(page, plan_id, "readback")
+    agree = page.get_by_role("button", name=re.compile(r"^I agree\W+I make people laugh"))
+
+    page.evaluate("window.__sealFails = true")
+    agree.click()
+    expect(page.get_by_role("alert")).to_have_text("This could not be saved. Try again.")
+    expect(page.get_by_text("0 of 1 agreed.")).to_be_visible()
+
+    page.evaluate("window.__sealFails = false")
+    agree.click()
+    expect(page.get_by_text("1 of 1 agreed.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
     context.close()

@@ -18,7 +18,18 @@ function Agreement({ plan, item, drafts }) {
   const saved = item.f.agree_note?.v || '';
   const [note, setNote] = useState(saved);
   const [saving, setSaving] = useState(false);
-  const set = (value) => plan.update(item.id, { agree: agree === value ? '' : value });
+  const [failed, setFailed] = useState(false);
+  // A change that could not be saved says so in a plain sentence (nothing is dropped silently).
+  const saveChange = async (values) => {
+    setFailed(false);
+    try {
+      await plan.update(item.id, values);
+    } catch (error) {
+      console.error('could not save the agreement', error);
+      setFailed(true);
+    }
+  };
+  const set = (value) => saveChange({ agree: agree === value ? '' : value });
   const type = (value) => {
     setNote(value);
     drafts.set(item.id, value);
@@ -26,7 +37,7 @@ function Agreement({ plan, item, drafts }) {
   const saveNote = async () => {
     setSaving(true);
     try {
-      await plan.update(item.id, { agree_note: note });
+      await saveChange({ agree_note: note });
     } finally {
       setSaving(false);
     }
@@ -51,6 +62,7 @@ function Agreement({ plan, item, drafts }) {
           {!saving && note && note === saved && <span role="status">{t('readback.note_saved')}</span>}
         </div>
       )}
+      <ErrorSummary message={failed && t('error.save')} />
     </div>
   );
 }
