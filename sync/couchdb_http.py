@@ -139,7 +139,8 @@ class CouchDBClient:
         if client is None:
             raise RuntimeError("CouchDBStore.open() was not called")
         retry_all = method in ("GET", "HEAD") if idempotent is None else idempotent
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + self.timeout
         attempt = 0
         while True:
             remaining = max(deadline - time.monotonic(), 0.05)
@@ -149,7 +150,7 @@ class CouchDBClient:
             # request and its Authorization header) must not ride along as __context__.
             if response is not None:
                 if response.status_code in ok or response.status_code in expect:
-                    elapsed = time.monotonic() - (deadline - self.timeout)
+                    elapsed = time.monotonic() - started
                     if elapsed > SLOW_CALL_SECONDS and not longpoll:
                         logger.warning(
                             "CouchDB at %s took %.1f s to answer %s %s",

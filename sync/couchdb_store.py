@@ -161,7 +161,7 @@ class CouchDBStore:
 
     async def database_info(self, db: str) -> Json:
         """``GET /{db}`` reduced to the SQLite store's fields; ``db_name`` is the logical name."""
-        info: Json = (await self._http.request("GET", self._db(db))).body
+        info = await self._raw_info(db)
         deleted = info.get("doc_del_count")
         if not isinstance(deleted, int):  # pouchdb-server does not count deleted documents
             deleted = await self._deleted.count(db, info)
@@ -453,11 +453,11 @@ class CouchDBStore:
         twice), so the rows are counted only when that bound is at most ``EXACT_PENDING_LIMIT``: exact
         near the end of the feed, an upper estimate before it."""
         if isinstance(since, int):
-            update_seq = (await self._http.request("GET", self._db(db))).body.get("update_seq")
+            update_seq = (await self._raw_info(db)).get("update_seq")
             if isinstance(update_seq, int) and update_seq - since > EXACT_PENDING_LIMIT:
                 return update_seq - since
-        rest = await self._http.request("GET", self._db(db) + "/_changes", params={"since": str(since)})
-        return len(rest.body.get("results", []))
+        rest = await self._changes_since(db, since)
+        return len(rest.get("results", []))
 
     @staticmethod
     def _change_row(row: Json) -> Json:

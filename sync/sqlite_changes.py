@@ -160,12 +160,15 @@ class ChangeWaiters:
         if version == self._data_version:
             return {}
         self._data_version = version
-        seqs: dict[str, int] = {}
-        for start in range(0, len(names), NAMES_PER_QUERY):
-            chunk = names[start : start + NAMES_PER_QUERY]
-            placeholders = ",".join("?" * len(chunk))
-            for name, seq in conn.execute(
-                f"SELECT name, update_seq FROM databases WHERE name IN ({placeholders})", chunk
-            ):
-                seqs[name] = int(seq)
-        return seqs
+        return read_update_seqs(conn, names)
+
+
+def read_update_seqs(conn: sqlite3.Connection, names: list[str]) -> dict[str, int]:
+    """The ``update_seq`` of each named database that exists (a few hundred names per query)."""
+    seqs: dict[str, int] = {}
+    for start in range(0, len(names), NAMES_PER_QUERY):
+        chunk = names[start : start + NAMES_PER_QUERY]
+        placeholders = ",".join("?" * len(chunk))
+        for name, seq in conn.execute(f"SELECT name, update_seq FROM databases WHERE name IN ({placeholders})", chunk):
+            seqs[name] = int(seq)
+    return seqs

@@ -17,7 +17,7 @@ from typing import Any
 from .documents import render_document, revs_diff_entry, split_document
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
 from .revtree import InvalidRevision, RevTree, new_rev_id, parse_rev, path_from_revisions
-from .sqlite_changes import DEFAULT_POLL_INTERVAL, ChangeWaiters
+from .sqlite_changes import DEFAULT_POLL_INTERVAL, ChangeWaiters, read_update_seqs
 from .sqlite_engine import SqliteEngine, WriteContext
 from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
 
@@ -128,12 +128,7 @@ class SqliteStore:
         await self.engine.write(job)
 
     async def _update_seqs(self, names: list[str]) -> dict[str, int]:
-        def job(conn: sqlite3.Connection) -> dict[str, int]:
-            placeholders = ",".join("?" * len(names))
-            rows = conn.execute(f"SELECT name, update_seq FROM databases WHERE name IN ({placeholders})", names)
-            return {name: int(seq) for name, seq in rows}
-
-        return await self.engine.read(job)
+        return await self.engine.read(lambda conn: read_update_seqs(conn, names))
 
     async def database_exists(self, db: str) -> bool:
         def job(conn: sqlite3.Connection) -> bool:

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from support.processes import AlongsideServer, PouchDBServer
+from support.processes import AlongsideServer, PouchDBServer, proc_stat, process_tree
 
 
 class Target:
@@ -136,25 +136,6 @@ class Target:
         return log.read_text(errors="replace") if log.exists() else ""
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (the worker processes of ``alongside serve --workers N``)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    tree, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        tree.append(current)
-        pending.extend(children.get(current, []))
-    return tree
-
-
 def _rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -166,9 +147,8 @@ def _rss_kib(pid: int) -> int | None:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = proc_stat(pid)
+    if fields is None:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

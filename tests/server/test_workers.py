@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from support.documents import doc_id, item_doc
-from support.processes import ALONGSIDE, AlongsideServer
+from support.processes import ALONGSIDE, AlongsideServer, proc_stat, process_tree
 
 BOUND = 20.0  # seconds: "answered at all"; a longpoll that was never woken answers empty after 30 s
 
@@ -34,17 +34,14 @@ def two_workers(tmp_path: Path) -> Iterator[AlongsideServer]:
 
 
 def worker_pids(parent: int) -> list[int]:
+    """uvicorn's worker processes under ``parent`` (not multiprocessing's resource tracker)."""
     pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in process_tree(parent)[1:]:
         try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.append(pid)
+        except OSError:
             continue
-        if ppid == parent and b"spawn_main" in cmdline:
-            pids.append(int(entry.name))
     return pids
 
 
@@ -92,10 +89,7 @@ def test_a_sigkill_of_the_group_stops_every_process_and_a_restart_loses_nothing(
     workers = worker_pids(two_workers.process.pid)
     two_workers.kill()  # waits until no process of the group runs
     for pid in workers:
-        assert (
-            not Path(f"/proc/{pid}").exists()
-            or Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-        )
+        assert (fields := proc_stat(pid)) is None or fields[0] == "Z"  # gone, or dead and not yet reaped
     two_workers.start()
     with httpx.Client(timeout=BOUND) as client:
         rows = client.get(two_workers.plan_url(plan) + "_all_docs", headers={"Authorization": f"Bearer {token}"})

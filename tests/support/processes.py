@@ -43,12 +43,32 @@ def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen[byt
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
 
 
-def _state_and_group(pid: str) -> tuple[str, int] | None:
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command name (state, ppid, pgrp, ...; see proc(5)), or
+    ``None`` when there is no such process."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return fields[0], int(fields[2])
+
+
+def running_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the worker processes of ``alongside serve --workers N``)."""
+    children: dict[int, list[int]] = {}
+    for other in running_pids():
+        fields = proc_stat(other)
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(other)
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, []))
+    return tree
 
 
 def wait_until_group_dead(group: int, timeout: float = 10.0) -> None:
@@ -58,8 +78,8 @@ def wait_until_group_dead(group: int, timeout: float = 10.0) -> None:
     while True:
         alive = [
             pid
-            for pid in os.listdir("/proc")
-            if pid.isdigit() and (found := _state_and_group(pid)) is not None and found[1] == group and found[0] != "Z"
+            for pid in running_pids()
+            if (fields := proc_stat(pid)) is not None and int(fields[2]) == group and fields[0] != "Z"
         ]
         if not alive:
             return
