@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from support.processes import AlongsideServer
 from support.pwa import add_goal, add_strength, enrol, new_device, open_section, start_plan, wait_synced, worker_code
 
@@ -25,14 +25,20 @@ SLOW_SEALING = """
 """
 
 
-def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_server: AlongsideServer) -> None:
+def plan_with_a_strength(chromium: Browser, server: AlongsideServer) -> tuple[BrowserContext, Page, str]:
+    """A worker's device (sealing under the test's control) with Sam's plan holding one strength."""
     context = new_device(chromium)
     context.add_init_script(SLOW_SEALING)
     page = context.new_page()
-    enrol(page, alongside_server.url, worker_code(alongside_server))
+    enrol(page, server.url, worker_code(server))
     plan_id = start_plan(page, "Sam")
     open_section(page, plan_id, "strengths")
     add_strength(page, "I make people laugh")
+    return context, page, plan_id
+
+
+def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_server: AlongsideServer) -> None:
+    context, page, plan_id = plan_with_a_strength(chromium, alongside_server)
     open_section(page, plan_id, "goals")
     add_goal(page, "Move to a flat near my sister")
 
@@ -85,13 +91,7 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
 
 
 def test_an_agreement_that_could_not_be_saved_says_so(chromium: Browser, alongside_server: AlongsideServer) -> None:
-    context = new_device(chromium)
-    context.add_init_script(SLOW_SEALING)
-    page = context.new_page()
-    enrol(page, alongside_server.url, worker_code(alongside_server))
-    plan_id = start_plan(page, "Sam")
-    open_section(page, plan_id, "strengths")
-    add_strength(page, "I make people laugh")
+    context, page, plan_id = plan_with_a_strength(chromium, alongside_server)
     open_section(page, plan_id, "readback")
     agree = page.get_by_role("button", name=re.compile(r"^I agree\W+I make people laugh"))
 
