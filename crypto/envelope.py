@@ -1,9 +1,13 @@
-"""Item envelopes (spec §7): seal a signed item under the plan key, open and verify it."""
+"""Item envelopes (spec §7): seal a signed item under the plan key, open and verify it.
+
+Envelopes of version 2 are written; version-1 envelopes (spec §20) still open, with ``n`` 0 and no
+``prev``, and are re-sealed as version 1.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -21,8 +25,8 @@ from .errors import DecryptionError, FormatError
 from .keys import DeviceKeys, DevicePublicKeys, Keyring, PlanKey, Random, draw
 from .padding import MAX_PADDED, pad, unpad
 from .primitives import NONCE_BYTES
-from .provenance import SignedItem, sign_item, verify_item
-from .wire import ENVELOPE_VERSION, check_wire_document
+from .provenance import SignedItem, sign_item, verify_item, version_hash
+from .wire import check_wire_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +39,14 @@ class ItemEnvelope:
     kid: str
     nonce: bytes
     ct: bytes
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
 class OpenedItem:
-    """What opening an envelope yields: the body, its verified author, and the key it was under."""
+    """What opening an envelope yields (spec §7.4): the body, its verified author, the key it was under,
+    the envelope ``version``, the version number ``n`` (0 for version 1), the hashes ``prev`` of the
+    versions it replaced (empty for version 1) and its own version hash ``vh`` (spec §8.2)."""
 
     doc_id: str
     deleted: bool
@@ -47,6 +54,10 @@ class OpenedItem:
     author: str
     kid: str
     signed: SignedItem
+    version: int
+    n: int
+    prev: tuple[str, ...]
+    vh: str
 
 
 def parse_item_envelope(doc: Mapping[str, object]) -> ItemEnvelope:
@@ -55,6 +66,9 @@ def parse_item_envelope(doc: Mapping[str, object]) -> ItemEnvelope:
     if doc.get("kind") != "item":
         raise FormatError("not an item envelope")
     rev = doc.get("_rev")
+    version = doc["v"]
+    if not isinstance(version, int):  # the shape check has made sure; this tells the type checker
+        raise FormatError("unknown envelope version")
     return ItemEnvelope(
         doc_id=str(doc["_id"]),
         rev=rev if isinstance(rev, str) else None,
@@ -62,14 +76,19 @@ def parse_item_envelope(doc: Mapping[str, object]) -> ItemEnvelope:
         kid=str(doc["kid"]),
         nonce=b64u_decode(doc["nonce"], NONCE_BYTES, "nonce"),
         ct=b64u_decode(doc["ct"], None, "ct"),
+        version=version,
     )
 
 
-def item_associated_data(*, plan_id: str, doc_id: str, kid: str, deleted: bool) -> bytes:
-    """``canonical_json({"ctx": "alongside/v1/item", "del", "id", "kid", "plan", "v": 1})``."""
-    return canonical_json(
-        {"ctx": "alongside/v1/item", "del": deleted, "id": doc_id, "kid": kid, "plan": plan_id, "v": ENVELOPE_VERSION}
-    )
+def item_associated_data(*, plan_id: str, doc_id: str, kid: str, deleted: bool, version: int = 2) -> bytes:
+    """``canonical_json({"ctx": "alongside/v2/item", "del", "id", "kid", "plan", "v": 2})`` (spec §7.3).
+
+    With ``version=1``, the version-1 associated data (``"ctx": "alongside/v1/item"``, ``"v": 1``).
+    """
+    if isinstance(version, bool) or version not in (1, 2):
+        raise FormatError("an item envelope version is 1 or 2")
+    context = f"alongside/v{version}/item"
+    return canonical_json({"ctx": context, "del": deleted, "id": doc_id, "kid": kid, "plan": plan_id, "v": version})
 
 
 def seal_signed_item(
@@ -82,7 +101,12 @@ def seal_signed_item(
     rev: str | None = None,
     random: Random = os.urandom,
 ) -> dict[str, object]:
-    """Encrypt an already signed item (draws a 12-byte nonce); used by :func:`seal_item` and re-sealing."""
+    """Encrypt an already signed item (draws a 12-byte nonce); used by :func:`seal_item` and re-sealing.
+
+    The envelope's version is the signed item's (``"v": 2``, or ``"v": 1`` when re-sealing a version-1 item).
+    """
+    if not isinstance(signed, SignedItem):
+        raise FormatError("signed must be a SignedItem")
     check_plan_id(plan_id)
     check_hex_id(doc_id, 16, "document id")
     if not isinstance(key, PlanKey) or key.plan_id != plan_id:
@@ -91,14 +115,16 @@ def seal_signed_item(
         raise FormatError("deleted must be a boolean")
     padded = pad(canonical_json(signed.to_json()))
     nonce = draw(random, NONCE_BYTES)
-    associated = item_associated_data(plan_id=plan_id, doc_id=doc_id, kid=key.kid, deleted=deleted)
+    associated = item_associated_data(
+        plan_id=plan_id, doc_id=doc_id, kid=key.kid, deleted=deleted, version=signed.version
+    )
     ct = key.aead.encrypt(nonce, padded, associated)
     doc: dict[str, object] = {"_id": doc_id}
     if rev is not None:
         doc["_rev"] = rev
     if deleted:
         doc["_deleted"] = True
-    doc.update({"v": ENVELOPE_VERSION, "kind": "item", "kid": key.kid, "nonce": b64u_encode(nonce)})
+    doc.update({"v": signed.version, "kind": "item", "kid": key.kid, "nonce": b64u_encode(nonce)})
     doc["ct"] = b64u_encode(ct)
     return doc
 
@@ -112,17 +138,26 @@ def seal_item(
     author: DeviceKeys,
     deleted: bool = False,
     rev: str | None = None,
+    n: int = 1,
+    prev: Iterable[str] = (),
     random: Random = os.urandom,
 ) -> dict[str, object]:
-    """Sign ``body`` as ``author`` and seal it into a wire document for ``doc_id`` under ``key``."""
-    signed = sign_item(body, plan_id=plan_id, doc_id=doc_id, author=author, deleted=deleted)
+    """Sign ``body`` as ``author`` (version ``n``, replacing ``prev``) and seal it for ``doc_id`` under ``key``.
+
+    Always a version-2 envelope (spec §7.4); ``n`` and ``prev`` come from
+    :func:`alongside.crypto.provenance.next_version` for anything but a first version.
+    """
+    signed = sign_item(body, plan_id=plan_id, doc_id=doc_id, author=author, deleted=deleted, n=n, prev=prev)
     return seal_signed_item(signed, plan_id=plan_id, doc_id=doc_id, key=key, deleted=deleted, rev=rev, random=random)
 
 
 def decrypt_item(
     doc: Mapping[str, object], *, plan_id: str, keyring: Keyring, allow_retired: bool = False
 ) -> tuple[ItemEnvelope, SignedItem]:
-    """Steps 1-4 of opening (spec §7.4) without the signature check; every failure is ``DecryptionError``."""
+    """Steps 1-4 of opening (spec §7.4) without the signature check; every failure is ``DecryptionError``.
+
+    Accepts version-1 and version-2 envelopes; the signed item must be of the envelope's version.
+    """
     try:
         envelope = parse_item_envelope(doc)
         check_plan_id(plan_id)
@@ -133,13 +168,15 @@ def decrypt_item(
     key = keyring.get(envelope.kid)
     if key is None or (not allow_retired and keyring.is_retired(envelope.kid)):
         raise DecryptionError()
-    associated = item_associated_data(plan_id=plan_id, doc_id=envelope.doc_id, kid=key.kid, deleted=envelope.deleted)
+    associated = item_associated_data(
+        plan_id=plan_id, doc_id=envelope.doc_id, kid=key.kid, deleted=envelope.deleted, version=envelope.version
+    )
     try:
         padded = key.aead.decrypt(envelope.nonce, envelope.ct, associated)
     except (InvalidTag, ValueError) as exc:
         raise DecryptionError() from exc
     try:
-        signed = SignedItem.from_json(parse_canonical_json(unpad(padded)))
+        signed = SignedItem.from_json(parse_canonical_json(unpad(padded)), envelope.version)
     except FormatError as exc:
         raise DecryptionError() from exc
     return envelope, signed
@@ -161,7 +198,19 @@ def open_item(
     """
     envelope, signed = decrypt_item(doc, plan_id=plan_id, keyring=keyring, allow_retired=allow_retired)
     verify_item(signed, plan_id=plan_id, doc_id=envelope.doc_id, deleted=envelope.deleted, devices=devices)
-    return OpenedItem(envelope.doc_id, envelope.deleted, signed.body, signed.by, envelope.kid, signed)
+    vh = version_hash(signed, plan_id=plan_id, doc_id=envelope.doc_id, deleted=envelope.deleted)
+    return OpenedItem(
+        envelope.doc_id,
+        envelope.deleted,
+        signed.body,
+        signed.by,
+        envelope.kid,
+        signed,
+        signed.version,
+        signed.n,
+        signed.prev,
+        vh,
+    )
 
 
 def reseal_item(
@@ -175,8 +224,9 @@ def reseal_item(
 ) -> dict[str, object]:
     """Open ``doc`` in history mode, verify it, and seal the same signed item under ``key`` (spec §7.4).
 
-    The author's signature is kept, so provenance survives a rotation. The result carries the
-    document's ``_rev`` (if any) so it can be written as the next revision.
+    The author's signature, the version (``n``, ``prev``, the version hash) and the envelope version are
+    kept, so provenance and the item's place in its history survive a rotation or a restore (§8.3).
+    The result carries the document's ``_rev`` (if any) so it can be written as the next revision.
     """
     opened = open_item(doc, plan_id=plan_id, keyring=keyring, devices=devices, allow_retired=True)
     rev = doc.get("_rev")

@@ -1,6 +1,7 @@
 """Keyring documents (spec §9): a plan key wrapped for one device's X25519 key, signed by the granter.
 
-Also key rotation (spec §10): a new epoch key granted only to the remaining devices.
+Also key rotation (spec §10): a new epoch key granted only to the remaining devices. Opening a grant
+proves who made it; whether to accept the key (only from a steward, §9.5) is the application's decision.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .primitives import (
     x25519_shared,
 )
 from .provenance import lookup_device
-from .wire import ENVELOPE_VERSION, check_wire_document
+from .wire import KEYRING_VERSION, check_wire_document
 
 _GRANT_FIELDS = frozenset({"by", "epoch", "key", "kid", "plan", "sig", "to"})
 
@@ -100,7 +101,7 @@ def keyring_associated_data(*, plan_id: str, doc_id: str, kid: str, to: str, epk
             "kid": kid,
             "plan": plan_id,
             "to": to,
-            "v": ENVELOPE_VERSION,
+            "v": KEYRING_VERSION,
         }
     )
 
@@ -149,7 +150,7 @@ def grant_plan_key(
     ct = aead_seal(_wrap_key(shared, epk, recipient.encryption), nonce, canonical_json(grant), associated)
     return {
         "_id": doc_id,
-        "v": ENVELOPE_VERSION,
+        "v": KEYRING_VERSION,
         "kind": "keyring",
         "kid": key.kid,
         "to": to,
@@ -178,11 +179,13 @@ def _decrypt_grant(envelope: KeyringEnvelope, plan_id: str, device: DeviceKeys) 
 def open_grant(
     doc: Mapping[str, object], *, plan_id: str, device: DeviceKeys, trusted: Mapping[str, DevicePublicKeys]
 ) -> Grant:
-    """Unwrap the plan key a keyring document grants to ``device``.
+    """Unwrap the plan key a keyring document grants to ``device`` (spec §9.4).
 
-    Raises ``DecryptionError`` (same message whatever the cause) when the document is malformed, not
-    addressed to ``device``, altered or moved, or its contents do not match; ``SignatureError`` when the
-    granter is not in ``trusted`` or its signature does not verify.
+    The shape check (§14.1) runs first, so a deleted keyring document never opens. Raises
+    ``DecryptionError`` (same message whatever the cause) when the document is malformed, not addressed
+    to ``device``, altered or moved, or its contents do not match (a grant has exactly seven members);
+    ``SignatureError`` when the granter is not in ``trusted`` or its signature does not verify. Whether to
+    accept the key (only a steward's grant, spec §9.5) is the caller's decision.
     """
     if not isinstance(device, DeviceKeys):
         raise FormatError("device must be DeviceKeys")
@@ -213,15 +216,30 @@ def rotate_plan_key(
     remaining: Sequence[DevicePublicKeys],
     granter: DeviceKeys,
     random: Random = os.urandom,
+    epoch: int | None = None,
 ) -> tuple[PlanKey, list[dict[str, object]]]:
-    """Start a new epoch (spec §10): a new key, granted only to ``remaining`` (in order).
+    """Start a new epoch (spec §10): a new key, granted only to ``remaining`` (in order), read-only members included.
 
-    Draws 32 bytes for the key, then for each remaining device 16 (``_id``), 32 and 12. The caller then
-    re-seals live documents with :func:`alongside.crypto.envelope.reseal_item`.
+    The epoch is one more than the keyring's current epoch unless ``epoch`` is given: a steward
+    superseding a stuck rotation (spec §10.3) passes the server's recorded epoch + 1, which must be
+    greater than the keyring's current epoch. Draws 32 bytes for the key, then for each remaining device
+    16 (``_id``), 32 and 12. The caller then re-seals live documents with
+    :func:`alongside.crypto.envelope.reseal_item`. Only stewards rotate (spec §10.1); that is the
+    caller's and the server's rule, not checked here.
     """
     if not isinstance(keyring, Keyring) or not keyring:
         raise FormatError("rotation needs the plan's current keyring")
-    epoch = check_epoch(keyring.current.epoch + 1)
-    new_key = PlanKey(keyring.plan_id, epoch, draw(random, KEY_BYTES))
+    if not isinstance(granter, DeviceKeys):
+        raise FormatError("granter must be DeviceKeys")
+    if not all(isinstance(device, DevicePublicKeys) for device in remaining):
+        raise FormatError("remaining must be a sequence of DevicePublicKeys")
+    current = keyring.current.epoch
+    if epoch is None:
+        new_epoch = check_epoch(current + 1)
+    else:
+        new_epoch = check_epoch(epoch)
+        if new_epoch <= current:
+            raise FormatError("a rotation's epoch must be greater than the current epoch")
+    new_key = PlanKey(keyring.plan_id, new_epoch, draw(random, KEY_BYTES))
     documents = [grant_plan_key(new_key, recipient=device, granter=granter, random=random) for device in remaining]
     return new_key, documents

@@ -131,6 +131,7 @@ class JoinedPlan:
     access: str
     auth_token: str = field(repr=False)
     registration: dict[str, str | int]
+    bind_key: bytes = field(repr=False)
 
 
 def _invite_key(secret: bytes, invite_id: bytes) -> bytes:
@@ -139,6 +140,10 @@ def _invite_key(secret: bytes, invite_id: bytes) -> bytes:
 
 def _auth_token_bytes(secret: bytes, invite_id: bytes) -> bytes:
     return hkdf_sha256(secret, invite_id, b"alongside/v1/invite-auth", KEY_BYTES)
+
+
+def _bind_key(secret: bytes, invite_id: bytes) -> bytes:
+    return hkdf_sha256(secret, invite_id, b"alongside/v2/invite-bind", KEY_BYTES)
 
 
 def _associated(header: bytes) -> bytes:
@@ -325,6 +330,30 @@ def invite_registration(invite: Invite) -> dict[str, str | int]:
     }
 
 
+def invite_bind_key(invite: Invite) -> bytes:
+    """``HKDF(secret, invite_id, "alongside/v2/invite-bind", 32)`` (spec §11.1), known only to both devices.
+
+    The inviting device keeps it (never the secret) until it has admitted the device that used the
+    invite, or for at most 30 days (spec §11.5).
+    """
+    if not isinstance(invite, Invite):
+        raise FormatError("invite must be an Invite")
+    return _bind_key(invite.secret, invite.invite_id)
+
+
+def admission_bind(bind_key: bytes, *, plan_id: str, device_id: str) -> str:
+    """The ``bind`` a joining device puts in its roster entry (spec §11.5); base64url of 32 bytes.
+
+    ``b64u(HKDF(bind_key, "", "alongside/v2/admission-bind" || 0x00 || plan_id || 0x00 || device_id, 32))``.
+    The inviter recomputes it for the device a roster entry describes before writing its admission.
+    """
+    check_bytes(bind_key, KEY_BYTES, "bind key")
+    check_plan_id(plan_id)
+    check_hex_id(device_id, 16, "device id")
+    info = b"alongside/v2/admission-bind\x00" + plan_id.encode("ascii") + b"\x00" + device_id.encode("ascii")
+    return b64u_encode(hkdf_sha256(bytes(bind_key), b"", info, KEY_BYTES))
+
+
 def check_invite_token(auth_token: object, verifier: object) -> bool:
     """Server side: True when ``auth_token`` matches ``verifier`` (constant-time comparison)."""
     try:
@@ -337,6 +366,10 @@ def check_invite_token(auth_token: object, verifier: object) -> bool:
 
 def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> JoinedPlan:
     """Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
+
+    The result also carries the invite's ``bind_key``, from which the joining device computes the
+    ``bind`` of its roster entry (:func:`admission_bind`). An invite whose wrapped epoch is 0 fails
+    with ``DecryptionError`` (spec §11.1).
 
     Raises ``FormatError`` for a malformed invite, ``InviteExpiredError`` when ``now >= expires_at``,
     ``DecryptionError`` when any byte was altered, ``SignatureError`` when the registration signature
@@ -378,4 +411,5 @@ def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> Join
         parsed.access,
         invite_auth_token(parsed),
         registration,
+        _bind_key(parsed.secret, parsed.invite_id),
     )

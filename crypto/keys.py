@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .encoding import b64u_decode, b64u_encode, check_bytes, check_plan_id
+from .encoding import b64u_decode, b64u_encode, check_bytes, check_hex_id, check_plan_id
 from .errors import FormatError
 from .primitives import KEY_BYTES, check_random, ed25519_public, hkdf_sha256, labelled_sha256, x25519_public
 
@@ -29,8 +29,34 @@ def new_document_id(random: Random = os.urandom) -> str:
 
 
 def new_plan_id(random: Random = os.urandom) -> str:
-    """A random plan id: 16 random bytes as 32 lower-case hex characters."""
+    """A random plan id (a plan made without a creator device): 16 random bytes as 32 lower-case hex characters."""
     return draw(random, 16).hex()
+
+
+PLAN_SALT_BYTES = 16
+
+
+def plan_id_for(signing_public: bytes, salt: bytes) -> str:
+    """The plan id that names its creator (spec §4.1): ``hex(H("alongside/v2/plan-id", salt || sig_pub)[0:16])``."""
+    check_bytes(signing_public, KEY_BYTES, "Ed25519 public key")
+    check_bytes(salt, PLAN_SALT_BYTES, "plan salt")
+    return labelled_sha256("alongside/v2/plan-id", salt + signing_public)[:16].hex()
+
+
+def new_plan_id_for(creator: DevicePublicKeys, random: Random = os.urandom) -> tuple[str, bytes]:
+    """A new plan id naming ``creator`` (spec §4.1): draws the 16-byte salt; returns ``(plan_id, salt)``."""
+    if not isinstance(creator, DevicePublicKeys):
+        raise FormatError("creator must be DevicePublicKeys")
+    salt = draw(random, PLAN_SALT_BYTES)
+    return plan_id_for(creator.signing, salt), salt
+
+
+def roster_document_id(plan_id: str, device_id: str) -> str:
+    """The id of ``device_id``'s roster entry in ``plan_id`` (spec §4.2)."""
+    check_plan_id(plan_id)
+    check_hex_id(device_id, 16, "device id")
+    data = plan_id.encode("ascii") + b"\x00" + device_id.encode("ascii")
+    return labelled_sha256("alongside/v2/roster-id", data)[:16].hex()
 
 
 @dataclass(frozen=True, slots=True)

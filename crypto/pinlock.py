@@ -19,6 +19,7 @@ DEFAULT_ITERATIONS = MIN_ITERATIONS
 SALT_BYTES = 16
 MAX_SECRET_BYTES = 4096
 MAX_PIN_LENGTH = 1024
+MAX_CT_TEXT = 2 * (MAX_SECRET_BYTES + TAG_BYTES)  # 8,224 characters, as the spec writes it
 _FIELDS = frozenset({"v", "kind", "iter", "salt", "nonce", "ct"})
 
 
@@ -52,17 +53,21 @@ def _associated(iterations: int, salt: bytes) -> bytes:
 
 
 def parse_pinlock(blob: Mapping[str, object]) -> PinLock:
-    """Parse ``{"v": 1, "kind": "pinlock", "iter", "salt", "nonce", "ct"}``; ``FormatError`` on anything else."""
+    """Parse ``{"v": 1, "kind": "pinlock", "iter", "salt", "nonce", "ct"}``; ``FormatError`` on anything else.
+
+    Exactly these six members; ``v`` the integer 1; ``iter`` 600,000 ... 10,000,000; ``ct`` at most
+    8,224 characters decoding to 17 ... 4112 bytes (spec §13), all checked before any key is derived.
+    """
     if not isinstance(blob, Mapping) or set(blob) != _FIELDS:
         raise FormatError("a PIN lock has exactly v, kind, iter, salt, nonce, ct")
     version = blob["v"]
-    if isinstance(version, bool) or version != PINLOCK_VERSION or blob["kind"] != "pinlock":
+    if type(version) is not int or version != PINLOCK_VERSION or blob["kind"] != "pinlock":
         raise FormatError("unknown PIN lock version")
     iterations = _check_iterations(blob["iter"])
     salt = b64u_decode(blob["salt"], SALT_BYTES, "salt")
     nonce = b64u_decode(blob["nonce"], NONCE_BYTES, "nonce")
     ct_text = blob["ct"]
-    if not isinstance(ct_text, str) or len(ct_text) > 2 * (MAX_SECRET_BYTES + TAG_BYTES):
+    if not isinstance(ct_text, str) or len(ct_text) > MAX_CT_TEXT:
         raise FormatError("ct is too long")
     ct = b64u_decode(ct_text, None, "ct")
     if not TAG_BYTES < len(ct) <= MAX_SECRET_BYTES + TAG_BYTES:

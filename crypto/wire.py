@@ -1,4 +1,8 @@
-"""The server's shape check of wire documents (spec §14). Pure: no keys, no I/O."""
+"""The server's shape check of wire documents (spec §14.1). Pure: no keys, no I/O.
+
+The server's write rules (§14.3: tombstones, keyring documents written once, roster entries, roles)
+build on this check and live in the server.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from .errors import FormatError, WireFormatError
 from .padding import MAX_PADDED, is_bucket_size
 from .primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
 
-ENVELOPE_VERSION = 1
+ITEM_VERSIONS = (1, 2)
+KEYRING_VERSION = 1
 DEFAULT_MAX_PADDED_BYTES = 1024 * 1024
 DEFAULT_MAX_REVISIONS = 1000
 MAX_GRANT_PLAINTEXT = 1024
@@ -77,9 +82,12 @@ def check_wire_document(
 ) -> None:
     """Raise ``WireFormatError`` unless ``doc`` is an item envelope, a keyring document or a bare tombstone.
 
-    Only the shape is checked (spec §14): allowed fields, types, identifier forms, base64url lengths,
-    a known version, and ciphertext sizes (an item's padded size must be a bucket of at most
-    ``max_padded_bytes``). Do not call it on ``_local/`` documents.
+    Only the shape is checked (spec §14.1): allowed fields, types, identifier forms, base64url lengths,
+    a known version (items ``v`` 1 or 2, keyring documents ``v`` 1), ``_revisions`` (``start`` an integer
+    1 ... 999,999,999, no more ids than ``start``), ``_deleted`` a boolean (``false`` means absent; a
+    keyring document is never deleted), and ciphertext sizes (an item's padded size must be a bucket of
+    at most ``max_padded_bytes``). Whether a valid shape may be written (a tombstone, for one) is the
+    server's write rules (§14.3). Do not call it on ``_local/`` documents.
     """
     if not isinstance(doc, Mapping):
         raise WireFormatError("a document must be a JSON object")
@@ -106,13 +114,17 @@ def check_wire_document(
             return
         raise WireFormatError("a document must carry an encrypted envelope (v, kind, kid, nonce, ct)")
     version = doc.get("v")
-    if type(version) is not int or version != ENVELOPE_VERSION:
-        raise WireFormatError("unknown envelope version: v must be 1")
+    if type(version) is not int:
+        raise WireFormatError("unknown envelope version: v must be an integer")
     kind = doc.get("kind")
     if kind == "item":
         expected = ITEM_FIELDS
+        if version not in ITEM_VERSIONS:
+            raise WireFormatError("unknown envelope version: an item has v 1 or 2")
     elif kind == "keyring":
         expected = KEYRING_FIELDS
+        if version != KEYRING_VERSION:
+            raise WireFormatError("unknown envelope version: a keyring document has v 1")
         if deleted:
             raise WireFormatError("keyring documents cannot be deleted")
     else:
@@ -144,7 +156,12 @@ def check_wire_document(
 
 
 def document_kind(doc: Mapping[str, object]) -> DocumentKind:
-    """``"item"``, ``"keyring"`` or ``"tombstone"`` for a document that passes :func:`check_wire_document`."""
+    """What a wire document is (spec §14.1); ``WireFormatError`` if it fails :func:`check_wire_document`.
+
+    ``"item"`` (an item envelope of version 1 or 2, deleted or not), ``"keyring"`` (a keyring document)
+    or ``"tombstone"`` (``_deleted: true`` and none of the envelope members: a bare tombstone, which
+    carries no authorship). Checked with the 16 MiB limit.
+    """
     check_wire_document(doc, max_padded_bytes=MAX_PADDED)
     kind = doc.get("kind")
     if kind == "item":

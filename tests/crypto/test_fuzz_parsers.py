@@ -14,7 +14,9 @@ from alongside.crypto import (
     FormatError,
     InviteExpiredError,
     Keyring,
+    Leaf,
     SignatureError,
+    VersionMemory,
     WireFormatError,
     b64u_decode,
     base32_decode,
@@ -23,6 +25,7 @@ from alongside.crypto import (
     create_invite,
     generate_device_keys,
     grant_plan_key,
+    judge_versions,
     lock_secret,
     new_document_id,
     new_plan_id,
@@ -36,7 +39,11 @@ from alongside.crypto import (
     parse_keyring_document,
     parse_pinlock,
     seal_item,
+    sign_field,
+    sign_item,
     unpad,
+    verify_field,
+    version_hash,
 )
 from alongside.crypto.provenance import SignedItem
 
@@ -47,7 +54,10 @@ ALICE, BOB = generate_device_keys(), generate_device_keys()
 KEY = new_plan_key(PLAN)
 KEYRING = Keyring(PLAN, [KEY])
 DEVICES = {ALICE.device_id: ALICE.public, BOB.device_id: BOB.public}
-ITEM = seal_item({"text": "hello", "n": [1, 2]}, plan_id=PLAN, doc_id=new_document_id(), key=KEY, author=ALICE)
+ITEM_ID = new_document_id()
+ITEM_SIGNED = sign_item({"text": "hello", "n": [1, 2]}, plan_id=PLAN, doc_id=ITEM_ID, author=ALICE)
+VH = version_hash(ITEM_SIGNED, plan_id=PLAN, doc_id=ITEM_ID, deleted=False)
+ITEM = seal_item({"text": "hello", "n": [1, 2]}, plan_id=PLAN, doc_id=ITEM_ID, key=KEY, author=ALICE, n=2, prev=[VH])
 GRANT = grant_plan_key(KEY, recipient=BOB.public, granter=ALICE)
 INVITE = create_invite(KEY, inviter=ALICE, now=1_000_000)
 INVITE_BYTES = INVITE.to_bytes()
@@ -66,7 +76,24 @@ json_values = st.recursive(
     max_leaves=25,
 )
 field_names = st.sampled_from(
-    ["_id", "_rev", "_deleted", "_revisions", "v", "kind", "kid", "nonce", "ct", "epk", "to", "x"]
+    [
+        "_id",
+        "_rev",
+        "_deleted",
+        "_revisions",
+        "v",
+        "kind",
+        "kid",
+        "nonce",
+        "ct",
+        "epk",
+        "to",
+        "x",
+        "h",
+        "at",
+        "dev",
+        "sig",
+    ]
 )
 
 
@@ -190,8 +217,61 @@ def test_unpad_accepts_or_raises_format_error(data: bytes) -> None:
     only((FormatError,), lambda: unpad(data))
 
 
+SIGNED = ITEM_SIGNED.to_json()
+signed_near_miss = st.one_of(
+    st.builds(
+        lambda name, value: {**SIGNED, name: value},
+        st.sampled_from(["body", "by", "n", "prev", "sig", "x"]),
+        json_values,
+    ),
+    st.builds(lambda name: {k: v for k, v in SIGNED.items() if k != name}, st.sampled_from(sorted(SIGNED))),
+    st.builds(
+        lambda prev: {**SIGNED, "prev": prev},
+        st.lists(st.sampled_from([VH, VH[:-1] + "A", "x" * 43, VH.upper()]), max_size=18),
+    ),
+)
+
+
 @FUZZ
-@given(json_values)
-def test_signed_item_and_public_key_parsers_raise_only_format_error(value: Any) -> None:
-    only((FormatError,), lambda: SignedItem.from_json(value))
+@given(st.one_of(json_values, signed_near_miss), st.sampled_from([1, 2]))
+def test_signed_item_and_public_key_parsers_raise_only_format_error(value: Any, version: int) -> None:
+    only((FormatError,), lambda: SignedItem.from_json(value, version))
     only((FormatError,), lambda: DevicePublicKeys.from_json(value))
+
+
+memory_like = st.fixed_dictionaries(
+    {"n": json_values, "vh": st.sampled_from([VH, "", "x" * 43]), "deleted": json_values, "rev": json_values},
+    optional={"old": st.lists(st.sampled_from([VH, 1, "y"]), max_size=66)},
+)
+leaf_like = st.fixed_dictionaries(
+    {
+        "rev": st.sampled_from(["1-a", "2-b", "", 3]),
+        "state": st.sampled_from(["valid", "unchecked", "unsigned-removal", "x"]),
+    },
+    optional={"n": json_values, "vh": st.sampled_from([VH, None, "z"]), "deleted": json_values},
+)
+
+
+@FUZZ
+@given(st.one_of(json_values, memory_like), leaf_like, st.lists(leaf_like, max_size=4))
+def test_version_memory_and_leaf_parsers_and_the_judge_raise_only_format_error(
+    memory: Any, winner: Any, leaves: list[Any]
+) -> None:
+    def judge() -> None:
+        parsed = [Leaf.from_json(leaf) for leaf in leaves]
+        judge_versions(VersionMemory.from_json(memory), Leaf.from_json(winner), [*parsed, Leaf.from_json(winner)])
+
+    only((FormatError,), judge)
+
+
+FIELD = {"v": "hello", "h": ["a1"], "at": 5, "dev": ALICE.device_id}
+FIELD["sig"] = sign_field(plan_id=PLAN, doc_id=ITEM_ID, name="text", value="hello", h0="a1", at=5, author=ALICE)
+
+
+@FUZZ
+@given(st.one_of(near_miss(FIELD), json_values), st.one_of(st.just("text"), st.text(max_size=5)))
+def test_field_statement_checks_raise_only_format_or_signature_error(field: Any, name: str) -> None:
+    only(
+        (FormatError, SignatureError),
+        lambda: verify_field(plan_id=PLAN, doc_id=ITEM_ID, name=name, field=field, devices=DEVICES),
+    )

@@ -1,4 +1,8 @@
-"""Envelopes follow docs/crypto.md when rebuilt step by step with raw primitives, not through the package."""
+"""The vectors follow docs/crypto.md when rebuilt step by step with raw primitives, not through the package.
+
+A version-2 envelope and its version hash, a field statement, a plan id and a roster id, a keyring
+document, and an invite with its bind key and an admission bind.
+"""
 
 from __future__ import annotations
 
@@ -27,19 +31,24 @@ def canonical(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def test_an_item_envelope_decrypts_with_hkdf_aes_gcm_and_the_documented_associated_data() -> None:
-    case = load("envelope.json")["generate"][0]
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_version_two_envelope_decrypts_with_hkdf_aes_gcm_and_the_documented_associated_data() -> None:
+    case = next(g for g in load("envelope.json")["generate"] if g["type"] == "seal" and g["n"] == 2)
     secret, plan = unb64(case["key"]["secret"]), case["plan_id"]
     kid = hkdf(secret, plan.encode(), b"alongside/v1/key-id\x00" + case["key"]["epoch"].to_bytes(4, "big"), 8).hex()
-    assert kid == case["document"]["kid"]
+    assert kid == case["document"]["kid"] and case["document"]["v"] == 2
     item_key = hkdf(secret, plan.encode(), b"alongside/v1/item-key", 32)
-    ad = canonical({"ctx": "alongside/v1/item", "del": False, "id": case["doc_id"], "kid": kid, "plan": plan, "v": 1})
+    ad = canonical({"ctx": "alongside/v2/item", "del": False, "id": case["doc_id"], "kid": kid, "plan": plan, "v": 2})
     padded = AESGCM(item_key).decrypt(unb64(case["document"]["nonce"]), unb64(case["document"]["ct"]), ad)
     assert len(padded) == 512
     plaintext = padded.rstrip(b"\x00")
     assert plaintext.endswith(b"\x80")
     signed = json.loads(plaintext[:-1])
-    assert signed["body"] == case["body"]
+    assert sorted(signed) == ["body", "by", "n", "prev", "sig"]
+    assert (signed["body"], signed["n"], signed["prev"]) == (case["body"], 2, case["prev"])
     author = Ed25519PrivateKey.from_private_bytes(unb64(case["author"]["sig_private"]))
     enc_pub = X25519PrivateKey.from_private_bytes(unb64(case["author"]["enc_private"])).public_key().public_bytes_raw()
     sig_pub = author.public_key().public_bytes_raw()
@@ -48,13 +57,48 @@ def test_an_item_envelope_decrypts_with_hkdf_aes_gcm_and_the_documented_associat
         {
             "body": case["body"],
             "by": signed["by"],
-            "ctx": "alongside/v1/item",
+            "ctx": "alongside/v2/item",
             "del": False,
             "id": case["doc_id"],
+            "n": signed["n"],
             "plan": plan,
+            "prev": signed["prev"],
         }
     )
     author.public_key().verify(unb64(signed["sig"]), message)
+    # The version hash is the SHA-256 of the signed message (§8.2), and the next version lists it in prev.
+    assert b64(hashlib.sha256(message).digest()) == case["vh"]
+    first = next(g for g in load("envelope.json")["generate"] if g["type"] == "seal" and g["doc_id"] == case["doc_id"])
+    assert signed["prev"] == [first["vh"]]
+
+
+def test_a_field_statement_is_an_ed25519_signature_over_its_canonical_fields() -> None:
+    case = next(g for g in load("statements.json")["generate"] if g["type"] == "field")
+    author = Ed25519PrivateKey.from_private_bytes(unb64(case["author"]["sig_private"]))
+    fields = {
+        "at": case["at"],
+        "ctx": "alongside/v2/field",
+        "dev": case["field"]["dev"],
+        "h0": case["h"][0],
+        "id": case["doc_id"],
+        "name": case["field_name"],
+        "plan": case["plan_id"],
+        "v": case["value"],
+    }
+    message = canonical(fields)
+    assert message == case["message"].encode()
+    author.public_key().verify(unb64(case["field"]["sig"]), message)
+    assert b64(author.sign(message)) == case["field"]["sig"]
+
+
+def test_a_plan_id_names_its_creator_and_a_roster_id_its_device() -> None:
+    keys = load("keys.json")["generate"]
+    started = next(g for g in keys if g["type"] == "plan_id")
+    digest = hashlib.sha256(b"alongside/v2/plan-id\x00" + unb64(started["salt"]) + unb64(started["creator"]["sig"]))
+    assert digest.digest()[:16].hex() == started["plan_id"]
+    roster = next(g for g in keys if g["type"] == "roster_id")
+    data = roster["plan_id"].encode() + b"\x00" + roster["device_id"].encode()
+    assert hashlib.sha256(b"alongside/v2/roster-id\x00" + data).digest()[:16].hex() == roster["roster_id"]
 
 
 def test_a_keyring_document_unwraps_with_x25519_hkdf_and_aes_gcm() -> None:
@@ -102,3 +146,8 @@ def test_an_invite_payload_has_the_documented_layout() -> None:
     message = canonical({**fields, "verifier": verifier})
     Ed25519PublicKey.from_public_bytes(signing_public).verify(raw[103 + n : 167 + n], message)
     assert case["expected"]["text"] == "AS1:" + base64.b32encode(raw).rstrip(b"=").decode()
+    bind_key = hkdf(secret, invite_id, b"alongside/v2/invite-bind", 32)
+    assert b64(bind_key) == case["expected"]["bind_key"]
+    bind = next(g for g in load("invite.json")["generate"] if g.get("bind_key") == b64(bind_key))
+    info = b"alongside/v2/admission-bind\x00" + bind["plan_id"].encode() + b"\x00" + bind["device_id"].encode()
+    assert b64(hkdf(bind_key, b"", info, 32)) == bind["bind"]

@@ -12,6 +12,7 @@ from alongside.crypto import (
     FormatError,
     InviteExpiredError,
     Keyring,
+    Leaf,
     PlanKey,
     SignatureError,
     b64u_decode,
@@ -19,10 +20,12 @@ from alongside.crypto import (
     create_invite,
     generate_device_keys,
     grant_plan_key,
+    judge_versions,
     lock_device_keys,
     new_document_id,
     new_plan_id,
     new_plan_key,
+    next_version,
     open_grant,
     open_invite,
     open_item,
@@ -259,3 +262,44 @@ def test_private_keys_never_appear_in_reprs(plan: Plan) -> None:
     assert str(plan.alice.signing_private) not in text
     assert str(plan.key.secret) not in text
     assert isinstance(plan.alice, DeviceKeys)
+
+
+def test_a_re_pushed_earlier_envelope_still_opens_as_its_author_but_its_version_gives_it_away(plan: Plan) -> None:
+    first = plan.open(plan.doc)
+    n, prev = next_version([first])
+    newer_doc = seal_item(
+        {**plan.body, "text": "Rent paid off in June"},
+        plan_id=plan.id,
+        doc_id=plan.doc_id,
+        key=plan.key,
+        author=plan.bob,
+        n=n,
+        prev=prev,
+    )
+    newer = plan.open(newer_doc)
+    # Any member can push the earlier envelope again as a new revision: the envelope is authentic ...
+    replayed = plan.open({**plan.doc, "_rev": "3-abc"})
+    assert (replayed.author, replayed.body) == (plan.alice.device_id, plan.body)
+    # ... but its place in the history is signed, so a device that saw the newer version keeps it.
+    assert (replayed.n, replayed.vh) == (first.n, first.vh) and newer.prev == (first.vh,) and newer.n > replayed.n
+    seen = judge_versions(None, Leaf("1-a", "valid", first.n, first.vh), [Leaf("1-a", "valid", first.n, first.vh)])
+    later = judge_versions(
+        seen.memory, Leaf("2-b", "valid", newer.n, newer.vh), [Leaf("2-b", "valid", newer.n, newer.vh)]
+    )
+    back = Leaf("3-abc", "valid", replayed.n, replayed.vh)
+    judged = judge_versions(later.memory, back, [back])
+    assert (judged.current, judged.reports, judged.restore) == ("memory", ("rollback",), True)
+    assert judged.memory is not None and judged.memory.vh == newer.vh
+
+
+def test_changing_n_or_prev_inside_a_signed_item_breaks_its_signature(plan: Plan) -> None:
+    signed = sign_item(plan.body, plan_id=plan.id, doc_id=plan.doc_id, author=plan.alice, n=4, prev=["A" * 43])
+    for changed in (
+        SignedItem(signed.body, signed.by, signed.sig, 5, signed.prev),
+        SignedItem(signed.body, signed.by, signed.sig, 4, ()),
+        SignedItem(signed.body, signed.by, signed.sig, 4, ("E" * 43,)),
+    ):
+        doc = seal_signed_item(changed, plan_id=plan.id, doc_id=plan.doc_id, key=plan.key)
+        with pytest.raises(SignatureError):
+            plan.open(doc)
+    assert plan.open(seal_signed_item(signed, plan_id=plan.id, doc_id=plan.doc_id, key=plan.key)).n == 4

@@ -106,3 +106,21 @@ def test_wire_errors_are_format_errors_and_crypto_errors() -> None:
     assert issubclass(WireFormatError, CryptoError)
     with pytest.raises(CryptoError):
         check_wire_document([])  # type: ignore[arg-type]
+
+
+def test_items_of_version_one_and_two_pass_and_a_keyring_document_of_version_two_does_not(
+    docs: dict[str, Json],
+) -> None:
+    assert docs["item"]["v"] == 2
+    assert document_kind({**docs["item"], "v": 1}) == "item"
+    with pytest.raises(WireFormatError, match="v 1"):
+        check_wire_document({**docs["keyring"], "v": 2})
+    with pytest.raises(WireFormatError, match="v 1 or 2"):
+        check_wire_document({**docs["item"], "v": 3})
+
+
+def test_deleted_false_means_not_deleted_and_a_deleted_keyring_document_is_refused(docs: dict[str, Json]) -> None:
+    assert document_kind({**docs["keyring"], "_deleted": False}) == "keyring"
+    assert document_kind({**docs["item"], "_deleted": False}) == "item"
+    with pytest.raises(WireFormatError, match="cannot be deleted"):
+        check_wire_document({**docs["keyring"], "_deleted": True})

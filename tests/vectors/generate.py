@@ -13,15 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vectors_documents import envelope_vectors, invite_vectors, keywrap_vectors, wire_vectors
-from vectors_simple import (
-    canonical_vectors,
-    fingerprint_vectors,
-    keys_vectors,
-    padding_vectors,
-    pinlock_vectors,
-    signature_vectors,
-)
+from vectors_documents import invite_vectors, keywrap_vectors
+from vectors_history import history_vectors
+from vectors_items import envelope_vectors, signature_vectors
+from vectors_simple import canonical_vectors, fingerprint_vectors, keys_vectors, padding_vectors, pinlock_vectors
+from vectors_statements import statements_vectors
+from vectors_wire import wire_vectors
 
 HERE = Path(__file__).resolve().parent
 Json = dict[str, Any]
@@ -36,6 +33,8 @@ def build() -> dict[str, Json]:
         "keys.json": keys_vectors(),
         "signature.json": signature_vectors(),
         "envelope.json": envelopes,
+        "history.json": history_vectors(),
+        "statements.json": statements_vectors(),
         "keywrap.json": keywraps,
         "invite.json": invite_vectors(),
         "fingerprint.json": fingerprint_vectors(),

@@ -11,7 +11,9 @@ from alongside.crypto import (
     PlanKey,
     b64u_decode,
     b64u_encode,
+    canonical_json,
 )
+from alongside.crypto.primitives import aead_seal, hkdf_sha256
 
 Json = dict[str, Any]
 
@@ -100,3 +102,36 @@ def public_of(private: Json) -> DevicePublicKeys:
 
 
 NOW = 1_750_000_000
+
+
+def vhash(label: str) -> str:
+    """A made-up but well-formed version hash (43 base64url characters of 32 bytes)."""
+    return b64u_encode(fixed(f"vh/{label}", 32))
+
+
+def item_key_bytes(key: PlanKey) -> bytes:
+    """The item encryption key of spec §5.2, derived here from primitives."""
+    return hkdf_sha256(key.secret, key.plan_id.encode(), b"alongside/v1/item-key", 32)
+
+
+def raw_item(
+    key: PlanKey, doc_id: str, plaintext: bytes, label: str, *, deleted: bool = False, version: int = 2
+) -> Json:
+    """An item envelope sealed from primitives around any plaintext (for cases the package refuses to make)."""
+    nonce = fixed(f"envelope/raw/{label}", 12)
+    ad = canonical_json(
+        {
+            "ctx": f"alongside/v{version}/item",
+            "del": deleted,
+            "id": doc_id,
+            "kid": key.kid,
+            "plan": key.plan_id,
+            "v": version,
+        }
+    )
+    doc: Json = {"_id": doc_id, "_rev": "1-" + fixed(label, 16).hex()}
+    if deleted:
+        doc["_deleted"] = True
+    ct = aead_seal(item_key_bytes(key), nonce, plaintext, ad)
+    doc.update({"v": version, "kind": "item", "kid": key.kid, "nonce": b64u_encode(nonce), "ct": b64u_encode(ct)})
+    return doc

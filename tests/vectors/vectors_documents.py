@@ -1,22 +1,18 @@
-"""Vectors for item envelopes, keyring documents and rotation, invites, and the wire shape check."""
+"""Vectors for keyring documents and rotation, and invites and admission binds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from vector_inputs import (
     ALICE,
     BOB,
-    BODIES,
     CARO,
     DOC1,
-    DOC2,
     KEY1,
     KEY2,
     MALLORY,
     NOW,
-    OTHER_KEY,
     OTHER_PLAN,
     PLAN,
     Json,
@@ -32,8 +28,10 @@ from vector_inputs import (
 
 from alongside.crypto import (
     DeviceKeys,
+    FormatError,
     Keyring,
     PlanKey,
+    admission_bind,
     b64u_decode,
     b64u_encode,
     base32_encode,
@@ -41,174 +39,15 @@ from alongside.crypto import (
     create_invite,
     grant_plan_key,
     invite_auth_token,
+    invite_bind_key,
     invite_registration,
     invite_verifier,
-    item_associated_data,
-    pad,
     parse_invite,
     plan_fingerprint,
     rotate_plan_key,
-    seal_item,
-    seal_signed_item,
-    sign_item,
 )
 from alongside.crypto.grants import grant_signature_message, keyring_associated_data
 from alongside.crypto.primitives import aead_seal, ed25519_sign, hkdf_sha256, x25519_public, x25519_shared
-from alongside.crypto.provenance import SignedItem
-
-
-def _envelope_case(
-    name: str, body: Json, doc_id: str, key: PlanKey, author: DeviceKeys, deleted: bool = False, rev: str | None = None
-) -> Json:
-    script = Script(f"envelope/{name}")
-    doc = seal_item(
-        body, plan_id=key.plan_id, doc_id=doc_id, key=key, author=author, deleted=deleted, rev=rev, random=script
-    )
-    signed = sign_item(body, plan_id=key.plan_id, doc_id=doc_id, author=author, deleted=deleted)
-    return {
-        "name": name,
-        "plan_id": key.plan_id,
-        "doc_id": doc_id,
-        "deleted": deleted,
-        "rev": rev,
-        "key": key_json(key),
-        "author": private_json(author),
-        "body": body,
-        "random": script.draws,
-        "associated_data": item_associated_data(
-            plan_id=key.plan_id, doc_id=doc_id, kid=key.kid, deleted=deleted
-        ).decode(),
-        "plaintext": canonical_json(signed.to_json()).decode(),
-        "document": doc,
-    }
-
-
-def _raw_item(key: PlanKey, doc_id: str, plaintext: bytes, label: str, deleted: bool = False) -> Json:
-    nonce = fixed(f"envelope/raw/{label}", 12)
-    ad = item_associated_data(plan_id=key.plan_id, doc_id=doc_id, kid=key.kid, deleted=deleted)
-    doc: Json = {"_id": doc_id, "_rev": "1-" + fixed(label, 16).hex()}
-    if deleted:
-        doc["_deleted"] = True
-    doc.update(
-        {
-            "v": 1,
-            "kind": "item",
-            "kid": key.kid,
-            "nonce": b64u_encode(nonce),
-            "ct": b64u_encode(
-                aead_seal(
-                    hkdf_sha256(key.secret, key.plan_id.encode(), b"alongside/v1/item-key", 32), nonce, plaintext, ad
-                )
-            ),
-        }
-    )
-    return doc
-
-
-def envelope_vectors() -> Json:
-    generate = [
-        _envelope_case("goal by alice under epoch 1", BODIES[0], DOC1, KEY1, ALICE),
-        _envelope_case("arabic strength by bob under epoch 2", BODIES[1], DOC2, KEY2, BOB, rev="3-a1b2c3"),
-        _envelope_case("long step (2048 bucket)", BODIES[2], DOC1, KEY2, CARO),
-        _envelope_case(
-            "signed deletion", {"deleted_at": "2025-04-01T09:00:00Z"}, DOC2, KEY2, ALICE, deleted=True, rev="4-ffee"
-        ),
-        _envelope_case("empty body in another plan", BODIES[3], DOC1, OTHER_KEY, ALICE),
-    ]
-    devices = [public_json(d.public) for d in (ALICE, BOB, CARO)]
-    both = [key_json(KEY1), key_json(KEY2)]
-    verify: list[Json] = []
-    for g in generate:
-        keys = [key_json(OTHER_KEY)] if g["plan_id"] == OTHER_PLAN else both
-        verify.append(
-            {
-                "name": "open " + g["name"],
-                "plan_id": g["plan_id"],
-                "keys": keys,
-                "devices": devices,
-                "allow_retired": g["key"]["epoch"] == 1 and g["plan_id"] == PLAN,
-                "document": g["document"],
-                "expected": {
-                    "body": g["body"],
-                    "author": author_id(g["author"]),
-                    "kid": g["key"]["kid"],
-                    "deleted": g["deleted"],
-                },
-            }
-        )
-    first, second = generate[0]["document"], generate[1]["document"]
-    invalid: list[Json] = []
-
-    def bad(
-        name: str,
-        document: Json,
-        error: str = "DecryptionError",
-        *,
-        plan_id: str = PLAN,
-        keys: list[Json] | None = None,
-        allow_retired: bool = False,
-        devs: list[Json] | None = None,
-    ) -> None:
-        invalid.append(
-            {
-                "name": name,
-                "plan_id": plan_id,
-                "keys": both if keys is None else keys,
-                "devices": devices if devs is None else devs,
-                "allow_retired": allow_retired,
-                "document": document,
-                "error": error,
-            }
-        )
-
-    bad("flipped bit in ciphertext", {**second, "ct": mutate_b64(second["ct"], 77)})
-    bad("flipped bit in tag", {**second, "ct": mutate_b64(second["ct"], 8 * (256 + 15))})
-    bad("flipped bit in nonce", {**second, "nonce": mutate_b64(second["nonce"], 3)})
-    bad("ciphertext moved to another _id", {**second, "_id": DOC1})
-    bad(
-        "ciphertext moved to another plan",
-        second,
-        plan_id=OTHER_PLAN,
-        keys=[key_json(PlanKey(OTHER_PLAN, 2, KEY2.secret))],
-    )
-    bad("truncated ciphertext", {**second, "ct": second["ct"][:-22]})
-    bad("truncated to the tag", {**second, "ct": second["ct"][-22:]})
-    bad("envelope missing ct", {k: v for k, v in second.items() if k != "ct"})
-    bad("deleted flag added", {**second, "_deleted": True})
-    bad("unknown key id", {**second, "kid": "0123456789abcdef"})
-    bad("key id swapped for another key the reader holds", {**second, "kid": KEY1.kid}, allow_retired=True)
-    bad("key missing from the keyring", second, keys=[key_json(KEY1)])
-    bad("document under a rotated-out key presented as current", first)
-    bad("unknown version", {**second, "v": 2})
-    bad("plaintext field added", {**second, "title": "Swimming"})
-    bad(
-        "inner plaintext not padded",
-        _raw_item(KEY2, DOC1, canonical_json(SignedItem({}, ALICE.device_id, bytes(64)).to_json()), "np"),
-    )
-    bad(
-        "inner plaintext not canonical JSON",
-        _raw_item(
-            KEY2,
-            DOC1,
-            pad(b'{"body": {}, "by": "' + ALICE.device_id.encode() + b'", "sig": "' + b"A" * 86 + b'"}'),
-            "nc",
-        ),
-    )
-    bad(
-        "inner plaintext missing the signature",
-        _raw_item(KEY2, DOC1, pad(canonical_json({"body": {}, "by": ALICE.device_id})), "ns"),
-    )
-    forged = sign_item(BODIES[0], plan_id=PLAN, doc_id=DOC1, author=MALLORY)
-    claimed = SignedItem(forged.body, ALICE.device_id, forged.sig)
-    forged_doc = seal_signed_item(claimed, plan_id=PLAN, doc_id=DOC1, key=KEY2, random=Script("envelope/forged"))
-    bad(
-        "signature by a device that is not the claimed author",
-        forged_doc,
-        "SignatureError",
-        devs=[*devices, public_json(MALLORY.public)],
-    )
-    bad("author not a known device", generate[1]["document"], "SignatureError", devs=[public_json(ALICE.public)])
-    return {"spec": "docs/crypto.md section 7", "generate": generate, "verify": verify, "invalid": invalid}
 
 
 def keywrap_vectors() -> Json:
@@ -260,9 +99,32 @@ def keywrap_vectors() -> Json:
             "keys": [key_json(KEY1)],
             "granter": private_json(ALICE),
             "remaining": [public_json(ALICE.public), public_json(CARO.public)],
+            "epoch": None,
             "random": script.draws,
             "new_key": key_json(new_key),
             "documents": docs,
+        }
+    )
+    script = Script("keywrap/supersede")
+    superseding, superseding_docs = rotate_plan_key(
+        Keyring(PLAN, [KEY1, KEY2]),
+        remaining=[CARO.public, BOB.public, ALICE.public],
+        granter=CARO,
+        random=script,
+        epoch=4,
+    )
+    generate.append(
+        {
+            "name": "caro supersedes a stuck rotation to epoch 3 (recorded by the server) with epoch 4",
+            "type": "rotate",
+            "plan_id": PLAN,
+            "keys": [key_json(KEY1), key_json(KEY2)],
+            "granter": private_json(CARO),
+            "remaining": [public_json(CARO.public), public_json(BOB.public), public_json(ALICE.public)],
+            "epoch": 4,
+            "random": script.draws,
+            "new_key": key_json(superseding),
+            "documents": superseding_docs,
         }
     )
     trusted = [public_json(d.public) for d in (ALICE, BOB, CARO)]
@@ -289,6 +151,23 @@ def keywrap_vectors() -> Json:
                 "expected": {**key_json(new_key), "granter": ALICE.device_id},
             }
         )
+    verify.append(
+        {
+            "name": "open the superseding rotation's grant for bob (a read-only member)",
+            "plan_id": PLAN,
+            "device": private_json(BOB),
+            "trusted": trusted,
+            "document": superseding_docs[1],
+            "expected": {**key_json(superseding), "granter": CARO.device_id},
+        }
+    )
+    verify.append(
+        {
+            **verify[0],
+            "name": "open a keyring document carrying _deleted: false",
+            "document": {**verify[0]["document"], "_deleted": False},
+        }
+    )
     first = generate[0]["document"]
     invalid: list[Json] = []
 
@@ -322,34 +201,78 @@ def keywrap_vectors() -> Json:
     bad("truncated ciphertext", {**first, "ct": first["ct"][:-4]})
     bad("deleted keyring document", {**first, "_deleted": True})
     bad("granter not trusted", first, "SignatureError", trust=[public_json(BOB.public)])
+    bad("keyring document of version 2", {**first, "v": 2})
     # A grant whose inner signature is by mallory while it names alice as granter.
-    script = Script("keywrap/forged")
-    forged = _forged_grant(script)
     bad(
         "grant signed by a device that is not the named granter",
-        forged,
+        _raw_grant("forged", _grant_fields(MALLORY)),
         "SignatureError",
         trust=[*trusted, public_json(MALLORY.public)],
     )
+    bad("grant with an eighth member", _raw_grant("eight", _grant_fields(ALICE, note="hello")))
+    bad("grant without by", _raw_grant("no-by", _grant_fields(ALICE, by=None)))
+    bad("grant whose by is not a device id", _raw_grant("bad-by", _grant_fields(ALICE, by="alice")))
+    bad("grant of epoch 0", _raw_grant("epoch-0", _grant_fields(ALICE, epoch=0)))
+    bad("grant whose key is 31 bytes", _raw_grant("short-key", _grant_fields(ALICE, key=b64u_encode(bytes(31)))))
+    bad("grant naming another plan", _raw_grant("other-plan", _grant_fields(ALICE, plan=OTHER_PLAN)))
+    bad("grant whose signature is 63 bytes", _raw_grant("short-sig", _grant_fields(ALICE, sig=b64u_encode(bytes(63)))))
+    invalid += _rotation_invalid()
     return {"spec": "docs/crypto.md sections 9 and 10", "generate": generate, "verify": verify, "invalid": invalid}
 
 
-def _forged_grant(random: Callable[[int], bytes]) -> Json:
-    doc_id = fixed("kr/forged", 16).hex()
-    ephemeral = random(32)
-    epk = x25519_public(ephemeral)
-    shared = x25519_shared(ephemeral, BOB.public.encryption)
-    nonce = random(12)
+def _rotation_invalid() -> list[Json]:
+    cases = [
+        ("rotate to the current epoch", 2),
+        ("rotate to an earlier epoch", 1),
+        ("rotate beyond 2**32 - 1", 2**32),
+        ("rotate to epoch 0", 0),
+    ]
+    for name, epoch in cases:
+        try:
+            rotate_plan_key(Keyring(PLAN, [KEY1, KEY2]), remaining=[ALICE.public], granter=ALICE, epoch=epoch)
+        except FormatError:
+            pass
+        else:
+            raise AssertionError(f"rotation vector {name!r} was accepted")
+    return [
+        {
+            "name": name,
+            "type": "rotate",
+            "plan_id": PLAN,
+            "keys": [key_json(KEY1), key_json(KEY2)],
+            "granter": private_json(ALICE),
+            "remaining": [public_json(ALICE.public)],
+            "epoch": epoch,
+            "error": "FormatError",
+        }
+        for name, epoch in cases
+    ]
+
+
+def _grant_fields(signer: DeviceKeys, **changes: object) -> Json:
+    """Alice's grant of epoch 1 to bob, signed by ``signer``, with members changed, added or (None) removed."""
     message = grant_signature_message(plan_id=PLAN, epoch=1, kid=KEY1.kid, by=ALICE.device_id, to=BOB.device_id)
-    grant = {
+    grant: Json = {
         "by": ALICE.device_id,
         "epoch": 1,
         "key": b64u_encode(KEY1.secret),
         "kid": KEY1.kid,
         "plan": PLAN,
-        "sig": b64u_encode(ed25519_sign(MALLORY.signing_private, message)),
+        "sig": b64u_encode(ed25519_sign(signer.signing_private, message)),
         "to": BOB.device_id,
     }
+    grant.update(changes)
+    return {k: v for k, v in grant.items() if v is not None}
+
+
+def _raw_grant(label: str, grant: Json) -> Json:
+    """A keyring document for bob wrapping any grant plaintext, built from primitives."""
+    random: Callable[[int], bytes] = Script(f"keywrap/raw/{label}")
+    doc_id = fixed(f"kr/raw/{label}", 16).hex()
+    ephemeral = random(32)
+    epk = x25519_public(ephemeral)
+    shared = x25519_shared(ephemeral, BOB.public.encryption)
+    nonce = random(12)
     ad = keyring_associated_data(plan_id=PLAN, doc_id=doc_id, kid=KEY1.kid, to=BOB.device_id, epk=epk)
     wrap = hkdf_sha256(shared, epk + BOB.public.encryption, b"alongside/v1/keyring-wrap", 32)
     return {
@@ -390,6 +313,7 @@ def _invite_signed_by_someone_else(raw: bytes, n: int) -> str:
 
 def invite_vectors() -> Json:
     generate: list[Json] = []
+    binds: list[Json] = []
     for name, key, inviter, lifetime, role, access in (
         ("alice invites the person's own device to epoch 1", KEY1, ALICE, 900, "owner", "write"),
         ("caro invites a reader to epoch 2, one hour", KEY2, CARO, 3600, "supporter", "read"),
@@ -408,6 +332,7 @@ def invite_vectors() -> Json:
         )
         token = invite_auth_token(invite)
         registration = invite_registration(invite)
+        bind_key = invite_bind_key(invite)
         generate.append(
             {
                 "name": name,
@@ -432,7 +357,19 @@ def invite_vectors() -> Json:
                     ).decode(),
                     "registration": registration,
                     "fingerprint": plan_fingerprint(key.plan_id, key.kid, inviter.public.signing),
+                    "bind_key": b64u_encode(bind_key),
                 },
+            }
+        )
+        joiner = MALLORY if inviter is BOB else BOB
+        binds.append(
+            {
+                "name": f"admission bind: {joiner.device_id[:6]} joins with the invite '{name}'",
+                "type": "admission_bind",
+                "bind_key": b64u_encode(bind_key),
+                "plan_id": key.plan_id,
+                "device_id": joiner.device_id,
+                "bind": admission_bind(bind_key, plan_id=key.plan_id, device_id=joiner.device_id),
             }
         )
     verify: list[Json] = []
@@ -450,6 +387,7 @@ def invite_vectors() -> Json:
             "access": g["access"],
             "registration": g["expected"]["registration"],
             "fingerprint": g["expected"]["fingerprint"],
+            "bind_key": g["expected"]["bind_key"],
         }
         verify.append({"name": "open " + g["name"], "text": g["expected"]["text"], "now": NOW, "expected": expected})
     text = generate[0]["expected"]["text"]
@@ -524,66 +462,42 @@ def invite_vectors() -> Json:
         {"name": "not base32", "text": text[:-1] + "1", "now": NOW, "error": "FormatError"},
         {"name": "non-canonical base32 trailing bits", "text": text[:-1] + "7", "now": NOW, "error": "FormatError"},
         {"name": "empty", "text": "", "now": NOW, "error": "FormatError"},
+        {
+            "name": "carrying epoch 0 (sealed correctly)",
+            "text": _invite_with_epoch(raw, n, 0),
+            "now": NOW,
+            "error": "DecryptionError",
+        },
     ]
-    return {"spec": "docs/crypto.md sections 11 and 12", "generate": generate, "verify": verify, "invalid": invalid}
-
-
-def wire_vectors(envelopes: Json, keywraps: Json) -> Json:
-    item = envelopes["generate"][1]["document"]
-    keyring = keywraps["generate"][0]["document"]
-    tomb = {"_id": DOC1, "_rev": "2-" + "ab" * 16, "_deleted": True}
-    revisions = {**item, "_rev": "3-a1b2c3", "_revisions": {"start": 3, "ids": ["a1b2c3", "bbb", "ccc"]}}
-    generate = [
-        {"name": "item envelope", "document": item, "kind": "item", "kid": item["kid"]},
-        {"name": "keyring document", "document": keyring, "kind": "keyring", "kid": keyring["kid"]},
-        {"name": "bare tombstone", "document": tomb, "kind": "tombstone", "kid": None},
-        {"name": "item with _revisions", "document": revisions, "kind": "item", "kid": item["kid"]},
-        {"name": "signed deletion", "document": envelopes["generate"][3]["document"], "kind": "item", "kid": KEY2.kid},
+    first_bind = binds[0]
+    invalid += [
+        {**first_bind, "name": "admission bind: a 31-byte bind key", "bind_key": b64u_encode(bytes(31))},
+        {**first_bind, "name": "admission bind: an upper-case device id", "device_id": BOB.device_id.upper()},
+        {**first_bind, "name": "admission bind: a plan id with a dot", "plan_id": "plan.1"},
     ]
-    verify = [{"name": g["name"], "document": g["document"], "options": {}} for g in generate]
-    verify.append({"name": "item within a 512-byte limit", "document": item, "options": {"max_padded_bytes": 512}})
-    long_item = envelopes["generate"][2]["document"]
+    for case in invalid[-3:]:
+        case.pop("bind")
+        case["error"] = "FormatError"
+    binds.append(
+        {
+            **first_bind,
+            "name": "admission bind: the same key for another device gives another bind",
+            "device_id": CARO.device_id,
+            "bind": admission_bind(b64u_decode(first_bind["bind_key"]), plan_id=PLAN, device_id=CARO.device_id),
+        }
+    )
+    return {
+        "spec": "docs/crypto.md sections 11 and 12",
+        "generate": generate + binds,
+        "verify": verify,
+        "invalid": invalid,
+    }
 
-    def bad(name: str, document: Any, options: Json | None = None) -> Json:
-        return {"name": name, "document": document, "options": options or {}, "error": "WireFormatError"}
 
-    invalid = [
-        bad("not an object", [item]),
-        bad("plaintext field", {**item, "text": "Get back to swimming"}),
-        bad("_attachments", {**item, "_attachments": {}}),
-        bad("_conflicts", {**item, "_conflicts": []}),
-        bad("missing _id", {k: v for k, v in item.items() if k != "_id"}),
-        bad("_id derived from content", {**item, "_id": "goal-swimming"}),
-        bad("_id upper case hex", {**item, "_id": DOC1.upper()}),
-        bad("_id starting with underscore", {**item, "_id": "_design/x"}),
-        bad("bad _rev", {**item, "_rev": "x-1"}),
-        bad("_rev with leading zero", {**item, "_rev": "01-abc"}),
-        bad("_revisions not matching _rev", {**revisions, "_rev": "3-zzz"}),
-        bad(
-            "_revisions with more ids than start",
-            {**item, "_rev": "1-a", "_revisions": {"start": 1, "ids": ["a", "b"]}},
-        ),
-        bad("_deleted not boolean", {**item, "_deleted": "yes"}),
-        bad("no envelope and not deleted", {"_id": DOC1, "_rev": "1-abc"}),
-        bad("tombstone with part of an envelope", {**tomb, "kid": KEY1.kid}),
-        bad("unknown version", {**item, "v": 2}),
-        bad("version as string", {**item, "v": "1"}),
-        bad("version true", {**item, "v": True}),
-        bad("unknown kind", {**item, "kind": "note"}),
-        bad("item with keyring fields", {**item, "to": keyring["to"]}),
-        bad("keyring missing epk", {k: v for k, v in keyring.items() if k != "epk"}),
-        bad("deleted keyring document", {**keyring, "_deleted": True}),
-        bad("kid not hex", {**item, "kid": "not-a-key-id-123"}),
-        bad("kid too long", {**item, "kid": item["kid"] + "00"}),
-        bad("nonce 11 bytes", {**item, "nonce": b64u_encode(bytes(11))}),
-        bad("nonce with padding", {**item, "nonce": item["nonce"] + "=="}),
-        bad("ct not base64url", {**item, "ct": item["ct"][:-4] + "+/+/"}),
-        bad("ct truncated (not a bucket size)", {**item, "ct": item["ct"][:-4]}),
-        bad("ct only a tag", {**item, "ct": b64u_encode(bytes(16))}),
-        bad("ct over the size limit", long_item, {"max_padded_bytes": 1024}),
-        bad("keyring epk 31 bytes", {**keyring, "epk": b64u_encode(bytes(31))}),
-        bad("keyring to not a device id", {**keyring, "to": "bob"}),
-        bad("keyring ct too long", {**keyring, "ct": b64u_encode(bytes(1041))}),
-        bad("keyring ct only a tag", {**keyring, "ct": b64u_encode(bytes(16))}),
-    ]
-    return {"spec": "docs/crypto.md section 14", "generate": generate, "verify": verify, "invalid": invalid}
+def _invite_with_epoch(raw: bytes, n: int, epoch: int) -> str:
+    """The first invite with its wrapped key replaced by one carrying ``epoch``, sealed so that it authenticates."""
+    invite = parse_invite(raw)
+    key = hkdf_sha256(invite.secret, invite.invite_id, b"alongside/v1/invite-key", 32)
+    nonce = raw[167 + n : 179 + n]
+    wrapped = aead_seal(key, nonce, epoch.to_bytes(4, "big") + KEY1.secret, b"alongside/v1/invite\x00" + raw[: 167 + n])
+    return "AS1:" + base32_encode(raw[: 179 + n] + wrapped)

@@ -1,4 +1,4 @@
-"""Vectors for padding, canonical JSON, keys, signatures, fingerprints and the PIN lock."""
+"""Vectors for padding, canonical JSON, keys and ids, fingerprints and the PIN lock."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from typing import Any
 from vector_inputs import (
     ALICE,
     BOB,
-    BODIES,
     CARO,
-    DOC1,
-    DOC2,
     KEY1,
     KEY2,
     MALLORY,
@@ -35,13 +32,14 @@ from alongside.crypto import (
     canonical_json,
     device_fingerprint,
     generate_device_keys,
-    item_signature_message,
     lock_device_keys,
     lock_secret,
     new_document_id,
+    new_plan_id_for,
     pad,
     plan_fingerprint,
-    sign_item,
+    plan_id_for,
+    roster_document_id,
 )
 
 
@@ -166,9 +164,43 @@ def keys_vectors() -> Json:
     generate.append(
         {"name": "document id", "type": "document_id", "random": script.draws, "document_id": new_document_id(script)}
     )
+    for name, creator in (("plan started by alice", ALICE), ("plan started by caro", CARO)):
+        script = Script(f"keys/{name}")
+        plan_id, salt = new_plan_id_for(creator.public, script)
+        generate.append(
+            {
+                "name": f"new plan id: {name}",
+                "type": "plan_id",
+                "random": script.draws,
+                "creator": public_json(creator.public),
+                "salt": b64u_encode(salt),
+                "plan_id": plan_id,
+            }
+        )
+    for plan_id, member in ((PLAN, ALICE), (PLAN, BOB), (OTHER_PLAN, ALICE), ("p", CARO)):
+        generate.append(
+            {
+                "name": f"roster id of {member.device_id[:6]} in plan {plan_id}",
+                "type": "roster_id",
+                "plan_id": plan_id,
+                "device_id": member.device_id,
+                "roster_id": roster_document_id(plan_id, member.device_id),
+            }
+        )
     verify = [
-        {"name": f"public keys of {n}", **private_json(d), "public": public_json(d.public)}
+        {"name": f"public keys of {n}", "type": "device", **private_json(d), "public": public_json(d.public)}
         for n, d in (("alice", ALICE), ("bob", BOB), ("caro", CARO), ("mallory", MALLORY))
+    ]
+    salt = fixed("keys/salt", 16)
+    verify += [
+        {
+            "name": f"plan id from salt and creator {d.device_id[:6]}",
+            "type": "plan_id",
+            "sig": b64u_encode(d.public.signing),
+            "salt": b64u_encode(salt),
+            "plan_id": plan_id_for(d.public.signing, salt),
+        }
+        for d in (ALICE, BOB)
     ]
     invalid: list[Json] = [
         {
@@ -223,110 +255,48 @@ def keys_vectors() -> Json:
             "public": {**ALICE.public.to_json(), "x": 1},
             "error": "FormatError",
         },
+        {
+            "name": "public key JSON without sig",
+            "type": "public_json",
+            "public": {"enc": b64u_encode(ALICE.public.encryption)},
+            "error": "FormatError",
+        },
+        {
+            "name": "public key JSON with device_id",
+            "type": "public_json",
+            "public": {**ALICE.public.to_json(), "device_id": ALICE.device_id},
+            "error": "FormatError",
+        },
+        {
+            "name": "plan id from a 15-byte salt",
+            "type": "plan_id",
+            "sig": b64u_encode(ALICE.public.signing),
+            "salt": b64u_encode(bytes(15)),
+            "error": "FormatError",
+        },
+        {
+            "name": "plan id from a 31-byte signing key",
+            "type": "plan_id",
+            "sig": b64u_encode(bytes(31)),
+            "salt": b64u_encode(bytes(16)),
+            "error": "FormatError",
+        },
+        {
+            "name": "roster id of an upper-case device id",
+            "type": "roster_id",
+            "plan_id": PLAN,
+            "device_id": ALICE.device_id.upper(),
+            "error": "FormatError",
+        },
+        {
+            "name": "roster id in a plan id with a dot",
+            "type": "roster_id",
+            "plan_id": "plan.1",
+            "device_id": ALICE.device_id,
+            "error": "FormatError",
+        },
     ]
     return {"spec": "docs/crypto.md sections 4 and 5", "generate": generate, "verify": verify, "invalid": invalid}
-
-
-def signature_vectors() -> Json:
-    generate: list[Json] = []
-    cases = [(BODIES[0], DOC1, False, ALICE), (BODIES[1], DOC2, False, BOB), (BODIES[3], DOC1, True, CARO)]
-    for index, (body, doc_id, deleted, author) in enumerate(cases):
-        signed = sign_item(body, plan_id=PLAN, doc_id=doc_id, author=author, deleted=deleted)
-        message = item_signature_message(body, by=author.device_id, plan_id=PLAN, doc_id=doc_id, deleted=deleted)
-        generate.append(
-            {
-                "name": f"sign item {index}",
-                "plan_id": PLAN,
-                "doc_id": doc_id,
-                "deleted": deleted,
-                "body": body,
-                "author": private_json(author),
-                "message": message.decode(),
-                "signed": signed.to_json(),
-            }
-        )
-    devices = [public_json(d.public) for d in (ALICE, BOB, CARO)]
-    verify = [
-        {
-            "name": g["name"].replace("sign", "verify"),
-            "plan_id": PLAN,
-            "doc_id": g["doc_id"],
-            "deleted": g["deleted"],
-            "devices": devices,
-            "signed": g["signed"],
-        }
-        for g in generate
-    ]
-    good = generate[0]
-    forged = sign_item(BODIES[0], plan_id=PLAN, doc_id=DOC1, author=MALLORY).to_json()
-    forged["by"] = ALICE.device_id
-    bad_body = {**good["signed"], "body": {**BODIES[0], "text": "Stop swimming"}}
-    invalid = [
-        {
-            "name": "signed by a device that is not the claimed author",
-            "plan_id": PLAN,
-            "doc_id": DOC1,
-            "deleted": False,
-            "devices": [*devices, public_json(MALLORY.public)],
-            "signed": forged,
-            "error": "SignatureError",
-        },
-        {
-            "name": "body altered",
-            "plan_id": PLAN,
-            "doc_id": DOC1,
-            "deleted": False,
-            "devices": devices,
-            "signed": bad_body,
-            "error": "SignatureError",
-        },
-        {
-            "name": "signature for another document",
-            "plan_id": PLAN,
-            "doc_id": DOC2,
-            "deleted": False,
-            "devices": devices,
-            "signed": good["signed"],
-            "error": "SignatureError",
-        },
-        {
-            "name": "signature for another plan",
-            "plan_id": OTHER_PLAN,
-            "doc_id": DOC1,
-            "deleted": False,
-            "devices": devices,
-            "signed": good["signed"],
-            "error": "SignatureError",
-        },
-        {
-            "name": "deleted flag changed",
-            "plan_id": PLAN,
-            "doc_id": DOC1,
-            "deleted": True,
-            "devices": devices,
-            "signed": good["signed"],
-            "error": "SignatureError",
-        },
-        {
-            "name": "author unknown",
-            "plan_id": PLAN,
-            "doc_id": DOC1,
-            "deleted": False,
-            "devices": [public_json(BOB.public)],
-            "signed": good["signed"],
-            "error": "SignatureError",
-        },
-        {
-            "name": "known keys do not hash to the author id",
-            "plan_id": PLAN,
-            "doc_id": DOC1,
-            "deleted": False,
-            "devices": [{**public_json(ALICE.public), "enc": b64u_encode(BOB.public.encryption)}],
-            "signed": good["signed"],
-            "error": "SignatureError",
-        },
-    ]
-    return {"spec": "docs/crypto.md section 8", "generate": generate, "verify": verify, "invalid": invalid}
 
 
 def fingerprint_vectors() -> Json:
@@ -464,6 +434,39 @@ def pinlock_vectors() -> Json:
             "error": "FormatError",
         },
         {"name": "unknown version", "blob": {**blob, "v": 2}, "pin": "482916", "error": "FormatError"},
+        {"name": "version as a string", "blob": {**blob, "v": "1"}, "pin": "482916", "error": "FormatError"},
+        {"name": "version true", "blob": {**blob, "v": True}, "pin": "482916", "error": "FormatError"},
+        {"name": "another kind", "blob": {**blob, "kind": "pin"}, "pin": "482916", "error": "FormatError"},
+        {
+            "name": "missing nonce",
+            "blob": {k: v for k, v in blob.items() if k != "nonce"},
+            "pin": "482916",
+            "error": "FormatError",
+        },
+        {
+            "name": "ct only a tag",
+            "blob": {**blob, "ct": b64u_encode(bytes(16))},
+            "pin": "482916",
+            "error": "FormatError",
+        },
+        {
+            "name": "ct of 4113 bytes",
+            "blob": {**blob, "ct": b64u_encode(bytes(4113))},
+            "pin": "482916",
+            "error": "FormatError",
+        },
+        {
+            "name": "ct text of 8228 characters",
+            "blob": {**blob, "ct": "A" * 8228},
+            "pin": "482916",
+            "error": "FormatError",
+        },
+        {
+            "name": "ct of 4112 bytes (the largest allowed) only fails to open",
+            "blob": {**blob, "ct": b64u_encode(bytes(4112))},
+            "pin": "482916",
+            "error": "DecryptionError",
+        },
         {"name": "empty PIN", "blob": blob, "pin": "", "error": "FormatError"},
     ]
     return {"spec": "docs/crypto.md section 13", "generate": generate, "verify": verify, "invalid": invalid}
