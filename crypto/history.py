@@ -10,7 +10,7 @@ the winning revision (:func:`alongside.crypto.envelope.reseal_item`) if it has w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .encoding import JSONValue
@@ -166,7 +166,7 @@ def _remember(winner: Leaf, previous: VersionMemory | None) -> VersionMemory:
 
 
 def judge_versions(memory: VersionMemory | None, winner: Leaf, leaves: Sequence[Leaf]) -> Judgement:
-    """Decide what a device shows for one document (spec §8.3, steps 0-7).
+    """Decide what a device shows for one document (spec §8.3, steps 0-8).
 
     ``memory`` is what the device remembers of the document (``None`` if nothing yet), ``winner`` the
     winning leaf (CouchDB's winner) and ``leaves`` every current leaf, the winner included (each
@@ -175,10 +175,11 @@ def judge_versions(memory: VersionMemory | None, winner: Leaf, leaves: Sequence[
     Step 5 (concurrent) is checked before step 6 (newer): while the remembered version is still a valid
     leaf, a non-replayed winner is concurrent even when its ``n`` is higher (someone edited the winning
     leaf of a conflict this device's own edit lost); taking it as newer would push the remembered version
-    into ``old``, and this device's own unmerged edit would later count as a replay. Likewise a valid
-    deletion leaf with a higher ``n`` than the memory's makes a non-replayed winner concurrent: the item
-    was deleted on one branch and changed on another, and CouchDB lets the live leaf win; that is the
-    application's "one device removed this, the other changed it" question, not a rollback.
+    into ``old``, and this device's own unmerged edit would later count as a replay. Step 6 takes the
+    newest live leaf, not only the winner: an edit made on an older branch may win on revision generation
+    beside a newer version, and must be merged with it, never overwritten by a restore. Step 7: a valid
+    deletion newer than the remembered version beside a live winner is the application's "one device
+    removed this, the other changed it" question, not a rollback.
     """
     if memory is not None and not isinstance(memory, VersionMemory):
         raise FormatError("memory must be a VersionMemory or None")
@@ -212,22 +213,32 @@ def judge_versions(memory: VersionMemory | None, winner: Leaf, leaves: Sequence[
     # Step 3: nothing remembered yet.
     if memory is None:
         return judged("winner", _remember(winner, None))
-    # Step 4: the remembered version itself.
+    # Step 4: the remembered version itself (perhaps re-sealed: the memory follows it to its revision).
     if winner.vh == memory.vh:
-        return judged("winner", memory)
+        return judged("winner", replace(memory, rev=winner.rev, deleted=winner.deleted))
     if not winner_is_replay:
         assert winner.n is not None
         # Step 5: concurrent with the remembered version, which is still a leaf.
         if any(leaf.state == "valid" and leaf.vh == memory.vh for leaf in leaves):
             return judged("winner", memory)
-        # Step 6: a newer version.
-        if winner.n > memory.n:
-            return judged("winner", _remember(winner, memory))
-        # Step 5 again: a signed deletion newer than the remembered version lost to a live leaf (an edit met
-        # a deletion; CouchDB lets the live leaf win). Concurrent: the application asks which to keep.
+        # Step 6: newer versions: the winner (a deletion too), or a live leaf beside it (an edit on an older
+        # branch may win on revision generation over a newer version; it is merged, never overwritten).
+        newer = [
+            leaf
+            for leaf in leaves
+            if leaf.state == "valid"
+            and (leaf.rev == winner.rev or not leaf.deleted)
+            and leaf.rev not in replays
+            and (leaf.n or 0) > memory.n
+        ]
+        if newer:
+            newest = max(newer, key=lambda leaf: (leaf.n or 0, leaf.rev == winner.rev, leaf.vh or ""))
+            return judged("winner", _remember(newest, memory))
+        # Step 7: a signed deletion newer than the remembered version beside a live winner (an edit met a
+        # deletion; CouchDB lets the live leaf win). Concurrent: the application asks which to keep.
         if any(leaf.state == "valid" and leaf.deleted and (leaf.n or 0) > memory.n for leaf in leaves):
             return judged("winner", memory)
-    # Step 7: a rollback.
+    # Step 8: a rollback.
     reports.discard("replay")
     reports.add("rollback")
     return judged("memory", memory, restore=True)

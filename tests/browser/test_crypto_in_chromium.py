@@ -1,4 +1,5 @@
-"""The JS crypto passes every vector in Debian's Chromium, and Chromium and Python open each other's envelopes."""
+"""The JS crypto passes every vector in Debian's Chromium, and Chromium and Python open each other's envelopes
+(version 2: n, prev and version hashes agree), key wraps, invites and field statements."""
 
 from __future__ import annotations
 
@@ -25,10 +26,13 @@ from alongside.crypto import (
     new_document_id,
     new_plan_id,
     new_plan_key,
+    next_version,
     open_grant,
     open_invite,
     open_item,
     seal_item,
+    sign_field,
+    verify_field,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,12 +121,19 @@ def test_envelopes_sealed_in_chromium_open_in_python_and_the_reverse(page: Page)
     plan = new_plan_id()
     alice, bob = generate_device_keys(), generate_device_keys()
     key = new_plan_key(plan)
+    keyring = Keyring(plan, [key])
+    roster = {d.device_id: d.public for d in (alice, bob)}
     key_json = {"epoch": key.epoch, "secret": b64u_encode(key.secret)}
     devices = [{**d.public.to_json(), "device_id": d.device_id} for d in (alice, bob)]
     body = {"type": "step", "text": "Call the housing officer — اتصل", "owner": "person", "by_when": "2025-06-01"}
     doc_id = new_document_id()
     from_python = seal_item(body, plan_id=plan, doc_id=doc_id, key=key, author=alice)
+    first = open_item(from_python, plan_id=plan, keyring=keyring, devices=roster)
+    n, prev = next_version([first])
     bob_private = {"enc_private": b64u_encode(bob.encryption_private), "sig_private": b64u_encode(bob.signing_private)}
+    at = 1_760_000_000_000
+    sig = sign_field(plan_id=plan, doc_id=doc_id, name="text", value=body["text"], h0="f1", at=at, author=alice)
+    field = {"v": body["text"], "h": ["f1"], "at": at, "dev": alice.device_id, "sig": sig}
     results = run_tasks(
         page,
         [
@@ -140,20 +151,56 @@ def test_envelopes_sealed_in_chromium_open_in_python_and_the_reverse(page: Page)
                 "doc_id": doc_id,
                 "key": key_json,
                 "author": bob_private,
-                "body": body,
+                "body": {**body, "text": "Call the housing officer on Monday"},
+                "n": n,
+                "prev": list(prev),
+            },
+            {
+                "op": "verify_field",
+                "plan_id": plan,
+                "doc_id": doc_id,
+                "name": "text",
+                "field": field,
+                "devices": devices,
+            },
+            {
+                "op": "sign_field",
+                "plan_id": plan,
+                "doc_id": doc_id,
+                "name": "text",
+                "value": body["text"],
+                "h0": "f1",
+                "at": at,
+                "author": bob_private,
             },
         ],
     )
     assert results[0] == {
         "ok": True,
-        "value": {"body": body, "author": alice.device_id, "kid": key.kid, "deleted": False},
+        "value": {
+            "body": body,
+            "author": alice.device_id,
+            "kid": key.kid,
+            "deleted": False,
+            "version": 2,
+            "n": 1,
+            "prev": [],
+            "vh": first.vh,
+        },
     }
     assert results[1] == {"ok": False, "error": "DecryptionError"}
     from_chromium = results[2]["value"]["document"]
-    opened = open_item(
-        from_chromium, plan_id=plan, keyring=Keyring(plan, [key]), devices={d.device_id: d.public for d in (alice, bob)}
+    opened = open_item(from_chromium, plan_id=plan, keyring=keyring, devices=roster)
+    assert (opened.body["text"], opened.author, opened.version, opened.n, opened.prev) == (
+        "Call the housing officer on Monday",
+        bob.device_id,
+        2,
+        2,
+        (first.vh,),
     )
-    assert (opened.body, opened.author) == (body, bob.device_id)
+    assert results[3] == {"ok": True, "value": {"valid": True}}
+    chromium_field = {**field, "dev": bob.device_id, "sig": results[4]["value"]["sig"]}
+    verify_field(plan_id=plan, doc_id=doc_id, name="text", field=chromium_field, devices=roster)
 
 
 def test_key_wraps_and_invites_made_in_chromium_open_in_python_and_the_reverse(page: Page) -> None:

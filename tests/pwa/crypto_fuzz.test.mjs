@@ -123,3 +123,127 @@ test('the canonical JSON parser and the decoders throw only FormatError', () => 
     }
   }
 });
+
+test('parsing mutated signed items and version lists throws only FormatError', () => {
+  const rand = prng(5);
+  const hash = () => c.b64uEncode(Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256)));
+  const good = { body: { text: 'hi' }, by: alice.deviceId, n: 3, prev: [hash(), hash()].sort(), sig: c.b64uEncode(new Uint8Array(64)) };
+  const choices = [() => randomValue(rand), () => hash(), () => [hash(), hash()], () => 2 ** 53, () => 0, () => -1, () => 1.5, () => '1'];
+  for (let i = 0; i < 3000; i += 1) {
+    const value = { ...good };
+    for (const name of ['body', 'by', 'n', 'prev', 'sig', 'x']) {
+      if (rand() < 0.2) value[name] = choices[Math.floor(rand() * choices.length)]();
+    }
+    if (rand() < 0.1) delete value[['n', 'prev', 'sig'][Math.floor(rand() * 3)]];
+    const parsers = [() => c.SignedItem.fromJSON(value), () => c.SignedItem.fromJSON(value, 2), () => c.nextVersion([value, { n: value.n, vh: hash() }])];
+    for (const fn of parsers) {
+      try {
+        fn();
+      } catch (error) {
+        assert.ok(error instanceof c.FormatError, `unexpected ${error.name}: ${error.message}`);
+      }
+    }
+  }
+});
+
+test('judging random memories and leaves throws only FormatError', () => {
+  const rand = prng(6);
+  const hash = () => c.b64uEncode(Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256)));
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const maybe = (good) => (rand() < 0.15 ? randomValue(rand) : good);
+  for (let i = 0; i < 3000; i += 1) {
+    const leaves = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, j) => ({
+      rev: maybe(`${j + 1}-x`),
+      state: maybe(pick(['valid', 'unsigned-removal', 'unchecked'])),
+      n: maybe(Math.floor(rand() * 5)),
+      vh: maybe(hash()),
+      deleted: maybe(rand() < 0.3),
+    }));
+    const memory = rand() < 0.3 ? null : { n: maybe(2), vh: maybe(hash()), deleted: maybe(false), rev: maybe('1-a'), old: maybe([hash()]) };
+    try {
+      const judged = c.judgeVersions(memory, maybe(leaves[0]?.rev), leaves);
+      assert.ok(['winner', 'memory', 'none'].includes(judged.current));
+    } catch (error) {
+      assert.ok(error instanceof c.FormatError, `unexpected ${error.name}: ${error.message}`);
+    }
+  }
+});
+
+test('verifying mutated field statements throws only FormatError or SignatureError', async () => {
+  const rand = prng(7);
+  const docId = c.newDocumentId();
+  const sig = await c.signField({ planId, docId, name: 'text', value: 'I like to cook', h0: 'a1', at: 1_700_000_000_000, author: alice });
+  const field = { v: 'I like to cook', h: ['a1', 'z0'], at: 1_700_000_000_000, dev: alice.deviceId, sig };
+  await c.verifyField({ planId, docId, name: 'text', field, devices });
+  for (let i = 0; i < 400; i += 1) {
+    const changed = { ...field };
+    const name = ['v', 'h', 'at', 'dev', 'sig', 'extra'][Math.floor(rand() * 6)];
+    changed[name] = rand() < 0.5 ? randomValue(rand) : name === 'dev' ? bob.deviceId : name === 'h' ? ['b2'] : 'x';
+    await assert.rejects(c.verifyField({ planId, docId, name: 'text', field: changed, devices }), (error) => {
+      assert.ok(error instanceof c.FormatError || error instanceof c.SignatureError, `unexpected ${error.name}: ${error.message}`);
+      return true;
+    });
+  }
+});
+
+// A device's view of one item over a random history (spec §8.3): honest edits, restores, older versions
+// pushed again (alone, or as a branch beside the newest) and bare tombstones. No device ever shows, as
+// current, a version it had already seen replaced (it reports a rollback instead); a tombstone never
+// removes what it remembers unflagged; its memory's n never goes down; honest edits and restores raise
+// no report.
+test('random replays and tombstones in random edit histories are never shown as current without a flag', () => {
+  const rand = prng(8);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  for (let run = 0; run < 300; run += 1) {
+    const devicesInRun = Array.from({ length: 2 + Math.floor(rand() * 2) }, () => ({ memory: null, replaced: new Set() }));
+    const written = [];
+    let generation = 0;
+    let leaves = [];
+    const write = (version) => {
+      generation += 1;
+      return { rev: `${generation}-${Math.floor(rand() * 1e9).toString(36)}`, state: 'valid', n: version.n, vh: version.vh, deleted: false };
+    };
+    for (let step = 0; step < 40; step += 1) {
+      const writer = pick(devicesInRun);
+      const op = written.length === 0 ? 'edit' : pick(['edit', 'edit', 'replay', 'branch', 'tombstone', 'restore']);
+      let honest = true;
+      if (op === 'edit') {
+        const base = writer.memory === null ? [] : [{ n: writer.memory.n, vh: writer.memory.vh }];
+        const { n } = c.nextVersion(base);
+        const version = { n, vh: c.b64uEncode(Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256))) };
+        written.push(version);
+        leaves = [write(version)];
+      } else if (op === 'restore') {
+        if (writer.memory === null) continue;
+        leaves = [write(writer.memory)];
+      } else if (op === 'replay' || op === 'branch') {
+        honest = false;
+        const old = write(pick(written));
+        leaves = op === 'replay' ? [old] : [...leaves.filter((leaf) => leaf.state === 'valid').slice(0, 1), old];
+      } else {
+        honest = false;
+        generation += 1;
+        leaves = [{ rev: `${generation}-t`, state: 'unsigned-removal', n: null, vh: null, deleted: true }];
+      }
+      const winner = leaves[leaves.length - 1];
+      for (const device of devicesInRun) {
+        if (device !== writer && rand() < 0.3) continue; // this device does not sync this time
+        const before = device.memory;
+        const judged = c.judgeVersions(before, winner, leaves);
+        if (device.replaced.has(winner.vh)) {
+          assert.notEqual(judged.current, 'winner', 'a version this device had seen replaced was shown as current');
+          assert.ok(judged.reports.includes('rollback'), 'an older version came back without a rollback report');
+        }
+        if (winner.state === 'unsigned-removal' && before !== null && !before.deleted) {
+          assert.deepEqual([judged.current, judged.reports], ['memory', ['unsigned-removal']]);
+        }
+        if (before !== null) assert.ok(judged.memory.n >= before.n, 'memory went back');
+        if (honest && op === 'edit' && device === writer) assert.deepEqual(judged.reports, [], 'an honest edit was flagged');
+        if (op === 'restore' && device === writer) assert.deepEqual([judged.current, judged.reports], ['winner', []]);
+        if (judged.restore) assert.equal(judged.current, 'memory');
+        if (before !== null && judged.memory.vh !== before.vh) device.replaced.add(before.vh);
+        device.memory = judged.memory;
+      }
+    }
+  }
+});

@@ -1,4 +1,5 @@
-// Cross-implementation tasks: the JS side opens what Python sealed and seals its own for Python to open.
+// Cross-implementation tasks: the JS side opens what Python sealed and seals its own for Python to open;
+// versions (n, prev, version hashes), field statements, the version order, plan and roster ids, binds.
 // Used by roundtrip.mjs (Node, JSON on stdin/stdout) and by the Chromium test (page.evaluate).
 
 import * as c from '../../pwa/src/crypto/index.js';
@@ -12,7 +13,8 @@ const ops = {
       devices: await devicesFrom(t.devices),
       allowRetired: Boolean(t.allow_retired),
     });
-    return { body: opened.body, author: opened.author, kid: opened.kid, deleted: opened.deleted };
+    const { body, author, kid, deleted, version, n, prev, vh } = opened;
+    return { body, author, kid, deleted, version, n, prev, vh };
   },
   async seal_item(t) {
     const document = await c.sealItem(t.body, {
@@ -21,8 +23,55 @@ const ops = {
       key: await keyFrom(t.plan_id, t.key),
       author: await deviceFrom(t.author),
       deleted: Boolean(t.deleted),
+      n: t.n ?? 1,
+      prev: t.prev ?? [],
     });
     return { document };
+  },
+  async reseal_item(t) {
+    const document = await c.resealItem(t.document, {
+      planId: t.plan_id,
+      keyring: await keyringFrom(t.plan_id, t.keys),
+      devices: await devicesFrom(t.devices),
+      key: await keyFrom(t.plan_id, t.key),
+      rev: t.rev,
+    });
+    return { document };
+  },
+  async next_version(t) {
+    return c.nextVersion(t.versions);
+  },
+  async judge(t) {
+    return c.judgeVersions(t.memory, t.winner, t.leaves);
+  },
+  async sign_field(t) {
+    const { plan_id: planId, doc_id: docId, name, value, h0, at } = t;
+    return { sig: await c.signField({ planId, docId, name, value, h0, at, author: await deviceFrom(t.author) }) };
+  },
+  async verify_field(t) {
+    await c.verifyField({ planId: t.plan_id, docId: t.doc_id, name: t.name, field: t.field, devices: await devicesFrom(t.devices) });
+    return { valid: true };
+  },
+  async plan_ids(t) {
+    const creator = await publicFrom(t.creator);
+    return {
+      plan_id: await c.planIdFor(creator.signing, b(t.salt)),
+      roster_id: await c.rosterDocumentId(t.plan_id, creator.deviceId),
+    };
+  },
+  async admission_bind(t) {
+    const bindKey = await c.inviteBindKey(t.text);
+    return { bind_key: e(bindKey), bind: await c.admissionBind(bindKey, { planId: t.plan_id, deviceId: t.device_id }) };
+  },
+  async rotate(t) {
+    const remaining = [];
+    for (const p of t.remaining) remaining.push(await publicFrom(p));
+    const { key, documents } = await c.rotatePlanKey(await keyringFrom(t.plan_id, t.keys), {
+      remaining,
+      granter: await deviceFrom(t.granter),
+      epoch: t.epoch,
+    });
+    return { key: keyJson(key), documents };
   },
   async open_grant(t) {
     const { key, granter } = await c.openGrant(t.document, {
@@ -69,17 +118,17 @@ const ops = {
       docId: t.doc_id,
       author: await deviceFrom(t.author),
       deleted: Boolean(t.deleted),
+      n: t.n ?? 1,
+      prev: t.prev ?? [],
     });
-    return { signed: signed.toJSON() };
+    const vh = await c.versionHash(signed, { planId: t.plan_id, docId: t.doc_id, deleted: Boolean(t.deleted) });
+    return { signed: signed.toJSON(), vh };
   },
   async verify(t) {
-    await c.verifyItem(c.SignedItem.fromJSON(t.signed), {
-      planId: t.plan_id,
-      docId: t.doc_id,
-      deleted: Boolean(t.deleted),
-      devices: await devicesFrom(t.devices),
-    });
-    return { valid: true };
+    const signed = c.SignedItem.fromJSON(t.signed);
+    const where = { planId: t.plan_id, docId: t.doc_id, deleted: Boolean(t.deleted) };
+    await c.verifyItem(signed, { ...where, devices: await devicesFrom(t.devices) });
+    return { valid: true, vh: await c.versionHash(signed, where) };
   },
   async lock(t) {
     return { blob: await c.lockSecret(b(t.secret), t.pin, { iterations: t.iterations }) };

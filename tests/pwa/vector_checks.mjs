@@ -4,6 +4,8 @@
 import * as c from '../../pwa/src/crypto/index.js';
 import { isBucketSize } from '../../pwa/src/crypto/padding.js';
 import { digitsFromHash } from '../../pwa/src/crypto/fingerprint.js';
+import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
+import { fieldStatementFields } from '../../pwa/src/crypto/statements.js';
 
 export const FILES = [
   'padding.json',
@@ -11,6 +13,8 @@ export const FILES = [
   'keys.json',
   'signature.json',
   'envelope.json',
+  'history.json',
+  'statements.json',
   'keywrap.json',
   'invite.json',
   'fingerprint.json',
@@ -33,6 +37,8 @@ function fail(message) {
   throw new Error(message);
 }
 
+const sha256Of = async (bytes) => new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
+
 /** Deep equality of JSON values with key order ignored. */
 export function sameJson(a, b2) {
   return c.canonicalJsonText(a) === c.canonicalJsonText(b2);
@@ -41,6 +47,11 @@ export function sameJson(a, b2) {
 function expectJson(actual, expected, what) {
   if (!sameJson(actual, expected)) fail(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
 }
+
+const text = (bytes) => new TextDecoder().decode(bytes);
+
+/** A random source for operations that must fail before drawing anything. */
+const noDraws = () => fail('drew a random value before refusing');
 
 function expectEqual(actual, expected, what) {
   if (actual !== expected) fail(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
@@ -126,13 +137,27 @@ const checks = {
         expectJson(publicJson(keys.public), v.public, 'public');
       } else if (v.type === 'plan_key') {
         expectEqual((await keyFrom(v.plan_id, v)).kid, v.kid, 'kid');
-      } else {
+      } else if (v.type === 'document_id') {
         const random = scripted(v.random);
         expectEqual(c.newDocumentId(random), v.document_id, 'document id');
         random.assertUsedUp();
-      }
+      } else if (v.type === 'plan_id') {
+        const random = scripted(v.random);
+        const creator = await publicFrom(v.creator);
+        const { planId, salt } = await c.newPlanIdFor(creator, { random });
+        random.assertUsedUp();
+        expectEqual(e(salt), v.salt, 'salt');
+        expectEqual(planId, v.plan_id, 'plan id');
+        expectEqual(await c.planIdFor(creator.signing, salt), v.plan_id, 'plan id from salt');
+      } else if (v.type === 'roster_id') {
+        expectEqual(await c.rosterDocumentId(v.plan_id, v.device_id), v.roster_id, 'roster id');
+      } else fail(`unknown case type ${v.type}`);
     },
     verify: async (v) => {
+      if (v.type === 'plan_id') {
+        expectEqual(await c.planIdFor(b(v.sig), b(v.salt)), v.plan_id, 'plan id');
+        return;
+      }
       const keys = await deviceFrom(v);
       expectJson(publicJson(keys.public), v.public, 'public');
       expectJson(publicJson(await c.DevicePublicKeys.fromJSON(keys.public.toJSON())), v.public, 'from JSON');
@@ -140,47 +165,73 @@ const checks = {
     invalid: async (v) =>
       expectError(v.error, async () => {
         if (v.type === 'plan_key') await c.PlanKey.fromSecret(v.plan_id, v.epoch, b(v.secret));
+        else if (v.type === 'plan_id') await c.planIdFor(b(v.sig), b(v.salt));
+        else if (v.type === 'roster_id') await c.rosterDocumentId(v.plan_id, v.device_id);
         else await c.DevicePublicKeys.fromJSON(v.public);
       }),
   },
   'signature.json': {
     generate: async (v) => {
+      if (v.type === 'next_version') {
+        expectJson(c.nextVersion(v.versions), { n: v.n, prev: v.prev }, 'next version');
+        expectJson(c.nextVersion(v.versions.map(([n, vh]) => ({ n, vh }))), { n: v.n, prev: v.prev }, 'next version of objects');
+        return;
+      }
       const author = await deviceFrom(v.author);
-      const opts = { by: author.deviceId, planId: v.plan_id, docId: v.doc_id, deleted: v.deleted };
-      expectEqual(new TextDecoder().decode(c.itemSignatureMessage(v.body, opts)), v.message, 'message');
-      const signed = await c.signItem(v.body, { planId: v.plan_id, docId: v.doc_id, author, deleted: v.deleted });
+      const where = { planId: v.plan_id, docId: v.doc_id, deleted: v.deleted };
+      const message = c.itemSignatureMessage(v.body, { ...where, by: author.deviceId, n: v.n, prev: v.prev, version: v.version });
+      expectEqual(text(message), v.message, 'message');
+      const signed =
+        v.version === 1
+          ? await signItemVersionOne(v.body, { ...where, author })
+          : await c.signItem(v.body, { ...where, author, n: v.n, prev: v.prev });
       expectJson(signed.toJSON(), v.signed, 'signed');
+      expectEqual(await c.versionHash(signed, where), v.vh, 'version hash');
+      expectEqual(e(await sha256Of(message)), v.vh, 'version hash is SHA-256 of the message');
     },
-    verify: async (v) =>
-      c.verifyItem(c.SignedItem.fromJSON(v.signed), {
-        planId: v.plan_id,
-        docId: v.doc_id,
-        deleted: v.deleted,
-        devices: await devicesFrom(v.devices),
-      }),
+    verify: async (v) => {
+      const signed = c.SignedItem.fromJSON(v.signed, v.version);
+      const where = { planId: v.plan_id, docId: v.doc_id, deleted: v.deleted };
+      await c.verifyItem(signed, { ...where, devices: await devicesFrom(v.devices) });
+      expectEqual(await c.versionHash(signed, where), v.vh, 'version hash');
+      expectJson(c.SignedItem.fromJSON(v.signed).toJSON(), v.signed, 'format told by the members');
+    },
     invalid: async (v) => {
+      if (v.type === 'parse') return expectError(v.error, () => c.SignedItem.fromJSON(v.signed, v.version));
+      if (v.type === 'next_version') return expectError(v.error, () => c.nextVersion(v.versions));
       const devices = await devicesFrom(v.devices);
-      await expectError(v.error, () =>
-        c.verifyItem(c.SignedItem.fromJSON(v.signed), { planId: v.plan_id, docId: v.doc_id, deleted: v.deleted, devices }),
+      return expectError(v.error, () =>
+        c.verifyItem(c.SignedItem.fromJSON(v.signed, v.version), { planId: v.plan_id, docId: v.doc_id, deleted: v.deleted, devices }),
       );
     },
   },
   'envelope.json': {
     generate: async (v) => {
+      if (v.type === 'reseal') {
+        const random = scripted(v.random);
+        const document = await c.resealItem(v.source, {
+          planId: v.plan_id,
+          keyring: await keyringFrom(v.plan_id, v.keys),
+          devices: await devicesFrom(v.devices),
+          key: await keyFrom(v.plan_id, v.key),
+          random,
+        });
+        random.assertUsedUp();
+        expectJson(document, v.document, 'document');
+        expectEqual(Object.keys(document).join(), Object.keys(v.document).join(), 'field order');
+        return;
+      }
       const key = await keyFrom(v.plan_id, v.key);
       expectEqual(key.kid, v.key.kid, 'kid');
-      const ad = c.itemAssociatedData({ planId: v.plan_id, docId: v.doc_id, kid: key.kid, deleted: v.deleted });
-      expectEqual(new TextDecoder().decode(ad), v.associated_data, 'associated data');
+      const ad = c.itemAssociatedData({ planId: v.plan_id, docId: v.doc_id, kid: key.kid, deleted: v.deleted, version: v.version });
+      expectEqual(text(ad), v.associated_data, 'associated data');
+      const author = await deviceFrom(v.author);
+      const where = { planId: v.plan_id, docId: v.doc_id, deleted: v.deleted };
+      const signed = await c.signItem(v.body, { ...where, author, n: v.n, prev: v.prev });
+      expectEqual(c.canonicalJsonText(signed.toJSON()), v.plaintext, 'plaintext');
+      expectEqual(await c.versionHash(signed, where), v.vh, 'version hash');
       const random = scripted(v.random);
-      const doc = await c.sealItem(v.body, {
-        planId: v.plan_id,
-        docId: v.doc_id,
-        key,
-        author: await deviceFrom(v.author),
-        deleted: v.deleted,
-        rev: v.rev,
-        random,
-      });
+      const doc = await c.sealItem(v.body, { ...where, key, author, rev: v.rev, n: v.n, prev: v.prev, random });
       random.assertUsedUp();
       expectJson(doc, v.document, 'document');
       expectEqual(Object.keys(doc).join(), Object.keys(v.document).join(), 'field order');
@@ -192,17 +243,54 @@ const checks = {
         devices: await devicesFrom(v.devices),
         allowRetired: v.allow_retired,
       });
-      expectJson(
-        { body: opened.body, author: opened.author, kid: opened.kid, deleted: opened.deleted },
-        v.expected,
-        'opened',
-      );
+      const { body, author, kid, deleted, version, n, prev, vh } = opened;
+      expectJson({ body, author, kid, deleted, version, n, prev, vh }, v.expected, 'opened');
     },
     invalid: async (v) => {
       const keyring = await keyringFrom(v.plan_id, v.keys);
       const devices = await devicesFrom(v.devices);
       await expectError(v.error, () =>
         c.openItem(v.document, { planId: v.plan_id, keyring, devices, allowRetired: v.allow_retired }),
+      );
+    },
+  },
+  'history.json': {
+    generate: async () => fail('history.json has no generate cases'),
+    verify: async (v) => {
+      let memory = v.memory;
+      v.steps.forEach((step, i) => {
+        const judged = c.judgeVersions(memory, step.winner, step.leaves);
+        expectJson(judged, step.expect, `step ${i + 1}`);
+        memory = judged.memory;
+      });
+    },
+    invalid: async (v) => expectError(v.error, () => c.judgeVersions(v.memory, v.winner, v.leaves)),
+  },
+  'statements.json': {
+    generate: async (v) => {
+      const author = await deviceFrom(v.author);
+      if (v.type === 'statement') {
+        expectEqual(text(c.statementMessage(v.context, v.fields)), v.message, 'message');
+        expectEqual(await c.signStatement(v.context, v.fields, author), v.sig, 'sig');
+        return;
+      }
+      const where = { planId: v.plan_id, docId: v.doc_id, name: v.field_name, value: v.value, h0: v.h[0], at: v.at };
+      const fields = fieldStatementFields({ ...where, dev: author.deviceId });
+      expectEqual(text(c.statementMessage(c.FIELD_CONTEXT, fields)), v.message, 'message');
+      const sig = await c.signField({ ...where, author });
+      expectJson({ v: v.value, h: v.h, at: v.at, dev: author.deviceId, sig }, v.field, 'field');
+    },
+    verify: async (v) => {
+      const devices = await devicesFrom(v.devices);
+      if (v.type === 'statement') await c.verifyStatement(v.context, v.fields, v.sig, { signer: v.signer, devices });
+      else await c.verifyField({ planId: v.plan_id, docId: v.doc_id, name: v.field_name, field: v.field, devices });
+    },
+    invalid: async (v) => {
+      const devices = await devicesFrom(v.devices);
+      await expectError(v.error, () =>
+        v.type === 'statement'
+          ? c.verifyStatement(v.context, v.fields, v.sig, { signer: v.signer, devices })
+          : c.verifyField({ planId: v.plan_id, docId: v.doc_id, name: v.field_name, field: v.field, devices }),
       );
     },
   },
@@ -221,7 +309,8 @@ const checks = {
       } else {
         const remaining = [];
         for (const p of v.remaining) remaining.push(await publicFrom(p));
-        const { key, documents } = await c.rotatePlanKey(await keyringFrom(v.plan_id, v.keys), { remaining, granter, random });
+        const keyring = await keyringFrom(v.plan_id, v.keys);
+        const { key, documents } = await c.rotatePlanKey(keyring, { remaining, granter, random, epoch: v.epoch });
         expectJson(keyJson(key), v.new_key, 'new key');
         expectJson(documents, v.documents, 'documents');
       }
@@ -236,6 +325,14 @@ const checks = {
       expectJson({ ...keyJson(key), granter }, v.expected, 'grant');
     },
     invalid: async (v) => {
+      if (v.type === 'rotate') {
+        const remaining = [];
+        for (const p of v.remaining) remaining.push(await publicFrom(p));
+        const keyring = await keyringFrom(v.plan_id, v.keys);
+        const granter = await deviceFrom(v.granter);
+        await expectError(v.error, () => c.rotatePlanKey(keyring, { remaining, granter, epoch: v.epoch, random: noDraws }));
+        return;
+      }
       const device = await deviceFrom(v.device);
       const trusted = await devicesFrom(v.trusted);
       await expectError(v.error, () => c.openGrant(v.document, { planId: v.plan_id, device, trusted }));
@@ -243,6 +340,10 @@ const checks = {
   },
   'invite.json': {
     generate: async (v) => {
+      if (v.type === 'admission_bind') {
+        expectEqual(await c.admissionBind(b(v.bind_key), { planId: v.plan_id, deviceId: v.device_id }), v.bind, 'bind');
+        return;
+      }
       const random = scripted(v.random);
       const key = await keyFrom(v.plan_id, v.key);
       const inviter = await deviceFrom(v.inviter);
@@ -261,6 +362,7 @@ const checks = {
       expectEqual(await c.inviteAuthToken(invite), v.expected.auth_token, 'auth token');
       expectEqual(await c.inviteVerifier(v.expected.auth_token), v.expected.verifier, 'verifier');
       expectEqual(await c.planFingerprint(key.planId, key.kid, inviter.public.signing), v.expected.fingerprint, 'fingerprint');
+      expectEqual(e(await c.inviteBindKey(invite)), v.expected.bind_key, 'bind key');
     },
     verify: async (v) => {
       const joined = await c.openInvite(v.text, { now: v.now });
@@ -278,13 +380,19 @@ const checks = {
           access: joined.access,
           registration: joined.registration,
           fingerprint: await c.planFingerprint(joined.planKey.planId, joined.planKey.kid, joined.inviter.signing),
+          bind_key: e(joined.bindKey),
         },
         x,
         'joined',
       );
       if (!(await c.checkInviteToken(joined.authToken, x.verifier))) fail('token does not match verifier');
     },
-    invalid: async (v) => expectError(v.error, () => c.openInvite(v.text, { now: v.now })),
+    invalid: async (v) =>
+      expectError(v.error, () =>
+        v.type === 'admission_bind'
+          ? c.admissionBind(b(v.bind_key), { planId: v.plan_id, deviceId: v.device_id })
+          : c.openInvite(v.text, { now: v.now }),
+      ),
   },
   'fingerprint.json': {
     generate: async (v) => {

@@ -105,7 +105,19 @@ def _honest() -> list[Scenario]:
     legacy = Scenario("a version 1 item edited under version 2")
     legacy.step([live("1-a", "legacy A", 0)], "1-a", "winner")
     legacy.step([live("2-b", "B", 1)], "2-b", "winner")
-    return [edits, same, concurrent, lower, branch, clash, deleted, legacy]
+    older_branch = Scenario(
+        "an edit from an older branch wins on revision generation beside a newer version: merged, never restored over"
+    )
+    older_branch.step([live("1-a", "A", 1)], "1-a", "winner")
+    older_branch.step([live("3-m", "M", 3)], "3-m", "winner")
+    older_branch.step([live("4-n", "newer", 4), live("9-e", "older branch edit", 3)], "9-e", "winner")
+    older_branch.step([live("4-n", "newer", 4), live("9-e", "older branch edit", 3)], "9-e", "winner")
+    older_branch.step([live("10-x", "merged", 5), deletion("5-s", "superseded newer", 5)], "10-x", "winner")
+    resealed = Scenario("a version re-sealed under a new key: the same version, the memory follows its revision")
+    resealed.step([live("1-a", "A", 1)], "1-a", "winner")
+    judgement = resealed.step([live("2-a", "A", 1)], "2-a", "winner")
+    assert judgement.memory is not None and judgement.memory.rev == "2-a"
+    return [edits, same, concurrent, lower, branch, clash, deleted, legacy, older_branch, resealed]
 
 
 def _replays() -> list[Scenario]:

@@ -28,7 +28,7 @@ import {
   x25519Shared,
 } from './primitives.js';
 import { lookupDevice } from './provenance.js';
-import { ENVELOPE_VERSION, checkWireDocument } from './wire.js';
+import { KEYRING_VERSION, checkWireDocument } from './wire.js';
 
 const GRANT_FIELDS = 'by,epoch,key,kid,plan,sig,to';
 
@@ -53,7 +53,7 @@ export function grantSignatureMessage({ planId, epoch, kid, by, to }) {
 
 /** canonical_json({"ctx": "alongside/v1/keyring", "epk", "id", "kid", "plan", "to", "v": 1}). */
 export function keyringAssociatedData({ planId, docId, kid, to, epk }) {
-  return canonicalJson({ ctx: 'alongside/v1/keyring', epk: b64uEncode(epk), id: docId, kid, plan: planId, to, v: ENVELOPE_VERSION });
+  return canonicalJson({ ctx: 'alongside/v1/keyring', epk: b64uEncode(epk), id: docId, kid, plan: planId, to, v: KEYRING_VERSION });
 }
 
 function wrapKey(shared, epk, recipientEncryption) {
@@ -94,7 +94,7 @@ export async function grantPlanKey(key, { recipient, granter, docId = null, rand
   };
   const associated = keyringAssociatedData({ planId: key.planId, docId: id, kid: key.kid, to, epk });
   const ct = await aeadSeal(await wrapKey(shared, epk, recipient.encryption), nonce, canonicalJson(grant), associated);
-  return { _id: id, v: ENVELOPE_VERSION, kind: 'keyring', kid: key.kid, to, epk: b64uEncode(epk), nonce: b64uEncode(nonce), ct: b64uEncode(ct) };
+  return { _id: id, v: KEYRING_VERSION, kind: 'keyring', kid: key.kid, to, epk: b64uEncode(epk), nonce: b64uEncode(nonce), ct: b64uEncode(ct) };
 }
 
 async function unwrap(doc, planId, device) {
@@ -139,13 +139,21 @@ export async function openGrant(doc, { planId, device, trusted }) {
 }
 
 /**
- * Start a new epoch (spec §10): a new key, granted only to `remaining` (in order). Draws 32 bytes for
- * the key, then for each remaining device 16 (_id), 32 and 12. Returns {key, documents}.
+ * Start a new epoch (spec §10): a new key, granted only to `remaining` (in order). `epoch` defaults to one
+ * more than the keyring's current epoch; a steward superseding a stuck rotation (spec §10.3) passes the
+ * recorded epoch + 1, which must be greater than the keyring's current epoch. Draws 32 bytes for the key,
+ * then for each remaining device 16 (_id), 32 and 12. Returns {key, documents}.
  */
-export async function rotatePlanKey(keyring, { remaining, granter, random = systemRandom }) {
+export async function rotatePlanKey(keyring, { remaining, granter, random = systemRandom, epoch = null }) {
   if (!(keyring instanceof Keyring) || keyring.size === 0) throw new FormatError('rotation needs the plan\'s current keyring');
-  const epoch = checkEpoch(keyring.current.epoch + 1);
-  const key = await PlanKey.fromSecret(keyring.planId, epoch, draw(random, KEY_BYTES));
+  if (!Array.isArray(remaining) || !remaining.every((device) => device instanceof DevicePublicKeys)) {
+    throw new FormatError('remaining must be a list of DevicePublicKeys');
+  }
+  if (!(granter instanceof DeviceKeys)) throw new FormatError('granter must be DeviceKeys');
+  const current = keyring.current.epoch;
+  const next = checkEpoch(epoch === null || epoch === undefined ? current + 1 : epoch);
+  if (next <= current) throw new FormatError("a rotation's epoch must be greater than the current epoch");
+  const key = await PlanKey.fromSecret(keyring.planId, next, draw(random, KEY_BYTES));
   const documents = [];
   for (const device of remaining) documents.push(await grantPlanKey(key, { recipient: device, granter, random }));
   return { key, documents };

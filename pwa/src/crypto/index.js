@@ -25,9 +25,23 @@ export {
   generateDeviceKeys,
   newDocumentId,
   newPlanId,
+  newPlanIdFor,
   newPlanKey,
+  planIdFor,
+  rosterDocumentId,
 } from './keys.js';
-export { SignedItem, itemSignatureMessage, signItem, verifyItem } from './provenance.js';
+export {
+  ITEM_VERSION,
+  LEGACY_ITEM_VERSION,
+  SignedItem,
+  itemSignatureMessage,
+  nextVersion,
+  signItem,
+  verifyItem,
+  versionHash,
+} from './provenance.js';
+export { judgeVersions } from './history.js';
+export { FIELD_CONTEXT, signField, signStatement, statementMessage, verifyField, verifyStatement } from './statements.js';
 export {
   decryptItem,
   itemAssociatedData,
@@ -40,10 +54,12 @@ export {
 export { grantPlanKey, openGrant, parseKeyringDocument, rotatePlanKey } from './grants.js';
 export {
   Invite,
+  admissionBind,
   checkInviteToken,
   createInvite,
   grantCode,
   inviteAuthToken,
+  inviteBindKey,
   inviteRegistration,
   inviteVerifier,
   openInvite,

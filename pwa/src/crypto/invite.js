@@ -11,6 +11,7 @@ import {
   bytesEqual,
   bytesToHex,
   canonicalJson,
+  checkBytes,
   checkHexId,
   checkPlanId,
   concatBytes,
@@ -95,6 +96,7 @@ export class Invite {
 
 const inviteKey = (secret, inviteId) => hkdfSha256(secret, inviteId, utf8('alongside/v1/invite-key'), KEY_BYTES);
 const authTokenBytes = (secret, inviteId) => hkdfSha256(secret, inviteId, utf8('alongside/v1/invite-auth'), KEY_BYTES);
+const bindKeyBytes = (secret, inviteId) => hkdfSha256(secret, inviteId, utf8('alongside/v2/invite-bind'), KEY_BYTES);
 const associated = (header) => concatBytes(utf8('alongside/v1/invite'), Uint8Array.of(0), header);
 
 function checkExpiry(value) {
@@ -227,6 +229,27 @@ export async function inviteRegistration(invite) {
   };
 }
 
+/**
+ * The invite's bind key (spec §11.1): HKDF(secret, invite_id, "alongside/v2/invite-bind", 32). Only the
+ * inviting device and the device that scanned the invite hold it; the server never sees it.
+ */
+export async function inviteBindKey(invite) {
+  const parsed = invite instanceof Invite ? invite : await parseInvite(invite);
+  return bindKeyBytes(parsed.secret, parsed.inviteId);
+}
+
+/**
+ * The admission bind a joining device puts in its roster entry (spec §11.5):
+ * b64u(HKDF(bind_key, "", "alongside/v2/admission-bind" || 0x00 || utf8(plan_id) || 0x00 || utf8(device_id), 32)).
+ */
+export async function admissionBind(bindKey, { planId, deviceId }) {
+  checkBytes(bindKey, KEY_BYTES, 'bind key');
+  checkPlanId(planId);
+  checkHexId(deviceId, 16, 'device id');
+  const info = concatBytes(utf8('alongside/v2/admission-bind'), Uint8Array.of(0), utf8(planId), Uint8Array.of(0), utf8(deviceId));
+  return b64uEncode(await hkdfSha256(bindKey, new Uint8Array(0), info, KEY_BYTES));
+}
+
 /** True when `authToken` matches `verifier`. */
 export async function checkInviteToken(authToken, verifier) {
   try {
@@ -240,7 +263,7 @@ export async function checkInviteToken(authToken, verifier) {
 
 /**
  * Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
- * Returns {planKey, inviter, inviteId, expiresAt, role, access, authToken, registration}. Throws
+ * Returns {planKey, inviter, inviteId, expiresAt, role, access, authToken, bindKey, registration}. Throws
  * FormatError (malformed), InviteExpiredError (now >= expiresAt), DecryptionError (any byte altered),
  * SignatureError (the registration signature does not verify).
  */
@@ -271,6 +294,7 @@ export async function openInvite(invite, { now = null } = {}) {
     role: parsed.role,
     access: parsed.access,
     authToken: await inviteAuthToken(parsed),
+    bindKey: await bindKeyBytes(parsed.secret, parsed.inviteId),
     registration,
   };
 }

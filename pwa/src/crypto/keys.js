@@ -1,7 +1,7 @@
 // Device keys, plan keys, key ids and the local keyring (spec §4, §5).
 
 import { FormatError } from './errors.js';
-import { b64uDecode, b64uEncode, bytesToHex, checkBytes, checkPlanId, concatBytes, utf8 } from './encoding.js';
+import { b64uDecode, b64uEncode, bytesToHex, checkBytes, checkHexId, checkPlanId, concatBytes, utf8 } from './encoding.js';
 import {
   KEY_BYTES,
   aesKey,
@@ -27,9 +27,34 @@ export function newDocumentId(random = systemRandom) {
   return bytesToHex(draw(random, 16));
 }
 
-/** A random plan id: 16 random bytes as 32 lower-case hex characters. */
+/** A random plan id (a plan made without a creator device): 16 random bytes as 32 lower-case hex characters. */
 export function newPlanId(random = systemRandom) {
   return bytesToHex(draw(random, 16));
+}
+
+export const PLAN_SALT_BYTES = 16;
+
+/** The plan id that names its creator (spec §4.1): hex(H("alongside/v2/plan-id", salt || sig_pub)[0:16]). */
+export async function planIdFor(signingPublic, salt) {
+  checkBytes(signingPublic, KEY_BYTES, 'Ed25519 public key');
+  checkBytes(salt, PLAN_SALT_BYTES, 'plan salt');
+  const digest = await labelledSha256('alongside/v2/plan-id', concatBytes(salt, signingPublic));
+  return bytesToHex(digest.subarray(0, 16));
+}
+
+/** A new plan id naming `publicKeys`' device as its creator (spec §4.1). Draws the 16-byte salt; returns {planId, salt}. */
+export async function newPlanIdFor(publicKeys, { random = systemRandom } = {}) {
+  if (!(publicKeys instanceof DevicePublicKeys)) throw new FormatError('the creator must be DevicePublicKeys');
+  const salt = draw(random, PLAN_SALT_BYTES);
+  return { planId: await planIdFor(publicKeys.signing, salt), salt };
+}
+
+/** The id of `deviceId`'s roster entry in plan `planId` (spec §4.2). */
+export async function rosterDocumentId(planId, deviceId) {
+  checkPlanId(planId);
+  checkHexId(deviceId, 16, 'device id');
+  const digest = await labelledSha256('alongside/v2/roster-id', concatBytes(utf8(planId), Uint8Array.of(0), utf8(deviceId)));
+  return bytesToHex(digest.subarray(0, 16));
 }
 
 /** hex(SHA-256("alongside/v1/device-id" || 0x00 || enc_pub || sig_pub)[0:16]). */

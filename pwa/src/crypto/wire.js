@@ -5,7 +5,9 @@ import { b64uDecode, isHexId } from './encoding.js';
 import { MAX_PADDED, isBucketSize } from './padding.js';
 import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './primitives.js';
 
-export const ENVELOPE_VERSION = 1;
+/** Envelope versions (spec §7.1, §9.1): items are written as 2 and read as 1 or 2; keyring documents are 1. */
+export const ITEM_VERSIONS = Object.freeze([1, 2]);
+export const KEYRING_VERSION = 1;
 export const DEFAULT_MAX_PADDED_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_REVISIONS = 1000;
 export const MAX_GRANT_PLAINTEXT = 1024;
@@ -62,8 +64,10 @@ function ciphertextLength(value, maxBytes) {
 }
 
 /**
- * Throw WireFormatError unless `doc` is an item envelope, a keyring document or a bare tombstone.
- * Options: maxPaddedBytes (default 1 MiB), maxRevisions (default 1000).
+ * Throw WireFormatError unless `doc` is an item envelope (v 1 or 2), a keyring document (v 1, never
+ * deleted; `_deleted: false` means the same as its absence) or a bare tombstone (spec §14.1). Shape only:
+ * whether a tombstone may be written is the server's rule (§14.3). Options: maxPaddedBytes (default
+ * 1 MiB), maxRevisions (default 1000).
  */
 export function checkWireDocument(doc, { maxPaddedBytes = DEFAULT_MAX_PADDED_BYTES, maxRevisions = DEFAULT_MAX_REVISIONS } = {}) {
   if (!isObject(doc)) throw new WireFormatError('a document must be a JSON object');
@@ -83,11 +87,14 @@ export function checkWireDocument(doc, { maxPaddedBytes = DEFAULT_MAX_PADDED_BYT
     if (deleted) return;
     throw new WireFormatError('a document must carry an encrypted envelope (v, kind, kid, nonce, ct)');
   }
-  if (doc.v !== ENVELOPE_VERSION) throw new WireFormatError('unknown envelope version: v must be 1');
+  if (!Number.isInteger(doc.v)) throw new WireFormatError('unknown envelope version: v must be an integer');
   let expected;
-  if (doc.kind === 'item') expected = ITEM_FIELDS;
-  else if (doc.kind === 'keyring') {
+  if (doc.kind === 'item') {
+    expected = ITEM_FIELDS;
+    if (!ITEM_VERSIONS.includes(doc.v)) throw new WireFormatError('unknown envelope version: an item has v 1 or 2');
+  } else if (doc.kind === 'keyring') {
     expected = KEYRING_FIELDS;
+    if (doc.v !== KEYRING_VERSION) throw new WireFormatError('unknown envelope version: a keyring document has v 1');
     if (deleted) throw new WireFormatError('keyring documents cannot be deleted');
   } else throw new WireFormatError('kind must be "item" or "keyring"');
   const missing = expected.filter((name) => !present.includes(name)).sort();
@@ -111,7 +118,10 @@ export function checkWireDocument(doc, { maxPaddedBytes = DEFAULT_MAX_PADDED_BYT
   }
 }
 
-/** "item", "keyring" or "tombstone" for a document that passes checkWireDocument. */
+/**
+ * "item", "keyring" or "tombstone" (a bare `{_id, _rev, _deleted: true}` with no envelope members) for a
+ * document that passes checkWireDocument; WireFormatError otherwise.
+ */
 export function documentKind(doc) {
   checkWireDocument(doc, { maxPaddedBytes: MAX_PADDED });
   return doc.kind === 'item' || doc.kind === 'keyring' ? doc.kind : 'tombstone';
