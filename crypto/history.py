@@ -175,11 +175,11 @@ def judge_versions(memory: VersionMemory | None, winner: Leaf, leaves: Sequence[
     Step 5 (concurrent) is checked before step 6 (newer): while the remembered version is still a valid
     leaf, a non-replayed winner is concurrent even when its ``n`` is higher (someone edited the winning
     leaf of a conflict this device's own edit lost); taking it as newer would push the remembered version
-    into ``old``, and this device's own unmerged edit would later count as a replay. Step 6 takes the
-    newest live leaf, not only the winner: an edit made on an older branch may win on revision generation
-    beside a newer version, and must be merged with it, never overwritten by a restore. Step 7: a valid
+    into ``old``, and this device's own unmerged edit would later count as a replay. Step 7: a valid
     deletion newer than the remembered version beside a live winner is the application's "one device
-    removed this, the other changed it" question, not a rollback.
+    removed this, the other changed it" question, not a rollback. A restore (step 8) is the
+    application's to write: the remembered version merged with whatever the winner holds that it does
+    not, so an edit made on an older branch that wins on revision generation is never overwritten.
     """
     if memory is not None and not isinstance(memory, VersionMemory):
         raise FormatError("memory must be a VersionMemory or None")
@@ -221,19 +221,9 @@ def judge_versions(memory: VersionMemory | None, winner: Leaf, leaves: Sequence[
         # Step 5: concurrent with the remembered version, which is still a leaf.
         if any(leaf.state == "valid" and leaf.vh == memory.vh for leaf in leaves):
             return judged("winner", memory)
-        # Step 6: newer versions: the winner (a deletion too), or a live leaf beside it (an edit on an older
-        # branch may win on revision generation over a newer version; it is merged, never overwritten).
-        newer = [
-            leaf
-            for leaf in leaves
-            if leaf.state == "valid"
-            and (leaf.rev == winner.rev or not leaf.deleted)
-            and leaf.rev not in replays
-            and (leaf.n or 0) > memory.n
-        ]
-        if newer:
-            newest = max(newer, key=lambda leaf: (leaf.n or 0, leaf.rev == winner.rev, leaf.vh or ""))
-            return judged("winner", _remember(newest, memory))
+        # Step 6: a newer version.
+        if winner.n > memory.n:
+            return judged("winner", _remember(winner, memory))
         # Step 7: a signed deletion newer than the remembered version beside a live winner (an edit met a
         # deletion; CouchDB lets the live leaf win). Concurrent: the application asks which to keep.
         if any(leaf.state == "valid" and leaf.deleted and (leaf.n or 0) > memory.n for leaf in leaves):

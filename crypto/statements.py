@@ -7,7 +7,7 @@ the item (by any device) keeps that field, so who set which words survives every
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .encoding import (
     MAX_SAFE_INTEGER,
@@ -78,29 +78,42 @@ def _check_name(value: object) -> str:
     return value
 
 
+def _check_history(value: object) -> list[str]:
+    if (
+        not isinstance(value, (list, tuple))
+        or not value
+        or not all(isinstance(entry, str) for entry in value)
+        or len(set(value)) != len(value)
+    ):
+        raise FormatError("h is a non-empty list of distinct strings")
+    return list(value)
+
+
 def field_statement(
-    *, plan_id: str, doc_id: str, name: str, value: object, h0: str, at: int, dev: str
+    *, plan_id: str, doc_id: str, name: str, value: object, h: Sequence[str], at: int, dev: str
 ) -> dict[str, object]:
-    """The fields of a field statement (spec §8.5): ``{"at", "dev", "h0", "id", "name", "plan", "v"}``."""
+    """The fields of a field statement (spec §8.5): ``{"at", "dev", "h", "id", "name", "plan", "v"}``."""
     check_plan_id(plan_id)
     check_hex_id(doc_id, 16, "document id")
     check_hex_id(dev, 16, "device id")
-    if not isinstance(h0, str):
-        raise FormatError("h0 is a string (the field version's own id)")
+    history = _check_history(h)
     name = _check_name(name)
-    return {"at": _check_at(at), "dev": dev, "h0": h0, "id": doc_id, "name": name, "plan": plan_id, "v": value}
+    return {"at": _check_at(at), "dev": dev, "h": history, "id": doc_id, "name": name, "plan": plan_id, "v": value}
 
 
-def sign_field(*, plan_id: str, doc_id: str, name: str, value: object, h0: str, at: int, author: DeviceKeys) -> str:
+def sign_field(
+    *, plan_id: str, doc_id: str, name: str, value: object, h: Sequence[str], at: int, author: DeviceKeys
+) -> str:
     """The field statement ``sig`` for field ``name`` of document ``doc_id`` set to ``value`` by ``author``.
 
-    ``h0`` is the new field version's own id (the first entry of its history ``h``) and ``at`` when it
-    was set (integer milliseconds). The field version the application stores is
-    ``{"v": value, "h": [h0, ...], "at": at, "dev": author's device id, "sig": <this>}``.
+    ``h`` is the new field version's whole history (its own id first, then the ids it descends from)
+    and ``at`` when it was set (integer milliseconds). The field version the application stores is
+    ``{"v": value, "h": h, "at": at, "dev": author's device id, "sig": <this>}``. Signing the whole
+    history means nobody can later make an old field version claim to descend from a newer one.
     """
     if not isinstance(author, DeviceKeys):
         raise FormatError("author must be DeviceKeys")
-    fields = field_statement(plan_id=plan_id, doc_id=doc_id, name=name, value=value, h0=h0, at=at, dev=author.device_id)
+    fields = field_statement(plan_id=plan_id, doc_id=doc_id, name=name, value=value, h=h, at=at, dev=author.device_id)
     return sign_statement(FIELD_CONTEXT, fields, author)
 
 
@@ -110,19 +123,17 @@ def verify_field(
     """Check one field version ``{"v", "h", "at", "dev", "sig"}`` of document ``doc_id`` (spec §8.5).
 
     ``FormatError`` when ``field`` does not have exactly these members, ``at`` is not an integer 0 or
-    more, ``h`` not a non-empty list of strings or ``dev`` not a device id; ``SignatureError`` when
+    more, ``h`` not a non-empty list of distinct strings or ``dev`` not a device id; ``SignatureError`` when
     ``dev`` is not a known device or ``sig`` is not its statement for this value.
     """
     if not isinstance(field, Mapping) or set(field) != _FIELD_MEMBERS:
         raise FormatError("a field version has exactly v, h, at, dev and sig")
     history = field["h"]
-    if not isinstance(history, list) or not history or not all(isinstance(entry, str) for entry in history):
-        raise FormatError("h is a non-empty list of strings")
+    if not isinstance(history, list):
+        raise FormatError("h is a non-empty list of distinct strings")
     dev = check_hex_id(field["dev"], 16, "dev")
-    first = history[0]
-    assert isinstance(first, str)
     at = field["at"]
     fields = field_statement(
-        plan_id=plan_id, doc_id=doc_id, name=name, value=field["v"], h0=first, at=_check_at(at), dev=dev
+        plan_id=plan_id, doc_id=doc_id, name=name, value=field["v"], h=history, at=_check_at(at), dev=dev
     )
     verify_statement(FIELD_CONTEXT, fields, field["sig"], signer=dev, devices=devices)

@@ -316,8 +316,8 @@ def test_field_statements_made_in_either_implementation_verify_in_the_other(worl
     doc_id = new_document_id()
     value = "I like to cook for my sister — أحب الطبخ"
     at = 1_760_000_000_123
-    sig = sign_field(plan_id=plan, doc_id=doc_id, name="text", value=value, h0="k3f9", at=at, author=alice)
-    field = {"v": value, "h": ["k3f9", "a001"], "at": at, "dev": alice.device_id, "sig": sig}
+    sig = sign_field(plan_id=plan, doc_id=doc_id, name="text", value=value, h=["k3f9"], at=at, author=alice)
+    field = {"v": value, "h": ["k3f9"], "at": at, "dev": alice.device_id, "sig": sig}
     common = {"plan_id": plan, "doc_id": doc_id, "name": "text", "devices": devices}
     results = run_node(
         [
@@ -325,17 +325,19 @@ def test_field_statements_made_in_either_implementation_verify_in_the_other(worl
             {"op": "verify_field", **common, "field": {**field, "dev": bob.device_id}},
             {"op": "verify_field", **common, "field": {**field, "v": "I like to cook"}},
             {"op": "verify_field", **common, "field": {**field, "extra": 1}},
-            {"op": "sign_field", **common, "value": value, "h0": "k3f9", "at": at, "author": private(bob)},
+            {"op": "verify_field", **common, "field": {**field, "h": ["k3f9", "a001"]}},
+            {"op": "sign_field", **common, "value": value, "h": ["k3f9"], "at": at, "author": private(bob)},
         ]
     )
     assert results[0] == {"ok": True, "value": {"valid": True}}
     assert results[1] == {"ok": False, "error": "SignatureError"}
     assert results[2] == {"ok": False, "error": "SignatureError"}
     assert results[3] == {"ok": False, "error": "FormatError"}
-    node_sig = results[4]["value"]["sig"]
+    assert results[4] == {"ok": False, "error": "SignatureError"}  # the whole history is signed
+    node_sig = results[5]["value"]["sig"]
     node_field = {**field, "dev": bob.device_id, "sig": node_sig}
     verify_field(plan_id=plan, doc_id=doc_id, name="text", field=node_field, devices=devices_from(devices))
-    assert node_sig == sign_field(plan_id=plan, doc_id=doc_id, name="text", value=value, h0="k3f9", at=at, author=bob)
+    assert node_sig == sign_field(plan_id=plan, doc_id=doc_id, name="text", value=value, h=["k3f9"], at=at, author=bob)
 
 
 def random_history(rng: random.Random) -> list[Json]:

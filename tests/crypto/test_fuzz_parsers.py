@@ -265,7 +265,7 @@ def test_version_memory_and_leaf_parsers_and_the_judge_raise_only_format_error(
 
 
 FIELD = {"v": "hello", "h": ["a1"], "at": 5, "dev": ALICE.device_id}
-FIELD["sig"] = sign_field(plan_id=PLAN, doc_id=ITEM_ID, name="text", value="hello", h0="a1", at=5, author=ALICE)
+FIELD["sig"] = sign_field(plan_id=PLAN, doc_id=ITEM_ID, name="text", value="hello", h=["a1"], at=5, author=ALICE)
 
 
 @FUZZ

@@ -205,13 +205,13 @@ def test_statements_generate_vector_signs_the_same_message_and_bytes(case: Case)
         doc_id=case["doc_id"],
         name=case["field_name"],
         value=case["value"],
-        h0=case["h"][0],
+        h=case["h"],
         at=case["at"],
         author=author,
     )
     assert sig == case["field"]["sig"]
     assert case["field"] == {"v": case["value"], "h": case["h"], "at": case["at"], "dev": author.device_id, "sig": sig}
-    fields = {"at": case["at"], "dev": author.device_id, "h0": case["h"][0], "id": case["doc_id"]}
+    fields = {"at": case["at"], "dev": author.device_id, "h": case["h"], "id": case["doc_id"]}
     fields |= {"name": case["field_name"], "plan": case["plan_id"], "v": case["value"]}
     assert statement_message("alongside/v2/field", fields) == case["message"].encode("utf-8")
 

@@ -109,12 +109,14 @@ def test_the_joining_device_and_the_inviter_compute_the_same_bind_and_nobody_see
     assert bind != admission_bind(invite_bind_key(other), plan_id=PLAN, device_id=BOB.device_id)
 
 
-def test_a_field_statement_verifies_for_its_device_only_and_says_nothing_of_older_history() -> None:
+def test_a_field_statement_verifies_for_its_device_only_and_covers_its_whole_history() -> None:
     doc_id = new_document_id()
-    sig = sign_field(plan_id=PLAN, doc_id=doc_id, name="text", value="I cook", h0="f2", at=7, author=BOB)
+    sig = sign_field(plan_id=PLAN, doc_id=doc_id, name="text", value="I cook", h=["f2", "f1"], at=7, author=BOB)
     field = {"v": "I cook", "h": ["f2", "f1"], "at": 7, "dev": BOB.device_id, "sig": sig}
     verify_field(plan_id=PLAN, doc_id=doc_id, name="text", field=field, devices=DEVICES)
-    verify_field(plan_id=PLAN, doc_id=doc_id, name="text", field={**field, "h": ["f2"]}, devices=DEVICES)
+    for history in (["f2"], ["f2", "f9"], ["f2", "f1", "f0"]):
+        with pytest.raises(SignatureError):  # an old field version cannot claim to descend from a newer one
+            verify_field(plan_id=PLAN, doc_id=doc_id, name="text", field={**field, "h": history}, devices=DEVICES)
     with pytest.raises(SignatureError):
         verify_field(plan_id=PLAN, doc_id=doc_id, name="text", field={**field, "dev": ALICE.device_id}, devices=DEVICES)
     with pytest.raises(FormatError):

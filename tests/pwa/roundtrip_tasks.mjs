@@ -45,8 +45,8 @@ const ops = {
     return c.judgeVersions(t.memory, t.winner, t.leaves);
   },
   async sign_field(t) {
-    const { plan_id: planId, doc_id: docId, name, value, h0, at } = t;
-    return { sig: await c.signField({ planId, docId, name, value, h0, at, author: await deviceFrom(t.author) }) };
+    const { plan_id: planId, doc_id: docId, name, value, h, at } = t;
+    return { sig: await c.signField({ planId, docId, name, value, h, at, author: await deviceFrom(t.author) }) };
   },
   async verify_field(t) {
     await c.verifyField({ planId: t.plan_id, docId: t.doc_id, name: t.name, field: t.field, devices: await devicesFrom(t.devices) });

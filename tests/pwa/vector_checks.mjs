@@ -274,7 +274,7 @@ const checks = {
         expectEqual(await c.signStatement(v.context, v.fields, author), v.sig, 'sig');
         return;
       }
-      const where = { planId: v.plan_id, docId: v.doc_id, name: v.field_name, value: v.value, h0: v.h[0], at: v.at };
+      const where = { planId: v.plan_id, docId: v.doc_id, name: v.field_name, value: v.value, h: v.h, at: v.at };
       const fields = fieldStatementFields({ ...where, dev: author.deviceId });
       expectEqual(text(c.statementMessage(c.FIELD_CONTEXT, fields)), v.message, 'message');
       const sig = await c.signField({ ...where, author });

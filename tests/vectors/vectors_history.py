@@ -106,12 +106,14 @@ def _honest() -> list[Scenario]:
     legacy.step([live("1-a", "legacy A", 0)], "1-a", "winner")
     legacy.step([live("2-b", "B", 1)], "2-b", "winner")
     older_branch = Scenario(
-        "an edit from an older branch wins on revision generation beside a newer version: merged, never restored over"
+        "an edit from an older branch wins on revision generation beside a version this device never saw: judged "
+        "a rollback (the application's restore merges it with the remembered version, so it is not lost)"
     )
     older_branch.step([live("1-a", "A", 1)], "1-a", "winner")
     older_branch.step([live("3-m", "M", 3)], "3-m", "winner")
-    older_branch.step([live("4-n", "newer", 4), live("9-e", "older branch edit", 3)], "9-e", "winner")
-    older_branch.step([live("4-n", "newer", 4), live("9-e", "older branch edit", 3)], "9-e", "winner")
+    older_branch.step(
+        [live("4-n", "newer", 4), live("9-e", "older branch edit", 3)], "9-e", "memory", ("rollback",), True
+    )
     older_branch.step([live("10-x", "merged", 5), deletion("5-s", "superseded newer", 5)], "10-x", "winner")
     resealed = Scenario("a version re-sealed under a new key: the same version, the memory follows its revision")
     resealed.step([live("1-a", "A", 1)], "1-a", "winner")

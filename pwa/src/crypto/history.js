@@ -103,20 +103,10 @@ export function judgeVersions(memory, winner, leaves) {
     // 5. Concurrent (checked before 6): the remembered version is still a valid leaf beside the winner, so the
     // winner does not descend from it whatever its n. The application merges the leaves.
     if (all.some((leaf) => leaf.state === 'valid' && leaf.vh === remembered.vh)) return result('winner', []);
-    // 6. Newer versions: the winner (a deletion too), or a live leaf beside it (an edit on an older branch may win on revision
-    // generation over a newer version; it is merged with it, never overwritten by a restore).
-    const newer = all.filter(
-      (leaf) => leaf.state === 'valid' && (leaf.rev === w.rev || !leaf.deleted) && !isReplay(leaf) && (leaf.n ?? 0) > remembered.n,
-    );
-    if (newer.length > 0) {
-      const rank = (leaf) => [leaf.n, leaf.rev === w.rev ? 1 : 0, leaf.vh];
-      const newest = newer.reduce((best, leaf) => {
-        const [a, b] = [rank(leaf), rank(best)];
-        for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return a[i] > b[i] ? leaf : best;
-        return best;
-      });
+    // 6. Newer than the remembered version.
+    if (w.n > remembered.n) {
       const newOld = [remembered.vh, ...remembered.old].slice(0, MEMORY_OLD);
-      return result('winner', [], { n: newest.n, vh: newest.vh, deleted: newest.deleted, rev: newest.rev, old: newOld });
+      return result('winner', [], { ...accept(), old: newOld });
     }
     // 7. A valid deletion newer than the remembered version beside a live winner: one branch deleted the item
     // while another changed it. The application asks which to keep.

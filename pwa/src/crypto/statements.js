@@ -54,22 +54,30 @@ function checkName(name) {
   return name;
 }
 
-/** The fields of a field statement (spec §8.5): {at, dev, h0, id, name, plan, v}. */
-export function fieldStatementFields({ planId, docId, name, value, h0, at, dev }) {
+function checkHistory(h) {
+  if (!Array.isArray(h) || h.length === 0 || !h.every((id) => typeof id === 'string') || new Set(h).size !== h.length) {
+    throw new FormatError('h must be a non-empty list of distinct strings');
+  }
+  return [...h];
+}
+
+/** The fields of a field statement (spec §8.5): {at, dev, h, id, name, plan, v}. */
+export function fieldStatementFields({ planId, docId, name, value, h, at, dev }) {
   checkPlanId(planId);
   checkHexId(docId, 16, 'document id');
   checkHexId(dev, 16, 'device id');
-  if (typeof h0 !== 'string') throw new FormatError('h0 must be a string');
-  return { at: checkAt(at), dev, h0, id: docId, name: checkName(name), plan: planId, v: value };
+  const history = checkHistory(h);
+  return { at: checkAt(at), dev, h: history, id: docId, name: checkName(name), plan: planId, v: value };
 }
 
 /**
- * The field statement of a field version `{v: value, h: [h0, …], at, dev: author}` of document `docId`
- * (spec §8.5), signed by `author`; returns the signature as base64url.
+ * The field statement of a field version `{v: value, h, at, dev: author}` of document `docId` (spec §8.5),
+ * signed by `author`; returns the signature as base64url. `h` is the version's whole history (its own id
+ * first), so nobody can later make an old field version claim to descend from a newer one.
  */
-export async function signField({ planId, docId, name, value, h0, at, author }) {
+export async function signField({ planId, docId, name, value, h, at, author }) {
   if (!(author instanceof DeviceKeys)) throw new FormatError('author must be DeviceKeys');
-  const fields = fieldStatementFields({ planId, docId, name, value, h0, at, dev: author.deviceId });
+  const fields = fieldStatementFields({ planId, docId, name, value, h, at, dev: author.deviceId });
   return signStatement(FIELD_CONTEXT, fields, author);
 }
 
@@ -83,9 +91,6 @@ export async function verifyField({ planId, docId, name, field, devices }) {
     throw new FormatError('a field version has exactly v, h, at, dev and sig');
   }
   const { v, h, at, dev, sig } = field;
-  if (!Array.isArray(h) || h.length === 0 || !h.every((id) => typeof id === 'string')) {
-    throw new FormatError('h must be a non-empty list of strings');
-  }
-  const fields = fieldStatementFields({ planId, docId, name, value: v, h0: h[0], at, dev });
+  const fields = fieldStatementFields({ planId, docId, name, value: v, h, at, dev });
   await verifyStatement(FIELD_CONTEXT, fields, sig, { signer: dev, devices });
 }
