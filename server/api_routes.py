@@ -35,7 +35,9 @@ from .requests import parse_json, read_body
 __all__ = ["MAX_API_BODY", "MAX_INVITE_LIFETIME", "api_routes"]
 
 # Matched with ``fullmatch``: ``$`` alone would also accept a trailing newline.
-KID_PATTERN = re.compile(r"[0-9a-f]{16,64}")
+KID_PATTERN = re.compile(r"[0-9a-f]{16}")
+MAX_EPOCH = 2**32 - 1
+STEWARD_ROLES = ("owner", "worker")
 
 
 # -- enrolment ---------------------------------------------------------------------------------------
@@ -229,30 +231,47 @@ async def plan_keys(request: Request) -> Response:
 
 
 async def record_rotation(request: Request) -> Response:
-    """A remaining device records a new epoch: documents under earlier key ids are refused from now on."""
+    """A steward's device records the plan's next key (docs/crypto.md §10.2): documents under earlier key ids
+    are refused from now on.
+
+    Only devices of the owner or the worker with write access rotate, and only to exactly the next epoch
+    (1 is the epoch before the first rotation), so nobody can move the epoch out of reach. A rotation that
+    the other devices cannot open is replaced by the next one (§10.3): the key id it recorded is retired.
+    """
     state, device = await authenticated(request)
     plan_id = plan_id_param(request)
-    await member_role(state.directory, plan_id, device, write=True)
+    role = await member_role(state.directory, plan_id, device, write=True)
+    if role not in STEWARD_ROLES:
+        raise Forbidden("Only the person's or the worker's devices can change the plan's key.")
     body = await json_body(request)
     kid = text_field(body, "kid", max_length=64)
     epoch = body.get("epoch")
     retire = body.get("retire", [])
     if not KID_PATTERN.fullmatch(kid or ""):
-        raise BadRequest("`kid` must be a key id (16 to 64 lower-case hex characters)")
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch < 2**31:
-        raise BadRequest("`epoch` must be a positive integer")
+        raise BadRequest("`kid` must be a key id (16 lower-case hex characters)")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= MAX_EPOCH:
+        raise BadRequest(f"`epoch` must be an integer from 1 to {MAX_EPOCH}")
     if not isinstance(retire, list) or not all(isinstance(k, str) and KID_PATTERN.fullmatch(k) for k in retire):
         raise BadRequest("`retire` must be a list of key ids")
     doc_id = f"keys:{plan_id}"
     current = await state.directory.get(doc_id)
     previous = (current or {}).get("current")
-    if previous and epoch <= int(previous["epoch"]):
+    recorded = int(previous["epoch"]) if previous else 1
+    if epoch <= recorded:
         raise Conflict("A newer key is already recorded for this plan.")
-    retired = sorted({*((current or {}).get("retired", [])), *retire, *([previous["kid"]] if previous else [])} - {kid})
+    if epoch != recorded + 1:
+        raise Conflict(f"The plan's next key must have epoch {recorded + 1}: epochs go up one at a time.")
+    earlier = {*((current or {}).get("retired", [])), *([previous["kid"]] if previous else [])}
+    if kid in earlier:
+        raise Conflict("This key id was used before: a new key has a new key id.")
+    retired = sorted(earlier | set(retire) - {kid})
     new = {"_id": doc_id, "type": "keys", "current": {"epoch": epoch, "kid": kid}, "retired": retired}
     if current is not None:
         new["_rev"] = current["_rev"]
-    await state.directory.put(new)
+    try:
+        await state.directory.put(new)
+    except Conflict:  # another device recorded a rotation at the same moment
+        raise Conflict("A newer key is already recorded for this plan.") from None
     await state.directory.audit("key.rotated", plan=plan_id, device=device.id, epoch=epoch)
     return json_response({"plan_id": plan_id, "current": new["current"], "retired": retired}, 201)
 

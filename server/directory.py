@@ -25,6 +25,8 @@ from typing import Any
 from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
 from alongside.sync.store import AllDocsRequest, DocumentRequest, DocumentStore, Json
 
+from .plan_devices import PlanDevices
+
 DIRECTORY_DB = "directory"
 PLAN_DB_PREFIX = "plan-"
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -65,11 +67,16 @@ class Device:
 
 @dataclass(frozen=True, slots=True)
 class SyncAccess:
-    """What an authorised ``/sync`` request may do."""
+    """What an authorised ``/sync`` request may do: the device, its member's role and access in the plan,
+    the key ids retired by recorded rotations, and the directory's ``update_seq`` all this was read at."""
 
     device: Device
+    plan_id: str
     database: str
+    role: str
+    access: str
     retired_key_ids: frozenset[str]
+    directory_seq: object
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,7 @@ class Directory:
         # Granted /sync access by (hash of the Authorization header, plan, write), each with the
         # directory's update_seq it was read at and the device's document: see authorise_sync.
         self._sync_access: dict[tuple[str, str, bool], tuple[object, SyncAccess, Json]] = {}
+        self.plan_devices = PlanDevices(store, DIRECTORY_DB)
 
     def now(self) -> int:
         return int(self._clock())
@@ -242,7 +250,9 @@ class Directory:
 
         Checks, in order: the token (401), the account (401), the plan (404), membership (403), the
         device's exclusion from this plan (403), write access (403). Also notes when the device was last
-        seen (at most hourly) and returns the key ids retired by recorded rotations.
+        seen (at most hourly) and returns the member's role and access and the key ids retired by
+        recorded rotations. ``/sync`` writes authorise with ``write=False``: what a read-only member may
+        still write (docs/crypto.md §14.3) is decided per document by :mod:`sync_rules`.
 
         A granted access is remembered with the directory's ``update_seq``; while that has not moved
         (one cheap read), nothing the answer depends on can have changed, so it is reused. Any directory
@@ -256,14 +266,14 @@ class Directory:
         if cached is not None and cached[0] == seq:
             await self._note_seen(cached[2])
             return cached[1]
-        access, doc = await self._authorise_sync_uncached(authorization, plan_id, write=write)
+        access, doc = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
         if len(self._sync_access) >= SYNC_ACCESS_CACHE_SIZE:
             self._sync_access.clear()
         self._sync_access[key] = (seq, access, doc)
         return access
 
     async def _authorise_sync_uncached(
-        self, authorization: str | None, plan_id: str, *, write: bool
+        self, authorization: str | None, plan_id: str, seq: object, *, write: bool
     ) -> tuple[SyncAccess, Json]:
         """:meth:`authorise_sync` in two directory reads; the access and the device's document."""
         doc = await self._device_doc(authorization)
@@ -278,10 +288,19 @@ class Directory:
         }
         docs = await self._get_many(wanted)
         device = self._device(doc, docs["account"])
-        self._check_plan_access(plan_id, docs, write=write)
+        membership = self._check_plan_access(plan_id, docs, write=write)
         await self._note_seen(doc)
         retired = frozenset(docs["keys"].get("retired", [])) if docs["keys"] else frozenset()
-        return SyncAccess(device=device, database=plan_database(plan_id), retired_key_ids=retired), doc
+        access = SyncAccess(
+            device=device,
+            plan_id=plan_id,
+            database=plan_database(plan_id),
+            role=str(membership["role"]),
+            access=str(membership["access"]),
+            retired_key_ids=retired,
+            directory_seq=seq,
+        )
+        return access, doc
 
     # -- plans and memberships -------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ from .directory import ID_PATTERN, Device, Directory
 from .state import AppState
 
 MAX_INVITE_LIFETIME = 7 * 24 * 3600
+STEWARD_ROLES = ("owner", "worker")
+ONLY_STEWARDS_INVITE = "Only the person's or the worker's devices can invite someone to this plan."
 VERIFIER_PATTERN = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # 32 bytes, canonical base64url
 
 
@@ -48,10 +50,15 @@ class PlanNotSetUp(NotFound):
 
 
 async def create_invite(request: Request) -> Response:
-    """Register an invite created on a member's device (its id, token verifier, expiry, role)."""
+    """Register an invite created on a steward's device (its id, token verifier, expiry, role).
+
+    Only devices of the owner or the worker with write access invite (docs/crypto.md §11, §19.3).
+    """
     state, device = await authenticated(request)
     plan_id = plan_id_param(request)
     role = await member_role(state.directory, plan_id, device, write=True)
+    if role not in STEWARD_ROLES:
+        raise Forbidden(ONLY_STEWARDS_INVITE)
     body = await json_body(request)
     invite_id = text_field(body, "invite_id", max_length=32)
     verifier = text_field(body, "verifier", max_length=43)
@@ -80,8 +87,6 @@ async def create_invite(request: Request) -> Response:
     ):
         raise BadRequest("`expires_at` must be a Unix time in the next 7 days")
     if as_role == "owner":
-        if role not in ("owner", "worker"):
-            raise Forbidden("Only the person or their worker can invite the person's own device.")
         access = "write"
     doc = _invite_doc(str(invite_id), plan_id, as_role, access, str(verifier), expires_at, device.id, now)
     try:
@@ -114,25 +119,28 @@ def _invite_answer(doc: Json) -> Json:
     return {"invite_id": invite_id, "plan_id": doc["plan"], **{name: doc[name] for name in fields}}
 
 
-async def _issuer_may_still_invite(directory: Directory, invite: Json, plan_id: str) -> bool:
-    """Whether the device that registered ``invite`` could register it now.
+async def _check_issuer_may_invite(directory: Directory, invite: Json, plan_id: str) -> None:
+    """``Forbidden`` unless the device that registered (or signed) ``invite`` could register it now.
 
-    An invite dies with its maker's access: once they are removed from the plan, lose write access, or
-    their device is removed or switched off, nobody can join through the invites they made before.
+    Only the person's and the worker's devices invite (docs/crypto.md §11). An invite dies with its maker's
+    access: once they are removed from the plan, lose write access, or their device is removed or switched
+    off, nobody can join through the invites they made before.
     """
+    gone = Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
     issuer_id = str(invite.get("issued_by", ""))
     issuer = await directory.get(f"device:{issuer_id}") if ID_PATTERN.fullmatch(issuer_id) else None
     if issuer is None or issuer.get("revoked"):
-        return False
+        raise gone
     account = await directory.get(f"account:{issuer['account']}")
     if account is None or not account.get("active", False):
-        return False
+        raise gone
     if await directory.get(f"excluded:{plan_id}:{issuer_id}") is not None:
-        return False
+        raise gone
     membership = await directory.membership(plan_id, str(issuer["account"]))
     if membership is None or membership.access != "write":
-        return False
-    return invite.get("role") != "owner" or membership.role in ("owner", "worker")
+        raise gone
+    if membership.role not in STEWARD_ROLES:
+        raise Forbidden(f"{ONLY_STEWARDS_INVITE} Ask the person or the worker for a new one.")
 
 
 async def _admit(directory: Directory, plan_id: str, account: str, *, role: str, access: str) -> None:
@@ -156,8 +164,8 @@ async def _register_on_redemption(
     """Register an invite the new device brings, signed by the inviting device (docs/api.md §7).
 
     The same rules as registering it from the inviting device apply: the signature must verify under
-    the inviter's stored key, the inviter must still be a member with write access, and only the
-    person or their worker may invite the person's own device.
+    the inviter's stored key, and the inviter must still be a device of the person or the worker with
+    write access.
     """
     directory = state.directory
     if not isinstance(registration, dict):
@@ -210,8 +218,7 @@ async def _register_on_redemption(
             "This plan is not set up on the server yet: the device that made the invite has to connect first."
         )
     doc = _invite_doc(invite_id, plan_id, str(role), str(access), verifier, expires_at, inviter, now)
-    if not await _issuer_may_still_invite(directory, doc, plan_id):
-        raise Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
+    await _check_issuer_may_invite(directory, doc, plan_id)
     try:
         stored = await directory.put({**doc, "registered_on_redemption": True})
     except Conflict:  # registered meanwhile (by the inviter, or a redemption at the same moment)
@@ -245,8 +252,7 @@ async def redeem_invite(request: Request) -> Response:
         raise Forbidden("This invite has expired. Ask for a new one.")
     plan_id = str(invite["plan"])
     plan = await directory.plan(plan_id)
-    if not await _issuer_may_still_invite(directory, invite, plan_id):
-        raise Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
+    await _check_issuer_may_invite(directory, invite, plan_id)
 
     existing: Device | None = None
     if request.headers.get("authorization"):

@@ -3,7 +3,7 @@
 Each operation lists the error statuses it can answer (no catch-all ``default``), so the tests can
 tell an undocumented status from a documented one. Constraints on parameters and bodies are the
 ones the server enforces; what a schema cannot express (an expiry within the next 7 days, an epoch
-higher than the last one recorded) is said in the descriptions.
+one more than the last one recorded) is said in the descriptions.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-KID = {"type": "string", "pattern": "^[0-9a-f]{16,64}$", "description": "a key id (docs/crypto.md §5.2)"}
+KID = {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "a key id (docs/crypto.md §5.2)"}
 B64U_32 = {
     "type": "string",
     "pattern": "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
@@ -61,9 +61,10 @@ INVITE_REGISTRATION = {
 ERROR_DESCRIPTIONS = {
     400: "The request is malformed (`detail` says which field)",
     401: "No device token, a wrong one, or the device or its account was switched off",
-    403: "Not allowed (not a member, not enough access, wrong or used code or invite)",
+    403: "Not allowed (not a member, not enough access, not the person's or the worker's device, wrong or used "
+    "code or invite)",
     404: "No such plan, member, device or worker",
-    409: "Conflicts with the current state (already registered, already enrolled, newer key recorded)",
+    409: "Conflicts with the current state (already registered, already enrolled, not the next key epoch)",
     413: "The request body is larger than 64 KiB",
     429: "Too many failed attempts from this address; wait and try again",
     503: "The storage is unavailable; try again",
@@ -234,8 +235,9 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/plans/{plan_id}/invites": {
             "post": _operation(
                 "Register an invite created on this device",
-                description="Members with write access invite supporters; only the owner or a worker invites the "
-                "owner's own device (always with write access). `expires_at` must be in the next 7 days. If the "
+                description="Only devices of the owner or the worker (the plan's stewards) with write access invite; "
+                "anyone else gets 403. An owner invite (the person's own device) always gives write access. "
+                "`expires_at` must be in the next 7 days. If the "
                 "new device registered the invite already (redeeming it with the signed registration), the same "
                 "invite id, verifier and inviting device answer 200, even once it is used; anything else is 409.",
                 params=["plan_id"],
@@ -373,14 +375,17 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/plans/{plan_id}/rotations": {
             "post": _operation(
                 "Record a key rotation: documents under retired key ids are refused from now on",
-                description="Members with write access. `epoch` must be higher than the last one recorded; the "
-                "previous current key id and those in `retire` become retired.",
+                description="Devices of the owner or the worker (the plan's stewards) with write access; anyone "
+                "else gets 403. `epoch` must be exactly one more than the epoch recorded (1 before the first "
+                "rotation): an older or equal epoch, a jump, or a key id used before is 409. The previous current "
+                "key id and those in `retire` become retired, so the next rotation also replaces one the other "
+                "devices could not open (docs/crypto.md §10.3).",
                 params=["plan_id"],
                 errors=(400, 401, 403, 404, 409, 413),
                 body=_object(
                     ["epoch", "kid"],
                     {
-                        "epoch": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                        "epoch": {"type": "integer", "minimum": 1, "maximum": 2**32 - 1},
                         "kid": KID,
                         "retire": {"type": "array", "items": KID},
                     },

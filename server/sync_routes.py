@@ -16,19 +16,16 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from alongside.sync.documents import check_doc_id, check_local_id
-from alongside.sync.errors import BadRequest, Conflict, Forbidden, SyncError, TooLarge
+from alongside.sync.errors import BadRequest, Forbidden, SyncError, TooLarge
 from alongside.sync.revtree import parse_rev
 from alongside.sync.store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, DocumentStore, Json
 
 from .directory import SyncAccess
 from .requests import query_bool, query_int, query_json, query_key, read_json_object
 from .state import AppState
+from .sync_rules import READ_ONLY, write_rules
 
 DocumentValidator = Callable[[Json], None]
-RETIRED_KEY_REASON = (
-    "This was locked with a key the plan no longer uses (someone was removed). "
-    "Open the plan again on this device to save it with the current key."
-)
 
 
 def _state(request: Request) -> AppState:
@@ -36,17 +33,21 @@ def _state(request: Request) -> AppState:
     return state
 
 
-async def _authorised(request: Request, *, write: bool = False) -> tuple[AppState, SyncAccess]:
-    """Authenticate the device, then check it may read (or write) this plan, before any storage access."""
+async def _authorised(request: Request) -> tuple[AppState, SyncAccess]:
+    """Authenticate the device, then check it is a member of this plan, before any storage access.
+
+    Writes are authorised per document by the write rules (server/sync_rules.py), which know the
+    member's role and access: a read-only member may still write its own roster entry and key.
+    """
     state = _state(request)
     access = await state.directory.authorise_sync(
-        request.headers.get("authorization"), request.path_params["plan_id"], write=write
+        request.headers.get("authorization"), request.path_params["plan_id"], write=False
     )
     return state, access
 
 
-async def _authorised_db(request: Request, *, write: bool = False) -> tuple[AppState, str]:
-    state, access = await _authorised(request, write=write)
+async def _authorised_db(request: Request) -> tuple[AppState, str]:
+    state, access = await _authorised(request)
     return state, access.database
 
 
@@ -219,7 +220,7 @@ async def bulk_get(request: Request) -> Response:
     return _json({"results": results})
 
 
-def _validate_for_write(state: AppState, doc: object, retired: frozenset[str]) -> Json:
+def _check_shape(state: AppState, doc: object) -> Json:
     if not isinstance(doc, dict):
         raise BadRequest("Document must be a JSON object")
     size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
@@ -229,27 +230,39 @@ def _validate_for_write(state: AppState, doc: object, retired: frozenset[str]) -
     if "_rev" in doc:
         parse_rev(doc["_rev"])
     state.validate_document(doc)
-    if retired and doc.get("kid") in retired:
-        raise Forbidden(RETIRED_KEY_REASON)
     return doc
 
 
+def _error_row(doc: object, exc: SyncError | ValueError) -> Json:
+    reason = exc.reason if isinstance(exc, SyncError) else str(exc)
+    error = exc.error if isinstance(exc, SyncError) else "bad_request"
+    doc_id = doc.get("_id") if isinstance(doc, dict) and isinstance(doc.get("_id"), str) else None
+    return {"id": doc_id, "error": error, "reason": reason}
+
+
 async def _write_documents(state: AppState, access: SyncAccess, docs: list[object], new_edits: bool) -> list[Json]:
-    """Validate each document, write the valid ones in one batch, and report per document in order."""
-    db, retired = access.database, access.retired_key_ids
+    """Check each document's shape, then the write rules (server/sync_rules.py), write the documents that
+    pass in one batch, and report per document in order."""
     errors: dict[int, Json] = {}
-    valid: list[Json] = []
+    shaped: list[tuple[int, Json]] = []
     for index, doc in enumerate(docs):
         try:
-            valid.append(_validate_for_write(state, doc, retired))
+            shaped.append((index, _check_shape(state, doc)))
         except (SyncError, ValueError) as exc:
-            reason = exc.reason if isinstance(exc, SyncError) else str(exc)
-            error = exc.error if isinstance(exc, SyncError) else "bad_request"
-            doc_id = doc.get("_id") if isinstance(doc, dict) and isinstance(doc.get("_id"), str) else None
-            errors[index] = {"id": doc_id, "error": error, "reason": reason}
-    written = await state.store.bulk_docs(db, valid, new_edits=new_edits) if valid else []
+            errors[index] = _error_row(doc, exc)
+    accepted: list[Json] = []
+    if shaped:
+        rules = await write_rules(state.store, state.directory, access, [doc for _, doc in shaped], new_edits=new_edits)
+        for index, doc in shaped:
+            try:
+                rules.check(doc)
+            except Forbidden as exc:
+                errors[index] = _error_row(doc, exc)
+                continue
+            accepted.append(doc)
+    written = await state.store.bulk_docs(access.database, accepted, new_edits=new_edits) if accepted else []
     if not new_edits:
-        return [*errors.values(), *written]
+        return [*(errors[index] for index in sorted(errors)), *written]
     results: list[Json] = []
     written_iter = iter(written)
     for index in range(len(docs)):
@@ -258,7 +271,8 @@ async def _write_documents(state: AppState, access: SyncAccess, docs: list[objec
 
 
 async def bulk_docs(request: Request) -> Response:
-    state, access = await _authorised(request, write=True)
+    # Read access is enough to ask: what a read-only member may write is decided per document.
+    state, access = await _authorised(request)
     body = await read_json_object(request, state.settings.max_request_bytes)
     docs = body.get("docs")
     new_edits = body.get("new_edits", True)
@@ -312,19 +326,20 @@ async def local_document(request: Request) -> Response:
 
 
 async def document(request: Request) -> Response:
-    reading = request.method in ("GET", "HEAD")
-    state, access = await _authorised(request, write=not reading)
+    state, access = await _authorised(request)
     db = access.database
     doc_id = check_doc_id(request.path_params["doc_id"])
-    if reading:
+    if request.method in ("GET", "HEAD"):
         return await _get_document(request, state, db, doc_id)
     if request.method == "DELETE":
-        rev = request.query_params.get("rev")
-        # As CouchDB's handler does, open the document first: deleting what is not there is a 404.
+        if access.access != "write":
+            raise Forbidden(READ_ONLY)
+        # As CouchDB's handler does, open the document first: deleting what is not there is a 404. What
+        # is there is never deleted by a bare tombstone (docs/crypto.md §14.3): the write rules say why.
         await state.store.get_document(db, doc_id, DocumentRequest())
-        if rev is None:
-            raise Conflict("Document update conflict.")
-        doc: Json = {"_id": doc_id, "_rev": rev, "_deleted": True}
+        doc: Json = {"_id": doc_id, "_deleted": True}
+        if "rev" in request.query_params:
+            doc["_rev"] = request.query_params["rev"]
     else:
         doc = await read_json_object(request, state.settings.max_request_bytes)
         if doc.setdefault("_id", doc_id) != doc_id:

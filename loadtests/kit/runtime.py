@@ -176,10 +176,12 @@ class Device:
 
     # -- editing (no network) ---------------------------------------------------------------------
 
-    def _seal(self, doc_id: str) -> Json:
+    def _seal(self, doc_id: str, *, deleted: bool = False) -> Json:
         text = "".join(random.choices(string.ascii_letters, k=random.choice(TEXT_LENGTHS)))
         body = {"section": random.choice(SECTIONS), "text": text, "device": self.keys.device_id}
-        return seal_item(body, plan_id=self.plan_id, doc_id=doc_id, key=self.plan_key, author=self.keys)
+        return seal_item(
+            body, plan_id=self.plan_id, doc_id=doc_id, key=self.plan_key, author=self.keys, deleted=deleted
+        )
 
     def write(self, doc: Json, parent: str | None = None) -> str:
         rev = self.replica.put(doc, parent)
@@ -207,12 +209,13 @@ class Device:
 
     def resolve_conflicts(self) -> int:
         """What a person does after 'you and the other device both changed this': keep a merged
-        revision on the winner and close every losing leaf. Returns how many leaves were closed."""
+        revision on the winner and close every losing leaf with a signed deletion (a deletion envelope: the
+        server refuses bare tombstones, docs/crypto.md §14.3). Returns how many leaves were closed."""
         closed = 0
         for doc_id, losers in self.replica.conflicted().items():
             self.edit_item(doc_id)
             for loser in losers:
-                self.write({"_id": doc_id, "_deleted": True}, loser)
+                self.write(self._seal(doc_id, deleted=True), loser)
                 closed += 1
         return closed
 

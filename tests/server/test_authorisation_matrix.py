@@ -10,7 +10,8 @@ The world is built once for the module, through the command line and the API onl
 - ``alongside admin init`` and ``add-worker`` make an admin, workers and one-time codes;
 - the admin's, the worker's, a second worker's ("non-member") and a leaving worker's devices enrol;
 - the worker starts the plan; the person's phone joins with an owner invite; a supporter's phone
-  joins read-only; another supporter joins with write access and is then removed by the person;
+  joins read-only, another's with write access; a third supporter joins with write access and is then
+  removed by the person;
 - the leaving worker's device joins the plan with its token, then the admin switches the worker off.
 
 Each cell sends a request that would succeed for a caller with enough rights (fresh ids, a fresh
@@ -21,10 +22,9 @@ reflects authorisation, not bad input. Error bodies are checked too: ``{"error",
 
 from __future__ import annotations
 
-import itertools
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ CALLERS = (
     "non_member",  # a worker of the same organisation who is not a member of the plan
     "removed",  # a supporter (write access) whom the person removed from the plan
     "supporter",  # a supporter with read-only access
+    "writer",  # a supporter with write access
     "worker",  # the worker who started the plan
     "owner",  # the person the plan is about
     "admin",  # the organisation's admin: not a member of the plan
@@ -78,7 +79,6 @@ class World:
     leaver: str  # a worker account (never enrolled) for the admin to switch off
     codes: Iterator[str]  # unused one-time enrolment codes
     seed_doc: str
-    epochs: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def worker(self) -> Member:
@@ -130,6 +130,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
         owner = join(client, register_invite(client, worker, key, role="owner"))
         supporter = join(client, register_invite(client, worker, key, access="read"))
+        writer = join(client, register_invite(client, worker, key, access="write"))
         removed = join(client, register_invite(client, worker, key, access="write"))
         gone = client.delete(f"/api/v1/plans/{plan}/members/{removed.account}", headers=owner.auth)
         assert gone.status_code == 200, gone.text
@@ -153,6 +154,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "non_member": outsider,
             "removed": removed,
             "supporter": supporter,
+            "writer": writer,
             "worker": worker,
             "owner": owner,
             "admin": admin,
@@ -219,7 +221,8 @@ def revoke_call(world: World, caller: str) -> Call:
 
 
 def rotation_call(world: World, caller: str) -> Call:
-    body = {"epoch": next(world.epochs), "kid": secrets.token_hex(8)}
+    recorded = world.client.get(f"/api/v1/plans/{world.plan}/keys", headers=world.worker.auth).json()["current"]
+    body = {"epoch": (recorded["epoch"] if recorded else 1) + 1, "kid": secrets.token_hex(8)}
     return Call("POST", f"/api/v1/plans/{world.plan}/rotations", body)
 
 
@@ -250,141 +253,151 @@ class Rule:
     statuses: tuple[int, ...]  # in the order of CALLERS
     build: Build
     why: str
+    refused: tuple[str, ...] = ()  # callers whose 201 from _bulk_docs refuses each document with forbidden
 
 
 # Documents the matrix writes use support.documents.TEST_KID, a key id no rotation in this module records,
 # so the retired-key rule never decides a cell.
 TABLE: dict[tuple[str, str], Rule] = {
     # Statuses in the order of CALLERS:
-    # (anonymous, wrong_token, revoked, non_member, removed, supporter, worker, owner, admin)
+    # (anonymous, wrong_token, revoked, non_member, removed, supporter, writer, worker, owner, admin)
     ("POST", "/api/v1/enrol"): Rule(
-        (201, 201, 201, 201, 201, 201, 201, 201, 201),
+        (201, 201, 201, 201, 201, 201, 201, 201, 201, 201),
         enrol_call,
         "The one-time code is the credential; any Authorization header is ignored. Each cell uses a fresh code.",
     ),
     ("GET", "/api/v1/me"): Rule(
-        (401, 401, 401, 200, 200, 200, 200, 200, 200), api_get("/me"), "Any enrolled, active device."
+        (401, 401, 401, 200, 200, 200, 200, 200, 200, 200), api_get("/me"), "Any enrolled, active device."
     ),
     ("GET", "/api/v1/plans"): Rule(
-        (401, 401, 401, 200, 200, 200, 200, 200, 200),
+        (401, 401, 401, 200, 200, 200, 200, 200, 200, 200),
         api_get("/plans"),
         "Any enrolled, active device (it sees only its own plans).",
     ),
     ("POST", "/api/v1/plans"): Rule(
-        (401, 401, 401, 201, 403, 403, 201, 403, 201),
+        (401, 401, 401, 201, 403, 403, 403, 201, 403, 201),
         create_plan_call,
         "Workers and admins start plans; people and supporters do not (non_member is a worker).",
     ),
     ("POST", "/api/v1/plans/{plan_id}/invites"): Rule(
-        (401, 401, 401, 403, 403, 403, 201, 201, 403),
+        (401, 401, 401, 403, 403, 403, 403, 201, 201, 403),
         invite_call,
-        "Members with write access register invites. Each cell registers a fresh invite.",
+        "Only the person's and the worker's devices invite (docs/crypto.md §11): a supporter, even with write "
+        "access, gets 403. Each cell registers a fresh invite.",
     ),
     ("POST", "/api/v1/invites/{invite_id}/redeem"): Rule(
-        (201, 401, 401, 201, 201, 201, 201, 201, 201),
+        (201, 401, 401, 201, 201, 201, 201, 201, 201, 201),
         redeem_call,
         "The invite's one-time token is the credential. An Authorization header is optional; when sent it must "
         "be a valid device's, which then joins with its own account. Each cell redeems a fresh supporter invite "
         "to the worker's second plan, so joining changes nothing else in the matrix.",
     ),
     ("GET", "/api/v1/plans/{plan_id}/members"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         api_get("/plans/{plan}/members"),
         "Members of the plan, read-only included; admins are not members.",
     ),
     ("DELETE", "/api/v1/plans/{plan_id}/members/{account}"): Rule(
-        (401, 401, 401, 403, 403, 403, 200, 200, 403),
+        (401, 401, 401, 403, 403, 403, 403, 200, 200, 403),
         remove_member_call,
         "Target: a supporter who joined just before the cell. The owner removes anyone and a worker removes "
         "supporters; another supporter may not (leaving oneself and the owner's protection are tested below).",
     ),
     ("DELETE", "/api/v1/plans/{plan_id}/devices/{device_id}"): Rule(
-        (401, 401, 401, 403, 403, 403, 403, 200, 403),
+        (401, 401, 401, 403, 403, 403, 403, 403, 200, 403),
         remove_device_call,
         "Target: the device of a supporter who joined just before the cell. Only the owner removes other "
         "people's devices (a device of one's own account is tested below).",
     ),
     ("POST", "/api/v1/workers/{account}/revoke"): Rule(
-        (401, 401, 401, 403, 403, 403, 403, 403, 200),
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
         revoke_call,
         "Target: a worker of the admin's organisation. Only admins; switching off twice is still 200.",
     ),
     ("GET", "/api/v1/plans/{plan_id}/keys"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         api_get("/plans/{plan}/keys"),
         "Members of the plan, read-only included.",
     ),
     ("POST", "/api/v1/plans/{plan_id}/rotations"): Rule(
-        (401, 401, 401, 403, 403, 403, 201, 201, 403),
+        (401, 401, 401, 403, 403, 403, 403, 201, 201, 403),
         rotation_call,
-        "Members with write access. Each cell records a higher epoch and a fresh key id.",
+        "Only the person's and the worker's devices rotate (docs/crypto.md §10.2): a supporter, even with write "
+        "access, gets 403. Each cell records the next epoch (the recorded one plus one) and a fresh key id.",
     ),
     ("GET", "/sync/{plan_id}/"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403), sync("GET", ""), "Reading: members."
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403), sync("GET", ""), "Reading: members."
     ),
     ("PUT", "/sync/{plan_id}/"): Rule(
-        (401, 401, 401, 403, 403, 412, 412, 412, 403),
+        (401, 401, 401, 403, 403, 412, 412, 412, 412, 403),
         sync("PUT", ""),
         "PouchDB's 'create the database' step: members get CouchDB's 'already exists' (412), others nothing.",
     ),
     ("GET", "/sync/{plan_id}/_changes"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403), sync("GET", "_changes?since=0"), "Reading: members."
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403), sync("GET", "_changes?since=0"), "Reading: members."
     ),
     ("POST", "/sync/{plan_id}/_changes"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         sync("POST", "_changes?filter=_doc_ids", lambda w: {"doc_ids": [w.seed_doc]}),
         "Reading: members.",
     ),
     ("POST", "/sync/{plan_id}/_revs_diff"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         sync("POST", "_revs_diff", lambda w: {w.seed_doc: ["1-" + "a" * 32]}),
         "Reading: members (asks which revisions the server lacks).",
     ),
     ("POST", "/sync/{plan_id}/_bulk_get"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         sync("POST", "_bulk_get?revs=true", lambda w: {"docs": [{"id": w.seed_doc}]}),
         "Reading: members.",
     ),
     ("POST", "/sync/{plan_id}/_bulk_docs"): Rule(
-        (401, 401, 401, 403, 403, 403, 201, 201, 403),
+        (401, 401, 401, 403, 403, 201, 201, 201, 201, 403),
         sync("POST", "_bulk_docs", lambda w: {"docs": [item_doc(new_document_id(), 64)]}),
-        "Writing: members with write access.",
+        "Members may send documents; the write rules (docs/crypto.md §14.3) judge each one: a read-only member "
+        "may write only its own roster entry and its own key, so its new item is refused on its own with "
+        "forbidden in a 201 answer (as CouchDB answers documents its validation refuses).",
+        refused=("supporter",),
     ),
     ("GET", "/sync/{plan_id}/_all_docs"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403), sync("GET", "_all_docs?include_docs=true"), "Reading: members."
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
+        sync("GET", "_all_docs?include_docs=true"),
+        "Reading: members.",
     ),
     ("POST", "/sync/{plan_id}/_all_docs"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         sync("POST", "_all_docs", lambda w: {"keys": [w.seed_doc]}),
         "Reading: members.",
     ),
     ("GET", "/sync/{plan_id}/_local/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403), sync("GET", "_local/seed"), "Reading: members."
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403), sync("GET", "_local/seed"), "Reading: members."
     ),
     ("PUT", "/sync/{plan_id}/_local/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 201, 201, 201, 403),
+        (401, 401, 401, 403, 403, 201, 201, 201, 201, 403),
         put_local_call,
         "Replication checkpoints are not plan content: every member, read-only included, keeps its own "
         "(PouchDB writes checkpoints on both sides of a pull).",
     ),
     ("DELETE", "/sync/{plan_id}/_local/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403),
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         delete_local_call,
         "As PUT _local. Target: a checkpoint the worker wrote just before the cell.",
     ),
     ("GET", "/sync/{plan_id}/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 403), sync("GET", "{seed}?revs=true"), "Reading: members."
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403), sync("GET", "{seed}?revs=true"), "Reading: members."
     ),
     ("PUT", "/sync/{plan_id}/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 403, 201, 201, 403),
+        (401, 401, 401, 403, 403, 403, 201, 201, 201, 403),
         put_document_call,
-        "Writing: members with write access. Each cell writes a new document.",
+        "Writing: members with write access (a read-only member only its own roster entry, docs/crypto.md "
+        "§14.3). Each cell writes a new document.",
     ),
     ("DELETE", "/sync/{plan_id}/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 403, 200, 200, 403),
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 403),
         delete_document_call,
-        "Writing: members with write access. Target: a document the worker wrote just before the cell "
-        "(the answer is 200, as CouchDB gives for a deletion).",
+        "Nobody: DELETE writes a bare tombstone, which carries no signature, and the server refuses every bare "
+        "tombstone (docs/crypto.md §14.3); deletions are signed deletion envelopes, written with PUT or "
+        "_bulk_docs. Target: a document the worker wrote just before the cell.",
     ),
 }
 
@@ -460,6 +473,12 @@ def test_cell(world: World, method: str, path: str, caller: str) -> None:
         _assert_error_shape(path, response)
     else:
         assert isinstance(response.json(), dict | list)
+    if method == "POST" and path.endswith("/_bulk_docs") and expected == 201:
+        rows = response.json()
+        if caller in rule.refused:
+            assert [(row["error"], bool(row["reason"])) for row in rows] == [("forbidden", True)], rows
+        else:
+            assert [row.get("ok") for row in rows] == [True], rows
 
 
 @pytest.mark.parametrize(("path", "caller"), HEAD_CELLS)

@@ -203,6 +203,7 @@ def test_an_invite_is_bound_to_the_plan_it_was_registered_for(setup: Setup) -> N
 def test_who_may_invite_whom(setup: Setup) -> None:
     reader = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, access="read"))
     writer = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, access="write"))
+    person = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, role="owner"))
 
     def register(member: Member, **fields: str) -> Any:
         invite = create_invite(setup.key, inviter=member.keys, now=setup.now)
@@ -210,33 +211,58 @@ def test_who_may_invite_whom(setup: Setup) -> None:
         return setup.client.post(f"/api/v1/plans/{setup.plan}/invites", json=body, headers=member.auth)
 
     assert_api_error(register(reader), 403)  # read-only members invite nobody
-    assert register(writer).status_code == 201  # a supporter with write access invites supporters…
-    assert_api_error(register(writer, role="owner"), 403)  # …but not the person's own device
+    # Only the person's and the worker's devices invite (docs/crypto.md §11): a supporter with write access
+    # invites neither supporters nor the person's own device.
+    refused = register(writer)
+    assert_api_error(refused, 403, "forbidden")
+    assert "the person's or the worker's devices" in refused.json()["detail"]
+    assert_api_error(register(writer, role="owner"), 403)
     assert_api_error(register(setup.worker, role="worker"), 400)  # nobody is invited as a worker
     assert_api_error(register(setup.worker, access="admin"), 400)
+    assert register(person, access="write").status_code == 201  # the person invites supporters…
+    assert register(person, role="owner").status_code == 201  # …and their own next phone
     owner = register(setup.worker, role="owner", access="read")
     assert owner.status_code == 201 and owner.json()["access"] == "write"  # the person always has write access
 
 
+def test_an_invite_a_supporter_registered_before_only_stewards_invited_is_refused(setup: Setup) -> None:
+    """Servers before docs/crypto.md version 2 let supporters with write access register invites: such an
+    invite, still in the directory, admits nobody now."""
+    writer = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, access="write"))
+    invite = create_invite(setup.key, inviter=writer.keys, now=setup.now)
+    fields = registration(invite)
+    legacy = {
+        "_id": f"invite:{fields['invite_id']}",
+        "type": "invite",
+        "plan": setup.plan,
+        "role": "supporter",
+        "access": "read",
+        "verifier": fields["verifier"],
+        "expires_at": fields["expires_at"],
+        "issued_by": writer.device_id,
+        "issued_at": setup.now,
+    }
+    setup.client.portal.call(setup.state.directory.put, legacy)  # type: ignore[union-attr]
+    response = setup.redeem(invite.invite_id_hex, redemption(invite, generate_device_keys()))
+    assert_api_error(response, 403, "forbidden")
+    assert "the person's or the worker's devices" in response.json()["detail"]
+
+
 def test_an_invite_dies_with_the_access_of_whoever_made_it(setup: Setup) -> None:
     owner = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, role="owner"))
-    writer = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, access="write"))
-    pending = register_invite(setup.client, writer, setup.key, now=setup.now)
+    phone = join(setup.client, register_invite(setup.client, setup.worker, setup.key, now=setup.now, role="owner"))
+    pending = register_invite(setup.client, phone, setup.key, now=setup.now)
 
-    removed = setup.client.delete(f"/api/v1/plans/{setup.plan}/members/{writer.account}", headers=owner.auth)
+    removed = setup.client.delete(f"/api/v1/plans/{setup.plan}/devices/{phone.device_id}", headers=owner.auth)
     assert removed.status_code == 200, removed.text
-    # The removed supporter cannot come back through the invite they made before removal, with a new phone…
+    # Nobody joins through an invite made on a phone taken off the plan (lost, say) before it was taken off…
     response = setup.redeem(pending.invite_id_hex, redemption(pending, generate_device_keys()))
     assert_api_error(response, 403, "forbidden")
     # …and an invite made by a worker whom the admin then switched off is refused too.
-    colleague = enrol(setup.client, setup.codes[1])
-    invite = register_invite(setup.client, setup.worker, setup.key, now=setup.now, access="write")
-    joined = setup.redeem(invite.invite_id_hex, redemption(invite, colleague.keys), headers=colleague.auth)
-    assert joined.status_code == 201, joined.text
-    from_colleague = register_invite(setup.client, colleague, setup.key, now=setup.now)
-    revoked = setup.client.post(f"/api/v1/workers/{colleague.account}/revoke", headers=setup.admin.auth)
+    from_worker = register_invite(setup.client, setup.worker, setup.key, now=setup.now)
+    revoked = setup.client.post(f"/api/v1/workers/{setup.worker.account}/revoke", headers=setup.admin.auth)
     assert revoked.status_code == 200, revoked.text
-    response = setup.redeem(from_colleague.invite_id_hex, redemption(from_colleague, generate_device_keys()))
+    response = setup.redeem(from_worker.invite_id_hex, redemption(from_worker, generate_device_keys()))
     assert_api_error(response, 403, "forbidden")
 
 

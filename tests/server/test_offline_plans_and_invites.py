@@ -193,11 +193,14 @@ def test_a_signed_registration_is_refused_when_the_invite_could_not_have_been_re
     # A worker of another plan signs a perfectly good invite to a plan they are not in.
     outsider = create_invite(key, inviter=stranger.keys, role="supporter", access="read")
     refused(outsider, invite_registration(outsider), 403, "forbidden", "can no longer add people")
-    # A reader cannot invite; a supporter cannot invite the person's own device.
+    # A reader cannot invite; only the person's and the worker's devices invite (docs/crypto.md §11), so a
+    # supporter with write access invites neither the person's own device nor another supporter.
     by_reader = create_invite(key, inviter=reader.keys, role="supporter", access="read")
     refused(by_reader, invite_registration(by_reader), 403, "forbidden", "can no longer add people")
     owner_by_writer = create_invite(key, inviter=writer.keys, role="owner", access="write")
-    refused(owner_by_writer, invite_registration(owner_by_writer), 403, "forbidden", "can no longer add people")
+    refused(owner_by_writer, invite_registration(owner_by_writer), 403, "forbidden", "the worker's devices")
+    supporter_by_writer = create_invite(key, inviter=writer.keys, role="supporter", access="read")
+    refused(supporter_by_writer, invite_registration(supporter_by_writer), 403, "forbidden", "the worker's devices")
     # Expired before anyone used it.
     old = create_invite(key, inviter=worker.keys, now=int(time.time()) - 1000, lifetime=900)
     refused(old, invite_registration(old), 403, "forbidden", "expired")
@@ -205,9 +208,15 @@ def test_a_signed_registration_is_refused_when_the_invite_could_not_have_been_re
     for broken in ({**registration, "invite_id": "0" * 32}, {**registration, "role": "owner", "access": "read"}, []):
         assert_api_error(redeem(server, good, registration=broken), 400, "bad_request")
 
-    # A removed supporter's invites die with their access, made before the removal or not.
-    before = create_invite(key, inviter=writer.keys, role="supporter", access="read")
-    removed = worker.client.delete(f"/api/v1/plans/{plan_id}/members/{writer.account}")
+    # Invites die with their maker's access, made before the removal or not: the person's phone, taken off
+    # the plan, invites nobody any more.
+    phone_keys = generate_device_keys()
+    via = create_invite(key, inviter=worker.keys, role="owner", access="write")
+    phone = joined_device(
+        server, redeem(server, via, registration=invite_registration(via), keys=phone_keys), phone_keys
+    )
+    before = create_invite(key, inviter=phone.keys, role="supporter", access="read")
+    removed = phone.client.delete(f"/api/v1/plans/{plan_id}/devices/{phone_keys.device_id}")
     assert removed.status_code == 200, removed.text
     refused(before, invite_registration(before), 403, "forbidden", "can no longer add people")
 

@@ -10,6 +10,7 @@ Generation is bounded and derandomized, so the run is the same every time.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -130,8 +131,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         ),
         ("/api/v1/workers/{account}/revoke", "POST"): Valid({"account": leaver}, None, admin),
         ("/api/v1/plans/{plan_id}/keys", "GET"): Valid({"plan_id": plan}, None, worker),
+        # The epoch is filled in when the request is sent: the recorded epoch plus one (docs/crypto.md §10.2).
         ("/api/v1/plans/{plan_id}/rotations", "POST"): Valid(
-            {"plan_id": plan}, {"epoch": 2**31 - 1, "kid": "ab" * 8, "retire": ["cd" * 8]}, owner
+            {"plan_id": plan}, {"kid": secrets.token_hex(8), "retire": [secrets.token_hex(8)]}, owner
         ),
     }
     try:
@@ -178,8 +180,13 @@ def test_generated_requests_get_documented_answers(api: Api, path: str, method: 
 def test_a_valid_request_succeeds_and_its_answer_matches_the_document(api: Api, path: str, method: str) -> None:
     valid = api.valid[(path, method)]
     kwargs: dict[str, Any] = {"path_parameters": valid.path_parameters}
-    if valid.body is not None:
-        kwargs.update(body=valid.body, media_type="application/json")
+    body = valid.body
+    if path == "/api/v1/plans/{plan_id}/rotations":
+        keys = api.schema["/api/v1/plans/{plan_id}/keys"]["GET"].Case(path_parameters=valid.path_parameters)
+        recorded = keys.call(headers=api.worker.auth).json()["current"]
+        body = {**body, "epoch": (recorded["epoch"] if recorded else 1) + 1}
+    if body is not None:
+        kwargs.update(body=body, media_type="application/json")
     case = api.schema[path][method].Case(**kwargs)
     response = case.call_and_validate(headers=valid.caller.auth if valid.caller else {}, checks=CHECKS)
     assert 200 <= response.status_code < 300, response.text

@@ -262,21 +262,19 @@ class Differential:
             results.append(body)
         return results
 
-    def write_style(self) -> tuple[bool, str]:
-        """How an interactive write is sent: (bare tombstone?, transport). Always draws the same amount,
-        so that the sequence does not depend on which operations were skipped."""
-        return self.rng.random() < 0.3, self.rng.choice(["bulk", "put", "delete"])
+    def write_style(self) -> str:
+        """How an interactive write is sent: its transport. Always draws the same amount, so that the
+        sequence does not depend on which operations were skipped."""
+        return self.rng.choice(["bulk", "put"])
 
-    def interactive(
-        self, doc: str, base: str | None, deleted: bool, parent_if_ok: str | None, style: tuple[bool, str]
-    ) -> None:
-        """One ``new_edits: true`` write to both servers; they must both succeed or both refuse."""
-        bare, transport = style
-        body = {"_id": doc} if deleted and bare else item_doc(doc, BODY_SIZE)  # bare: as PouchDB's remove()
+    def interactive(self, doc: str, base: str | None, deleted: bool, parent_if_ok: str | None, transport: str) -> None:
+        """One ``new_edits: true`` write to both servers; they must both succeed or both refuse.
+
+        A deletion is a deletion envelope (docs/crypto.md §7.5): Alongside refuses bare tombstones
+        (``DELETE ?rev=``, PouchDB's ``remove()``, §14.3), which the reference would take, so none is sent."""
+        body = item_doc(doc, BODY_SIZE)
         if deleted:
             body["_deleted"] = True
-        if transport == "delete" and not (deleted and base):
-            transport = "put"
 
         def payload(peer: Peer) -> Json:
             doc_body = dict(body)
@@ -286,17 +284,10 @@ class Differential:
 
         if transport == "bulk":
             responses = self.send("POST", "_bulk_docs", payload)
-        elif transport == "put":
-            responses = self.send("PUT", doc, payload)
         else:
-            responses = tuple(peer.http.delete(doc, params={"rev": peer.actual(base or "")}) for peer in self.peers)
+            responses = self.send("PUT", doc, payload)
         results = self.interactive_result(responses, transport == "bulk")
         outcomes = [result.get("error", "ok") for result in results]
-        for index, peer in enumerate(self.peers):
-            if transport == "delete" and outcomes[index] == "not_found" and peer.may("delete_unreadable_404"):
-                # NORMALISE: pouchdb-server answers DELETE with a revision it cannot read with 404; CouchDB
-                # (chttpd_db) checks only that the document exists, then refuses the edit with 409.
-                outcomes[index] = "conflict"
         self.log.append(f"interactive {transport} {doc[:6]} base={base} deleted={deleted} -> {outcomes}")
         assert outcomes[0] == outcomes[1], f"{outcomes}: {results}\n{self.context()}"
         if outcomes[0] != "ok":
@@ -308,7 +299,7 @@ class Differential:
         for peer, result in zip(self.peers, results, strict=True):
             peer.learn(logical, result["rev"])
         self.parents.setdefault(doc, {})[logical] = parent_if_ok
-        self.bodies[logical] = body_of(body) if transport != "delete" else {}
+        self.bodies[logical] = body_of(body)
         self.wrote(doc)
         self.refresh(doc)
 
@@ -377,7 +368,7 @@ class Differential:
             history = history[:1]
         deleted = self.rng.random() < 0.2
         leaf = new[0]
-        body = {"_id": doc} if deleted and self.rng.random() < 0.5 else item_doc(doc, BODY_SIZE)
+        body = item_doc(doc, BODY_SIZE)  # a deleted revision is a deletion envelope too (docs/crypto.md §7.5)
         self.bodies[leaf] = body_of(body)
         self.replicated.append((doc, leaf, history, deleted))
         return doc, leaf, history, deleted, with_revisions
@@ -874,11 +865,11 @@ def test_a_deleted_document_is_recreated_only_without_rev(alongside: httpx.Clien
 
     for attempt in (
         {**item_doc(doc, BODY_SIZE), "_rev": _rev(2, "b")},
-        {"_id": doc, "_rev": _rev(2, "b"), "_deleted": True},
+        {**item_doc(doc, BODY_SIZE), "_rev": _rev(2, "b"), "_deleted": True},
     ):
         response = alongside.post("_bulk_docs", json={"docs": [attempt]})
         assert response.json()[0]["error"] == "conflict", response.text
-    response = alongside.post("_bulk_docs", json={"docs": [{"_id": doc, "_deleted": True}]})
+    response = alongside.post("_bulk_docs", json={"docs": [{**item_doc(doc, BODY_SIZE), "_deleted": True}]})
     assert response.json()[0]["error"] == "conflict", response.text
 
     response = alongside.post("_bulk_docs", json={"docs": [item_doc(doc, BODY_SIZE)]})
@@ -894,7 +885,8 @@ def test_a_deleted_branch_of_a_live_document_can_be_deleted_again_or_revived(alo
     _replicate(alongside, doc, [_rev(2, "c"), _rev(1, "a")])
     _replicate(alongside, doc, [_rev(2, "b"), _rev(1, "a")], deleted=True)
 
-    response = alongside.post("_bulk_docs", json={"docs": [{"_id": doc, "_rev": _rev(2, "b"), "_deleted": True}]})
+    deletion = {**item_doc(doc, BODY_SIZE), "_rev": _rev(2, "b"), "_deleted": True}
+    response = alongside.post("_bulk_docs", json={"docs": [deletion]})
     [result] = response.json()
     assert result["ok"] is True and generation(result["rev"]) == 3, result
     response = alongside.post("_bulk_docs", json={"docs": [{**item_doc(doc, BODY_SIZE), "_rev": result["rev"]}]})
@@ -944,10 +936,15 @@ def test_a_bridging_history_joins_stemmed_trees_into_one_leaf(alongside: httpx.C
 
 
 def test_a_successful_deletion_answers_200(alongside: httpx.Client) -> None:
-    """CouchDB answers 200 when the new revision is a deletion and 201 otherwise (chttpd_db:update_doc/4)."""
+    """CouchDB answers 200 when the new revision is a deletion and 201 otherwise (chttpd_db:update_doc/4).
+    Alongside's deletions are deletion envelopes written with PUT: ``DELETE ?rev=`` writes a bare
+    tombstone, which is refused (docs/crypto.md §14.3) and changes nothing."""
     doc = doc_id("deleted-status")
     created = alongside.put(doc, json=item_doc(doc, BODY_SIZE))
     assert created.status_code == 201, created.text
-    deleted = alongside.delete(doc, params={"rev": created.json()["rev"]})
+    bare = alongside.delete(doc, params={"rev": created.json()["rev"]})
+    assert bare.status_code == 403 and bare.json()["error"] == "forbidden", bare.text
+    assert alongside.get(doc).json()["_rev"] == created.json()["rev"]
+    deleted = alongside.put(doc, json={**item_doc(doc, BODY_SIZE), "_rev": created.json()["rev"], "_deleted": True})
     assert deleted.json()["ok"] is True
     assert deleted.status_code == 200

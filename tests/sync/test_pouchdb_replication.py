@@ -181,6 +181,27 @@ def test_deletions_propagate_both_ways_and_a_live_edit_beats_a_deletion(
     assert sorted(row["id"] for row in feed if row.get("deleted")) == deleted
 
 
+def test_pouchdb_remove_is_refused_as_a_bare_tombstone_and_a_deletion_envelope_goes_through(
+    alongside_server: AlongsideServer, plan: tuple[str, str]
+) -> None:
+    """docs/crypto.md §14.3: a bare tombstone carries no signature, so the server refuses it; the document
+    stays as it was on the server, and the replication reports the refusal instead of failing."""
+    facts = _node("bare-remove", alongside_server, plan)
+    _assert_clean(facts["first"])
+    assert facts["second"]["ok"] is True, facts["second"]
+    assert facts["second"]["docs_written"] == 1 and facts["second"]["doc_write_failures"] == 1, facts["second"]
+    assert [(d["id"], d["error"]) for d in facts["denied"]] == [(facts["removed_id"], "forbidden")], facts["denied"]
+    assert "signed" in facts["denied"][0]["reason"]
+    assert facts["server_leaves_of_removed"] == [facts["written"]]
+    assert facts["server_deleted_the_signed_deletion"] is True
+
+    plan_id, token = plan
+    with _client(token) as client:
+        held = client.get(alongside_server.plan_url(plan_id) + facts["removed_id"])
+        assert held.status_code == 200 and held.json()["_rev"] == facts["written"], held.text
+        assert held.json()["kind"] == "item"
+
+
 # -- live replication ----------------------------------------------------------------------------
 
 

@@ -66,7 +66,9 @@ async def _seed_plan(client: httpx.AsyncClient, url: str, count: int) -> None:
             docs.append({**item_doc(doc_id, 256), "_rev": rev_b, "_revisions": revisions_b})
         if i % 11 == 0:
             rev_d, revisions_d = _history(doc_id, "deleted", 5)
-            docs.append({"_id": doc_id, "_rev": rev_d, "_revisions": revisions_d, "_deleted": True})
+            # A deletion is a deletion envelope (docs/crypto.md §7.5): the server refuses bare tombstones.
+            deletion = {**item_doc(doc_id, 256), "_rev": rev_d, "_revisions": revisions_d, "_deleted": True}
+            docs.append(deletion)
     response = await client.post(url + "_bulk_docs", json={"docs": docs, "new_edits": False})
     assert response.status_code == 201, response.text
     assert response.json() == []

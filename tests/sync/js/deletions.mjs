@@ -1,10 +1,12 @@
 // Deletions propagate in both directions, and an edit made offline survives a concurrent deletion.
+// Deletions are deletion envelopes (docs/crypto.md §7.5), as the app writes them; bare-remove.mjs shows
+// that PouchDB's remove() (a bare tombstone) is refused.
 // Input: {url, token, count}. A writes `count` documents and both devices sync. Then, offline:
 //   A deletes the first half (except the contested document),
 //   B deletes the last document,
 //   A edits then deletes the contested document while B edits it once.
 // Both devices sync (A, B, A). Prints what each device and the server hold.
-import { docId, itemDoc } from './docs.mjs';
+import { deletionDoc, docId, itemDoc } from './docs.mjs';
 import { bulkInsert, leaves, localDb, remoteDb, replicationFacts, run } from './pouch.mjs';
 
 const CONTESTED = docId('contested');
@@ -52,17 +54,17 @@ run(async ({ url, token, count = 20 }) => {
   const deletions = {};
   for (const id of deletedByA) {
     const doc = await deviceA.get(id);
-    deletions[id] = (await deviceA.remove(doc)).rev;
+    deletions[id] = (await deviceA.put(deletionDoc(id, doc._rev))).rev;
   }
   const deletedByB = ids[count - 1];
-  deletions[deletedByB] = (await deviceB.remove(await deviceB.get(deletedByB))).rev;
+  deletions[deletedByB] = (await deviceB.put(deletionDoc(deletedByB, (await deviceB.get(deletedByB))._rev))).rev;
 
   // A's deletion sits on a longer branch (edit, then delete: generation 3) than B's edit
   // (generation 2); a live leaf still beats a deleted one, whatever the depth.
   const contestedBase = await deviceA.get(CONTESTED);
   await deviceA.put({ ...itemDoc(CONTESTED, 256), _rev: contestedBase._rev });
   const contestedA = await deviceA.get(CONTESTED);
-  const contestedDeletion = (await deviceA.remove(contestedA)).rev;
+  const contestedDeletion = (await deviceA.put(deletionDoc(CONTESTED, contestedA._rev))).rev;
   const contestedB = await deviceB.get(CONTESTED);
   const contestedEdit = (await deviceB.put({ ...itemDoc(CONTESTED, 256), _rev: contestedB._rev })).rev;
 

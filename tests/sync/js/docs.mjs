@@ -26,6 +26,12 @@ export function itemDoc(id, size = 1024) {
   };
 }
 
+// A deletion as the app writes it (docs/crypto.md §7.5): a deletion envelope on top of `rev`, written
+// with `put`. The server refuses bare tombstones (PouchDB's `remove()`, §14.3).
+export function deletionDoc(id, rev, size = 256) {
+  return { ...itemDoc(id, size), _rev: rev, _deleted: true };
+}
+
 // A valid document id (32 lower-case hex) derived from a number or a label.
 export function docId(label) {
   return createHash('sha256').update(String(label)).digest('hex').slice(0, 32);

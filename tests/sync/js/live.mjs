@@ -1,8 +1,8 @@
 // Device B keeps a live replication from the server (live + retry: the changes feed in longpoll mode);
-// device A creates, edits and deletes a document and pushes each change. B must receive each change
+// device A creates, edits and deletes (a deletion envelope) a document and pushes each change. B must receive each change
 // through its replication's `change` event. Every wait is on an event, under an overall time limit.
 // Input: {url, token, timeout_ms?}. Prints the revisions A wrote and B received.
-import { docId, itemDoc } from './docs.mjs';
+import { deletionDoc, docId, itemDoc } from './docs.mjs';
 import { localDb, nextEvent, PouchDB, remoteDb, run, withTimeout } from './pouch.mjs';
 
 const ID = docId('live-item');
@@ -45,7 +45,7 @@ run(async ({ url, token, timeout_ms: timeoutMs = 60000 }) => {
   const steps = [
     async () => (await deviceA.put(itemDoc(ID, 256))).rev,
     async () => (await deviceA.put({ ...itemDoc(ID, 256), _rev: (await deviceA.get(ID))._rev })).rev,
-    async () => (await deviceA.remove(await deviceA.get(ID))).rev,
+    async () => (await deviceA.put(deletionDoc(ID, (await deviceA.get(ID))._rev))).rev,
   ];
   for (const step of steps) {
     const rev = await step();

@@ -1,0 +1,116 @@
+"""Which devices belong to each plan: for the write rule that keeps each device's roster entry its own.
+
+docs/crypto.md §14.3 refuses an item written at the roster id (§4.2) of another device of the plan. The
+devices of a plan are the devices of every account that is, or ever was, a member: a removed member's
+roster entry stays in the plan (the others still need its keys to check what it wrote), so it must stay
+that device's too. The directory keeps devices and memberships as separate documents, with no index from
+an account to its devices, so this index is read from the directory once and then kept up to date from
+the directory's changes feed, a change at a time: a membership's id names its plan and account, and a
+device's account never changes, so nothing is ever taken out of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from alongside.crypto import roster_document_id
+from alongside.sync.store import AllDocsRequest, ChangesRequest, DocumentStore, Seq
+
+CHANGES_PAGE = 1000
+DEVICE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class PlanDevices:
+    """Accounts per plan and devices per account, followed through the directory's changes feed."""
+
+    def __init__(self, store: DocumentStore, database: str) -> None:
+        self._store = store
+        self._database = database
+        self._lock = asyncio.Lock()
+        self._seq: Seq | None = None  # the directory change this index has read up to
+        self._checked: object = None  # the last update_seq a caller asked for, once read up to it
+        self._accounts_of_plan: dict[str, set[str]] = {}
+        self._devices_of_account: dict[str, set[str]] = {}
+        self._account_of_device: dict[str, str] = {}
+        self._version = 0  # moves whenever a plan gains an account or an account a device
+        self._roster_ids: dict[str, tuple[int, dict[str, str]]] = {}
+
+    async def roster_ids(self, plan_id: str, directory_seq: object) -> dict[str, str]:
+        """``{roster id: device id}`` for every device of ``plan_id``, as of ``directory_seq`` or later.
+
+        ``directory_seq`` is the directory's ``update_seq`` the caller read (when it authorised the
+        request); while it has not moved, nothing is read.
+        """
+        async with self._lock:
+            if self._seq is None:
+                await self._load()
+            elif directory_seq != self._checked:
+                await self._catch_up()
+            self._checked = directory_seq
+            cached = self._roster_ids.get(plan_id)
+            if cached is not None and cached[0] == self._version:
+                return cached[1]
+            devices = {
+                device
+                for account in self._accounts_of_plan.get(plan_id, ())
+                for device in self._devices_of_account.get(account, ())
+            }
+            roster = {roster_document_id(plan_id, device): device for device in sorted(devices)}
+            self._roster_ids[plan_id] = (self._version, roster)
+            return roster
+
+    async def _load(self) -> None:
+        """Everything from scratch: the sequence first, so that nothing written meanwhile is missed."""
+        seq = (await self._store.database_info(self._database))["update_seq"]
+        devices = await self._store.all_docs(
+            self._database, AllDocsRequest(start_key="device:", end_key="device:\ufff0", include_docs=True)
+        )
+        for row in devices["rows"]:
+            doc = row.get("doc") or {}
+            self._add_device(str(row["id"]), doc.get("account"))
+        memberships = await self._store.all_docs(
+            self._database, AllDocsRequest(start_key="membership:", end_key="membership:\ufff0")
+        )
+        for row in memberships["rows"]:
+            self._add_membership(str(row["id"]))
+        self._seq = seq
+
+    async def _catch_up(self) -> None:
+        """Read the directory's changes since the last read; new devices' documents in one read per page."""
+        assert self._seq is not None
+        while True:
+            page = await self._store.changes(self._database, ChangesRequest(since=self._seq, limit=CHANGES_PAGE))
+            results = page["results"]
+            new_devices = []
+            for row in results:
+                doc_id = str(row["id"])
+                if doc_id.startswith("membership:"):
+                    self._add_membership(doc_id)
+                elif doc_id.startswith("device:") and doc_id.split(":", 1)[1] not in self._account_of_device:
+                    new_devices.append(doc_id)
+            if new_devices:
+                found = await self._store.all_docs(self._database, AllDocsRequest(keys=new_devices, include_docs=True))
+                for row in found["rows"]:
+                    if row.get("doc"):
+                        self._add_device(str(row["id"]), row["doc"].get("account"))
+            self._seq = page["last_seq"]
+            if len(results) < CHANGES_PAGE:
+                return
+
+    def _add_membership(self, doc_id: str) -> None:
+        parts = doc_id.split(":")
+        if len(parts) != 3:
+            return
+        accounts = self._accounts_of_plan.setdefault(parts[1], set())
+        if parts[2] not in accounts:
+            accounts.add(parts[2])
+            self._version += 1
+
+    def _add_device(self, doc_id: str, account: object) -> None:
+        device = doc_id.split(":", 1)[1]
+        if not isinstance(account, str) or not DEVICE_ID.fullmatch(device) or device in self._account_of_device:
+            return
+        self._account_of_device[device] = account
+        self._devices_of_account.setdefault(account, set()).add(device)
+        self._version += 1
