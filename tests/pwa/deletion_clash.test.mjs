@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import PouchDB from 'pouchdb';
 import { hiddenLeaves, isDeletion, latestDeletion } from '../../pwa/src/data/merge.js';
+import { cleanUp, joinPlan, leaves, newDatabase, newDevice, startPlan, sync } from './plan_harness.mjs';
 
 const folder = mkdtempSync(join(tmpdir(), 'alongside-clash-'));
 const Local = PouchDB.defaults({ prefix: `${folder}/` });
 after(() => rmSync(folder, { recursive: true, force: true }));
+after(cleanUp);
 
 let counter = 0;
 const pair = () => {
@@ -99,4 +101,68 @@ test('a retired leaf is not a deletion; the latest of several deletions is the o
   assert.equal(latest.dev, 'b');
   assert.deepEqual(latest.revs, ['2-a', '3-b']);
   assert.equal(latestDeletion([]), null);
+});
+
+// -- the same with the app's Plan: signed versions, each write replacing the versions it read -------------
+
+/** The worker's tablet and the person's phone, both holding a step, then offline from each other. */
+async function twoDevicesWithStep() {
+  const hub = newDatabase('server');
+  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
+  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const id = await tablet.create('step', { text: 'Ring the college', status: 'not_started' });
+  await sync(hub, tablet, phone);
+  return { hub, tablet, phone, id };
+}
+
+test('two devices changing different fields at once merge into one version that replaces both', async () => {
+  const { hub, tablet, phone, id } = await twoDevicesWithStep();
+  await tablet.update(id, { text: 'Ring the college on Monday' });
+  await phone.update(id, { status: 'done' });
+  const replaced = [tablet.items.get(id).vh, phone.items.get(id).vh].sort();
+  await sync(hub, tablet, phone);
+  for (const plan of [tablet, phone]) {
+    const item = plan.items.get(id);
+    assert.deepEqual([item.f.text.v, item.f.status.v, item.conflicts], ['Ring the college on Monday', 'done', undefined]);
+    assert.equal(item.n, 3);
+    assert.deepEqual(plan.opened.get(`${id}/${item.rev}`).prev, replaced);
+  }
+  const live = (await leaves(hub, id)).filter((doc) => !doc._deleted);
+  assert.equal(live.length, 1); // the other leaf was retired with a signed `superseded` deletion
+});
+
+test('the same field changed on two devices waits for people, then their choice replaces both', async () => {
+  const { hub, tablet, phone, id } = await twoDevicesWithStep();
+  await tablet.update(id, { text: 'Ring the college on Monday' });
+  await phone.update(id, { text: 'Ring the college about the course' });
+  await sync(hub, tablet, phone);
+  const item = phone.items.get(id);
+  assert.deepEqual(item.conflicts.text.map((v) => v.v).sort(), ['Ring the college about the course', 'Ring the college on Monday']);
+  assert.ok(phone.conflicted.some((i) => i.id === id));
+  await phone.resolve(id, { text: 'Ring the college on Monday about the course' });
+  await sync(hub, tablet, phone);
+  for (const plan of [tablet, phone]) {
+    assert.equal(plan.items.get(id).f.text.v, 'Ring the college on Monday about the course');
+    assert.equal(plan.items.get(id).conflicts, undefined);
+  }
+});
+
+test('a signed deletion beside a live edit is asked about; keeping or removing ends the same on both devices', async () => {
+  for (const keep of [true, false]) {
+    const { hub, tablet, phone, id } = await twoDevicesWithStep();
+    await tablet.remove(id);
+    await phone.update(id, { text: 'Ring the college on Monday' });
+    await sync(hub, tablet, phone);
+    for (const plan of [tablet, phone]) {
+      const item = plan.items.get(id);
+      assert.equal(item.f.text.v, 'Ring the college on Monday');
+      assert.deepEqual([item.removed.by, item.removed.dev], [tablet.device.deviceId, tablet.device.deviceId]);
+    }
+    await phone.settleRemoval(id, keep);
+    await sync(hub, tablet, phone);
+    for (const plan of [tablet, phone]) {
+      assert.equal(plan.items.has(id), keep);
+      if (keep) assert.equal(plan.items.get(id).removed, undefined);
+    }
+  }
 });

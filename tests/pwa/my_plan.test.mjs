@@ -30,10 +30,10 @@ test('good news is content of its own part, after the next steps and before the 
   assert.deepEqual(contentItems([news, step, strength]).map(mainText), ['I keep going', 'Ring the pool', 'I went swimming']);
 });
 
-test('the person ticking a step while the worker rewords it merges with nothing lost', () => {
-  const base = { text: editField(undefined, 'Ring the pool', tablet), status: editField(undefined, 'not_started', tablet) };
-  const ticked = { ...base, status: editField(base.status, tickedStatus(true, 'not_started'), phone) };
-  const reworded = { ...base, text: editField(base.text, 'Ring the pool about quiet hours', tablet) };
+test('the person ticking a step while the worker rewords it merges with nothing lost', async () => {
+  const base = { text: await editField(undefined, 'Ring the pool', tablet), status: await editField(undefined, 'not_started', tablet) };
+  const ticked = { ...base, status: await editField(base.status, tickedStatus(true, 'not_started'), phone) };
+  const reworded = { ...base, text: await editField(base.text, 'Ring the pool about quiet hours', tablet) };
   for (const leaves of [[ticked, reworded], [reworded, ticked]]) {
     const { fields, conflicts } = mergeLeaves(leaves);
     assert.deepEqual(conflicts, {});
@@ -43,10 +43,10 @@ test('the person ticking a step while the worker rewords it merges with nothing 
   }
 });
 
-test('good news changed on two devices at once keeps both versions for people to choose', () => {
-  const base = { text: editField(undefined, 'I went swimming', phone) };
-  const mine = { text: editField(base.text, 'I went swimming with Mo', phone) };
-  const theirs = { text: editField(base.text, 'I went swimming twice', tablet) };
+test('good news changed on two devices at once keeps both versions for people to choose', async () => {
+  const base = { text: await editField(undefined, 'I went swimming', phone) };
+  const mine = { text: await editField(base.text, 'I went swimming with Mo', phone) };
+  const theirs = { text: await editField(base.text, 'I went swimming twice', tablet) };
   const { conflicts } = mergeLeaves([mine, theirs]);
   assert.deepEqual(conflicts.text.map((v) => v.v).sort(), ['I went swimming twice', 'I went swimming with Mo']);
 });

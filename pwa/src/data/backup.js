@@ -4,10 +4,9 @@
 // Opening the file on a device brings the plan back: on a device that belongs to the plan it joins
 // the local copy and syncs as usual; anywhere else it is a copy on that device only, never synced.
 
-import PouchDB from 'pouchdb-browser';
 import { DevicePublicKeys, FormatError, PlanKey, b64uDecode, b64uEncode, lockSecret, unlockSecret } from '../crypto/index.js';
 import { loadDevice, rememberPlan } from './device.js';
-import { localDatabaseName } from './plan.js';
+import { openLocalDatabase } from './localdb.js';
 
 const KIND = 'alongside-plan-file';
 const encoder = new TextEncoder();
@@ -50,7 +49,7 @@ export async function readPlanFile(text, passphrase) {
 export async function importPlan(text, passphrase, openPlan) {
   const { planId, keys, trusted, docs } = await readPlanFile(text, passphrase);
   for (const pub of trusted) await DevicePublicKeys.fromJSON(pub); // each one must be well formed
-  const db = new PouchDB(localDatabaseName(planId));
+  const db = openLocalDatabase(planId);
   await db.bulkDocs(docs, { new_edits: false });
   const device = await loadDevice();
   const member = device.plans[planId] && !device.plans[planId].copy;

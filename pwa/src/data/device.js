@@ -141,6 +141,27 @@ export async function trustedDevices(planId) {
   return trusted;
 }
 
+/**
+ * Keep an invite's bind key until the device that joined with it is admitted (spec §11.5): {inviteId,
+ * bindKey (base64url), role, access, expiresAt (Unix seconds), kept (ms)}. Never the invite's secret.
+ */
+export async function rememberInvite(planId, invite) {
+  const device = await loadDevice();
+  const invites = device?.plans[planId]?.invites || [];
+  await rememberPlan(planId, { invites: [...invites.filter((i) => i.inviteId !== invite.inviteId), { ...invite, kept: Date.now() }] });
+}
+
+const KEEP_BIND_KEYS = 30 * 24 * 3600 * 1000; // at most 30 days (spec §11.5)
+
+/** Forget the bind keys of invites now admitted (`done`) and of those kept longer than 30 days. */
+export async function forgetInvites(planId, done = []) {
+  const device = await loadDevice();
+  const invites = device?.plans[planId]?.invites;
+  if (!invites) return;
+  const left = invites.filter((i) => !done.includes(i.inviteId) && Date.now() - (i.kept || 0) < KEEP_BIND_KEYS);
+  if (left.length !== invites.length) await rememberPlan(planId, { invites: left });
+}
+
 export async function setPreference(name, value) {
   const device = await loadDevice();
   return save({ ...device, [name]: value });

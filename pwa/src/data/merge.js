@@ -1,10 +1,11 @@
 // Field-by-field merging of an item's conflicting revisions, without their common ancestor.
 //
-// Every field of an item body carries its own short history: `{v, h: [id, ...older ids], at, dev}`.
+// Every field of an item body carries its own short history: `{v, h: [id, ...older ids], at, dev, sig}`.
 // `h[0]` names the field's current version; an edit draws a new id and keeps the previous ones (up
 // to HISTORY). Two versions of a field are then ordered without any ancestor: if one's `h[0]` is in
 // the other's history, the other descends from it and wins; if neither is, both sides changed the
-// field concurrently: a real conflict unless they agree on the value.
+// field concurrently: a real conflict unless they agree on the value. Only the device that chooses or
+// types a value signs a new field version (`sig`, spec §8.5); merging copies field versions untouched.
 
 export const HISTORY = 24;
 
@@ -15,17 +16,27 @@ export function newVersionId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** A new version of a field whose previous version is `previous` (or undefined), set by `dev`. */
-export function editField(previous, value, { dev, at }) {
+/**
+ * Finish a field version: `sign` (the plan's field signer, `(name, field) -> Promise<sig>`) adds the
+ * field statement of the device that set it. Without a signer the field stays unsigned (only the
+ * merging rules are exercised then; the app always signs).
+ */
+async function signed(field, name, sign) {
+  if (!sign) return field;
+  return { ...field, sig: await sign(name, field) };
+}
+
+/** A new version of field `name` whose previous version is `previous` (or undefined), set by `dev`. */
+export async function editField(previous, value, { dev, at }, { name = '', sign = null } = {}) {
   const history = previous ? previous.h : [];
-  return { v: value, h: [newVersionId(), ...history].slice(0, HISTORY), at, dev };
+  return signed({ v: value, h: [newVersionId(), ...history].slice(0, HISTORY), at, dev }, name, sign);
 }
 
 /** A field version that descends from every version in `versions` (a person's resolution). */
-export function resolveField(versions, value, { dev, at }) {
+export async function resolveField(versions, value, { dev, at }, { name = '', sign = null } = {}) {
   const history = [];
   for (const version of versions) for (const id of version.h) if (!history.includes(id)) history.push(id);
-  return { v: value, h: [newVersionId(), ...history].slice(0, HISTORY), at, dev };
+  return signed({ v: value, h: [newVersionId(), ...history].slice(0, HISTORY), at, dev }, name, sign);
 }
 
 /** Compare two versions of one field: 'same', 'a' (a descends from b), 'b', 'equal' (concurrent, same value) or 'conflict'. */
@@ -63,6 +74,16 @@ export function mergeLeaves(leaves) {
     }
   }
   return { fields, conflicts };
+}
+
+/**
+ * The fields of `remembered` (the field map of a version this device accepted) that `current` (the field
+ * map of a newer version) puts back: missing from it, or an ancestor of the remembered field version
+ * (spec §8.3, last paragraph: a member who writes a new version that restores an older, authentically
+ * signed field). Returns their names.
+ */
+export function fieldsWentBack(remembered, current) {
+  return Object.keys(remembered).filter((name) => !current[name] || compareField(current[name], remembered[name]) === 'b');
 }
 
 // -- an edit that clashes with a deletion ---------------------------------------------------------

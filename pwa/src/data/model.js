@@ -1,15 +1,18 @@
-// The plan model: item types, their fields and choices (docs: /work/shared/PRACTICE.md).
+// The plan model: item types, their fields and choices (docs/app.md "Items and provenance"; docs/architecture.md §1).
 //
-// An item body (the signed, encrypted plaintext) is
-//   {a: 1, type, created: {at, dev}, f: {field: {v, h, at, dev}}}
-// where every field carries its own version history (see merge.js), so that two devices' edits
-// merge field by field. Timestamps are integer milliseconds (canonical JSON has no fractions).
+// An item body (the signed, encrypted plaintext) is, from schema 2 on,
+//   {a: 2, type, created: {at, dev}, f: {field: {v, h, at, dev, sig}}}
+// where every field carries its own version history (see merge.js), so that two devices' edits merge
+// field by field, and the field statement `sig` of the device that set it (spec §8.5). Schema-1 bodies
+// (fields without `sig`) still read: their fields are claims nobody signed. Timestamps are integer
+// milliseconds (canonical JSON has no fractions).
 
-export const SCHEMA = 1;
+export const SCHEMA = 2;
 
 /** Provenance every piece of content carries besides who typed it (the authoring device). */
 export const PROVENANCE = ['said_by', 'voice', 'lang'];
 export const VOICES = ['own', 'paraphrase', 'practitioner'];
+/** The fields schema-1 items used for an agreement (read as a legacy agreement, never as a current one). */
 export const AGREEMENT = ['agree', 'agree_note'];
 
 export const TYPES = {
@@ -23,9 +26,42 @@ export const TYPES = {
   person: { fields: ['name', 'relationship', 'circle', 'safe', 'goals', 'steps'], text: 'name', content: true },
   // Something that went well between visits, in the writer's own words (usually the person's, on their phone).
   good_news: { fields: ['text'], text: 'text', content: true },
-  device: { fields: ['device_id', 'keys', 'name', 'label', 'role'], text: 'name' },
-  version: { fields: ['number', 'snapshot'], text: 'number' },
+  // A device's roster entry, written by the device itself at its roster id (spec §19.1); `plan_salt` on
+  // the device that started the plan, `invite: {invite_id, bind}` on a device that joined by invite.
+  device: { fields: ['device_id', 'keys', 'name', 'label', 'role', 'plan_salt', 'invite'], text: 'name', record: true },
+  // A steward vouching for a device it invited (spec §19.2).
+  admission: { fields: ['device_id', 'keys', 'role', 'access', 'invite_id'], text: 'device_id', record: true },
+  // One participant's agreement with one item: `content` is the item's content hash when agreed.
+  agreement: { fields: ['item', 'content', 'value', 'note', 'for'], text: 'value', record: true },
+  // An agreed version: a frozen snapshot, never edited.
+  version: { fields: ['number', 'snapshot', 'person'], text: 'number' },
 };
+
+/**
+ * The words of each type: the fields that hold what someone said. A change to one of them after
+ * `said_by` was set is a change of what the person said (docs/app.md, provenance).
+ */
+export const WORDS = {
+  strength: ['text', 'noticed', 'example'],
+  matter: ['text'],
+  goal: ['text', 'low', 'high'],
+  reading: ['why', 'higher'],
+  step: ['text'],
+  contingency: ['trigger', 'response'],
+  person: ['name', 'relationship'],
+  good_news: ['text'],
+};
+
+/** Fields left out of an item's content hash: where it is up to (steps and goals) and the old agreement fields. */
+export const NOT_CONTENT = { step: ['status'], goal: ['status'] };
+
+/** What an agreement says, and for whom: the device's own user, or the person (recorded by the worker's device). */
+export const AGREEMENT_VALUES = ['yes', 'no'];
+export const PARTIES = ['self', 'person'];
+
+/** Roles and access (spec §19); stewards are the person's devices (owner) and the worker's. */
+export const ROLES = ['owner', 'worker', 'supporter'];
+export const STEWARDS = ['owner', 'worker'];
 
 export const CHOICES = {
   status_plan: ['draft', 'active', 'on_hold', 'completed'],

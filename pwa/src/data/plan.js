@@ -1,49 +1,62 @@
 // One plan on this device: a PouchDB database holding exactly the envelopes the server holds, the
-// plan keys unwrapped from its keyring documents, and the items decrypted into memory (never to disk).
+// plan keys unwrapped from the keyring documents of stewards (spec §9.5), the roles the plan proves
+// (spec §19), and the items decrypted into memory (never to disk), each judged against the newest
+// version this device accepted before (spec §8.3), so an older copy never shows as current unseen.
 
-import PouchDB from 'pouchdb-browser';
-import {
-  DevicePublicKeys,
-  Keyring,
-  decryptItem,
-  grantPlanKey,
-  newDocumentId,
-  openGrant,
-  resealItem,
-  rotatePlanKey,
-  sealItem,
-  verifyItem,
-} from '../crypto/index.js';
-import { editField, hiddenLeaves, isDeletion, latestDeletion, mergeLeaves, resolveField } from './merge.js';
-import { SCHEMA } from './model.js';
+import { newDocumentId, nextVersion, resealItem, rosterDocumentId, sealItem, signField } from '../crypto/index.js';
+import { agreementsFor, provenanceOf } from './agreements.js';
+import { itemHistory } from './itemhistory.js';
+import { KeyStore } from './keystore.js';
+import { adoptKeys, admitInvited, enrolSelf, rotate } from './plankeys.js';
+import { editField, resolveField } from './merge.js';
+import { AGREEMENT_VALUES, SCHEMA, STEWARDS } from './model.js';
+import { present, readKeysAndRoles, same } from './planread.js';
+import { mayDelete, writerOf } from './roles.js';
+import { VersionStore } from './versions.js';
 
 const PENDING = '_local/alongside-status';
 const RELOAD_GAP = 250; // ms between reloads driven by database changes
-const VERIFY_CHUNK = 100; // signatures checked between two turns of the event loop
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export const localDatabaseName = (planId) => `plan-${planId}`;
 
 export class Plan {
-  constructor(planId, device) {
+  /**
+   * `db` is the plan's PouchDB database (see localdb.js; tests pass one of their own). `context` is what
+   * the device store knows of the plan: {role, access, members, copy, ...} (see setContext).
+   */
+  constructor(planId, device, { db, context = null } = {}) {
     this.id = planId;
     this.device = device;
-    this.db = new PouchDB(localDatabaseName(planId), { auto_compaction: false });
+    this.db = db;
+    this.context = context || device?.plans?.[planId] || {};
+    this.trusted = new Map();
     this.keyring = null;
-    this.devices = new Map();
+    this.keyStore = new KeyStore(db);
+    this.versions = new VersionStore(db);
+    this.devices = new Map(); // the devices whose roster entries count (spec §19.1)
+    this.roster = [];
+    this.claims = [];
+    this.roles = new Map();
+    this.proven = false;
+    this.creator = null;
+    this.keyProblem = null;
     this.items = new Map();
-    this.opened = new Map(); // `${_id}/${_rev}` -> {body, by, verified}
+    this.opened = new Map(); // `${_id}/${_rev}` -> the opened version (see planread.js)
+    this.rosterCache = new Map();
+    this.hashes = new Map();
+    this.agreementRecords = new Map();
+    this.liveDocs = [];
+    this.leafRows = new Map(); // id -> its changes row (style 'all_docs') while it has more than one leaf or a deleted winner
+    this.leafSeq = 0;
+    this.attempted = new Set(); // automatic writes tried once (restores, merges) so a failing one is not retried forever
     this.listeners = new Set();
     this.status = { pending: [], lastSynced: null };
     this.loading = null;
     this.again = false;
-    this.merging = false;
+    this.generation = 0;
     this.feed = null;
     this.reloadTimer = null;
     this.lastLoaded = 0;
-    this.leaves = new Map(); // id -> its changes row (style 'all_docs') while it has more than one leaf
-    this.leafSeq = 0;
-    this.removals = new Map(); // id -> the deletion a live edit hides: {rev, revs, at, dev, by, verified}
     this.checking = null;
     this.checkAgain = false;
     this.writes = Promise.resolve(); // the last write asked for (see queueWrite)
@@ -58,11 +71,19 @@ export class Plan {
     for (const listener of this.listeners) listener(this);
   }
 
+  /** What the device store knows of this plan (role, access, the server's member list): roles follow it. */
+  setContext(context) {
+    this.context = { ...this.context, ...context };
+    if (this.keyring) this.reload();
+  }
+
   /** Start following the local database: every change (local or pulled) reloads the items. */
   async start(trusted) {
     this.trusted = trusted;
     await this.readStatus();
-    this.feed = this.db.changes({ since: 'now', live: true }).on('change', () => this.reloadSoon());
+    this.feed = this.db.changes({ since: 'now', live: true }).on('change', (change) => {
+      if (!change.id.startsWith('_local/')) this.reloadSoon();
+    });
     await this.reload();
     return this;
   }
@@ -84,11 +105,7 @@ export class Plan {
     this.listeners.clear();
   }
 
-  /**
-   * A change in the database (local or pulled): reload, but at most one reload per RELOAD_GAP ms after
-   * the last one ended, so a first download arriving in batches does not re-read the plan per batch.
-   * Changes arriving while a reload is scheduled only join it.
-   */
+  /** A change in the database: reload, at most once per RELOAD_GAP ms after the last load ended. */
   reloadSoon() {
     if (this.reloadTimer) return;
     const wait = Math.max(0, this.lastLoaded + RELOAD_GAP - Date.now());
@@ -120,92 +137,58 @@ export class Plan {
     return this.loading;
   }
 
-  async open(doc) {
-    const key = `${doc._id}/${doc._rev}`;
-    if (this.opened.has(key)) return this.opened.get(key);
-    let result = null;
-    const { _conflicts, ...envelope } = doc;
-    try {
-      const { signed } = await decryptItem(envelope, { planId: this.id, keyring: this.keyring });
-      // verified: undefined until the signature is checked (in the background, after the first render).
-      result = { body: signed.body, by: signed.by, signed, verified: undefined };
-      this.opened.set(key, result);
-    } catch {
-      /* not (yet) readable: a key we do not hold */
-    }
-    return result;
+  /** Every device this device can check signatures against: itself, those it trusts, the roster's. */
+  known() {
+    return new Map([[this.device.deviceId, this.device.keys.public], ...this.trusted, ...this.devices]);
+  }
+
+  /**
+   * This device's own role and access, as the device store knows them (spec §19.3, rule 3); access, when
+   * the store does not have it, from the server's member list, else write for the person and the worker.
+   */
+  self() {
+    const deviceId = this.device.deviceId;
+    const listed = (this.context.members || []).find((m) => m.devices?.some((d) => d.device_id === deviceId));
+    const role = this.context.role ?? listed?.role ?? null;
+    const access = this.context.access ?? listed?.access ?? (STEWARDS.includes(role) ? 'write' : null);
+    return { deviceId, role, access };
   }
 
   async load() {
+    this.generation += 1;
+    await this.versions.load();
     const { rows } = await this.db.allDocs({ include_docs: true, conflicts: true });
     const docs = rows.map((row) => row.doc).filter((doc) => doc && !doc._id.startsWith('_'));
     const grants = docs.filter((doc) => doc.kind === 'keyring' && doc.to === this.device.deviceId);
-    const itemDocs = docs.filter((doc) => doc.kind === 'item');
-    for (let pass = 0; pass < 2; pass += 1) {
-      const trusted = new Map([...this.trusted, ...this.devices]);
-      let keys = this.keyring ? [...this.keyring.keys.values()] : [];
-      for (const grant of grants) {
-        if (this.keyring?.has(grant.kid)) continue;
-        try {
-          keys = [...keys, (await openGrant(grant, { planId: this.id, device: this.device.keys, trusted })).key];
-        } catch {
-          /* granted by a device we do not know yet */
-        }
-      }
-      if (keys.length) this.keyring = new Keyring(this.id, keys);
-      if (!this.keyring) break;
-      const before = this.devices.size;
-      for (const doc of itemDocs) {
-        const opened = await this.open(doc);
-        if (opened?.body.type === 'device') await this.addDevice(opened, doc._id);
-      }
-      if (this.devices.size === before) break;
+    this.liveDocs = docs.filter((doc) => doc.kind === 'item');
+    await readKeysAndRoles(this, grants, this.liveDocs);
+    if (!this.keyring) {
+      this.items = new Map();
+      this.notify();
+      return;
     }
-    const items = new Map();
-    const toMerge = [];
-    for (const doc of itemDocs) {
-      const opened = await this.open(doc);
-      if (!opened) continue;
-      const item = { id: doc._id, rev: doc._rev, ...opened.body, author: opened.by, verified: opened.verified };
-      item.f = item.f || {};
-      const removal = this.removals.get(doc._id);
-      if (removal) item.removed = removal;
-      if (doc._conflicts?.length) {
-        const leaves = [opened];
-        for (const rev of doc._conflicts) {
-          const leaf = await this.db.get(doc._id, { rev }).then((d) => this.open(d)).catch(() => null);
-          if (leaf) leaves.push(leaf);
-        }
-        const { fields, conflicts } = mergeLeaves(leaves.map((leaf) => leaf.body.f || {}));
-        item.f = fields;
-        item.losers = doc._conflicts;
-        if (Object.keys(conflicts).length) item.conflicts = conflicts;
-        else toMerge.push(item);
-      }
-      items.set(item.id, item);
-    }
+    const { items } = await present(this, this.liveDocs, { final: false });
     this.items = items;
     this.notify();
-    if (toMerge.length && !this.merging) this.autoMerge(toMerge);
     this.checkSoon();
   }
 
   /**
-   * After a render, in the background: check every new item's signature (a chunk at a time, giving
-   * the event loop a turn between chunks) and look for deletions a live edit hides. An item whose
-   * signature does not check out is marked (`verified: false`), never dropped.
+   * After a render, in the background: find every leaf (deleted ones too), check every version's
+   * signature and field statements (a chunk at a time), then judge every item for good: remember what
+   * was accepted, and write what is owed (a rollback put right, a clean merge). Nothing is hidden while
+   * this runs; an item whose signature does not check out is marked, never dropped.
    */
   checkSoon() {
     if (this.checking) {
       this.checkAgain = true;
-      return;
+      return this.checking;
     }
     this.checking = (async () => {
       try {
         do {
           this.checkAgain = false;
-          await this.findRemovals();
-          await this.verifyAll();
+          await this.check();
         } while (this.checkAgain);
       } catch (error) {
         console.error('could not check the plan', error);
@@ -213,110 +196,65 @@ export class Plan {
         this.checking = null;
       }
     })();
+    return this.checking;
   }
 
-  async verifyAll() {
-    const known = new Map([...this.trusted, ...this.devices]);
-    const todo = [...this.items.values()].filter((item) => {
-      const opened = this.opened.get(`${item.id}/${item.rev}`);
-      return opened && !opened.verified && opened.checkedWith !== known.size;
-    });
-    let flagged = false;
-    for (let start = 0; start < todo.length; start += VERIFY_CHUNK) {
-      for (const item of todo.slice(start, start + VERIFY_CHUNK)) {
-        const opened = this.opened.get(`${item.id}/${item.rev}`);
-        await this.verify({ _id: item.id }, opened, known);
-        item.verified = opened.verified;
-        if (!opened.verified) flagged = true;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    if (flagged) this.notify();
-  }
-
-  /** Deletions hidden behind a live edit (see merge.js): each one shown to people until they decide. */
-  async findRemovals() {
+  async check() {
+    const generation = this.generation;
     const feed = await this.db.changes({ since: this.leafSeq, style: 'all_docs' });
     for (const row of feed.results) {
-      if (row.changes.length > 1 && !row.deleted) this.leaves.set(row.id, row);
-      else this.leaves.delete(row.id);
+      if (row.id.startsWith('_')) continue;
+      if (row.changes.length > 1 || row.deleted) this.leafRows.set(row.id, row);
+      else this.leafRows.delete(row.id);
     }
     this.leafSeq = feed.last_seq;
-    const live = new Map([...this.items.values()].map((item) => [item.id, { rev: item.rev, losers: item.losers }]));
-    const removals = new Map();
-    for (const [id, revs] of hiddenLeaves([...this.leaves.values()], live)) {
-      const deletions = [];
-      for (const rev of revs) {
-        const doc = await this.db.get(id, { rev }).catch(() => null);
-        if (!doc?._deleted) continue;
-        const opened = await this.open(doc);
-        if (!isDeletion(opened?.body)) continue;
-        await this.verify(doc, opened);
-        const { at, dev } = opened.body.deleted;
-        deletions.push({ rev, at, dev, by: opened.by, verified: opened.verified });
+    const { items, writes } = await present(this, this.liveDocs, { final: true });
+    await this.versions.flush();
+    if (generation !== this.generation) {
+      this.checkAgain = true; // a newer load ran meanwhile: judge that one
+      return;
+    }
+    const changed = !same(summary(items), summary(this.items));
+    this.items = items;
+    if (changed) this.notify();
+    // After a key change this device re-seals its own roster entry: nobody else may write at its roster id (spec §14.3).
+    const rosterId = await rosterDocumentId(this.id, this.device.deviceId);
+    const own = this.liveDocs.find((doc) => doc._id === rosterId);
+    if (own && this.keyring.has(own.kid) && own.kid !== this.keyring.current.kid) {
+      writes.push({ kind: 'reseal', id: rosterId, onTop: own._rev });
+    }
+    const owed = writes.filter((write) => !this.attempted.has(`${write.kind}:${write.id}:${write.onTop}`));
+    if (owed.length) this.queueWrite(() => this.writeOwed(owed)).catch((error) => console.warn('could not put the plan right', error));
+  }
+
+  /** The automatic writes a check found owed: rollbacks put right, fields merged forward, clean merges. */
+  async writeOwed(writes) {
+    for (const write of writes) {
+      this.attempted.add(`${write.kind}:${write.id}:${write.onTop}`);
+      const item = this.items.get(write.id);
+      if (!item || item.rev !== write.onTop) continue;
+      if (write.kind === 'restore') await this.save([await this.resealRemembered(write.id, write.onTop)]);
+      else if (write.kind === 'reseal') {
+        const doc = await this.db.get(write.id, { rev: write.onTop });
+        const { keyring } = this;
+        await this.save([await resealItem(doc, { planId: this.id, keyring, devices: this.known(), key: keyring.current })]);
       }
-      const removal = latestDeletion(deletions);
-      if (removal) removals.set(id, removal);
-    }
-    const changed = !same([...removals], [...this.removals]);
-    this.removals = removals;
-    if (!changed) return;
-    for (const item of this.items.values()) {
-      if (removals.has(item.id)) item.removed = removals.get(item.id);
-      else delete item.removed;
-    }
-    this.notify();
-  }
-
-  /** A roster entry counts only if it is signed by the very device it describes. */
-  async addDevice(opened, docId) {
-    const f = opened.body.f || {};
-    if (opened.by !== f.device_id?.v || this.devices.has(opened.by)) return;
-    try {
-      const pub = await DevicePublicKeys.fromJSON(f.keys?.v);
-      if (pub.deviceId !== opened.by) return;
-      await verifyItem(opened.signed, { planId: this.id, docId, deleted: false, devices: new Map([[pub.deviceId, pub]]) });
-      this.devices.set(pub.deviceId, pub);
-      opened.verified = true;
-    } catch {
-      /* malformed roster entry: ignored */
-    }
-  }
-
-  async verify(doc, opened, known = new Map([...this.trusted, ...this.devices])) {
-    if (opened.verified) return;
-    opened.checkedWith = known.size;
-    try {
-      await verifyItem(opened.signed, { planId: this.id, docId: doc._id, deleted: doc._deleted === true, devices: known });
-      opened.verified = true;
-    } catch {
-      opened.verified = false;
-    }
-  }
-
-  /** Conflicting revisions whose fields merge cleanly: write the merge, retire the other leaves. */
-  async autoMerge(items) {
-    this.merging = true;
-    try {
-      for (const item of items) {
+      else if (write.kind === 'forward') {
+        await this.save([await this.seal(item.id, { ...this.bodyOf(item), f: item.f }, { rev: item.rev, replaces: item.base })]);
+      }
+      else if (write.kind === 'merge') {
         const winner = this.opened.get(`${item.id}/${item.rev}`);
-        const changed = !same(winner?.body.f, item.f);
-        await this.writeMerged(item, item.f, changed);
+        await this.writeMerged(item, item.f, !same(winner?.body.f, item.f));
       }
-    } catch (error) {
-      console.warn('merge failed', error);
-    } finally {
-      this.merging = false;
     }
+    await this.reload();
   }
 
-  async writeMerged(item, fields, changed) {
-    const docs = [];
-    if (changed) docs.push(await this.seal(item.id, { ...this.bodyOf(item), f: fields }, item.rev));
-    for (const rev of item.losers || []) {
-      docs.push(await this.seal(item.id, { a: SCHEMA, type: item.type, superseded: this.stamp() }, rev, true));
-    }
-    await this.save(docs);
+  /** The remembered version of `id`, re-sealed under the current key as a new revision on top of `rev` (spec §7.4). */
+  async resealRemembered(id, rev) {
+    const memory = this.versions.memory(id);
+    const doc = await this.db.get(id, { rev: memory.rev });
+    return resealItem(doc, { planId: this.id, keyring: this.keyring, devices: this.known(), key: this.keyring.current, rev });
   }
 
   bodyOf(item) {
@@ -327,8 +265,16 @@ export class Plan {
     return { at: Date.now(), dev: this.device.deviceId };
   }
 
-  async seal(docId, body, rev = null, deleted = false) {
-    return sealItem(body, { planId: this.id, docId, key: this.keyring.current, author: this.device.keys, deleted, rev });
+  /** A field signer for document `docId`: the field statement of this device (spec §8.5). */
+  signer(docId) {
+    const author = this.device.keys;
+    return (name, field) => signField({ planId: this.id, docId, name, value: field.v, h: field.h, at: field.at, author });
+  }
+
+  /** Seal `body` as a new version of `docId` replacing `replaces` ([{n, vh}], spec §8.2), on top of `rev`. */
+  async seal(docId, body, { rev = null, deleted = false, replaces = [] } = {}) {
+    const { n, prev } = nextVersion(replaces.map(({ n: number, vh }) => ({ n: number, vh })));
+    return sealItem(body, { planId: this.id, docId, key: this.keyring.current, author: this.device.keys, deleted, rev, n, prev });
   }
 
   async save(docs) {
@@ -357,7 +303,70 @@ export class Plan {
     }
   }
 
-  // -- writing -------------------------------------------------------------------------------------
+  // -- who may do what (spec §19; docs/app.md, "Who may do what") ------------------------------------
+
+  /** This device: {deviceId, role, access, steward}. */
+  get me() {
+    const own = this.roles.get(this.device.deviceId) || this.self();
+    return { deviceId: this.device.deviceId, role: own.role, access: own.access, steward: STEWARDS.includes(own.role) };
+  }
+
+  isSteward(deviceId) {
+    return STEWARDS.includes(this.roles.get(deviceId)?.role);
+  }
+
+  /** Whether this device may delete `item` (stewards; anyone else what its own device typed; see roles.js). */
+  canDelete(item) {
+    if (!item || this.me.access !== 'write') return false;
+    return mayDelete(this.device.deviceId, { type: item.type, writer: writerOf(item) }, this.roles);
+  }
+
+  /** Whose agreement this device records: 'person' (the worker's device), 'self' (the person's, or a supporter with write), or null. */
+  canAgreeFor() {
+    const { role, access } = this.me;
+    if (access !== 'write') return null;
+    if (role === 'worker') return 'person';
+    return role === 'owner' || role === 'supporter' ? 'self' : null;
+  }
+
+  get canKeepVersions() {
+    return this.me.steward && this.me.access === 'write';
+  }
+
+  get canInvite() {
+    return this.me.steward && this.me.access === 'write';
+  }
+
+  // -- what render needs --------------------------------------------------------------------------------
+
+  /** Items that carry a flag (a rollback, a replay, a removal nobody signed, a version not checked). */
+  get flagged() {
+    return [...this.items.values()].filter((item) => Object.keys(item.flags || {}).length);
+  }
+
+  /** The agreements recorded for an item (see agreements.js). */
+  agreementsFor(itemId) {
+    const item = this.items.get(itemId);
+    return agreementsFor(this.agreementRecords.get(itemId) || [], {
+      hash: item?.hash ?? null,
+      roles: this.roles,
+      me: this.device.deviceId,
+      party: this.canAgreeFor(),
+      legacyField: item?.f?.agree || null,
+    });
+  }
+
+  /** Who said it, in whose words, who typed it, who changed it since (see agreements.js). */
+  provenanceOf(item) {
+    return provenanceOf(item, { roles: this.roles, person: this.agreementsFor(item.id).person });
+  }
+
+  /** The versions of an item this device holds, newest first, with what changed (see itemhistory.js). */
+  history(itemId) {
+    return itemHistory(this, itemId);
+  }
+
+  // -- writing -------------------------------------------------------------------------------------------
 
   /**
    * Writes people ask for run one after another, each seeing the plan as the one before left it (saved
@@ -380,13 +389,12 @@ export class Plan {
     return this.queueWrite(() => this.createNow(type, values));
   }
 
-  async createNow(type, values) {
+  async createNow(type, values, id = newDocumentId()) {
     const stamp = this.stamp();
     const f = {};
     for (const [name, value] of Object.entries(values)) {
-      if (value !== undefined) f[name] = editField(undefined, value, stamp);
+      if (value !== undefined) f[name] = await editField(undefined, value, stamp, { name, sign: this.signer(id) });
     }
-    const id = newDocumentId();
     await this.save([await this.seal(id, { a: SCHEMA, type, created: stamp, f })]);
     await this.reload();
     return id;
@@ -397,29 +405,31 @@ export class Plan {
     return this.queueWrite(() => this.updateNow(id, values));
   }
 
-  async updateNow(id, values) {
+  async updateNow(id, values, { renew = [] } = {}) {
     const item = this.items.get(id);
     const stamp = this.stamp();
     const f = { ...item.f };
     let changed = false;
     for (const [name, value] of Object.entries(values)) {
-      if (value === undefined || same(f[name]?.v, value)) continue;
-      f[name] = editField(f[name], value, stamp);
+      if (value === undefined || (same(f[name]?.v, value) && !renew.includes(name))) continue;
+      f[name] = await editField(f[name], value, stamp, { name, sign: this.signer(id) });
       changed = true;
     }
     if (!changed) return;
-    await this.save([await this.seal(id, { ...this.bodyOf(item), f }, item.rev)]);
+    await this.save([await this.seal(id, { ...this.bodyOf(item), f }, { rev: item.rev, replaces: item.base })]);
     await this.reload();
   }
 
-  /** Delete an item: a signed deletion envelope (spec §7.5). */
+  /** Delete an item: a signed deletion (spec §7.5), only by a device that may delete it. */
   remove(id) {
     return this.queueWrite(() => this.removeNow(id));
   }
 
   async removeNow(id) {
     const item = this.items.get(id);
-    await this.save([await this.seal(id, { a: SCHEMA, type: item.type, deleted: this.stamp() }, item.rev, true)]);
+    if (!this.canDelete(item)) throw new Error('this device may not remove this');
+    const body = { a: SCHEMA, type: item.type, deleted: this.stamp() };
+    await this.save([await this.seal(id, body, { rev: item.rev, deleted: true, replaces: item.base })]);
     await this.reload();
   }
 
@@ -433,10 +443,26 @@ export class Plan {
     const stamp = this.stamp();
     const fields = { ...item.f };
     for (const [name, versions] of Object.entries(item.conflicts || {})) {
-      fields[name] = resolveField(versions, chosen[name] ?? versions[0].v, stamp);
+      fields[name] = await resolveField(versions, chosen[name] ?? versions[0].v, stamp, { name, sign: this.signer(id) });
     }
     await this.writeMerged(item, fields, true);
     await this.reload();
+  }
+
+  /** A merge written as a new version on the winner (replacing every leaf it combines); the other leaves retired. */
+  async writeMerged(item, fields, changed) {
+    const docs = [];
+    if (changed) {
+      const body = { ...this.bodyOf(item), f: fields };
+      docs.push(await this.seal(item.id, body, { rev: item.rev, replaces: item.mergeBase || item.base }));
+    }
+    for (const loser of item.loserVersions || []) docs.push(await this.retire(item, loser));
+    await this.save(docs);
+  }
+
+  /** A signed `superseded` deletion on top of one leaf (it no longer counts as a version or a deletion). */
+  retire(item, leaf) {
+    return this.seal(item.id, { a: SCHEMA, type: item.type, superseded: this.stamp() }, { rev: leaf.rev, deleted: true, replaces: [leaf] });
   }
 
   /**
@@ -452,82 +478,95 @@ export class Plan {
     const item = this.items.get(id);
     const removal = item?.removed;
     if (!removal) return;
-    const retire = (rev) => this.seal(id, { a: SCHEMA, type: item.type, superseded: this.stamp() }, rev, true);
     const docs = [];
     if (keep) {
-      for (const rev of removal.revs) docs.push(await retire(rev));
+      for (const leaf of removal.versions) docs.push(await this.retire(item, leaf));
     } else {
-      docs.push(await this.seal(id, { a: SCHEMA, type: item.type, deleted: this.stamp() }, item.rev, true));
-      for (const rev of item.losers || []) docs.push(await retire(rev));
+      const body = { a: SCHEMA, type: item.type, deleted: this.stamp() };
+      docs.push(await this.seal(id, body, { rev: item.rev, deleted: true, replaces: item.base }));
+      for (const loser of item.loserVersions || []) docs.push(await this.retire(item, loser));
     }
     await this.save(docs);
-    this.removals.delete(id);
     delete item.removed;
     await this.reload();
   }
 
-  // -- keys and roster -----------------------------------------------------------------------------
+  /** Put back an item removed without a valid signature (or rolled back): its remembered version, re-sealed on top. */
+  restore(id) {
+    return this.queueWrite(async () => {
+      const item = this.items.get(id);
+      if (!item || this.me.access !== 'write' || !this.versions.memory(id)) throw new Error('nothing to put back');
+      await this.save([await this.resealRemembered(id, item.rev)]);
+      await this.reload();
+    });
+  }
 
-  /** Give this device the plan key inside the plan (so it survives a restart) and add it to the roster. */
-  async enrolSelf(key, profile) {
-    const keys = this.device.keys;
-    const grant = await grantPlanKey(key, { recipient: keys.public, granter: keys });
-    await this.db.bulkDocs([grant]);
-    await this.markPending([grant._id]);
-    await this.reload();
-    if (!this.keyring) this.keyring = new Keyring(this.id, [key]);
-    const stamp = this.stamp();
-    const f = {};
-    const roster = { device_id: keys.deviceId, keys: keys.public.toJSON(), ...profile };
-    for (const [name, value] of Object.entries(roster)) f[name] = editField(undefined, value, stamp);
-    const id = newDocumentId();
-    await this.save([await this.seal(id, { a: SCHEMA, type: 'device', created: stamp, f })]);
-    await this.reload();
+  /** Dismiss an item's rollback or replay notice on this device. */
+  async acknowledge(id) {
+    const item = this.items.get(id);
+    if (!this.versions.acknowledge(id)) return;
+    if (item) {
+      const { rollback, replay, ...rest } = item.flags || {};
+      item.flags = rest;
+    }
+    await this.versions.flush();
+    this.notify();
   }
 
   /**
-   * A new epoch key after a removal (spec §10): granted only to `remaining` (DevicePublicKeys, this
-   * device first), then every live item re-sealed under it. Items whose author cannot be checked stay
-   * under the old key (readable only in history). Returns {key, retired: [old key ids]}.
+   * Record an agreement with an item (docs/app.md, "Agreements"): `value` 'yes' or 'no' ('' takes it
+   * back), for the party this device may speak for (canAgreeFor). Each device keeps one agreement item
+   * per item and party and writes a new version of it, naming the item's content hash now.
    */
-  async rotate(remaining) {
-    const keys = this.device.keys;
-    const retired = [...this.keyring.keys.keys()];
-    const { key, documents } = await rotatePlanKey(this.keyring, { remaining, granter: keys });
-    await this.db.bulkDocs(documents);
-    await this.markPending(documents.map((d) => d._id));
-    const keyring = this.keyring.withKey(key);
-    this.keyring = keyring;
-    const devices = new Map([...this.trusted, ...this.devices]);
-    const { rows } = await this.db.allDocs({ include_docs: true });
-    const resealed = [];
-    for (const { doc } of rows) {
-      if (!doc || doc.kind !== 'item' || doc._deleted || doc.kid === key.kid) continue;
-      try {
-        resealed.push(await resealItem(doc, { planId: this.id, keyring, devices, key }));
-      } catch {
-        /* cannot be checked: left under the old key */
-      }
-    }
-    for (let i = 0; i < resealed.length; i += 200) await this.save(resealed.slice(i, i + 200));
-    await this.reload();
-    return { key, retired };
+  agree(itemId, { value, note = '' }) {
+    return this.queueWrite(async () => {
+      const party = this.canAgreeFor();
+      if (!party) throw new Error('this device cannot record an agreement');
+      if (value !== '' && !AGREEMENT_VALUES.includes(value)) throw new Error('an agreement is yes or no');
+      const item = this.items.get(itemId);
+      if (!item?.hash) throw new Error('nothing to agree with');
+      const values = { item: itemId, content: item.hash, value, note, for: party };
+      const own = this.list('agreement').find(
+        (a) => a.f.item?.v === itemId && a.f.for?.v === party && a.f.value?.dev === this.device.deviceId && !a.flags?.unsignedRemoval,
+      );
+      if (own) await this.updateNow(own.id, values, { renew: ['value', 'content'] });
+      else await this.createNow('agreement', values);
+    });
+  }
+
+  // -- keys, roster and admissions (see plankeys.js) ---------------------------------------------------------
+
+  /** Grant this device the plan key inside the plan and write its roster entry (spec §19.1). */
+  enrolSelf(key, profile) {
+    return enrolSelf(this, key, profile);
+  }
+
+  /** Admit the devices that joined with this device's invites (spec §11.5); returns the invite ids done. */
+  admitInvited(invites) {
+    return this.queueWrite(() => admitInvited(this, invites));
+  }
+
+  /** A new epoch key for `remaining`, every live item re-sealed under it (spec §10). Returns {key, retired}. */
+  rotate(remaining, options = {}) {
+    return rotate(this, remaining, options);
   }
 
   /** Keys from a plan file: each one this device lacks is granted to itself, so it survives a restart. */
-  async adoptKeys(keys) {
-    const own = this.device.keys;
-    const grants = [];
-    for (const key of keys) {
-      if (this.keyring?.has(key.kid)) continue;
-      grants.push(await grantPlanKey(key, { recipient: own.public, granter: own }));
-    }
-    if (grants.length) {
-      await this.db.bulkDocs(grants);
-      await this.markPending(grants.map((g) => g._id));
-    }
-    await this.reload();
+  adoptKeys(keys) {
+    return adoptKeys(this, keys);
   }
+
+  /** Resolves once no load, background check or write is running or scheduled (tests; "Keep this version"). */
+  async idle() {
+    for (;;) {
+      const writes = this.writes;
+      await Promise.all([this.loading, this.checking, writes]);
+      if (this.reloadTimer) await new Promise((resolve) => setTimeout(resolve, RELOAD_GAP));
+      else if (!this.loading && !this.checking && writes === this.writes) return;
+    }
+  }
+
+  // -- reading --------------------------------------------------------------------------------------------
 
   /** Items of some types, oldest first. */
   list(...types) {
@@ -541,9 +580,9 @@ export class Plan {
     return this.list('plan')[0] || null;
   }
 
-  /** A readable name for a device: its roster entry's name and label. */
+  /** A readable name for a device: its counting roster entry's name and label. */
   deviceName(deviceId) {
-    const entry = this.list('device').find((d) => d.f.device_id?.v === deviceId);
+    const entry = this.list('device').find((d) => d.f.device_id?.v === deviceId && this.devices.has(deviceId));
     if (!entry) return null;
     return { name: entry.f.name?.v || '', label: entry.f.label?.v || '' };
   }
@@ -552,3 +591,7 @@ export class Plan {
     return [...this.items.values()].filter((item) => item.conflicts || item.removed);
   }
 }
+
+/** What a re-render depends on, to tell whether a check changed anything people see. */
+const summary = (items) =>
+  [...items.values()].map((i) => [i.id, i.rev, i.shownRev, i.verified, i.flags, i.fieldChecks, i.conflicts, i.removed, i.f]);

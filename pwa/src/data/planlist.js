@@ -6,10 +6,10 @@
 // plan can be read while locked). The device store keeps just two opaque document ids per plan (the
 // plan-details item and a keyring document granting its key to this device) to find them again.
 
-import PouchDB from 'pouchdb-browser';
 import { Keyring, decryptItem, openGrant } from '../crypto/index.js';
 import { loadDevice, rememberPlan, rememberRoster, trustedDevices } from './device.js';
-import { Plan, localDatabaseName } from './plan.js';
+import { openLocalDatabase } from './localdb.js';
+import { Plan } from './plan.js';
 import { isOpen } from './session.js';
 import { PlanSync } from './sync.js';
 
@@ -39,7 +39,7 @@ export function forgetSummary(planId) {
 export async function readSummary(planId) {
   const device = await loadDevice();
   const info = device.plans[planId] || {};
-  const db = new PouchDB(localDatabaseName(planId), { auto_compaction: false });
+  const db = openLocalDatabase(planId);
   const status = await db.get(STATUS).catch(() => null);
   let summary = info.header && info.grant ? await readHeader(db, planId, device, info) : null;
   if (!summary) summary = await readWholePlan(planId, device);
@@ -68,7 +68,7 @@ async function readHeader(db, planId, device, info) {
 
 /** The first time (or after a key change): read the whole plan, without syncing, and remember where its names are. */
 async function readWholePlan(planId, device) {
-  const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+  const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
   plan.stop();
   await rememberRoster(planId, [...plan.devices.values()]);
   const header = plan.header;
@@ -107,7 +107,7 @@ export function syncInBackground(planIds) {
       const device = await loadDevice();
       const info = device?.plans[planId];
       if (!device?.token || !info || info.pending || info.copy || isOpen(planId) || !navigator.onLine) continue;
-      const plan = new Plan(planId, device);
+      const plan = new Plan(planId, device, { db: openLocalDatabase(planId) });
       await plan.readStatus();
       await new PlanSync(plan, device.token).once();
       if (!isOpen(planId)) await readSummary(planId).catch(() => {});

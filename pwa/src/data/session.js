@@ -1,20 +1,33 @@
 // What this device does with the server and its plans: enrol, start a plan, invite, join, open,
 // remove someone, leave a plan or delete this device's copy of it.
 
-import PouchDB from 'pouchdb-browser';
 import {
   DevicePublicKeys,
+  admissionBind,
+  b64uEncode,
   createInvite,
+  inviteBindKey,
   inviteRegistration,
-  newPlanId,
+  newPlanIdFor,
   newPlanKey,
   openInvite,
   planFingerprint,
 } from '../crypto/index.js';
 import { api } from './api.js';
-import { forgetPlan, loadDevice, newDeviceKeys, rememberPlan, rememberRoster, saveIdentity, trustedDevices } from './device.js';
+import {
+  forgetInvites,
+  forgetPlan,
+  loadDevice,
+  newDeviceKeys,
+  rememberInvite,
+  rememberPlan,
+  rememberRoster,
+  saveIdentity,
+  trustedDevices,
+} from './device.js';
+import { openLocalDatabase } from './localdb.js';
 import { RetryLater, dropActionsFor, drain, enqueue, onAction, queuedActions, startOutbox } from './outbox.js';
-import { Plan, localDatabaseName } from './plan.js';
+import { Plan } from './plan.js';
 import { PlanSync } from './sync.js';
 
 const opened = new Map(); // planId -> Promise<{plan, sync}>
@@ -40,7 +53,7 @@ export async function refreshPlanList() {
   // A copy deleted here with no connection stays deleted while the server is still to be told.
   const deleting = new Set((await queuedActions()).filter((a) => a.kind === 'remove-device').map((a) => a.plan));
   for (const p of plans) {
-    if (!device.plans[p.plan_id] && !deleting.has(p.plan_id)) await rememberPlan(p.plan_id, { role: p.role });
+    if (!device.plans[p.plan_id] && !deleting.has(p.plan_id)) await rememberPlan(p.plan_id, { role: p.role, access: p.access });
   }
   return loadDevice();
 }
@@ -70,8 +83,9 @@ export function openPlan(planId) {
       planId,
       (async () => {
         const device = await loadDevice();
-        const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+        const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
         keepRoster(plan);
+        admitWhenJoined(plan);
         // A plan opened from a file on a device that is not one of its members stays on this device.
         if (device.plans[planId]?.copy) return { plan, sync: null, copy: true };
         const sync = new PlanSync(plan, device.token);
@@ -79,11 +93,12 @@ export function openPlan(planId) {
         const info = device.plans[planId] || {};
         if (info.pending) sync.hold(info.refused ? 'refused' : info.waitingFor === 'inviter' ? 'inviter' : info.pending, info.fingerprint);
         else sync.start();
-        // Once synced, see whether someone left or a device was removed since the key was last changed.
+        // Once synced: learn who the server serves, see whether the key was changed in a way this device
+        // cannot open (spec §10.3), and whether someone left since the key was last changed.
         const stopWatching = sync.subscribe(() => {
           if (sync.state !== 'synced') return;
           stopWatching();
-          rotateIfSomeoneLeft(plan).catch(() => {});
+          afterFirstSync(plan).catch(() => {});
         });
         if (device.plans[planId]?.rotationOwed && plan.keyring) {
           rotateFor(plan)
@@ -109,6 +124,48 @@ function keepRoster(plan) {
   keep();
 }
 
+/**
+ * Whenever the plan is read, a steward that holds an invite's bind key and finds the roster entry of the
+ * device that joined with it writes that device's admission (spec §11.5); the bind key is then forgotten.
+ */
+function admitWhenJoined(plan) {
+  let running = false;
+  const admit = async () => {
+    if (running) return;
+    const device = await loadDevice();
+    const invites = device?.plans[plan.id]?.invites || [];
+    if (!invites.length || !plan.canInvite) return;
+    if (!plan.roster.some((entry) => invites.some((i) => i.inviteId === entry.invite?.invite_id))) return;
+    running = true;
+    try {
+      await forgetInvites(plan.id, await plan.admitInvited(invites));
+    } finally {
+      running = false;
+    }
+  };
+  plan.subscribe(() => admit().catch(() => {}));
+  forgetInvites(plan.id).catch(() => {}); // bind keys kept 30 days at most
+  admit().catch(() => {});
+}
+
+/** After the first sync of an opened plan: the member list, a stuck rotation, someone who left. */
+async function afterFirstSync(plan) {
+  const device = await loadDevice();
+  if (!device?.token) return;
+  // Only what roles need is kept (spec §19.4): no labels, accounts or keys.
+  const members = (await listMembers(plan.id)).map(({ role, access, active, devices }) => ({
+    role,
+    access,
+    active,
+    devices: devices.map(({ device_id, active: on }) => ({ device_id, active: on })),
+  }));
+  await rememberPlan(plan.id, { members });
+  plan.setContext({ members });
+  await plan.reload();
+  if (await replaceStuckRotation(plan)) return;
+  await rotateIfSomeoneLeft(plan);
+}
+
 /** Sync a plan that was waiting for the server (its set-up or its join is done). */
 async function releaseSync(planId) {
   if (!opened.has(planId)) return;
@@ -129,10 +186,12 @@ async function showWaiting(planId, waiting) {
  */
 export async function startPlan({ title, person }) {
   const device = await loadDevice();
-  const planId = newPlanId();
-  await rememberPlan(planId, { role: 'worker', added: Date.now(), pending: 'setup' });
+  // The plan id names this device as the plan's creator (spec §4.1): its roster entry carries the salt.
+  const { planId, salt } = await newPlanIdFor(device.keys.public);
+  await rememberPlan(planId, { role: 'worker', access: 'write', added: Date.now(), pending: 'setup' });
   const { plan } = await openPlan(planId);
-  await plan.enrolSelf(await newPlanKey(planId), { name: device.name, label: device.label, role: 'worker' });
+  const profile = { name: device.name, label: device.label, role: 'worker', plan_salt: b64uEncode(salt) };
+  await plan.enrolSelf(await newPlanKey(planId), profile);
   await plan.create('plan', { title, person, status: 'draft' });
   await enqueue({ kind: 'setup-plan', plan: planId, key: `setup:${planId}` });
   return planId;
@@ -147,15 +206,19 @@ onAction('setup-plan', async ({ plan: planId }) => {
 });
 
 /**
- * An invite for another device; returns its text form at once. The invite carries its own signed
- * registration (spec §11), and registering it with the server is queued: with no connection here,
- * the other device can still join, and the registration follows when this device is online.
+ * An invite for another device; returns its text form at once. Only stewards invite (spec §11). The
+ * invite carries its own signed registration, and registering it with the server is queued: with no
+ * connection here, the other device can still join, and the registration follows when this device is
+ * online. The invite's bind key is kept so the device that joins with it can be admitted (spec §11.5).
  */
 export async function inviteDevice(plan, { role, access }) {
+  if (!plan.canInvite) throw new Error("only the person's or the worker's devices can invite");
   const device = await loadDevice();
   const grant = role === 'owner' ? { role, access: 'write' } : { role, access };
   const invite = await createInvite(plan.keyring.current, { inviter: device.keys, ...grant });
   const registration = await inviteRegistration(invite);
+  const bindKey = b64uEncode(await inviteBindKey(invite));
+  await rememberInvite(plan.id, { inviteId: registration.invite_id, bindKey, ...grant, expiresAt: invite.expiresAt });
   await enqueue({ kind: 'register-invite', plan: plan.id, registration, key: `invite:${registration.invite_id}` });
   return { text: invite.toText(), expiresAt: invite.expiresAt, inviteId: registration.invite_id };
 }
@@ -204,11 +267,14 @@ export async function joinWithInvite({ text, name, label }) {
   askPersistentStorage();
   const fingerprint = await fingerprintOf(invite);
   const role = res ? res.role : invite.role;
-  const info = { role, inviter: invite.inviter.toJSON(), added: Date.now(), fingerprint };
+  const info = { role, access: invite.access, inviter: invite.inviter.toJSON(), added: Date.now(), fingerprint };
   await rememberPlan(planId, res ? { ...info, pending: null } : { ...info, pending: 'join', waitingFor });
   const { plan } = await openPlan(planId);
   if (!plan.keyring) {
-    await plan.enrolSelf(invite.planKey, { name: existing?.name || name, label: existing?.label || label, role });
+    // The roster entry proves to the inviting device that this is the device its code was shown to (spec §11.5).
+    const bind = await admissionBind(invite.bindKey, { planId, deviceId: keys.deviceId });
+    const profile = { name: existing?.name || name, label: existing?.label || label, role, invite: { invite_id: invite.inviteId, bind } };
+    await plan.enrolSelf(invite.planKey, profile);
   }
   if (!res) await enqueue({ kind: 'join', plan: planId, key: `join:${invite.inviteId}`, inviteId: invite.inviteId, request });
   return planId;
@@ -284,15 +350,24 @@ export async function removeMember(plan, account) {
 }
 
 const rotating = new Map(); // planId -> the rotation running on this page (never two at once)
+const STUCK_GRACE = 5000; // ms to wait before taking a key this device cannot open for a stuck rotation
 
 function rotateFor(plan) {
   if (!rotating.has(plan.id)) rotating.set(plan.id, rotateNow(plan).finally(() => rotating.delete(plan.id)));
   return rotating.get(plan.id);
 }
 
-async function rotateNow(plan) {
+/**
+ * Rotate the plan key (spec §10): only a steward's device with write access. The new key goes to every
+ * device the server still serves that the plan itself vouches for (itself, the device it joined
+ * through, the roster's, read-only members' included), at one epoch above the highest this device or
+ * the server knows; `retire` names key ids to retire besides this device's own (a stuck rotation's).
+ */
+async function rotateNow(plan, { retire = [] } = {}) {
+  if (!plan.me.steward || plan.me.access !== 'write') throw new Error("only the person's or the worker's devices change the plan's key");
   const device = await loadDevice();
   const members = await listMembers(plan.id);
+  const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
   const vouched = new Map([...plan.trusted, ...plan.devices]);
   const remaining = [device.keys.public];
   for (const member of members) {
@@ -305,8 +380,49 @@ async function rotateNow(plan) {
       if (listed?.deviceId === known.deviceId) remaining.push(known);
     }
   }
-  const { key, retired } = await plan.rotate(remaining);
-  await api(`/plans/${plan.id}/rotations`, { method: 'POST', token: device.token, body: { epoch: key.epoch, kid: key.kid, retire: retired } });
+  const epoch = Math.max(plan.keyring.current.epoch, current?.epoch ?? 1) + 1;
+  const { key, retired } = await plan.rotate(remaining, { epoch, retire });
+  const body = { epoch: key.epoch, kid: key.kid, retire: retired };
+  await api(`/plans/${plan.id}/rotations`, { method: 'POST', token: device.token, body });
+}
+
+/**
+ * A rotation nobody can open (spec §10.3): the server records a current key id this device does not
+ * hold, and no grant it can open and accept gives it. A steward with write access rotates again at once
+ * (one epoch above the recorded one, the stuck key id retired); any other device waits for the person's
+ * or the worker's device (`plan.keyProblem = 'waiting'`). Returns whether this device rotated.
+ */
+export async function replaceStuckRotation(plan, { grace = STUCK_GRACE } = {}) {
+  const device = await loadDevice();
+  const info = device?.plans[plan.id];
+  if (!device?.token || !info || info.copy || info.pending || !plan.keyring) return false;
+  const stuckKey = async () => {
+    const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
+    return current && !plan.keyring.has(current.kid) ? current : null;
+  };
+  let stuck = await stuckKey();
+  if (stuck && grace) {
+    // A rotation recorded a moment ago may still be sending its grants: look again once they could be here.
+    await new Promise((resolve) => setTimeout(resolve, grace));
+    await plan.reload();
+    const again = await stuckKey();
+    stuck = again?.kid === stuck.kid ? again : null;
+  }
+  if (!stuck || plan.me.access !== 'write' || !plan.me.steward) {
+    const problem = stuck ? 'waiting' : null;
+    if (plan.keyProblem !== problem) {
+      plan.keyProblem = problem;
+      plan.notify();
+    }
+    return false;
+  }
+  await rememberPlan(plan.id, { rotationOwed: true });
+  if (!rotating.has(plan.id)) rotating.set(plan.id, rotateNow(plan, { retire: [stuck.kid] }).finally(() => rotating.delete(plan.id)));
+  await rotating.get(plan.id);
+  await rememberPlan(plan.id, { rotationOwed: false });
+  plan.keyProblem = null;
+  plan.notify();
+  return true;
 }
 
 /**
@@ -322,7 +438,8 @@ export async function rotateIfSomeoneLeft(plan) {
   if (!device?.token || !info || info.copy || info.pending || !plan.keyring || rotating.has(plan.id)) return false;
   const members = await listMembers(plan.id);
   const me = members.find((m) => m.account === device.account);
-  if (!me?.active || me.access !== 'write') return false;
+  // Only stewards rotate (spec §10): the person's devices, or the worker's.
+  if (!me?.active || me.access !== 'write' || !plan.me.steward) return false;
   const served = new Map();
   for (const member of members) {
     for (const d of member.devices) if (member.active && d.active) served.set(d.device_id, member);
@@ -362,7 +479,7 @@ async function destroyLocalCopy(planId, keep) {
     plan?.stop();
     db = plan?.db || null;
   }
-  await (db || new PouchDB(localDatabaseName(planId), { auto_compaction: false })).destroy();
+  await (db || openLocalDatabase(planId)).destroy();
   await dropActionsFor(planId, keep);
   await forgetPlan(planId);
 }

@@ -1,0 +1,407 @@
+// Reading a plan (for plan.js): opening and checking versions, the keys and roles the plan proves, and
+// judging every item's leaves against the versions this device remembers (spec §8.3) into what people
+// see. `present` runs twice per load: first provisionally (signatures not checked yet; nothing is
+// remembered or written), then, in the background, finally (every version checked, the memory updated,
+// restores and merges scheduled).
+
+import { Keyring, decryptItem, judgeVersions, openGrant, verifyField, verifyItem } from '../crypto/index.js';
+import { agreementRecord, contentHash } from './agreements.js';
+import { fieldsWentBack, isDeletion, latestDeletion, mergeLeaves } from './merge.js';
+import { TYPES } from './model.js';
+import { acceptsGrant, admissionClaim, computeRoles, mayDelete, planCreator, rosterDevice, writerOf } from './roles.js';
+import { noticeOf, winningLeaf } from './versions.js';
+
+const VERIFY_CHUNK = 100; // versions checked between two turns of the event loop
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// -- versions ----------------------------------------------------------------------------------------
+
+/**
+ * Decrypt one revision (cached by id and revision): {rev, deleted, signed, body, by, n, prev, vh, kid,
+ * verified, fieldChecks}; `bare` for a tombstone with no envelope; `failed` when it does not open with the
+ * keys held now (tried again once the keyring grows), or, unless `allowRetired` (history mode, spec
+ * §7.4), when it is sealed under a retired key.
+ */
+export async function openVersion(plan, doc, { allowRetired = false } = {}) {
+  const key = `${doc._id}/${doc._rev}`;
+  const keys = plan.keyring?.size ?? 0;
+  let opened = plan.opened.get(key);
+  if (!opened || (opened.failed && opened.keys !== keys)) {
+    opened = await decryptVersion(plan, doc);
+    plan.opened.set(key, opened);
+  }
+  if (!allowRetired && opened.signed && plan.keyring.isRetired(opened.kid)) {
+    return { rev: doc._rev, deleted: opened.deleted, failed: true, keys };
+  }
+  return opened;
+}
+
+async function decryptVersion(plan, doc) {
+  const deleted = doc._deleted === true;
+  if (deleted && !('kind' in doc)) return { rev: doc._rev, deleted, bare: true };
+  const { _conflicts, _revisions, _revs_info, ...envelope } = doc;
+  try {
+    if (!plan.keyring) throw new Error('no key');
+    const { signed, n, prev, vh } = await decryptItem(envelope, { planId: plan.id, keyring: plan.keyring, allowRetired: true });
+    return { rev: doc._rev, deleted, signed, body: signed.body, by: signed.by, n, prev, vh, kid: envelope.kid, verified: undefined };
+  } catch {
+    return { rev: doc._rev, deleted, failed: true, keys: plan.keyring?.size ?? 0 };
+  }
+}
+
+/** The revision `rev` of item `id`, opened in history mode, or null. */
+export async function openAt(plan, id, rev) {
+  const doc = await plan.db.get(id, { rev }).catch(() => null);
+  if (!doc) return null;
+  const opened = await openVersion(plan, doc, { allowRetired: true });
+  return opened.failed ? null : opened;
+}
+
+/**
+ * Check a version's item signature and field statements (spec §8.1, §8.5) against the devices this
+ * device knows. `verified` is true only if the signature verifies and no field statement fails; each
+ * field's check is in `fieldChecks` (true, false, or null for a schema-1 field that carries none).
+ * Checked again when more devices become known.
+ */
+export async function verifyVersion(plan, id, opened, known) {
+  if (!opened?.signed || opened.verified === true || opened.checkedWith === known.size) return;
+  opened.checkedWith = known.size;
+  let itemSignature = true;
+  try {
+    await verifyItem(opened.signed, { planId: plan.id, docId: id, deleted: opened.deleted, devices: known });
+  } catch {
+    itemSignature = false;
+  }
+  const fieldChecks = {};
+  for (const [name, field] of Object.entries(opened.body.f || {})) {
+    if (!field?.sig) {
+      fieldChecks[name] = null;
+      continue;
+    }
+    try {
+      await verifyField({ planId: plan.id, docId: id, name, field, devices: known });
+      fieldChecks[name] = true;
+    } catch {
+      fieldChecks[name] = false;
+    }
+  }
+  opened.fieldChecks = fieldChecks;
+  opened.verified = itemSignature && !Object.values(fieldChecks).includes(false);
+}
+
+// -- keys and roles ------------------------------------------------------------------------------------
+
+/**
+ * Open the keyring documents addressed to this device and accept the keys whose granter may grant them
+ * (spec §9.5): itself, a steward, or (a plan without a proven creator) a device it trusts. Accepted grants
+ * are kept in `_local/alongside-keys` and read first on start.
+ */
+async function acceptGrants(plan, grants) {
+  let keys = plan.keyring ? [...plan.keyring.keys.values()] : [];
+  const held = new Set(keys.map((key) => key.kid));
+  for (const { doc, granter } of await plan.keyStore.load()) {
+    if (held.has(doc.kid)) continue;
+    try {
+      const { key } = await openGrant(doc, { planId: plan.id, device: plan.device.keys, trusted: new Map([[granter.deviceId, granter]]) });
+      keys.push(key);
+      held.add(key.kid);
+    } catch {
+      /* not ours after all: ignored */
+    }
+  }
+  const known = plan.known();
+  const trusted = new Map([...plan.trusted, ...plan.devices]);
+  for (const grant of grants) {
+    if (held.has(grant.kid)) continue;
+    let opened;
+    try {
+      opened = await openGrant(grant, { planId: plan.id, device: plan.device.keys, trusted: known });
+    } catch {
+      continue; // granted by a device this device does not know (yet), or not a grant at all
+    }
+    if (!acceptsGrant(opened.granter, { selfId: plan.device.deviceId, roles: plan.roles, proven: plan.proven, trusted })) continue;
+    keys.push(opened.key);
+    held.add(opened.key.kid);
+    await plan.keyStore.add(grant, known.get(opened.granter));
+  }
+  if (keys.length && keys.length !== (plan.keyring?.size ?? 0)) plan.keyring = new Keyring(plan.id, keys);
+}
+
+/** The roster entries (spec §19.1), the plan's creator and the roles they and the admissions prove. */
+async function readRoles(plan, versions) {
+  const entries = versions.filter((v) => v.opened.body?.type === 'device');
+  const counting = async (legacy) => {
+    const roster = [];
+    for (const { id, opened } of entries) {
+      const key = `${id}/${opened.rev}/${legacy}`;
+      if (!plan.rosterCache.has(key)) {
+        plan.rosterCache.set(key, await rosterDevice(plan.id, { docId: id, signed: opened.signed }, { legacy }));
+      }
+      const entry = plan.rosterCache.get(key);
+      if (entry && !roster.some((e) => e.deviceId === entry.deviceId)) roster.push(entry);
+    }
+    return roster;
+  };
+  let roster = await counting(false);
+  const creator = await planCreator(plan.id, roster);
+  if (!creator) roster = await counting(true);
+  plan.devices = new Map(roster.map((entry) => [entry.deviceId, entry.keys]));
+  plan.roster = roster;
+  const known = plan.known();
+  const claims = [];
+  for (const { id, opened } of versions.filter((v) => v.opened.body?.type === 'admission')) {
+    const claim = await admissionClaim(plan.id, { docId: id, signed: opened.signed }, known);
+    if (claim) claims.push(claim);
+  }
+  const { roles, proven } = computeRoles({ creator, roster, claims, self: plan.self(), members: plan.context.members || [] });
+  plan.roles = roles;
+  plan.proven = proven;
+  plan.creator = creator;
+  plan.claims = claims;
+}
+
+/**
+ * Keys and roles to a fixpoint (spec §9.5, §19): a key from a steward opens items that prove more roles,
+ * which may make more grants acceptable. `liveDocs` are the winning live revisions.
+ */
+export async function readKeysAndRoles(plan, grants, liveDocs) {
+  for (let pass = 0; pass < 6; pass += 1) {
+    const keysBefore = plan.keyring?.size ?? 0;
+    await acceptGrants(plan, grants);
+    if (!plan.keyring) return;
+    const before = JSON.stringify([[...plan.devices.keys()], [...plan.roles]]);
+    const versions = [];
+    for (const doc of liveDocs) {
+      let opened = await openVersion(plan, doc);
+      if (opened.failed) {
+        // Sealed under a key this device does not hold (yet): the version it remembers still says who is who.
+        const memory = plan.versions.memory(doc._id);
+        opened = memory && !memory.deleted ? await openAt(plan, doc._id, memory.rev) : null;
+      }
+      if (opened?.signed && (opened.body?.type === 'device' || opened.body?.type === 'admission')) versions.push({ id: doc._id, opened });
+    }
+    // Roster entries and admissions removed by a device that may not remove them still count (their remembered version).
+    const live = new Set(liveDocs.map((doc) => doc._id));
+    for (const item of plan.items.values()) {
+      if (live.has(item.id) || !TYPES[item.type]?.record) continue;
+      const opened = plan.opened.get(`${item.id}/${item.shownRev}`);
+      if (opened?.signed) versions.push({ id: item.id, opened });
+    }
+    await readRoles(plan, versions);
+    if ((plan.keyring?.size ?? 0) === keysBefore && before === JSON.stringify([[...plan.devices.keys()], [...plan.roles]])) return;
+  }
+}
+
+// -- judging and presenting ----------------------------------------------------------------------------
+
+/** Every leaf of an item with its opened version; `doc` is its live winner (null for a deleted winner). */
+async function leavesOf(plan, id, doc) {
+  let docs = [doc];
+  if (!doc || doc._conflicts?.length || plan.leafRows.has(id)) {
+    const results = await plan.db.get(id, { open_revs: 'all' }).catch(() => []);
+    docs = results.filter((r) => r.ok).map((r) => r.ok);
+    if (!docs.length) return null;
+  }
+  const leaves = [];
+  for (const leafDoc of docs) {
+    leaves.push({ rev: leafDoc._rev, deleted: leafDoc._deleted === true, opened: await openVersion(plan, leafDoc) });
+  }
+  const winner = doc ? leaves.find((leaf) => leaf.rev === doc._rev) : winningLeaf(leaves);
+  return winner ? { id, winner, leaves } : null;
+}
+
+const targetOf = (body) => (body ? { type: body.type, writer: writerOf({ type: body.type, f: body.f || {} }) } : null);
+
+/** The state of a leaf for judgeVersions: 'valid', 'unsigned-removal' or 'unchecked' (spec §8.3). */
+function stateOf(plan, leaf, target) {
+  const opened = leaf.opened;
+  if (leaf.deleted) {
+    if (!opened.signed || opened.verified === false) return 'unsigned-removal';
+    return mayDelete(opened.by, target || targetOf(opened.body), plan.roles) ? 'valid' : 'unsigned-removal';
+  }
+  return !opened.signed || opened.verified === false ? 'unchecked' : 'valid';
+}
+
+const versionOf = (leaf) => ({ rev: leaf.rev, n: leaf.opened.n, vh: leaf.opened.vh });
+
+/** What people see of one item, and what the final pass must remember or write. */
+async function judgeItem(plan, record, { final, known, canWrite }) {
+  const { id, winner, leaves } = record;
+  if (final) for (const leaf of leaves) await verifyVersion(plan, id, leaf.opened, known);
+  const memory = plan.versions.memory(id);
+  let remembered;
+  const rememberedVersion = async () => {
+    if (remembered === undefined) {
+      remembered = memory ? await openAt(plan, id, memory.rev) : null;
+      if (remembered) await verifyVersion(plan, id, remembered, known);
+    }
+    return remembered;
+  };
+  const target = !winner.deleted && winner.opened.signed ? targetOf(winner.opened.body) : targetOf((await rememberedVersion())?.body);
+  const states = leaves.map((leaf) => {
+    const { n = null, vh = null } = leaf.opened;
+    return { rev: leaf.rev, state: stateOf(plan, leaf, target), n, vh, deleted: leaf.deleted };
+  });
+  let judgement;
+  try {
+    judgement = judgeVersions(memory, winner.rev, states);
+  } catch {
+    judgement = { current: 'winner', reports: [], memory, restore: false, replays: [] };
+  }
+  const replays = new Set(judgement.replays);
+  let shown = null;
+  if (judgement.current === 'winner' && !winner.deleted && winner.opened.signed) shown = winner.opened;
+  else if (judgement.current === 'memory') shown = await rememberedVersion();
+  // The remembered revision is not in this replica any more: the winner, always flagged.
+  const fallback = !shown && judgement.current === 'memory' && !winner.deleted && winner.opened.signed;
+  if (fallback) shown = winner.opened;
+  const stateByRev = new Map(states.map((s) => [s.rev, s.state]));
+  // A rollback whose winner is no replay (a version this device never accepted: one written beside the
+  // remembered one, whose branch someone then removed) is merged with the remembered version rather than
+  // covered by it, so that nothing either side wrote is lost; it is reported only if the winner put a
+  // field back. (Covering it would make two devices put their own versions back over each other for ever.)
+  let forward = null;
+  const otherVersion = shown && shown !== winner.opened && !shown.deleted && !winner.deleted && winner.opened.signed;
+  if (judgement.restore && otherVersion && !replays.has(winner.rev) && stateByRev.get(winner.rev) === 'valid') {
+    const { fields, conflicts } = mergeLeaves([shown.body.f || {}, winner.opened.body.f || {}]);
+    const wentBack = fieldsWentBack(shown.body.f || {}, winner.opened.body.f || {}).length > 0;
+    if (!Object.keys(conflicts).length) forward = { fields, wentBack };
+  }
+  const entry = plan.versions.entry(id);
+  const notice = forward && !forward.wentBack ? null : noticeOf(judgement, winner.rev);
+  const acked = (key) => (entry?.ack || []).includes(key);
+  const flags = {};
+  for (const kind of ['rollback', 'replay']) {
+    if (entry?.notice?.kinds.includes(kind) || (notice?.kinds.includes(kind) && !acked(notice.key))) flags[kind] = true;
+  }
+  if (fallback && judgement.reports.includes('rollback')) flags.rollback = true;
+  if (judgement.reports.includes('unsigned-removal')) flags.unsignedRemoval = true;
+  if (judgement.reports.includes('unchecked') || shown?.verified === false) flags.unchecked = true;
+  const result = { id, judgement, shown, flags, winner, notice, writes: [] };
+  if (final) result.memory = judgement.memory;
+  if (!shown || shown.deleted) return result;
+
+  const item = {
+    id,
+    rev: winner.rev, // what a write goes on top of
+    shownRev: shown.rev,
+    ...shown.body,
+    f: { ...(shown.body.f || {}) },
+    author: shown.by,
+    verified: shown.verified,
+    fieldChecks: shown.fieldChecks,
+    n: shown.n,
+    vh: shown.vh,
+    base: [{ n: shown.n, vh: shown.vh }],
+    flags,
+  };
+  delete item.deleted;
+  delete item.superseded;
+  if (forward) {
+    item.f = forward.fields;
+    item.base = [shown, winner.opened].map((v) => ({ n: v.n, vh: v.vh }));
+  }
+  if (shown === winner.opened) {
+    const usable = (leaf) => leaf !== winner && !replays.has(leaf.rev) && stateByRev.get(leaf.rev) === 'valid';
+    const others = leaves.filter((leaf) => usable(leaf) && !leaf.deleted);
+    if (others.length) {
+      const { fields, conflicts } = mergeLeaves([winner, ...others].map((leaf) => leaf.opened.body.f || {}));
+      item.f = fields;
+      item.losers = others.map((leaf) => leaf.rev);
+      item.loserVersions = others.map(versionOf);
+      item.mergeBase = [winner, ...others].map(versionOf);
+      if (Object.keys(conflicts).length) item.conflicts = conflicts;
+      else if (final && canWrite) result.writes.push({ kind: 'merge' });
+    }
+    const deletions = leaves
+      .filter((leaf) => usable(leaf) && leaf.deleted && isDeletion(leaf.opened.body) && leaf.opened.verified === true)
+      .map((leaf) => {
+        const { at, dev } = leaf.opened.body.deleted;
+        return { ...versionOf(leaf), at, dev, by: leaf.opened.by, verified: true };
+      });
+    const removal = latestDeletion(deletions);
+    if (removal) item.removed = { ...removal, versions: deletions.map(({ rev, n, vh }) => ({ rev, n, vh })) };
+  }
+  if (final) {
+    let next = judgement.memory;
+    // §8.3, last paragraph: a newer version must not put back a field this device already saw replaced.
+    if (judgement.current === 'winner' && memory && !memory.deleted && next && next.vh !== memory.vh) {
+      const before = await rememberedVersion();
+      const went = before && !before.deleted && before.verified === true ? fieldsWentBack(before.body.f || {}, item.f) : [];
+      if (went.length) {
+        for (const name of went) item.f[name] = before.body.f[name];
+        next = memory;
+        const fieldsNotice = { kinds: ['rollback'], key: `fields:${winner.rev}` };
+        if (!acked(fieldsNotice.key)) flags.rollback = true;
+        result.notice = fieldsNotice;
+        if (canWrite) result.writes.push({ kind: 'forward' });
+      }
+    }
+    // The remembered version found again at a newer revision (re-sealed): remember where it is now.
+    if (next && judgement.current === 'winner' && winner.opened.vh === next.vh && next.rev !== winner.rev) {
+      next = { ...next, rev: winner.rev };
+    }
+    result.memory = next;
+    if (forward && canWrite) result.writes.push({ kind: 'forward' });
+    else if (judgement.restore && canWrite && memory) result.writes.push({ kind: 'restore', memoryRev: memory.rev });
+  }
+  result.item = item;
+  return result;
+}
+
+/**
+ * Judge every item (the live winners, and the deleted winners this device remembers as live) and build
+ * what people see: `plan.items`, flags, agreements, content hashes. With `final`, every version is
+ * checked first, the memory is updated and the writes owed (restores, merges) are returned.
+ */
+export async function present(plan, liveDocs, { final }) {
+  const known = plan.known();
+  const canWrite = plan.me.access === 'write';
+  const live = new Set(liveDocs.map((doc) => doc._id));
+  const candidates = liveDocs.map((doc) => [doc._id, doc]);
+  for (const id of plan.versions.ids()) if (!live.has(id) && plan.versions.memory(id)?.deleted === false) candidates.push([id, null]);
+  const items = new Map();
+  const writes = [];
+  let checked = 0;
+  for (const [id, doc] of candidates) {
+    const record = await leavesOf(plan, id, doc);
+    if (!record) continue;
+    const result = await judgeItem(plan, record, { final, known, canWrite });
+    if (final) {
+      if (result.memory) plan.versions.remember(id, result.memory);
+      plan.versions.notice(id, result.notice);
+      for (const write of result.writes) writes.push({ ...write, id, onTop: record.winner.rev });
+      checked += record.leaves.length;
+      if (checked >= VERIFY_CHUNK) {
+        checked = 0;
+        await pause();
+      }
+    }
+    if (result.item) items.set(id, result.item);
+  }
+  await describe(plan, items);
+  return { items, writes };
+}
+
+/** Content hashes (docs/app.md, "Agreements") and the agreement records by the item they are about. */
+async function describe(plan, items) {
+  const hashes = new Map();
+  const records = new Map();
+  for (const item of items.values()) {
+    if (item.type === 'agreement') {
+      const record = agreementRecord(item);
+      if (record) records.set(record.target, [...(records.get(record.target) || []), record]);
+      continue;
+    }
+    if (TYPES[item.type]?.record || item.type === 'version') continue;
+    const key = JSON.stringify([item.type, item.f]);
+    const hash = plan.hashes.get(key) ?? (await contentHash(item.type, item.f));
+    hashes.set(key, hash);
+    item.hash = hash;
+  }
+  plan.hashes = hashes;
+  plan.agreementRecords = records;
+}
+
+export { same };
