@@ -414,6 +414,7 @@ export async function replaceStuckRotation(plan, { grace = STUCK_GRACE } = {}) {
       plan.keyProblem = problem;
       plan.notify();
     }
+    if (stuck) stopWaitingOnceGiven(plan, stuck);
     return false;
   }
   await rememberPlan(plan.id, { rotationOwed: true });
@@ -423,6 +424,19 @@ export async function replaceStuckRotation(plan, { grace = STUCK_GRACE } = {}) {
   plan.keyProblem = null;
   plan.notify();
   return true;
+}
+
+/** A device waiting for a stuck rotation (`stuck`: {epoch, kid}) stops waiting once it holds that key or a newer one. */
+function stopWaitingOnceGiven(plan, stuck) {
+  const given = () => !!plan.keyring && (plan.keyring.has(stuck.kid) || plan.keyring.current.epoch > stuck.epoch);
+  const stop = plan.subscribe(() => {
+    if (plan.keyProblem !== 'waiting') stop();
+    else if (given()) {
+      stop();
+      plan.keyProblem = null;
+      plan.notify();
+    }
+  });
 }
 
 /**
