@@ -1,12 +1,15 @@
 """Every screen, at phone (360x740) and desktop (1280x800) size, in English and in Arabic (right to left):
 axe-core finds no serious or critical WCAG 2.x A/AA violations, the document's lang and dir follow the
-UI language, and no plan content reaches the page title. At phone size in English (and a few in Arabic)
-each screen is saved to docs/screenshots/ for the README."""
+UI language, and no plan content reaches the page title; among them an item's "What changed", and the
+notice a device shows when an older copy of an item comes back (on the item and on the plan's home). At
+phone size in English (and a few in Arabic) each screen is saved to docs/screenshots/ for the README."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from support.processes import AlongsideServer
@@ -14,12 +17,16 @@ from support.pwa import (
     DESKTOP,
     GOAL,
     PHONE,
+    RESPONSE,
     SCREENSHOTS,
     STRENGTH,
+    TRIGGER,
+    device_token,
     enrol,
     new_device,
     open_section,
     run_axe,
+    save,
     start_plan,
     wait_synced,
     worker_code,
@@ -45,6 +52,7 @@ PLAN_SCREENS = [
     ("17-change-a-strength", "plan/{plan}/item/{strength}", None),
     ("18-who-can-read", "plan/{plan}/share", "invite"),
     ("19-settings", "settings", None),
+    ("24-what-changed", "plan/{plan}/item/{contingency}/history", None),
 ]
 FIRST_SCREENS = [("00-welcome", "", None), ("01-set-up-device", "enrol", None), ("02-join-a-plan", "join", None)]
 ARABIC_SHOTS = {
@@ -129,9 +137,18 @@ def test_every_screen_passes_axe(
     open_section(page, plan_id, "versions")
     version_href = page.locator("main a.card-link").first.get_attribute("href") or ""
     version = version_href.rsplit("/", 1)[-1]
+    # The worker's words of the "if… then…" changed after the visit: its history holds two versions.
+    open_section(page, plan_id, "steps")
+    contingency = page.locator("article.item", has_text=TRIGGER).get_attribute("data-item") or ""
+    auth = {"Authorization": f"Bearer {device_token(page)}"}
+    earlier = httpx.get(f"{base}/sync/{plan_id}/{contingency}", headers=auth).json()
+    page.locator("article.item", has_text=TRIGGER).get_by_role("link", name=re.compile("^Change")).click()
+    page.get_by_role("textbox", name="…then", exact=True).fill(RESPONSE + ", or Mo comes round")
+    save(page)
+    wait_synced(page)
     if lang != "en":
         set_language(page, base, lang, language_name)
-    ids = {"plan": plan_id, "goal": goal, "strength": strength, "version": version}
+    ids = {"plan": plan_id, "goal": goal, "strength": strength, "version": version, "contingency": contingency}
     for name, route, action in PLAN_SCREENS:
         url = f"{base}/#/{route.format(**ids)}"
         keep = shots and (lang == "en" or name in ARABIC_SHOTS)
@@ -144,5 +161,22 @@ def test_every_screen_passes_axe(
             if keep:
                 page.screenshot(path=str(SCREENSHOTS / f"{prefix}{name}.png"), full_page=True)
         assert "Sam" not in page.title() and GOAL not in page.title()
+
+    # A member writes the earlier envelope back on top (docs/crypto.md §8.3): the device keeps the newer
+    # version and says so, on the item and on the plan's home.
+    current = httpx.get(f"{base}/sync/{plan_id}/{contingency}", headers=auth).json()
+    replay = {key: value for key, value in earlier.items() if key != "_rev"} | {"_rev": current["_rev"]}
+    written = httpx.put(f"{base}/sync/{plan_id}/{contingency}", json=replay, headers=auth)
+    assert written.status_code == 201, written.text
+    for name, route, flagged in (
+        ("25-older-copy-kept", "plan/{plan}/steps", f'article[data-item="{contingency}"] [data-flag=rollback]'),
+        ("26-older-copy-banner", "plan/{plan}", "[data-integrity-banner]"),
+    ):
+        url = f"{base}/#/{route.format(**ids)}"
+        page.goto(url)
+        expect(page.locator(flagged)).to_be_visible(timeout=30_000)
+        check_screen(page, url, lang, prefix + name if shots and lang == "en" else None, problems)
+    page.goto(f"{base}/#/plan/{plan_id}/steps")
+    expect(page.locator(f'article[data-item="{contingency}"]')).to_contain_text("or Mo comes round")
     context.close()
     assert not problems, problems

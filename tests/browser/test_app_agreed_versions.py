@@ -1,6 +1,7 @@
-"""Read-back and agreement: the person marks each item agreed or not (with what they would change), an
-agreed version is frozen, later changes to the plan leave it as it was, and older versions stay
-readable on every device."""
+"""Read-back and agreement: the worker's device records the person's agreement with each item or not (with
+what they would change), with attribution; an agreed version is frozen; a later change of the words makes
+the agreement one with "an earlier wording" and drops "their own words", while the version keeps what was
+agreed; older versions stay readable on every device."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
 
     open_section(page, plan_id, "readback")
     expect(page.locator(".readback.large")).to_be_visible()
-    page.get_by_role("button", name=re.compile(r"^I agree\W+I make people laugh")).click()
-    page.get_by_role("button", name=re.compile(r"^I don't agree\W+Move to a flat")).click()
+    page.get_by_role("button", name=re.compile(r"^Sam agrees\W+I make people laugh")).click()
+    page.get_by_role("button", name=re.compile(r"^Sam does not agree\W+Move to a flat")).click()
     page.get_by_label("What would they change? (optional)").fill("Near my sister or my aunt")
     # "Keep this version" pressed while the note is still being saved: the version waits for it.
     page.evaluate("window.__sealDelay = 1500")
@@ -60,8 +61,10 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
     frozen = page.locator("[data-version] article")
     expect(frozen).to_have_count(2)
     expect(frozen.nth(0)).to_contain_text("I make people laugh")
-    expect(frozen.nth(0)).to_contain_text("Agreed")
-    expect(frozen.nth(1)).to_contain_text("Not agreed — Near my sister or my aunt")
+    expect(frozen.nth(0)).to_contain_text("Sam said they agree, recorded by Ali (work tablet)")
+    expect(frozen.nth(1)).to_contain_text(
+        "Sam said they do not agree, recorded by Ali (work tablet) — Near my sister or my aunt"
+    )
     expect(page.get_by_role("link", name=re.compile("^Change"))).to_have_count(0)
     expect(page.get_by_role("button")).to_have_text(["Exit this page"])
 
@@ -71,7 +74,15 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
     page.get_by_label("The strength").fill("I make people laugh, even on bad days")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Strengths")).to_be_visible()
+    # Sam's words changed on the tablet: no longer "their own words", and the agreement was with other words.
+    provenance = page.locator("article.item", has_text="even on bad days").locator("[data-provenance]")
+    expect(provenance).to_contain_text("Said by Sam · changed by Ali (work tablet)")
+    expect(provenance).not_to_contain_text("Their own words")
     open_section(page, plan_id, "readback")
+    strength = page.locator("article.item", has_text="even on bad days")
+    expect(strength.locator("[data-agreement=person]")).to_contain_text("Agreed to an earlier wording")
+    expect(strength.locator("button[aria-pressed=true]")).to_have_count(0)
+    expect(page.get_by_text("0 of 2 agreed.")).to_be_visible()
     # A note typed and not saved is kept in the new version too (it is what the person said).
     page.get_by_label("What would they change? (optional)").fill("Near my aunt")
     page.get_by_role("button", name="Keep this version").click()
@@ -82,10 +93,14 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
     expect(page.locator("[data-version]")).to_contain_text("I make people laugh")
     expect(page.locator("[data-version]")).not_to_contain_text("even on bad days")
     expect(page.locator("[data-version]")).not_to_contain_text("Near my aunt")
+    expect(page.locator("[data-version] article").nth(0)).to_contain_text("Sam said they agree")
     open_section(page, plan_id, "versions")
     page.get_by_role("link", name=re.compile("^Version 2")).click()
     expect(page.locator("[data-version]")).to_contain_text("I make people laugh, even on bad days")
-    expect(page.locator("[data-version] article").nth(1)).to_contain_text("Not agreed — Near my aunt")
+    expect(page.locator("[data-version] article").nth(0)).to_contain_text("Agreed to an earlier wording")
+    expect(page.locator("[data-version] article").nth(1)).to_contain_text(
+        "recorded by Ali (work tablet) — Near my aunt"
+    )
     wait_synced(page)
     context.close()
 
@@ -93,7 +108,7 @@ def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_s
 def test_an_agreement_that_could_not_be_saved_says_so(chromium: Browser, alongside_server: AlongsideServer) -> None:
     context, page, plan_id = plan_with_a_strength(chromium, alongside_server)
     open_section(page, plan_id, "readback")
-    agree = page.get_by_role("button", name=re.compile(r"^I agree\W+I make people laugh"))
+    agree = page.get_by_role("button", name=re.compile(r"^Sam agrees\W+I make people laugh"))
 
     page.evaluate("window.__sealFails = true")
     agree.click()

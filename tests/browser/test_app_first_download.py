@@ -18,19 +18,22 @@ ITEMS = 300
 SEED = """
 import { newDocumentId } from './src/crypto/index.js';
 import { loadDevice, trustedDevices } from './src/data/device.js';
+import { openLocalDatabase } from './src/data/localdb.js';
 import { editField } from './src/data/merge.js';
 import { SCHEMA } from './src/data/model.js';
 import { Plan } from './src/data/plan.js';
 
 export async function seed(planId, count) {
   const device = await loadDevice();
-  const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+  const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
   plan.stop();
   const docs = [];
   for (let n = 0; n < count; n += 1) {
+    const id = newDocumentId();
     const stamp = { at: Date.now() + n, dev: device.deviceId };
-    const f = { text: editField(undefined, `Strength ${n}`, stamp), voice: editField(undefined, 'own', stamp) };
-    docs.push(await plan.seal(newDocumentId(), { a: SCHEMA, type: 'strength', created: stamp, f }));
+    const field = (name, value) => editField(undefined, value, stamp, { name, sign: plan.signer(id) });
+    const f = { text: await field('text', `Strength ${n}`), voice: await field('voice', 'own') };
+    docs.push(await plan.seal(id, { a: SCHEMA, type: 'strength', created: stamp, f }));
   }
   for (let i = 0; i < docs.length; i += 100) await plan.save(docs.slice(i, i + 100));
 }

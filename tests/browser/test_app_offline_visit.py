@@ -71,8 +71,9 @@ def test_offline_visit_syncs_and_the_persons_phone_sees_everything(
 
     open_section(person, plan_id, "strengths")
     card = person.locator("article.item", has_text=STRENGTH)
+    # On the person's own phone, the person is "you".
     expect(card.locator("[data-provenance]")).to_contain_text(
-        "Said by Sam · Their own words · typed by Ali (work tablet)"
+        "Said by you · Your own words · typed by Ali (work tablet)"
     )
     open_section(person, plan_id, "matters")
     matter = person.locator("article.item", has_text=WORKING)
@@ -91,6 +92,9 @@ def test_offline_visit_syncs_and_the_persons_phone_sees_everything(
     expect(person.locator("article.item", has_text=TRIGGER)).to_contain_text(RESPONSE)
     open_section(person, plan_id, "readback")
     expect(person.locator("button[aria-pressed=true]")).to_have_count(6)
+    expect(person.locator("[data-agreement=person]").first).to_have_text(
+        "You said you agree, recorded by Ali (work tablet)"
+    )
     person.get_by_role("link", name="1 agreed version").click()
     expect(person.get_by_role("link", name=re.compile("Version 1"))).to_be_visible()
 

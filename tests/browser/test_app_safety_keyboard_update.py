@@ -71,7 +71,7 @@ def test_a_visit_by_keyboard_alone(chromium: Browser, alongside_server: Alongsid
     expect(page.get_by_role("heading", name="What matters")).to_be_visible()
     plan_url = page.url.rsplit("/", 1)[0]
     page.goto(plan_url + "/readback")
-    tab_to(page, "^I agree")
+    tab_to(page, "^Sam agrees")
     page.keyboard.press("Space")
     expect(page.locator("button[aria-pressed=true]")).to_have_count(1)
     wait_synced(page)

@@ -18,30 +18,40 @@ UNCONFIRMED = "We could not check who wrote this"
 # Two items written straight into the plan's local database with the app's own modules.
 FORGE = """
 import {
-  SignedItem, generateDeviceKeys, newDocumentId, sealItem, sealSignedItem, signItem,
+  SignedItem, generateDeviceKeys, newDocumentId, sealItem, sealSignedItem, signField, signItem,
 } from './src/crypto/index.js';
 import { loadDevice, trustedDevices } from './src/data/device.js';
+import { openLocalDatabase } from './src/data/localdb.js';
 import { editField } from './src/data/merge.js';
 import { SCHEMA } from './src/data/model.js';
 import { Plan } from './src/data/plan.js';
 
 export async function forge(planId, strangerText, tamperedText) {
   const device = await loadDevice();
-  const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+  const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
   plan.stop();
   const key = plan.keyring.current;
-  const stamp = { at: Date.now(), dev: device.deviceId };
-  const body = (text) => ({
-    a: SCHEMA, type: 'strength', created: stamp,
-    f: { text: editField(undefined, text, stamp), voice: editField(undefined, 'own', stamp) },
-  });
+  // A body whose fields `author` set and signed (spec §8.5).
+  const body = async (docId, text, author) => {
+    const stamp = { at: Date.now(), dev: author.deviceId };
+    const sign = (name, field) =>
+      signField({ planId, docId, name, value: field.v, h: field.h, at: field.at, author });
+    const f = {
+      text: await editField(undefined, text, stamp, { name: 'text', sign }),
+      voice: await editField(undefined, 'own', stamp, { name: 'voice', sign }),
+    };
+    return { a: SCHEMA, type: 'strength', created: stamp, f };
+  };
   const stranger = await generateDeviceKeys();
   const strangerId = newDocumentId();
-  const byStranger = await sealItem(body(strangerText), { planId, docId: strangerId, key, author: stranger });
+  const strangerBody = await body(strangerId, strangerText, stranger);
+  const byStranger = await sealItem(strangerBody, { planId, docId: strangerId, key, author: stranger });
   const tamperedId = newDocumentId();
-  const written = body('What this device really wrote');
+  const written = await body(tamperedId, 'What this device really wrote', device.keys);
   const signed = await signItem(written, { planId, docId: tamperedId, author: device.keys });
-  const changed = new SignedItem({ ...signed.body, f: body(tamperedText).f }, signed.by, signed.sig);
+  const words = (await body(tamperedId, tamperedText, device.keys)).f;
+  const version = { n: signed.n, prev: signed.prev };
+  const changed = new SignedItem({ ...signed.body, f: words }, signed.by, signed.sig, version);
   const tampered = await sealSignedItem(changed, { planId, docId: tamperedId, key });
   await plan.save([byStranger, tampered]);
 }

@@ -132,7 +132,7 @@ def test_envelopes_sealed_in_chromium_open_in_python_and_the_reverse(page: Page)
     n, prev = next_version([first])
     bob_private = {"enc_private": b64u_encode(bob.encryption_private), "sig_private": b64u_encode(bob.signing_private)}
     at = 1_760_000_000_000
-    sig = sign_field(plan_id=plan, doc_id=doc_id, name="text", value=body["text"], h0="f1", at=at, author=alice)
+    sig = sign_field(plan_id=plan, doc_id=doc_id, name="text", value=body["text"], h=["f1"], at=at, author=alice)
     field = {"v": body["text"], "h": ["f1"], "at": at, "dev": alice.device_id, "sig": sig}
     results = run_tasks(
         page,
@@ -169,7 +169,7 @@ def test_envelopes_sealed_in_chromium_open_in_python_and_the_reverse(page: Page)
                 "doc_id": doc_id,
                 "name": "text",
                 "value": body["text"],
-                "h0": "f1",
+                "h": ["f1"],
                 "at": at,
                 "author": bob_private,
             },

@@ -1,12 +1,14 @@
 """The person's-copy screens at phone size (360x740), in English and in Arabic (right to left): axe-core
 finds no serious or critical violations on the join screen after reading a QR code, "My plan" in plain
-words and in easy read (after a step ticked off and good news added), the app lock settings, changing
+words and in easy read (after a step ticked off and good news added; with an agreement the worker's
+device recorded for words it then changed), the read-back, an item's "What changed", the app lock settings, changing
 the PIN (with a wrong old PIN message), the lock screen (with a wrong PIN message), and "Who can see this
 plan" with the removal question open; the new actions on "My plan" and the PIN change are done by
 keyboard alone; the print view of the read-back and the new screens are saved to docs/screenshots/."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,14 @@ def test_person_screens_pass_axe(
     tablet.get_by_role("button", name="Add a step").click()
     tablet.get_by_label("What will happen").fill("Phone the library about the Tuesday group")
     save(tablet)
+    # Agreed at the visit, then the words changed on the tablet: "changed by", "an earlier wording".
+    open_section(tablet, plan_id, "readback")
+    tablet.get_by_role("button", name=re.compile(r"^Sam agrees\W+I make people laugh")).click()
+    expect(tablet.locator("button[aria-pressed=true]")).to_have_count(1)
+    open_section(tablet, plan_id, "strengths")
+    tablet.get_by_role("link", name=re.compile("^Change")).click()
+    tablet.get_by_label("The strength").fill("I make people laugh, even on bad days")
+    save(tablet)
     wait_synced(tablet)
     text = invite(tablet, plan_id)
     photo = tmp_path / "qr.png"
@@ -110,6 +120,8 @@ def test_person_screens_pass_axe(
     # My plan, in plain words; then by keyboard: easy read on, a step ticked off, good news added.
     open_section(phone, plan_id, "mine")
     expect(phone.locator("#my-plan")).to_have_attribute("data-easy-read", "off")
+    expect(phone.locator("#my-plan [data-agreement=person]")).to_be_visible()
+    expect(phone.locator("#my-plan [data-voice-dropped]")).to_be_visible()
     check(phone, "my plan", lang, problems)
     phone.locator("main h1").focus()
     tab_to(phone, "input[name=easy-read]")
@@ -130,6 +142,17 @@ def test_person_screens_pass_axe(
     check(phone, "my plan, easy read", lang, problems)
     if lang == "ar":
         phone.screenshot(path=str(SCREENSHOTS / "ar-41-my-plan-easy-read.png"), full_page=True)
+
+    # The read-back with its agreements, and what changed in the strength (this phone holds only its newest version).
+    open_section(phone, plan_id, "readback")
+    expect(phone.locator("[data-agreement=person]")).to_be_visible()
+    check(phone, "read back", lang, problems)
+    strength = phone.locator("#readback-items article").first.get_attribute("data-item")
+    phone.goto(f"{base}/#/plan/{plan_id}/item/{strength}/history")
+    expect(phone.locator("[data-history-incomplete]")).to_be_visible()
+    check(phone, "what changed", lang, problems)
+    if lang == "ar":
+        phone.screenshot(path=str(SCREENSHOTS / "ar-24-what-changed.png"), full_page=True)
 
     # Who can see this plan, with the removal question open.
     open_section(phone, plan_id, "share")

@@ -113,7 +113,8 @@ def test_my_plan_reads_aloud_ticks_steps_and_adds_good_news(
         "My people",
         "Good news",
     ]
-    expect(mine.locator(".agreed-mark").first).to_have_text("You agreed with this.")
+    # Agreed at the visit on the worker's tablet: the person's agreement, recorded by Ali, said so.
+    expect(mine.locator(".agreed-mark").first).to_have_text("You said you agree, recorded by Ali (work tablet)")
     assert mine.locator("svg[data-symbol]").count() == 0  # symbols belong to easy read
     phone.screenshot(path=str(SCREENSHOTS / "40-my-plan.png"), full_page=True)
 
@@ -190,8 +191,8 @@ def test_my_plan_reads_aloud_ticks_steps_and_adds_good_news(
     expect(phone.get_by_role("status").filter(has_text="Your good news is in your plan.")).to_be_visible()
     news = phone.locator('#mine-news article[data-type="good_news"]')
     expect(news.locator(".item-text")).to_have_text(GOOD_NEWS)
-    expect(news.locator("[data-provenance]")).to_contain_text("Said by Sam")
-    expect(news.locator("[data-provenance]")).to_contain_text("Their own words")
+    expect(news.locator("[data-provenance]")).to_contain_text("Said by you")
+    expect(news.locator("[data-provenance]")).to_contain_text("Your own words")
     expect(news.locator("[data-provenance]")).to_contain_text("typed by Sam (Sam's phone)")
     phone.screenshot(path=str(SCREENSHOTS / "42-good-news.png"), full_page=True)
     wait_synced(phone)
@@ -200,7 +201,9 @@ def test_my_plan_reads_aloud_ticks_steps_and_adds_good_news(
     open_section(tablet, plan_id, "news")
     card = tablet.locator('article[data-type="good_news"]')
     expect(card.locator(".item-text")).to_have_text(GOOD_NEWS, timeout=30_000)
-    expect(card.locator("[data-provenance]")).to_contain_text("typed by Sam (Sam's phone)")
+    expect(card.locator("[data-provenance]")).to_contain_text(
+        "Said by Sam · Their own words · typed by Sam (Sam's phone)"
+    )
     expect(card.locator(".warn")).to_have_count(0)  # signature checked
     open_section(tablet, plan_id, "readback")
     readback = tablet.locator("#readback-items")

@@ -79,7 +79,9 @@ def test_readable_copy_and_fhir_bundle_from_the_app(
         expect(reader.get_by_text(words, exact=True).first).to_be_visible()
     expect(reader.locator("[data-type=goal]")).to_contain_text("4 / 10")
     expect(reader.locator("[data-type=strength]").first).to_contain_text("typed by Ali (work tablet)")
-    expect(reader.locator("[data-type=strength]").first).to_contain_text("Agreed")
+    expect(reader.locator("[data-type=strength]").first).to_contain_text(
+        "Sam said they agree, recorded by Ali (work tablet)"
+    )
     reader.screenshot(path=str(SCREENSHOTS / "23-readable-copy.png"), full_page=True)
     reader.context.close()
 

@@ -1,6 +1,7 @@
 // The plan as a FHIR R4 Bundle (pwa/src/data/fhir.js): bundles built from fixture plans (every
 // section filled, an empty plan, Arabic text with Arabic labels) validate against the official FHIR
-// R4 JSON schema (tests/pwa/fhir_schema.mjs) and carry the plan's content where docs/app.md says;
+// R4 JSON schema (tests/pwa/fhir_schema.mjs) and carry the plan's content where docs/app.md says, with
+// provenance and agreements worded as on screen from what the plan gives (provenanceOf, agreementsFor);
 // bundles broken on purpose fail, so the validator really checks.
 
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ const en = wordsOf('en');
 const PLAN_ID = 'a1'.repeat(16);
 const TABLET = 'b2'.repeat(16);
 const PHONE = 'c3'.repeat(16);
+const FRIEND = 'd5'.repeat(16);
 const T0 = Date.UTC(2025, 10, 3, 10, 0, 0);
 const NOW = Date.UTC(2025, 10, 23, 14, 0, 0);
 
@@ -36,8 +38,8 @@ function wholePlan() {
   const header = item('plan', { title: 'Getting out more', person: 'Sam', status: 'active', review: '2026-02-20' });
   const tablet = item('device', { device_id: TABLET, name: 'Ali', label: 'work tablet', role: 'worker' });
   const phone = item('device', { device_id: PHONE, name: 'Sam', label: "Sam's phone", role: 'owner' });
-  const strength = item('strength', { text: 'I know every bus route in town', kind: 'personal', noticed: 'My neighbour', example: 'I got us to the match', said_by: 'Sam', voice: 'own', lang: 'en', agree: 'yes' });
-  const matter = item('matter', { column: 'working', text: 'Cooking on Sundays', other_view: 'The family eats together more', other_by: 'Ali', differ: true, said_by: 'Sam', voice: 'own', agree: 'no', agree_note: 'Not every Sunday' });
+  const strength = item('strength', { text: 'I know every bus route in town', kind: 'personal', noticed: 'My neighbour', example: 'I got us to the match', said_by: 'Sam', voice: 'own', lang: 'en' });
+  const matter = item('matter', { column: 'working', text: 'Cooking on Sundays', other_view: 'The family eats together more', other_by: 'Ali', differ: true, said_by: 'Sam', voice: 'own' });
   const goal = item('goal', { text: 'Get back to swimming', horizon: 'possible', status: 'active', due: '2026-03-01', low: 'I never leave the house', high: 'Swimming twice a week with friends', said_by: 'Sam', voice: 'own', lang: 'en' });
   const dream = item('goal', { text: 'Run a swimming club', horizon: 'dream', status: 'achieved', said_by: 'Ali', voice: 'practitioner' }, { dev: PHONE });
   const reading = item('reading', { goal: goal.id, party: 'Sam', value: 4, why: 'I went once last month', higher: 'Going with Mo' });
@@ -47,6 +49,22 @@ function wholePlan() {
   const contingency = item('contingency', { trigger: "If I can't face going", response: "then I'll ring Mo and we go together", who: 'Sam', call: 'Mo', said_by: 'Sam', voice: 'own' });
   const news = item('good_news', { text: 'I went swimming with Mo!', said_by: 'Sam', voice: 'own' }, { dev: PHONE });
   return { header, tablet, phone, strength, matter, goal, dream, reading, step, done, person, contingency, news };
+}
+
+/** What the app gathers besides the items (plan.provenanceOf, plan.agreementsFor, the roster's names and roles). */
+function factsOf(plan) {
+  const provenance = {};
+  for (const entry of Object.values(plan)) {
+    const v = Object.fromEntries(Object.entries(entry.f).map(([name, field]) => [name, field.v]));
+    provenance[entry.id] = { saidBy: v.said_by ?? null, voice: v.voice ?? null, voiceDropped: false, typedBy: entry.created.dev, typedAt: entry.created.at, changed: null, confirmed: null, checked: true };
+  }
+  const agreements = {
+    [plan.strength.id]: { person: { value: 'yes', note: '', at: T0, by: TABLET, recorded: true, current: true }, mine: null, others: [], refused: [], legacy: null },
+    [plan.matter.id]: { person: { value: 'no', note: 'Not every Sunday', at: T0, by: PHONE, recorded: false, current: true }, mine: null, others: [], refused: [], legacy: null },
+  };
+  const names = { [TABLET]: { name: 'Ali', label: 'work tablet' }, [PHONE]: { name: 'Sam', label: "Sam's phone" } };
+  const roles = { [TABLET]: 'worker', [PHONE]: 'owner' };
+  return { provenance, agreements, names, roles };
 }
 
 const resources = (bundle, type) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
@@ -85,7 +103,7 @@ test('the Patient holds only the name the plan holds: no invented identifiers', 
 
 test('the CarePlan carries status, title, goals, a step as an activity, and the other sections as notes', async () => {
   const plan = wholePlan();
-  const bundle = await planToFhir(Object.values(plan), { planId: PLAN_ID, t: en, now: NOW });
+  const bundle = await planToFhir(Object.values(plan), { planId: PLAN_ID, t: en, now: NOW, ...factsOf(plan) });
   const carePlan = only(bundle, 'CarePlan');
   const patientUrl = bundle.entry[0].fullUrl;
   const goalUrls = bundle.entry.filter((e) => e.resource.resourceType === 'Goal').map((e) => e.fullUrl);
@@ -112,10 +130,13 @@ test('the CarePlan carries status, title, goals, a step as an activity, and the 
 
   const notes = carePlan.note.map((n) => n.text);
   assert.equal(notes.length, 6);
-  assert.equal(notes[0], 'Strengths: I know every bus route in town (Personal)\nWho noticed it: My neighbour\nAn example: I got us to the match\nSaid by Sam · Their own words · typed by Ali (work tablet) · Agreed');
+  assert.equal(
+    notes[0],
+    'Strengths: I know every bus route in town (Personal)\nWho noticed it: My neighbour\nAn example: I got us to the match\nSaid by Sam · Their own words · typed by Ali (work tablet) · Sam said they agree, recorded by Ali (work tablet)',
+  );
   assert.equal(carePlan.note[0].authorString, 'Sam');
   assert.equal(carePlan.note[0].time, new Date(plan.strength.created.at).toISOString());
-  assert.match(notes[1], /^What matters: What is working: Cooking on Sundays\nAli says: The family eats together more\nWe see this differently\n.* · Not agreed — Not every Sunday$/);
+  assert.match(notes[1], /^What matters: What is working: Cooking on Sundays\nAli says: The family eats together more\nWe see this differently\n.* · Sam does not agree with this — Not every Sunday$/);
   assert.match(notes[2], /^My people: Auntie Mo — my aunt\nHow close: Friends and family\nSafe to contact: Yes\nCould help with these goals: Get back to swimming\nPart of these steps: Ask about the pool's quiet hours\n/);
   assert.match(notes[3], /^If… then…: If I can't face going then I'll ring Mo and we go together\nWho does it: Sam\nWho to call: Mo\n/);
   assert.equal(notes[4], "Good news: I went swimming with Mo!\nSaid by Sam · Their own words · typed by Sam (Sam's phone)");
@@ -151,6 +172,46 @@ test('each goal becomes a Goal in the person\'s words, with its scale, due date,
   assert.deepEqual(club.expressedBy, { display: 'Ali' });
   assert.equal(club.target, undefined);
   assert.match(club.note[0].text, /The worker's view · typed by Sam \(Sam's phone\)/);
+});
+
+test('words changed by someone else drop "their own words" in the note, and an agreement with earlier words says so', async () => {
+  const plan = wholePlan();
+  const facts = factsOf(plan);
+  const changedAt = Date.UTC(2025, 10, 4, 9, 30);
+  facts.provenance[plan.strength.id] = { ...facts.provenance[plan.strength.id], voice: null, voiceDropped: true, changed: { by: TABLET, at: changedAt } };
+  facts.agreements[plan.strength.id].person = { value: 'yes', note: '', at: T0, by: PHONE, recorded: false, current: false };
+  const bundle = await planToFhir(Object.values(plan), { planId: PLAN_ID, t: en, now: NOW, ...facts });
+  assert.deepEqual(validateFhir(bundle), []);
+  const line = only(bundle, 'CarePlan').note[0].text.split('\n').at(-1);
+  assert.equal(line, `Said by Sam · changed by Ali (work tablet), 2025-11-04 09:30 UTC · Agreed to an earlier wording (2025-11-03 10:00 UTC)`);
+  assert.ok(!line.includes('Their own words'));
+
+  // Once the person agrees to the new words, the note says who confirmed them.
+  facts.provenance[plan.strength.id] = { ...facts.provenance[plan.strength.id], voice: 'own', voiceDropped: false, confirmed: { by: PHONE, at: changedAt + 1 } };
+  facts.agreements[plan.strength.id].person = { value: 'yes', note: '', at: changedAt + 1, by: PHONE, recorded: false, current: true };
+  const again = await planToFhir(Object.values(plan), { planId: PLAN_ID, t: en, now: NOW, ...facts });
+  assert.equal(only(again, 'CarePlan').note[0].text.split('\n').at(-1), 'Said by Sam · Their own words · changed by Ali (work tablet), 2025-11-04 09:30 UTC · confirmed by Sam · Sam agreed with this');
+});
+
+test("a record claiming to be the person's agreement from a device that cannot make one is never shown as the person's", async () => {
+  const plan = wholePlan();
+  const facts = factsOf(plan);
+  facts.names[FRIEND] = { name: 'Jo', label: "Jo's phone" };
+  facts.roles[FRIEND] = 'supporter';
+  facts.agreements[plan.news.id] = { person: null, mine: null, others: [{ by: FRIEND, value: 'yes', note: '', at: T0, current: true }], refused: [{ by: FRIEND, at: T0 }], legacy: null };
+  const bundle = await planToFhir(Object.values(plan), { planId: PLAN_ID, t: en, now: NOW, ...facts });
+  const news = only(bundle, 'CarePlan').note[4].text;
+  assert.ok(news.endsWith("· Jo agrees · Jo (Jo's phone) recorded this as Sam's agreement, but only Sam's own devices or their worker can, so it does not count"), news);
+  assert.ok(!/Sam agreed|Sam said they agree/.test(news));
+  // Only the devices the plan names are contributors.
+  assert.deepEqual(only(bundle, 'CarePlan').contributor, [{ display: 'Ali (work tablet)' }, { display: "Sam (Sam's phone)" }]);
+});
+
+test('an item from before agreements named the words says its old mark is to be asked again', async () => {
+  counter = 0;
+  const items = [item('plan', { person: 'Sam', status: 'active' }), item('strength', { text: 'Patient', said_by: 'Sam', voice: 'own', agree: 'yes' })];
+  const bundle = await planToFhir(items, { planId: PLAN_ID, t: en, now: NOW });
+  assert.ok(only(bundle, 'CarePlan').note[0].text.endsWith('· Marked agreed before agreements named the words: ask again'));
 });
 
 test('every status of ours maps onto an R4 code, and each such bundle validates', async () => {

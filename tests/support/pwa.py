@@ -202,7 +202,8 @@ TRIGGER = "If I can't face going"
 RESPONSE = "then I'll ring Mo and we go together"
 
 
-def write_whole_plan(page: Page, plan_id: str) -> None:
+def write_whole_plan(page: Page, plan_id: str, person: str = "Sam") -> None:
+    """Every section of the plan written on a worker's device, each item agreed (recorded for `person`), kept."""
     open_section(page, plan_id, "strengths")
     add_strength(page, STRENGTH)
 
@@ -249,7 +250,8 @@ def write_whole_plan(page: Page, plan_id: str) -> None:
     save(page)
 
     open_section(page, plan_id, "readback")
-    for button in page.get_by_role("button", name=re.compile("^I agree")).all():
+    # The worker's device records the person's agreement, with attribution ("Sam agrees").
+    for button in page.get_by_role("button", name=re.compile(f"^{re.escape(person)} agrees")).all():
         button.click()
     expect(page.locator("button[aria-pressed=true]")).to_have_count(6)
     page.get_by_role("button", name="Keep this version").click()

@@ -5,11 +5,13 @@
 // holds it), one CarePlan (status, intent "plan", title, goals, one activity per next step, and the
 // strengths, what matters, my people, "if… then…" and good news as notes) and one Goal per goal (the person's
 // words, lifecycle and achievement status, target with the scale and due date, readings as notes).
-// Who said each thing, in whose words, who typed it and whether it was agreed has no core FHIR
-// element: it goes into the note that carries the item (Annotation.authorString is who said it).
+// Who said each thing, in whose words, who typed or changed it and whether the person agreed has no core
+// FHIR element: it goes into the note that carries the item (Annotation.authorString is who said it),
+// worded as on screen (ui/wording.js) from what the caller gathered (`plan.provenanceOf`, `agreementsFor`).
 // Resource ids are UUIDs derived from the plan id and item id (SHA-256), so a service that receives
 // two exports of one plan sees the same resources, and no id links back to what the server stores.
 
+import { agreementLines, deviceText, plainText, provenanceParts } from '../ui/wording.js';
 import { values as valuesOf } from './model.js';
 
 export const FHIR_VERSION = '4.0.1';
@@ -47,12 +49,17 @@ async function uuidFor(planId, name) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** A date and time for provenance lines when the caller gives no formatter: ISO, to the minute, UTC. */
+const isoMinute = (ms) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 /**
  * The FHIR R4 Bundle (a plain object) for a plan: `items` are its decrypted items (model.js shape,
  * e.g. `[...plan.items.values()]`), `t(key, params)` gives the words for labels (the UI catalogs),
- * `now` (ms) the bundle's timestamp.
+ * `now` (ms) the bundle's timestamp. Gathered by the caller, by item id: `provenance`
+ * (`plan.provenanceOf`) and `agreements` (`plan.agreementsFor`); `names` (device id -> {name, label}) and
+ * `roles` (device id -> role) from the roster; `formatDateTime` for "changed by …, when".
  */
-export async function planToFhir(items, { planId, t, now = Date.now() }) {
+export async function planToFhir(items, { planId, t, now = Date.now(), provenance = {}, agreements = {}, names = null, roles = {}, formatDateTime = isoMinute }) {
   const live = items.filter((item) => item && item.f && !item.deleted);
   const byType = (type) => live.filter((item) => item.type === type).sort((a, b) => a.created.at - b.created.at || (a.id < b.id ? -1 : 1));
   const byId = new Map(live.map((item) => [item.id, item]));
@@ -60,12 +67,14 @@ export async function planToFhir(items, { planId, t, now = Date.now() }) {
   const plan = header ? valuesOf(header) : {};
   const person = text(plan.person);
 
-  const typists = new Map();
+  // The roster's names: as the caller gives them (the devices the plan vouches for), else the device items.
+  const roster = {};
   for (const device of byType('device')) {
     const v = valuesOf(device);
-    const name = text(v.name);
-    if (name && v.device_id) typists.set(v.device_id, text(v.label) ? `${name} (${text(v.label)})` : name);
+    if (text(v.name) && v.device_id && (!names || names[v.device_id])) roster[v.device_id] = names?.[v.device_id] || { name: text(v.name), label: text(v.label) || '' };
   }
+  const typists = new Map(Object.keys(roster).map((id) => [id, deviceText(roster, id)]));
+  const context = { t, names: { ...roster, ...(names || {}) }, roles, person: person || '', formatDateTime, withDate: false };
 
   const ids = { patient: await uuidFor(planId, 'patient'), carePlan: await uuidFor(planId, 'careplan') };
   const goalIds = new Map();
@@ -75,19 +84,18 @@ export async function planToFhir(items, { planId, t, now = Date.now() }) {
 
   const label = (key, value) => (text(value) ? `${t(key)}: ${text(value)}` : undefined);
   const choice = (group, value) => (value ? t(`choice.${group}.${value}`) : undefined);
-  /** Who said it, in whose words, who typed it, and the read-back agreement: one line. */
-  const provenance = (item, v) => {
-    const parts = [];
-    if (text(v.said_by)) parts.push(`${t('prov.said_by_short')} ${text(v.said_by)}`);
-    if (v.voice) parts.push(choice('voice', v.voice));
-    const typist = typists.get(item.created?.dev);
-    if (typist) parts.push(`${t('prov.typed_by')} ${typist}`);
-    if (v.agree === 'yes' || v.agree === 'no') parts.push(choice('agree', v.agree) + (v.agree === 'no' && text(v.agree_note) ? ` — ${text(v.agree_note)}` : ''));
-    return parts.join(' · ') || undefined;
+  /** Who said it, in whose words, who typed or changed it, and what the person (and others) agreed: one line. */
+  const provenanceLine = (item, v) => {
+    const prov = provenance[item.id] || { saidBy: v.said_by, voice: v.voice, typedBy: item.created?.dev };
+    const parts = provenanceParts(prov, context).map(plainText);
+    if (prov.checked === false) parts.push(t('prov.unverified'));
+    const found = agreements[item.id] || (v.agree === 'yes' || v.agree === 'no' ? { legacy: { value: v.agree } } : null);
+    for (const line of agreementLines(found, context)) parts.push(plainText(line.pieces));
+    return parts.map((part) => part.trim()).filter(Boolean).join(' · ') || undefined;
   };
   /** An Annotation from lines (the first in the person's words), said by whoever said it. */
   const note = (item, v, lines) => {
-    const body = [...lines, provenance(item, v)].filter(Boolean).join('\n');
+    const body = [...lines, provenanceLine(item, v)].filter(Boolean).join('\n');
     return body ? compact({ authorString: text(v.said_by), time: dateTime(item.created?.at), text: body }) : undefined;
   };
   const section = (key) => `${t(key)}:`;

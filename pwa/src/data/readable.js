@@ -1,19 +1,11 @@
 // A readable copy of the plan: one self-contained HTML file (no scripts, no outside files, a CSP that
 // forbids both) with every section in plain words, people's own words marked dir="auto", who said and
-// typed each thing, and whether it was agreed. It opens in any browser, with no app and no key.
+// typed (or changed) each thing, the person's agreement and each item's history of versions. It opens in
+// any browser, with no app and no key. What it says about provenance, agreements and history comes from
+// the caller as data (`plan.provenanceOf`, `plan.agreementsFor`, `plan.history`), worded by ui/wording.js.
 
+import { FIELDS, agreementLines, fieldLabel, provenanceParts, valuePieces, versionHeading } from '../ui/wording.js';
 import { SECTIONS, TYPES, values as valuesOf } from './model.js';
-
-/** The fields shown under an item's main text, in order: [field, kind] (kind: words, choice group, date, links). */
-const FIELDS = {
-  strength: [['kind', 'kind'], ['noticed', 'words'], ['example', 'words']],
-  matter: [['column', 'column'], ['other_view', 'words'], ['other_by', 'words'], ['differ', 'flag']],
-  goal: [['horizon', 'horizon'], ['status', 'status_goal'], ['due', 'date'], ['low', 'words'], ['high', 'words']],
-  step: [['who', 'words'], ['due', 'date'], ['checker', 'words'], ['status', 'status_step'], ['goals', 'links']],
-  contingency: [['response', 'words'], ['who', 'words'], ['call', 'words']],
-  person: [['relationship', 'words'], ['circle', 'circle'], ['safe', 'safe'], ['goals', 'links'], ['steps', 'links']],
-  good_news: [],
-};
 
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
@@ -24,35 +16,54 @@ body{font:1.125rem/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;paddin
 h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.3rem;margin:1.5rem 0 .5rem;border-bottom:2px solid #1d4d4f}
 article{border:1px solid #999;border-radius:.4rem;padding:.6rem .8rem;margin:.6rem 0;break-inside:avoid}
 .text{font-size:1.25rem;margin:0 0 .3rem}dl{margin:.3rem 0}dt{font-weight:bold}dd{margin:0 0 .3rem}
-.who,.made{color:#444;font-size:1rem;margin:.3rem 0}.agreed{font-weight:bold}
+.who,.made,.history{color:#444;font-size:1rem;margin:.3rem 0}.agreed{font-weight:bold}.earlier,.warn{font-style:italic}
+.history ol{margin:.2rem 0;padding-inline-start:1.2rem}
 @media print{body{max-width:none}a{color:inherit}}
 `;
 
+/** Pieces (ui/wording.js) as HTML: people's words in their own direction. */
+const html = (pieces) => pieces.map((piece) => (typeof piece === 'string' ? escapeHtml(piece) : `<span dir="auto">${escapeHtml(piece.user)}</span>`)).join('');
+
+/** Roster names from the plan's own device items, for callers that give none. */
+function rosterNames(items) {
+  const names = {};
+  for (const device of items.filter((item) => item.type === 'device')) {
+    const v = valuesOf(device);
+    if (typeof v.device_id === 'string' && words(v.name)) names[v.device_id] = { name: v.name, label: words(v.label) ? v.label : '' };
+  }
+  return names;
+}
+
+/** What the plan says about an item's provenance when the caller gives nothing: the item's own fields. */
+const plainProvenance = (item) => {
+  const v = valuesOf(item);
+  return { saidBy: v.said_by, voice: v.voice, typedBy: item.created?.dev, typedAt: item.created?.at };
+};
+
 /**
- * The HTML text of a readable copy of the plan `items` (decrypted, model.js shape). `t` gives labels
- * in the UI language `lang` (direction `dir`); `formatDay`, `formatDateTime` format dates the same way.
+ * The HTML text of a readable copy of the plan `items` (decrypted, model.js shape). `t` gives labels in the
+ * UI language `lang` (direction `dir`); `formatDay`, `formatDateTime` format dates the same way. Gathered by
+ * the caller, by item id: `provenance` (`plan.provenanceOf`), `agreements` (`plan.agreementsFor`) and
+ * `histories` (`plan.history`); `names` (device id -> {name, label}) and `roles` (device id -> role) from
+ * the plan's roster.
  */
-export function readableCopy(items, { t, lang, dir, formatDay, formatDateTime, appName, now = Date.now() }) {
+export function readableCopy(
+  items,
+  { t, lang, dir, formatDay, formatDateTime, appName, now = Date.now(), provenance = {}, agreements = {}, histories = {}, names = rosterNames(items), roles = {} },
+) {
   const live = items.filter((item) => item && item.f && !item.deleted);
   const byId = new Map(live.map((item) => [item.id, item]));
   const byType = (type) => live.filter((item) => item.type === type).sort((a, b) => a.created.at - b.created.at || (a.id < b.id ? -1 : 1));
   const mainText = (item) => item.f[TYPES[item.type]?.text]?.v ?? '';
-  const typists = new Map(byType('device').map((d) => [d.f.device_id?.v, valuesOf(d)]));
   const header = byType('plan')[0];
   const plan = header ? valuesOf(header) : {};
+  const context = { t, names, roles, person: words(plan.person) ? plan.person : '', formatDateTime };
   const user = (value, tag = 'span', cls = '') => `<${tag} dir="auto"${cls ? ` class="${cls}"` : ''}>${escapeHtml(value)}</${tag}>`;
+  const linked = (id) => (byId.has(id) ? mainText(byId.get(id)) : null);
+  const valueHtml = (type, name, value) => html(valuePieces(t, type, name, value, { formatDay, mainTextOf: linked }));
 
-  const detail = (item, [name, kind], v) => {
-    const value = v[name];
-    if (value === undefined || value === null || value === '' || value === false) return '';
-    let shown;
-    if (kind === 'words') shown = words(value) ? user(value) : '';
-    else if (kind === 'date') shown = escapeHtml(formatDay(value));
-    else if (kind === 'flag') shown = escapeHtml(t('yes'));
-    else if (kind === 'links') {
-      const linked = (Array.isArray(value) ? value : []).map((id) => byId.get(id)).filter(Boolean);
-      shown = linked.map((i) => user(mainText(i))).join('; ');
-    } else shown = escapeHtml(t(`choice.${kind}.${value}`));
+  const detail = (item, [name], v) => {
+    const shown = valueHtml(item.type, name, v[name]);
     return shown ? `<div><dt>${escapeHtml(t(`form.${item.type}.${name}`))}</dt><dd>${shown}</dd></div>` : '';
   };
 
@@ -67,20 +78,48 @@ export function readableCopy(items, { t, lang, dir, formatDay, formatDateTime, a
         return `<li>${parts.join(' · ')}${why}${higher}</li>`;
       });
 
-  const provenance = (item, v) => {
-    const parts = [];
-    if (words(v.said_by)) parts.push(`${escapeHtml(t('prov.said_by_short'))} ${user(v.said_by)}`);
-    if (v.voice) parts.push(escapeHtml(t(`choice.voice.${v.voice}`)));
-    const typist = typists.get(item.created?.dev);
-    if (typist && words(typist.name)) parts.push(`${escapeHtml(t('prov.typed_by'))} ${user(words(typist.label) ? `${typist.name} (${typist.label})` : typist.name)}`);
-    parts.push(escapeHtml(formatDateTime(item.created.at)));
-    return `<p class="who">${parts.join(' · ')}</p>`;
+  const provenanceLine = (item) => {
+    const prov = provenance[item.id] || plainProvenance(item);
+    const segments = provenanceParts(prov, context).map(html);
+    if (prov.checked === false) segments.push(`<span class="warn">${escapeHtml(t('prov.unverified'))}</span>`);
+    return segments.length ? `<p class="who">${segments.join(' · ')}</p>` : '';
   };
 
-  const agreement = (v) => {
-    if (v.agree !== 'yes' && v.agree !== 'no') return '';
-    const note = v.agree === 'no' && words(v.agree_note) ? ` — ${user(v.agree_note)}` : '';
-    return `<p class="agreed">${escapeHtml(t(`choice.agree.${v.agree}`))}${note}</p>`;
+  const agreementHtml = (item) => {
+    const given = agreements[item.id];
+    const v = valuesOf(item);
+    // An item from before agreements named the words may still hold the old `agree` field.
+    const found = given || (v.agree === 'yes' || v.agree === 'no' ? { legacy: { value: v.agree } } : null);
+    const cls = { agreed: 'agreed', 'not-agreed': 'agreed', earlier: 'earlier', warn: 'warn' };
+    return agreementLines(found, context)
+      .map((line) => `<p class="${cls[line.tone]}" data-agreement="${line.kind}">${html(line.pieces)}</p>`)
+      .join('');
+  };
+
+  // The item's versions, newest first, when there is more to say than its provenance line: more than one
+  // version, or earlier ones this device does not hold.
+  const historyHtml = (item) => {
+    const history = histories[item.id];
+    if (!history || (history.versions.length <= 1 && history.complete)) return '';
+    const versions = [...history.versions].sort((a, b) => b.n - a.n);
+    const entries = versions.map((version, index) => {
+      // The oldest version held, when earlier ones are missing: what it held, not what it changed.
+      const held = !history.complete && index === versions.length - 1 && version.n > 1;
+      const changes = (version.changes || [])
+        .map((change) => {
+          const before = valueHtml(item.type, change.name, change.before);
+          const after = valueHtml(item.type, change.name, change.after) || escapeHtml(t('history.nothing'));
+          let from = `${escapeHtml(t('history.added'))} ${after}`;
+          if (held) from = after;
+          else if (before) from = `${escapeHtml(t('history.before'))} ${before}; ${escapeHtml(t('history.after'))} ${after}`;
+          return `<li>${escapeHtml(fieldLabel(t, item.type, change.name))}: ${from}</li>`;
+        })
+        .join('');
+      const note = held ? ` ${escapeHtml(t('history.first_held'))}` : '';
+      return `<li>${html(versionHeading(version, { ...context, first: version.n <= 1 }))}${note}${changes ? `<ul>${changes}</ul>` : ''}</li>`;
+    });
+    const incomplete = history.complete ? '' : `<p>${escapeHtml(t('history.incomplete'))}</p>`;
+    return `<div class="history"><p>${escapeHtml(t('history.title'))}</p><ol>${entries.join('')}</ol>${incomplete}</div>`;
   };
 
   const card = (item) => {
@@ -88,7 +127,7 @@ export function readableCopy(items, { t, lang, dir, formatDay, formatDateTime, a
     const dl = (FIELDS[item.type] || []).map((field) => detail(item, field, v)).join('');
     const scale = item.type === 'goal' ? readings(item) : [];
     const scaleHtml = scale.length ? `<p>${escapeHtml(t('export.readings'))}</p><ul>${scale.join('')}</ul>` : '';
-    return `<article data-type="${escapeHtml(item.type)}">${user(mainText(item), 'p', 'text')}${dl ? `<dl>${dl}</dl>` : ''}${scaleHtml}${provenance(item, v)}${agreement(v)}</article>`;
+    return `<article data-type="${escapeHtml(item.type)}">${user(mainText(item), 'p', 'text')}${dl ? `<dl>${dl}</dl>` : ''}${scaleHtml}${provenanceLine(item)}${agreementHtml(item)}${historyHtml(item)}</article>`;
   };
 
   const sections = SECTIONS.filter((section) => section.types.length)
@@ -98,7 +137,6 @@ export function readableCopy(items, { t, lang, dir, formatDay, formatDateTime, a
       return `<section data-section="${section.id}"><h2>${escapeHtml(t(`section.${section.id}`))}</h2>\n${body}</section>`;
     })
     .join('\n');
-
   const headingParts = [words(plan.person) ? user(plan.person) : '', words(plan.title) ? user(plan.title) : ''].filter(Boolean);
   const facts = [
     plan.status ? `<div><dt>${escapeHtml(t('export.status'))}</dt><dd>${escapeHtml(t(`choice.status_plan.${plan.status}`))}</dd></div>` : '',

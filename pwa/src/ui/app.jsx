@@ -5,6 +5,7 @@ import { openPlan } from '../data/session.js';
 import { appName, formatTime, t, tn } from '../i18n/index.js';
 import { OpenFile } from './backup.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
+import { ItemHistory } from './history.jsx';
 import { People } from './people.jsx';
 import { ItemScreen, PlanHome, Section } from './plan.jsx';
 import { ReadBack, VersionView, Versions } from './readback.jsx';
@@ -136,7 +137,7 @@ export function usePlan(planId) {
 }
 
 function PlanRoutes({ parts }) {
-  const [, planId, screen, sub] = parts;
+  const [, planId, screen, sub, detail] = parts;
   const opened = usePlan(planId);
   if (!opened) {
     return (
@@ -157,6 +158,7 @@ function PlanRoutes({ parts }) {
   else if (screen === 'version') body = <VersionView {...props} />;
   else if (screen === 'resolve') body = <Resolve {...props} />;
   else if (screen === 'share') body = <Share {...props} />;
+  else if (screen === 'item' && detail === 'history') body = <ItemHistory {...props} />;
   else if (screen === 'item') body = <ItemScreen {...props} />;
   else if (screen === 'mine') body = <MyPlan {...props} />;
   else if (screen === 'strengths' || screen === 'matters' || screen === 'steps' || screen === 'news') body = <Section {...props} section={screen} />;

@@ -3,6 +3,7 @@
 
 import { useState } from 'preact/hooks';
 import { exportPlan, importPlan } from '../data/backup.js';
+import { contentItems } from '../data/model.js';
 import { loadDevice } from '../data/device.js';
 import { openPlan } from '../data/session.js';
 import { appName, currentLanguage, direction, formatDateTime, formatDay, t } from '../i18n/index.js';
@@ -23,6 +24,28 @@ function download(text, name, type) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/**
+ * What the readable copy and the FHIR bundle say about the plan besides its items, as data: provenance and
+ * agreements by item id, each item's history (for the readable copy), and the roster's names and roles.
+ */
+export async function planFacts(plan, { histories = false } = {}) {
+  const items = [...plan.items.values()];
+  const facts = { items, provenance: {}, agreements: {}, histories: {}, names: {}, roles: {} };
+  for (const item of contentItems(items)) {
+    facts.provenance[item.id] = plan.provenanceOf(item);
+    facts.agreements[item.id] = plan.agreementsFor(item.id);
+    if (histories) facts.histories[item.id] = await plan.history(item.id);
+  }
+  const devices = new Set([...(plan.roles?.keys() || []), ...plan.list('device').map((entry) => entry.f.device_id?.v)]);
+  for (const deviceId of devices) {
+    const name = deviceId && plan.deviceName(deviceId);
+    if (name) facts.names[deviceId] = name;
+    const role = deviceId && plan.roles?.get(deviceId)?.role;
+    if (role) facts.roles[deviceId] = role;
+  }
+  return facts;
+}
+
 /** A readable copy (HTML) and a FHIR bundle: neither is locked, and each card says so. */
 function ShareCopies({ plan }) {
   const [done, setDone] = useState(null);
@@ -31,7 +54,7 @@ function ShareCopies({ plan }) {
     setDone(null);
     setError(null);
     try {
-      await make([...plan.items.values()]);
+      await make();
       setDone(t('export.saved'));
     } catch (e) {
       console.error(e);
@@ -39,14 +62,16 @@ function ShareCopies({ plan }) {
     }
   };
   // Both are loaded on first use (their own chunks, precached for offline use like every chunk).
-  const saveCopy = run(async (items) => {
+  const saveCopy = run(async () => {
     const { readableCopy } = await import('../data/readable.js');
-    const html = readableCopy(items, { t, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName() });
+    const { items, ...facts } = await planFacts(plan, { histories: true });
+    const html = readableCopy(items, { t, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName(), ...facts });
     download(html, `notes-${new Date().toISOString().slice(0, 10)}.html`, 'text/html');
   });
-  const saveFhir = run(async (items) => {
+  const saveFhir = run(async () => {
     const { planToFhir } = await import('../data/fhir.js');
-    const bundle = await planToFhir(items, { planId: plan.id, t });
+    const { items, provenance, agreements, names, roles } = await planFacts(plan);
+    const bundle = await planToFhir(items, { planId: plan.id, t, provenance, agreements, names, roles, formatDateTime });
     download(`${JSON.stringify(bundle, null, 2)}\n`, 'plan.fhir.json', 'application/fhir+json');
   });
   return (

@@ -194,4 +194,21 @@ export const U = ({ children, tag = 'bdi', class: cls }) => {
   );
 };
 
+/** Words built by wording.js: the app's own as text, people's words and names each in their own direction. */
+export function Pieces({ pieces }) {
+  return (
+    <>
+      {pieces.map((piece, index) =>
+        typeof piece === 'string' ? (
+          piece
+        ) : (
+          <bdi key={index} dir="auto">
+            {piece.user}
+          </bdi>
+        ),
+      )}
+    </>
+  );
+}
+
 export const choiceOptions = (choices, prefix) => choices.map((value) => ({ value, label: t(`${prefix}.${value}`) }));

@@ -3,7 +3,8 @@
 import { useState } from 'preact/hooks';
 import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
 import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
-import { Button, Checkbox, Checkboxes, ErrorSummary, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
+import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
+import { provenanceParts } from './wording.js';
 
 /** The form of each item type: field, control, choices. */
 export const FORMS = {
@@ -161,30 +162,121 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
   );
 }
 
-/** Who said it, in whose words, who typed it on which device, when. */
-export function Provenance({ plan, item, values: v = item && valuesOf(item) }) {
-  const typed = item?.created ? plan.deviceName(item.created.dev) : null;
-  const parts = [];
-  if (v.said_by) parts.push(<span>{t('prov.said_by_short')} <U>{v.said_by}</U></span>);
-  if (v.voice) parts.push(<span>{t(`choice.voice.${v.voice}`)}</span>);
-  if (typed) {
-    parts.push(
-      <span>
-        {t('prov.typed_by')} <U>{typed.label ? `${typed.name} (${typed.label})` : typed.name}</U>
-      </span>,
-    );
-  }
-  if (item?.created) parts.push(<span>{formatDateTime(item.created.at)}</span>);
+/** What wording.js needs to know about this plan and this device, to name people and devices. */
+export function wordingContext(plan) {
+  return {
+    t,
+    formatDateTime,
+    names: (deviceId) => plan.deviceName(deviceId),
+    roles: (deviceId) => plan.roles?.get(deviceId)?.role,
+    person: plan.header?.f.person?.v || '',
+    you: plan.me?.role === 'owner',
+    self: plan.me?.deviceId,
+    showMine: plan.canAgreeFor?.() === 'self' && plan.me?.role !== 'owner',
+  };
+}
+
+/**
+ * Who said it, in whose words, who typed it (or changed it after it was said) on which device, when, and
+ * who confirmed new wording: from `plan.provenanceOf(item)`, or `prov` as a version kept it.
+ */
+export function Provenance({ plan, item, prov = item && plan.provenanceOf(item) }) {
+  const segments = provenanceParts(prov, wordingContext(plan));
+  const unchecked = prov?.checked === false || !!item?.flags?.unchecked;
+  if (!segments.length && !unchecked) return null;
   return (
-    <p class="provenance" data-provenance>
-      {parts.map((part, index) => (
+    <p class="provenance" data-provenance data-voice-dropped={prov?.voiceDropped ? 'true' : undefined}>
+      {segments.map((segment, index) => (
         <span key={index}>
           {index > 0 && ' · '}
-          {part}
+          <Pieces pieces={segment} />
         </span>
       ))}
-      {item?.verified === false && <span class="warn"> · {t('prov.unverified')}</span>}
+      {unchecked && (
+        <span class="warn">
+          {segments.length > 0 && ' · '}
+          {t('prov.unverified')}
+        </span>
+      )}
     </p>
+  );
+}
+
+/**
+ * What this device noticed about an item's versions (spec §8.3): an older copy that came back (kept the
+ * newer one; "OK" dismisses the notice on this device), or a removal without a valid signature (the item
+ * stays, with "Put it back" and, for a device allowed to delete it, "Remove it").
+ */
+export function IntegrityNote({ plan, item }) {
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const flags = item.flags || {};
+  if (!flags.rollback && !flags.replay && !flags.unsignedRemoval) return null;
+  const run = (action) => async () => {
+    setBusy(true);
+    setFailed(false);
+    try {
+      await action();
+    } catch (error) {
+      console.error('could not save', error);
+      setFailed(true);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const text = mainText(item);
+  const canWrite = plan.me?.access === 'write';
+  return (
+    <div class="integrity">
+      {(flags.rollback || flags.replay) && !flags.unsignedRemoval && (
+        <div class="integrity-note" role="note" data-flag="rollback">
+          <p>{t('integrity.rollback')}</p>
+          <Button kind="secondary small" disabled={busy} onClick={run(() => plan.acknowledge(item.id))}>
+            {t('integrity.ok')}
+            <span class="visually-hidden">: {text}</span>
+          </Button>
+        </div>
+      )}
+      {flags.unsignedRemoval && (
+        <div class="integrity-note" role="note" data-flag="unsigned-removal">
+          <p>
+            <strong>{t('integrity.unsigned')}</strong> {t(canWrite ? 'integrity.unsigned_text' : 'integrity.unsigned_read')}
+          </p>
+          {canWrite && (
+            <div class="actions small">
+              <Button kind="secondary small" disabled={busy} onClick={run(() => plan.restore(item.id))}>
+                {t('integrity.put_back')}
+                <span class="visually-hidden">: {text}</span>
+              </Button>
+              {plan.canDelete(item) && (
+                <Button kind="warning small" disabled={busy} onClick={run(() => plan.remove(item.id))}>
+                  {t('integrity.remove')}
+                  <span class="visually-hidden">: {text}</span>
+                </Button>
+              )}
+            </div>
+          )}
+        </div>
+      )}
+      <ErrorSummary message={failed && t('error.save')} />
+    </div>
+  );
+}
+
+/** The flags of an item, for the page (and tests) to see: "rollback unsigned-removal …". */
+export const flagNames = (item) =>
+  Object.entries(item.flags || {})
+    .filter(([, on]) => on)
+    .map(([name]) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))
+    .join(' ') || undefined;
+
+/** "What changed": the item's history of versions. */
+export function HistoryLink({ plan, item }) {
+  return (
+    <a class="history-link" href={`#/plan/${plan.id}/item/${item.id}/history`}>
+      {t('history.link')}
+      <span class="visually-hidden">: {mainText(item)}</span>
+    </a>
   );
 }
 
@@ -237,6 +329,7 @@ export function Details({ plan, type, values: v }) {
 
 function DeleteButton({ plan, item }) {
   const [asking, setAsking] = useState(false);
+  if (!plan.canDelete(item)) return null;
   if (!asking) {
     return (
       <Button kind="secondary small" onClick={() => setAsking(true)}>
@@ -261,8 +354,10 @@ function DeleteButton({ plan, item }) {
 export function ItemCard({ plan, item, children, headingLevel = 3 }) {
   const v = valuesOf(item);
   const Heading = `h${headingLevel}`;
+  const removedUnsigned = !!item.flags?.unsignedRemoval;
   return (
-    <article class="card item" data-item={item.id} data-type={item.type}>
+    <article class="card item" data-item={item.id} data-type={item.type} data-flags={flagNames(item)}>
+      <IntegrityNote plan={plan} item={item} />
       {(item.conflicts || item.removed) && (
         <p class="conflict-note" role="note">
           <strong>{t(item.removed ? 'conflict.card_removed' : 'conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
@@ -276,11 +371,14 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
       {children}
       {TYPES[item.type].content && <Provenance plan={plan} item={item} />}
       <div class="actions small">
-        <a class="button secondary small" href={`#/plan/${plan.id}/item/${item.id}`}>
-          {t('item.change')}
-          <span class="visually-hidden">: {mainText(item)}</span>
-        </a>
-        <DeleteButton plan={plan} item={item} />
+        {!removedUnsigned && (
+          <a class="button secondary small" href={`#/plan/${plan.id}/item/${item.id}`}>
+            {t('item.change')}
+            <span class="visually-hidden">: {mainText(item)}</span>
+          </a>
+        )}
+        <HistoryLink plan={plan} item={item} />
+        {!removedUnsigned && <DeleteButton plan={plan} item={item} />}
       </div>
     </article>
   );

@@ -2,11 +2,12 @@
 // sentences, one idea each, a symbol beside each part); read aloud (the whole plan or one part); steps
 // they can tick off; good news they add between visits. People's words are shown as they wrote them.
 
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { tickedStatus, values as valuesOf } from '../data/model.js';
 import { currentLanguage, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Screen, TextArea, U } from './common.jsx';
-import { Provenance, TickedBy } from './items.jsx';
+import { HistoryLink, IntegrityNote, Provenance, TickedBy, flagNames } from './items.jsx';
+import { Agreement, AgreementStatus } from './readback.jsx';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
 import { Pictogram } from './symbols.jsx';
 
@@ -137,13 +138,13 @@ function ItemBody({ plan, item, easy }) {
 
 const SYMBOL_OF = { contingency: 'contingency' };
 
-function MyItem({ plan, item, part, easy }) {
-  const agreed = item.f.agree?.v === 'yes';
+function MyItem({ plan, item, part, easy, drafts }) {
   return (
     <li>
-      <article class="card mine-item" data-item={item.id} data-type={item.type}>
+      <article class="card mine-item" data-item={item.id} data-type={item.type} data-flags={flagNames(item)}>
         {easy && <Pictogram name={SYMBOL_OF[item.type] || part} />}
         <div class="mine-body">
+          <IntegrityNote plan={plan} item={item} />
           <ItemBody plan={plan} item={item} easy={easy} />
           {item.type === 'step' && item.f.status?.v === 'done' && (
             <p class="done-mark" data-speak>
@@ -152,13 +153,12 @@ function MyItem({ plan, item, part, easy }) {
           )}
           {item.type === 'step' && <StepTick plan={plan} item={item} easy={easy} />}
           {item.type === 'step' && <TickedBy plan={plan} item={item} />}
-          {agreed && (
-            <p class="agreed-mark" data-speak>
-              {easy && <Pictogram name="agreed" />}
-              {say(easy, 'agreed')}
-            </p>
-          )}
           <Provenance plan={plan} item={item} />
+          <AgreementStatus plan={plan} item={item} easy={easy} symbol={easy ? <Pictogram name="agreed" /> : null} />
+          <Agreement plan={plan} item={item} drafts={drafts} />
+          <p class="history-line">
+            <HistoryLink plan={plan} item={item} />
+          </p>
         </div>
       </article>
     </li>
@@ -206,6 +206,7 @@ function AddGoodNews({ plan, easy }) {
 
 export function MyPlan({ plan }) {
   const [easy, setEasy] = useState(usesEasyRead);
+  const drafts = useRef(new Map()).current;
   const choose = (on) => {
     setEasyRead(on);
     setEasy(on);
@@ -250,7 +251,7 @@ export function MyPlan({ plan }) {
             )}
             <ul class="plain cards">
               {part.list.map((item) => (
-                <MyItem key={item.id} plan={plan} item={item} part={part.id} easy={easy} />
+                <MyItem key={item.id} plan={plan} item={item} part={part.id} easy={easy} drafts={drafts} />
               ))}
             </ul>
             {part.id === 'news' && <AddGoodNews plan={plan} easy={easy} />}

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { CHOICES, SECTIONS, mainText, values as valuesOf } from '../data/model.js';
 import { t, tn } from '../i18n/index.js';
 import { Button, Screen, U } from './common.jsx';
-import { FORMS, ItemCard, ItemForm, Provenance } from './items.jsx';
+import { FORMS, HistoryLink, IntegrityNote, ItemCard, ItemForm, Provenance, flagNames } from './items.jsx';
 import { go } from './store.js';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
@@ -15,11 +15,44 @@ function sectionCount(plan, section) {
   return plan.list(...section.types).length;
 }
 
+/** The key was changed and this device waits for the person's or the worker's device to pass it on. */
+function KeyWaiting({ plan }) {
+  if (plan.keyProblem !== 'waiting') return null;
+  return (
+    <div class="banner key-waiting" role="status" data-key-problem="waiting">
+      <p>{t('plan.key_waiting')}</p>
+    </div>
+  );
+}
+
+/** Items whose versions need a look (spec §8.3): older copies that came back, removals without a signature. */
+function IntegrityBanner({ plan }) {
+  const flagged = (plan.flagged || []).filter((item) => item.flags?.rollback || item.flags?.replay || item.flags?.unsignedRemoval);
+  if (!flagged.length) return null;
+  const removed = flagged.filter((item) => item.flags.unsignedRemoval).length;
+  const older = flagged.length - removed;
+  return (
+    <div class="banner integrity-banner" role="status" data-integrity-banner>
+      {older > 0 && <p>{tn('integrity.banner_rollback', older)}</p>}
+      {removed > 0 && <p>{tn('integrity.banner_removed', removed)}</p>}
+      <ul class="plain">
+        {flagged.map((item) => (
+          <li key={item.id}>
+            <a href={`#/plan/${plan.id}/item/${item.id}/history`}>
+              {mainText(item) ? <U>{mainText(item)}</U> : t('integrity.an_item')}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function PlanHome({ plan }) {
   if (!plan.keyring) {
     return (
       <Screen title={t('plan.title')} back={{ path: 'plans', label: t('plans.title') }}>
-        <p role="status">{t('plan.no_key')}</p>
+        {plan.keyProblem === 'waiting' ? <KeyWaiting plan={plan} /> : <p role="status">{t('plan.no_key')}</p>}
       </Screen>
     );
   }
@@ -39,6 +72,8 @@ export function PlanHome({ plan }) {
           )}
         </div>
       )}
+      <KeyWaiting plan={plan} />
+      <IntegrityBanner plan={plan} />
       {conflicted.length > 0 && (
         <div class="banner conflict" role="alert">
           <p>{tn('conflict.banner', conflicted.length)}</p>
@@ -96,7 +131,8 @@ export function AddItem({ plan, type, defaults, label }) {
 function MatterCard({ plan, item }) {
   const v = valuesOf(item);
   return (
-    <article class="card item matter" data-item={item.id} data-type="matter">
+    <article class="card item matter" data-item={item.id} data-type="matter" data-flags={flagNames(item)}>
+      <IntegrityNote plan={plan} item={item} />
       {(item.conflicts || item.removed) && (
         <p class="conflict-note" role="note">
           <strong>{t(item.removed ? 'conflict.card_removed' : 'conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
@@ -119,10 +155,13 @@ function MatterCard({ plan, item }) {
       {v.differ && <p class="differ">{t('matter.differ')}</p>}
       <Provenance plan={plan} item={item} />
       <div class="actions small">
-        <a class="button secondary small" href={`#/plan/${plan.id}/item/${item.id}`}>
-          {t('item.change')}
-          <span class="visually-hidden">: {v.text}</span>
-        </a>
+        {!item.flags?.unsignedRemoval && (
+          <a class="button secondary small" href={`#/plan/${plan.id}/item/${item.id}`}>
+            {t('item.change')}
+            <span class="visually-hidden">: {v.text}</span>
+          </a>
+        )}
+        <HistoryLink plan={plan} item={item} />
       </div>
     </article>
   );

@@ -5,57 +5,106 @@
 import { useRef, useState } from 'preact/hooks';
 import { SECTIONS, TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
 import { formatDateTime, t, tn } from '../i18n/index.js';
-import { Button, ErrorSummary, Screen, TextInput, U } from './common.jsx';
+import { Button, ErrorSummary, Pieces, Screen, TextInput, U } from './common.jsx';
 import { SaveFile } from './backup.jsx';
-import { Details, Provenance } from './items.jsx';
+import { Details, HistoryLink, IntegrityNote, Provenance, flagNames, wordingContext } from './items.jsx';
+import { agreedNow, agreementLines, personAgreement, say } from './wording.js';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
 
 const sectionOf = (type) => SECTIONS.find((s) => s.types.includes(type))?.id;
 
+/**
+ * Whose agreement this device records (docs/app.md, "Agreements"): the worker's device records the
+ * person's ("Sam agrees"), the person's own device the person's ("I agree"), a supporter with write access
+ * their own ("I agree"); anyone else records none. Returns null, or {party, record} with the record of
+ * that party as it stands.
+ */
+export function ownAgreement(plan, itemId) {
+  const party = plan.canAgreeFor?.() || null;
+  if (!party) return null;
+  const agreements = plan.agreementsFor(itemId);
+  const forPerson = party === 'person' || plan.me?.role === 'owner';
+  return { party, forPerson, record: (forPerson ? agreements.person : agreements.mine) || null };
+}
+
+const TONE_CLASS = { agreed: 'agreed-mark', 'not-agreed': 'not-agreed-mark', warn: 'warn agreement-refused', earlier: 'earlier-mark' };
+
+/** What each party said about an item, in plain words (the person's first; others' never count as the person's). */
+export function AgreementStatus({ plan, item, easy = false, symbol = null }) {
+  const lines = agreementLines(plan.agreementsFor(item.id), { ...wordingContext(plan), prefix: easy ? 'easy.agree' : 'agree' });
+  if (!lines.length) return null;
+  return (
+    <div class="agreement-status" data-agreements>
+      {lines.map((line, index) => (
+        <p
+          key={index}
+          class={TONE_CLASS[line.tone]}
+          data-agreement={line.kind}
+          data-tone={line.tone}
+          data-speak
+        >
+          {line.kind === 'person' && line.tone === 'agreed' && symbol}
+          <Pieces pieces={line.pieces} />
+        </p>
+      ))}
+    </div>
+  );
+}
+
 // `drafts` (item id -> the note as typed) lets "Keep this version" keep a note typed but not yet saved.
-function Agreement({ plan, item, drafts }) {
-  const agree = item.f.agree?.v || '';
-  const saved = item.f.agree_note?.v || '';
+export function Agreement({ plan, item, drafts }) {
+  const own = ownAgreement(plan, item.id);
+  const record = own?.record;
+  const value = record && record.current !== false ? record.value : '';
+  const saved = (value === 'no' && record.note) || '';
   const [note, setNote] = useState(saved);
   const [saving, setSaving] = useState(false);
   const [failed, setFailed] = useState(false);
+  if (!own) return null;
+  const person = plan.header?.f.person?.v || t('matter.person');
   // A change that could not be saved says so in a plain sentence (nothing is dropped silently).
   const saveChange = async (values) => {
     setFailed(false);
     try {
-      await plan.update(item.id, values);
+      await plan.agree(item.id, values);
     } catch (error) {
       console.error('could not save the agreement', error);
       setFailed(true);
     }
   };
-  const set = (value) => saveChange({ agree: agree === value ? '' : value });
-  const type = (value) => {
-    setNote(value);
-    drafts.set(item.id, value);
+  // Pressing the pressed button again takes the agreement back (recorded like any other change).
+  const set = (chosen) => {
+    if (chosen === value) saveChange({ value: '', note: '' });
+    else saveChange({ value: chosen, note: chosen === 'no' ? (drafts.get(item.id) ?? note) : '' });
+  };
+  const type = (typed) => {
+    setNote(typed);
+    drafts.set(item.id, typed);
   };
   const saveNote = async () => {
     setSaving(true);
     try {
-      await saveChange({ agree_note: note });
+      await saveChange({ value: 'no', note });
     } finally {
       setSaving(false);
     }
   };
   const text = mainText(item);
+  const forPerson = own.party === 'person';
+  const label = (key) => (forPerson ? <Pieces pieces={say(t, `${key}_for`, { name: { user: person } })} /> : t(key));
   return (
-    <div class="agreement" role="group" aria-label={t('readback.agree_group')}>
-      <Button kind={agree === 'yes' ? 'agreed' : 'secondary'} pressed={agree === 'yes'} onClick={() => set('yes')}>
-        {t('readback.agree')}
+    <div class="agreement" role="group" aria-label={forPerson ? t('readback.agree_group', { name: person }) : t('readback.agree_group_self')}>
+      <Button kind={value === 'yes' ? 'agreed' : 'secondary'} pressed={value === 'yes'} onClick={() => set('yes')}>
+        {label('readback.agree')}
         <span class="visually-hidden">: {text}</span>
       </Button>
-      <Button kind={agree === 'no' ? 'not-agreed' : 'secondary'} pressed={agree === 'no'} onClick={() => set('no')}>
-        {t('readback.disagree')}
+      <Button kind={value === 'no' ? 'not-agreed' : 'secondary'} pressed={value === 'no'} onClick={() => set('no')}>
+        {label('readback.disagree')}
         <span class="visually-hidden">: {text}</span>
       </Button>
-      {agree === 'no' && (
+      {value === 'no' && (
         <div class="agree-note">
-          <TextInput name="agree_note" label={t('readback.why_not')} value={note} onInput={type} />
+          <TextInput name="agree_note" label={t(forPerson ? 'readback.why_not' : 'readback.why_not_self')} value={note} onInput={type} />
           <Button kind="secondary small" onClick={saveNote} disabled={saving}>
             {saving ? t('readback.saving_note') : t('readback.save_note')}
           </Button>
@@ -67,6 +116,37 @@ function Agreement({ plan, item, drafts }) {
   );
 }
 
+/** What a version keeps of one item: its words, provenance and the person's agreement as they stood. */
+function snapshotOf(plan, item) {
+  const person = plan.agreementsFor(item.id).person;
+  const entry = {
+    id: item.id,
+    type: item.type,
+    values: valuesOf(item),
+    typed_by: plan.deviceName(item.created?.dev)?.name || '',
+    at: item.created?.at,
+    hash: item.hash,
+    prov: plan.provenanceOf(item),
+    agreement: person && {
+      value: person.value,
+      note: person.note || '',
+      by: person.by,
+      recorded: person.recorded || false,
+      current: person.current !== false,
+      at: person.at,
+    },
+  };
+  // Only what canonical JSON can hold: no undefined members.
+  return JSON.parse(JSON.stringify(entry));
+}
+
+/** The person's agreement as a version kept it (older versions kept the item's own `agree` field). */
+export function keptAgreement(entry) {
+  if (entry.agreement) return entry.agreement;
+  const value = entry.values?.agree;
+  return value === 'yes' || value === 'no' ? { value, note: entry.values.agree_note || '', current: true } : null;
+}
+
 export function ReadBack({ plan }) {
   const items = contentItems([...plan.items.values()]);
   const [frozen, setFrozen] = useState(null);
@@ -74,23 +154,20 @@ export function ReadBack({ plan }) {
   const [keepFailed, setKeepFailed] = useState(false);
   const drafts = useRef(new Map()).current;
   const versions = plan.list('version');
-  const agreed = items.filter((i) => i.f.agree?.v === 'yes').length;
+  const agreed = items.filter((i) => agreedNow(plan.agreementsFor(i.id).person)).length;
   // The version is made from the plan once every change asked for on this screen is saved (a note saved a
   // moment ago, or typed and not saved yet), never from what was on screen before those landed.
   const freeze = async () => {
     setKeeping(true);
     setKeepFailed(false);
     try {
-      const notes = [...drafts].filter(([id]) => plan.items.get(id)?.f.agree?.v === 'no');
-      await Promise.all(notes.map(([id, note]) => plan.update(id, { agree_note: note })));
+      const notes = [...drafts].filter(([id, note]) => {
+        const record = ownAgreement(plan, id)?.record;
+        return record?.value === 'no' && record.current !== false && (record.note || '') !== note;
+      });
+      await Promise.all(notes.map(([id, note]) => plan.agree(id, { value: 'no', note })));
       await plan.settled();
-      const snapshot = contentItems([...plan.items.values()]).map((item) => ({
-        id: item.id,
-        type: item.type,
-        values: valuesOf(item),
-        typed_by: plan.deviceName(item.created.dev)?.name || '',
-        at: item.created.at,
-      }));
+      const snapshot = contentItems([...plan.items.values()]).map((item) => snapshotOf(plan, item));
       const number = plan.list('version').reduce((max, v) => Math.max(max, v.f.number?.v || 0), 0) + 1;
       const id = await plan.create('version', { number, snapshot, person: plan.header?.f.person?.v || '' });
       setFrozen(id);
@@ -129,13 +206,18 @@ export function ReadBack({ plan }) {
           return (
             <div key={item.id}>
               {heading}
-              <article class="card item" data-item={item.id}>
+              <article class="card item" data-item={item.id} data-flags={flagNames(item)}>
+                <IntegrityNote plan={plan} item={item} />
                 <p dir="auto" class="item-text" data-speak>
                   {mainText(item)}
                 </p>
                 <Details plan={plan} type={item.type} values={valuesOf(item)} />
                 <Provenance plan={plan} item={item} />
+                <AgreementStatus plan={plan} item={item} />
                 <Agreement plan={plan} item={item} drafts={drafts} />
+                <p class="history-line">
+                  <HistoryLink plan={plan} item={item} />
+                </p>
               </article>
             </div>
           );
@@ -145,10 +227,16 @@ export function ReadBack({ plan }) {
       <section class="card freeze" aria-labelledby="freeze-h">
         <h2 id="freeze-h">{t('readback.freeze_title')}</h2>
         <p>{t('readback.counts', { agreed, total: items.length })}</p>
-        <p>{t('readback.freeze_text')}</p>
-        <Button onClick={freeze} disabled={!items.length || keeping}>
-          {keeping ? t('readback.keeping') : t('readback.freeze')}
-        </Button>
+        {plan.canKeepVersions ? (
+          <>
+            <p>{t('readback.freeze_text')}</p>
+            <Button onClick={freeze} disabled={!items.length || keeping}>
+              {keeping ? t('readback.keeping') : t('readback.freeze')}
+            </Button>
+          </>
+        ) : (
+          <p data-cannot-keep>{t('readback.no_keep')}</p>
+        )}
         <ErrorSummary message={keepFailed && t('readback.keep_failed')} />
         {frozen && (
           <p role="status">
@@ -169,7 +257,7 @@ export function Versions({ plan }) {
       <ul class="plain cards">
         {versions.map((version) => {
           const snapshot = version.f.snapshot?.v || [];
-          const agreed = snapshot.filter((s) => s.values.agree === 'yes').length;
+          const agreed = snapshot.filter((entry) => agreedNow(keptAgreement(entry))).length;
           return (
             <li key={version.id}>
               <a class="card-link" href={`#/plan/${plan.id}/version/${version.id}`}>
@@ -185,6 +273,19 @@ export function Versions({ plan }) {
   );
 }
 
+/** A kept version written by a device that may not keep versions (not a steward): said so above it. */
+function KeptBy({ plan, version }) {
+  const keeper = version.author || version.created?.dev;
+  if (!keeper || !plan.isSteward || plan.isSteward(keeper)) return null;
+  const device = plan.deviceName(keeper);
+  const name = device ? (device.label ? `${device.name} (${device.label})` : device.name) : t('prov.unknown_device');
+  return (
+    <p class="warn kept-by" data-kept-by-other>
+      <Pieces pieces={say(t, 'versions.not_steward', { device: { user: name } })} />
+    </p>
+  );
+}
+
 export function VersionView({ plan, sub }) {
   const version = plan.items.get(sub);
   const back = { path: `plan/${plan.id}/versions`, label: t('versions.title') };
@@ -196,16 +297,20 @@ export function VersionView({ plan, sub }) {
     );
   }
   const snapshot = version.f.snapshot?.v || [];
+  const context = wordingContext(plan);
   let lastSection = null;
   return (
     <Screen title={t('versions.number', { n: version.f.number?.v })} back={back}>
       <p class="frozen-note">{t('versions.frozen_at', { when: formatDateTime(version.created.at) })}</p>
+      <KeptBy plan={plan} version={version} />
       <div class="readback large" data-version={version.id}>
         {snapshot.map((entry) => {
           const section = sectionOf(entry.type);
           const heading = section !== lastSection ? <h2>{t(`section.${section}`)}</h2> : null;
           lastSection = section;
           const text = entry.values[TYPES[entry.type]?.text] ?? '';
+          const line = personAgreement(keptAgreement(entry), context);
+          const prov = entry.prov || { saidBy: entry.values.said_by, voice: entry.values.voice };
           return (
             <div key={entry.id}>
               {heading}
@@ -214,15 +319,9 @@ export function VersionView({ plan, sub }) {
                   {text}
                 </U>
                 <Details plan={plan} type={entry.type} values={entry.values} />
-                <Provenance plan={plan} values={entry.values} />
-                <p class={entry.values.agree === 'yes' ? 'agreed-mark' : 'not-agreed-mark'}>
-                  {entry.values.agree === 'yes' ? t('versions.agreed') : entry.values.agree === 'no' ? t('versions.not_agreed') : t('versions.not_asked')}
-                  {entry.values.agree_note && (
-                    <>
-                      {' '}
-                      — <U>{entry.values.agree_note}</U>
-                    </>
-                  )}
+                <Provenance plan={plan} prov={prov} />
+                <p class={line ? TONE_CLASS[line.tone] : 'not-agreed-mark'} data-agreement="person">
+                  {line ? <Pieces pieces={line.pieces} /> : t('versions.not_asked')}
                 </p>
               </article>
             </div>

@@ -43,6 +43,12 @@ function useRegistration(inviteId) {
   return state;
 }
 
+/** A device's role as the plan proves it (spec §19), or "not yet confirmed". */
+function roleText(plan, deviceId) {
+  const role = plan.roles?.get(deviceId)?.role;
+  return t(role ? `role.${role}` : 'role.unconfirmed');
+}
+
 const grouped = (text) => text.replace(/^AS1:/, '').match(/.{1,5}/g).join(' ');
 
 /** The invite as a QR code (SVG, dark modules on white, with its quiet zone). */
@@ -84,7 +90,7 @@ export function Share({ plan }) {
         {plan.list('device').map((entry) => (
           <li key={entry.id}>
             <U tag="strong">{entry.f.name?.v}</U> <U class="muted">{entry.f.label?.v}</U>{' '}
-            <span class="muted">({t(`role.${entry.f.role?.v || 'supporter'}`)})</span>
+            <span class="muted">({roleText(plan, entry.f.device_id?.v)})</span>
           </li>
         ))}
       </ul>
@@ -97,40 +103,46 @@ export function Share({ plan }) {
         </p>
       )}
       <h2>{t('share.add')}</h2>
-      <ErrorSummary message={error} />
-      <Radios
-        name="who"
-        legend={t('share.who')}
-        value={who}
-        onChange={setWho}
-        options={[
-          { value: 'owner', label: t('share.who.owner') },
-          { value: 'writer', label: t('share.who.writer') },
-          { value: 'reader', label: t('share.who.reader') },
-        ]}
-      />
-      <Button onClick={create} disabled={busy}>
-        {t('share.create')}
-      </Button>
-      {invite && (
-        <section class="card invite" aria-labelledby="invite-h">
-          <h3 id="invite-h">{t('share.invite_title')}</h3>
-          <p>{t('share.invite_text', { time: formatTime(invite.expiresAt * 1000) })}</p>
-          <QrCode text={invite.text} label={t('share.qr_label')} />
-          <p>{t('share.invite_type')}</p>
-          <p class="invite-code" dir="ltr" data-invite={invite.text}>
-            {grouped(invite.text)}
-          </p>
-          <p>
-            {t('share.invite_link')} <span class="invite-link" dir="ltr">{link}</span>
-          </p>
-          <p class="muted">{t('share.invite_secret')}</p>
-          {registration && (
-            <p role="status" data-invite-registered={registration}>
-              {t(`share.invite_${registration}`)}
-            </p>
+      {!plan.canInvite ? (
+        <p data-cannot-invite>{t('share.no_invite')}</p>
+      ) : (
+        <>
+          <ErrorSummary message={error} />
+          <Radios
+            name="who"
+            legend={t('share.who')}
+            value={who}
+            onChange={setWho}
+            options={[
+              { value: 'owner', label: t('share.who.owner') },
+              { value: 'writer', label: t('share.who.writer') },
+              { value: 'reader', label: t('share.who.reader') },
+            ]}
+          />
+          <Button onClick={create} disabled={busy}>
+            {t('share.create')}
+          </Button>
+          {invite && (
+            <section class="card invite" aria-labelledby="invite-h">
+              <h3 id="invite-h">{t('share.invite_title')}</h3>
+              <p>{t('share.invite_text', { time: formatTime(invite.expiresAt * 1000) })}</p>
+              <QrCode text={invite.text} label={t('share.qr_label')} />
+              <p>{t('share.invite_type')}</p>
+              <p class="invite-code" dir="ltr" data-invite={invite.text}>
+                {grouped(invite.text)}
+              </p>
+              <p>
+                {t('share.invite_link')} <span class="invite-link" dir="ltr">{link}</span>
+              </p>
+              <p class="muted">{t('share.invite_secret')}</p>
+              {registration && (
+                <p role="status" data-invite-registered={registration}>
+                  {t(`share.invite_${registration}`)}
+                </p>
+              )}
+            </section>
           )}
-        </section>
+        </>
       )}
       <LeaveOrDelete plan={plan} />
     </Screen>
