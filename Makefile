@@ -10,7 +10,7 @@ PORT ?= 8000
 DATA ?= data
 PACKAGES := server sync crypto
 
-.PHONY: run test lint types test-py test-js bench deps deps-test clean
+.PHONY: run test lint types test-py test-js bench deps deps-test clean clean-tree screenshots
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -64,6 +64,16 @@ test-js: deps-test
 	@if ls tests/pwa/*.test.mjs >/dev/null 2>&1; then node --test tests/pwa/; else echo "no JS tests yet"; fi
 
 test: lint types test-py test-js
+	@$(MAKE) --no-print-directory clean-tree
+
+# A test run leaves the work tree as it found it (screenshots are written only by `make screenshots`).
+clean-tree:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [ -n "$$(git status --porcelain)" ]; then \
+		echo "make test changed the work tree:"; git status --porcelain; exit 1; fi
+
+# Re-take the screenshots in docs/screenshots (the browser tests that write them).
+screenshots: deps-test
+	ALONGSIDE_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q
 
 bench: deps-test
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done

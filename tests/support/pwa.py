@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,14 @@ from .processes import REPO, AlongsideServer
 PWA = REPO / "pwa"
 DIST = PWA / "dist"
 AXE = PWA / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The screenshots in docs/ are written only by `make screenshots` (ALONGSIDE_SCREENSHOTS=1), so that a test
+# run leaves the work tree as it found it; otherwise they go to a folder of the run's own.
+SCREENSHOTS = (
+    REPO / "docs" / "screenshots"
+    if os.environ.get("ALONGSIDE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / f"alongside-screenshots-{os.getpid()}"
+)
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 NEUTRAL = "https://www.bbc.co.uk/weather"
