@@ -138,6 +138,11 @@ def is_bare_tombstone(doc: Json) -> bool:
     return doc.get("_deleted") is True and not any(name in doc for name in (*ENVELOPE_MEMBERS, "to", "epk"))
 
 
+def is_removal(body: Body | None) -> bool:
+    """A deletion someone made (a ``deleted`` stamp), not a leaf a merge retired (``superseded``)."""
+    return body is not None and "deleted" in body and "superseded" not in body
+
+
 @dataclass
 class PlanDevice:
     """One device of one plan; ``async with`` opens and closes its local replica."""
@@ -379,6 +384,8 @@ class PlanDevice:
                 remembered_body = None
         opened = [self._open_leaf(doc, remembered_body) for doc in leaves]
         winner = opened[0]
+        if winner.deleted and winner.state == "valid" and not is_removal(winner.body):
+            winner.state = "unsigned-removal"  # a retirement as the winner removes an item nobody removed (spec 7.5)
         judgement = judge_versions(memory, winner.leaf, [leaf.leaf for leaf in opened])
         if judgement.memory is not None and judgement.memory != memory:
             await self._remember(doc_id, judgement.memory, envelope_of(winner.doc))

@@ -449,15 +449,19 @@ export class Plan {
     await this.reload();
   }
 
-  /** A merge written as a new version on the winner (replacing every leaf it combines); the other leaves retired. */
+  /**
+   * A merge written as a new version on the winner (replacing every leaf it combines); the other leaves
+   * retired only once it is saved (a write of several documents is not atomic: a merge refused because the
+   * winner changed meanwhile must not leave the other leaves retired, with their edits in no version).
+   */
   async writeMerged(item, fields, changed) {
-    const docs = [];
     if (changed) {
       const body = { ...this.bodyOf(item), f: fields };
-      docs.push(await this.seal(item.id, body, { rev: item.rev, replaces: item.mergeBase || item.base }));
+      await this.save([await this.seal(item.id, body, { rev: item.rev, replaces: item.mergeBase || item.base })]);
     }
-    for (const loser of item.loserVersions || []) docs.push(await this.retire(item, loser));
-    await this.save(docs);
+    const retired = [];
+    for (const loser of item.loserVersions || []) retired.push(await this.retire(item, loser));
+    if (retired.length) await this.save(retired);
   }
 
   /** A signed `superseded` deletion on top of one leaf (it no longer counts as a version or a deletion). */
@@ -483,10 +487,10 @@ export class Plan {
       for (const leaf of removal.versions) docs.push(await this.retire(item, leaf));
     } else {
       const body = { a: SCHEMA, type: item.type, deleted: this.stamp() };
-      docs.push(await this.seal(id, body, { rev: item.rev, deleted: true, replaces: item.base }));
+      await this.save([await this.seal(id, body, { rev: item.rev, deleted: true, replaces: item.base })]); // first, as in writeMerged
       for (const loser of item.loserVersions || []) docs.push(await this.retire(item, loser));
     }
-    await this.save(docs);
+    if (docs.length) await this.save(docs);
     delete item.removed;
     await this.reload();
   }

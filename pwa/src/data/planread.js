@@ -195,7 +195,15 @@ export async function readKeysAndRoles(plan, grants, liveDocs) {
 
 // -- judging and presenting ----------------------------------------------------------------------------
 
-/** Every leaf of an item with its opened version; `doc` is its live winner (null for a deleted winner). */
+/**
+ * Every leaf of an item with its opened version, and the winner among them. `doc` is its live winner as
+ * the plan's last read of the database found it (null for a deleted winner). When the leaves are read
+ * again here they may be newer than that read (a replication or a merge landed meanwhile): the winner is
+ * then the one CouchDB and PouchDB pick among the leaves read now, never the earlier read's revision, so
+ * that every device that holds the same leaves judges the same winner (two devices that each took a
+ * different one retired each other's merge, and the item was gone), and an item whose earlier revision
+ * is no longer a leaf is still presented.
+ */
 async function leavesOf(plan, id, doc) {
   let docs = [doc];
   if (!doc || doc._conflicts?.length || plan.leafRows.has(id)) {
@@ -207,17 +215,19 @@ async function leavesOf(plan, id, doc) {
   for (const leafDoc of docs) {
     leaves.push({ rev: leafDoc._rev, deleted: leafDoc._deleted === true, opened: await openVersion(plan, leafDoc) });
   }
-  const winner = doc ? leaves.find((leaf) => leaf.rev === doc._rev) : winningLeaf(leaves);
-  return winner ? { id, winner, leaves } : null;
+  return { id, winner: winningLeaf(leaves), leaves };
 }
 
 const targetOf = (body) => (body ? { type: body.type, writer: writerOf({ type: body.type, f: body.f || {} }) } : null);
 
 /** The state of a leaf for judgeVersions: 'valid', 'unsigned-removal' or 'unchecked' (spec §8.3). */
-function stateOf(plan, leaf, target) {
+function stateOf(plan, leaf, target, isWinner) {
   const opened = leaf.opened;
   if (leaf.deleted) {
     if (!opened.signed || opened.verified === false) return 'unsigned-removal';
+    // A retirement (a `superseded` stamp) only retires a leaf beside a live one; as the winner it would remove
+    // an item nobody asked to remove (spec §7.5).
+    if (isWinner && !isDeletion(opened.body)) return 'unsigned-removal';
     return mayDelete(opened.by, target || targetOf(opened.body), plan.roles) ? 'valid' : 'unsigned-removal';
   }
   return !opened.signed || opened.verified === false ? 'unchecked' : 'valid';
@@ -241,7 +251,7 @@ async function judgeItem(plan, record, { final, known, canWrite }) {
   const target = !winner.deleted && winner.opened.signed ? targetOf(winner.opened.body) : targetOf((await rememberedVersion())?.body);
   const states = leaves.map((leaf) => {
     const { n = null, vh = null } = leaf.opened;
-    return { rev: leaf.rev, state: stateOf(plan, leaf, target), n, vh, deleted: leaf.deleted };
+    return { rev: leaf.rev, state: stateOf(plan, leaf, target, leaf === winner), n, vh, deleted: leaf.deleted };
   });
   let judgement;
   try {
