@@ -18,6 +18,7 @@ from support.processes import AlongsideServer
 from support.pwa import (
     GOAL,
     PERSON,
+    SCREENSHOTS,
     STEP,
     STRENGTH,
     TRIGGER,
@@ -32,7 +33,6 @@ from support.pwa import (
 )
 
 TESTS = Path(__file__).resolve().parents[1]
-SCREENSHOTS = TESTS.parent / "docs" / "screenshots"
 VALIDATOR = TESTS / "pwa" / "fhir_schema.mjs"
 ARABIC = "أعرف كل خطوط الحافلات"
 
