@@ -191,6 +191,9 @@ class CouchDBStore:
                 reason = exc.reason if isinstance(exc, SyncError) else str(exc)
                 doc_id = doc.get("_id") if isinstance(doc, dict) else None
                 refused[index] = {"id": doc_id, "error": error, "reason": reason}
+        if new_edits and valid:
+            await self._refuse_past_last_generation(db, docs, refused)
+            valid = [doc for index, doc in enumerate(docs) if index not in refused]
         written: list[Json] = []
         if valid:
             response = await self._http.request(
@@ -205,11 +208,16 @@ class CouchDBStore:
             await self._require_db(db)
         if not new_edits:
             return [*refused.values(), *(entry for entry in written if "error" in entry)]
-        results: list[Json] = []
-        written_iter = iter(written)
-        for index in range(len(docs)):
-            results.append(refused[index] if index in refused else next(written_iter))
-        return results
+        return shapes.in_request_order(docs, refused, written)
+
+    async def _refuse_past_last_generation(self, db: str, docs: list[Json], refused: dict[int, Json]) -> None:
+        """Refuse (into ``refused``) each new edit that would recreate a document whose winning tombstone is at
+        the last generation: CouchDB would store the next one, which this server cannot read back. One
+        ``_all_docs`` read, only for a batch with edits that name no ``_rev`` (new or recreated documents)."""
+        recreating = shapes.recreations(docs, refused)
+        if recreating:
+            found = await self._all_docs_keys(db, list(recreating.values()), include_docs=False, conflicts=False)
+            refused.update(shapes.refused_at_last_generation(recreating, found["rows"]))
 
     def _write_result(self, entry: Json) -> Json:
         if "error" not in entry:

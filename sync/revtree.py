@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 REV_PATTERN = re.compile(r"^([1-9][0-9]{0,8})-([0-9a-zA-Z_-]{1,128})$")
+MAX_GENERATION = 999_999_999  # the highest N that REV_PATTERN (and docs/crypto.md §14.1) accepts
+LAST_GENERATION_REASON = (
+    f"This revision is at generation {MAX_GENERATION}, the highest this server accepts: "
+    "no new revision can be written on top of it."
+)
 
 
 class InvalidRevision(ValueError):
@@ -41,9 +46,12 @@ def rev_sort_key(rev: str) -> tuple[int, str]:
 def new_rev_id(prev_rev: str | None, body: dict[str, Any], deleted: bool) -> str:
     """A deterministic id for the next revision: MD5 over the parent, the deleted flag and the body.
 
-    Like CouchDB, identical edits made on two devices produce the same revision id.
+    Like CouchDB, identical edits made on two devices produce the same revision id. There is no next
+    revision past :data:`MAX_GENERATION`: :class:`InvalidRevision` says so, before anything is written.
     """
     pos = parse_rev(prev_rev)[0] + 1 if prev_rev else 1
+    if pos > MAX_GENERATION:
+        raise InvalidRevision(LAST_GENERATION_REASON)
     material = json.dumps([prev_rev, deleted, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return f"{pos}-{hashlib.md5(material.encode('utf-8'), usedforsecurity=False).hexdigest()}"
 

@@ -2,8 +2,10 @@
 
 Every write runs on the single writer thread inside ``BEGIN IMMEDIATE``; the writer takes every job
 waiting in its queue, runs each in its own savepoint (so one failing job leaves the others intact)
-and commits them together, so many small writes share one fsync. A job's future is resolved only
-after the commit returned: an acknowledged write is on disk with the configured ``synchronous``
+and commits them together, so many small writes share one fsync. A job that writes several
+independent things (the documents of one ``_bulk_docs``) runs each inside a :func:`savepoint` of
+its own, so a refused one leaves no trace while the others are written. A job's future is resolved
+only after the commit returned: an acknowledged write is on disk with the configured ``synchronous``
 level (``FULL`` by default: durable across power loss; ``NORMAL`` with WAL: durable across a
 process crash, the last commits may be lost on power loss).
 """
@@ -12,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +52,23 @@ def connect(path: Path, *, synchronous: str, readonly: bool = False) -> sqlite3.
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
+
+
+@contextlib.contextmanager
+def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    """Run one part of a write job all-or-nothing: if the block raises, everything it wrote is rolled back
+    (then the exception propagates); otherwise its writes are kept, to commit with the job.
+
+    ``name`` must be an SQL identifier; nested parts need different names."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:  # SQLite may already have rolled the whole transaction back (disk full)
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
 
 
 class SqliteEngine:

@@ -16,9 +16,17 @@ from typing import Any
 
 from .documents import render_document, revs_diff_entry, split_document
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
-from .revtree import InvalidRevision, RevTree, new_rev_id, parse_rev, path_from_revisions
+from .revtree import (
+    LAST_GENERATION_REASON,
+    MAX_GENERATION,
+    InvalidRevision,
+    RevTree,
+    new_rev_id,
+    parse_rev,
+    path_from_revisions,
+)
 from .sqlite_changes import DEFAULT_POLL_INTERVAL, ChangeWaiters, read_update_seqs
-from .sqlite_engine import SqliteEngine, WriteContext
+from .sqlite_engine import SqliteEngine, WriteContext, savepoint
 from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
 
 DEFAULT_REVS_LIMIT = 1000
@@ -60,10 +68,34 @@ CREATE TABLE IF NOT EXISTS local_docs (
 """
 
 CONFLICT_REASON = "Document update conflict."
+NOT_UNICODE = "Document must be valid Unicode text (it holds a lone surrogate)."
+NOT_JSON = "Document must be valid JSON (NaN and Infinity are not numbers JSON has)."
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise BadRequest(NOT_JSON) from None
+
+
+def _refusal(doc: object, exc: SyncError | InvalidRevision) -> Json:
+    """The ``_bulk_docs`` result of a refused document, as CouchDB shapes it."""
+    error = exc.error if isinstance(exc, SyncError) else "bad_request"
+    reason = exc.reason if isinstance(exc, SyncError) else str(exc)
+    return {"id": doc.get("_id") if isinstance(doc, dict) else None, "error": error, "reason": reason}
+
+
+def _storable(doc_id: str, body: Json) -> str:
+    """``body`` as the JSON text to store, once ``doc_id`` and it are known to be text SQLite (and JSON on
+    the wire) can hold: no lone surrogates, no NaN or Infinity."""
+    text = _dumps(body)
+    try:
+        doc_id.encode("utf-8")
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(NOT_UNICODE) from None
+    return text
 
 
 def _parse_seq(since: Seq) -> int:
@@ -167,20 +199,22 @@ class SqliteStore:
     # -- writes ----------------------------------------------------------------------------------
 
     async def bulk_docs(self, db: str, docs: list[Json], *, new_edits: bool = True) -> list[Json]:
+        """Write ``docs`` in one transaction, each all-or-nothing in a savepoint of its own: a document
+        refused at any step (even after some of its rows were written) leaves every stored row as it was,
+        and the batch's other documents are still written."""
+
         def job(ctx: WriteContext) -> list[Json]:
             db_id = self._db_id(ctx.conn, db)
             results: list[Json] = []
             for doc in docs:
                 try:
-                    if new_edits:
-                        results.append(self._write_new_edit(ctx.conn, db_id, doc))
-                    else:
-                        self._write_replicated(ctx.conn, db_id, doc)
+                    with savepoint(ctx.conn, "document"):
+                        if new_edits:
+                            results.append(self._write_new_edit(ctx.conn, db_id, doc))
+                        else:
+                            self._write_replicated(ctx.conn, db_id, doc)
                 except (SyncError, InvalidRevision) as exc:
-                    error = exc.error if isinstance(exc, SyncError) else "bad_request"
-                    reason = exc.reason if isinstance(exc, SyncError) else str(exc)
-                    doc_id = doc.get("_id") if isinstance(doc, dict) else None
-                    results.append({"id": doc_id, "error": error, "reason": reason})
+                    results.append(_refusal(doc, exc))
             ctx.touched.add(db)
             return results
 
@@ -194,7 +228,10 @@ class SqliteStore:
         doc_id, body, deleted = split_document(doc)
         if doc_id is None:
             raise BadRequest("Document must have an _id (this server does not generate ids)")
+        text = _storable(doc_id, body)
         rev = doc.get("_rev")
+        if rev is not None and parse_rev(rev)[0] >= MAX_GENERATION:
+            raise BadRequest(LAST_GENERATION_REASON)
         tree = self._load(conn, db_id, doc_id)
         # The rules of CouchDB's interactive edits (couch_db_updater:merge_rev_tree/4):
         if tree is None:
@@ -214,16 +251,17 @@ class SqliteStore:
             if rev is None or rev not in tree.leaves():
                 raise Conflict(CONFLICT_REASON)
             parent = rev
-        new_rev = new_rev_id(parent, body, deleted)
+        new_rev = new_rev_id(parent, body, deleted)  # refuses a generation past MAX_GENERATION
         path = [new_rev, *(tree.path(parent) if parent else [])]
         tree.merge_path(path, deleted)
-        self._save(conn, db_id, doc_id, tree, new_rev, body)
+        self._save(conn, db_id, doc_id, tree, new_rev, text)
         return {"ok": True, "id": doc_id, "rev": new_rev}
 
     def _write_replicated(self, conn: sqlite3.Connection, db_id: int, doc: Json) -> None:
         doc_id, body, deleted = split_document(doc)
         if doc_id is None:
             raise BadRequest("Document must have an _id")
+        text = _storable(doc_id, body)
         rev = doc.get("_rev")
         if not isinstance(rev, str):
             raise BadRequest("Document must have a _rev when new_edits is false")
@@ -232,13 +270,15 @@ class SqliteStore:
         tree = self._load(conn, db_id, doc_id) or RevTree()
         if not tree.merge_path(path, deleted):
             return
-        self._save(conn, db_id, doc_id, tree, rev, body)
+        self._save(conn, db_id, doc_id, tree, rev, text)
 
-    def _save(self, conn: sqlite3.Connection, db_id: int, doc_id: str, tree: RevTree, rev: str, body: Json) -> None:
+    def _save(self, conn: sqlite3.Connection, db_id: int, doc_id: str, tree: RevTree, rev: str, body: str) -> None:
+        """Store ``tree`` (merged with ``rev``, whose JSON body is ``body``), drop the bodies of revisions that
+        are no longer leaves, and move the counts. Several statements: the caller runs it in a savepoint."""
         old = conn.execute("SELECT deleted FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
         tree.stem(self.revs_limit)
         conn.execute(
-            "INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, _dumps(body))
+            "INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, body)
         )
         leaves = set(tree.leaves())
         stored = [r for (r,) in conn.execute("SELECT rev FROM bodies WHERE db = ? AND id = ?", (db_id, doc_id))]
