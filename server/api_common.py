@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from starlette.requests import Request
@@ -9,10 +10,10 @@ from starlette.responses import JSONResponse, Response
 
 from alongside.crypto.errors import FormatError
 from alongside.crypto.keys import DevicePublicKeys
-from alongside.sync.errors import BadRequest, Forbidden, NotFound
-from alongside.sync.store import Json
+from alongside.sync.errors import BadRequest, NotFound
 
 from .directory import ID_PATTERN, Device, Directory
+from .ratelimit import address_group
 from .requests import read_json_object
 from .state import AppState
 
@@ -25,7 +26,8 @@ def app_state(request: Request) -> AppState:
 
 
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """What failed attempts count under (server/ratelimit.py): the address, an IPv6 address's /64."""
+    return address_group(request.client.host) if request.client else "unknown"
 
 
 async def authenticated(request: Request) -> tuple[AppState, Device]:
@@ -79,7 +81,9 @@ async def member_role(directory: Directory, plan_id: str, device: Device, *, wri
     return membership.role
 
 
-def claim_once(doc: Json, now: int) -> Json:
-    if doc.get("used"):
-        raise Forbidden("This code or invite has already been used. Ask for a new one.")
-    return {**doc, "used": True, "used_at": now}
+def label_field(body: dict[str, Any]) -> str:
+    """A device's optional ``label`` (1 to 80 characters of text people can read), or ``""``."""
+    label = text_field(body, "label", required=False, max_length=80) or ""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in label):
+        raise BadRequest("`label` must be text without control characters")
+    return label

@@ -19,10 +19,10 @@ from .api_common import (
     MAX_API_BODY,
     app_state,
     authenticated,
-    claim_once,
     client_key,
     json_body,
     json_response,
+    label_field,
     member_role,
     plan_id_param,
     public_keys_field,
@@ -49,29 +49,43 @@ def enrolment_code_id(code: str) -> str:
 
 
 async def enrol(request: Request) -> Response:
-    """A worker's device enrols with the one-time code an admin gave them."""
+    """A worker's device enrols with the one-time code an admin gave them.
+
+    Safe to repeat after a lost answer (docs/api.md §4): the code is claimed for the device its public keys
+    name, and the same keys sent again while the code is valid get a ``201`` with another token for the same
+    device, until the device first uses one of its tokens (:meth:`Directory.issue_another_token`). Other keys
+    get ``403``. Everything is checked before anything is written.
+    """
     state = app_state(request)
     state.limiter.check(client_key(request))
     body = await json_body(request)
     code = text_field(body, "code", max_length=64)
     keys = public_keys_field(body)
-    label = text_field(body, "label", required=False, max_length=80) or ""
+    label = label_field(body)
     assert code is not None
     directory = state.directory
+    device_id = keys.device_id
     enrolment = await directory.get(enrolment_code_id(code))
-    if enrolment is None or enrolment.get("used") or int(enrolment.get("expires_at", 0)) <= directory.now():
+    if (
+        enrolment is None
+        or (enrolment.get("used") and enrolment.get("used_by") != device_id)
+        or int(enrolment.get("expires_at", 0)) <= directory.now()
+    ):
         state.limiter.fail(client_key(request))
         raise Forbidden("This enrolment code is not valid. Ask your admin for a new one.")
-    if await directory.get(f"device:{keys.device_id}") is not None:
+    account = str(enrolment["account"])
+    device = await directory.get(f"device:{device_id}")
+    if device is not None and not directory.may_issue_another_token(device, account):
         raise Conflict("This device is already enrolled.")
-    await directory.update(enrolment["_id"], lambda doc: claim_once(doc, directory.now()))
-    device_id, token = await directory.create_device(
-        str(enrolment["account"]), device_id=keys.device_id, public_keys=keys.to_json(), label=label
-    )
-    account = await directory.get(f"account:{enrolment['account']}")
-    assert account is not None
-    kind = account["kind"]
-    return json_response({"device_id": device_id, "token": token, "account": enrolment["account"], "kind": kind}, 201)
+    # The directory is a document store: no transaction spans two documents. So the writes go in an order a
+    # repeat with the same keys can always finish: the code is claimed for this device first (another
+    # device is refused from then on), then the device is created, or given another token if an earlier
+    # attempt created it.
+    await directory.claim(enrolment["_id"], device_id)
+    token = await directory.ensure_device(account, device_id=device_id, public_keys=keys.to_json(), label=label)
+    account_doc = await directory.get(f"account:{account}")
+    assert account_doc is not None
+    return json_response({"device_id": device_id, "token": token, "account": account, "kind": account_doc["kind"]}, 201)
 
 
 async def me(request: Request) -> Response:
@@ -136,25 +150,28 @@ async def _finish_plan_setup(directory: Directory, plan_id: str, plan: Json, dev
 # -- members and removal -----------------------------------------------------------------------------
 
 
+def _member_device(doc: Json, excluded: set[str], *, details: bool) -> Json:
+    """One device in the members list; its label and when it last synced only with ``details``."""
+    device_id = doc["_id"].split(":", 1)[1]
+    listed: Json = {"device_id": device_id, "public_keys": doc.get("public_keys")}
+    if details:
+        listed |= {"label": doc.get("label", ""), "last_seen": doc.get("last_seen")}
+    return listed | {"active": not doc.get("revoked") and device_id not in excluded}
+
+
 async def list_members(request: Request) -> Response:
+    """Who can see the plan. Device labels and ``last_seen`` go to the plan's stewards (the person and the
+    worker) and to each member for their own devices only (docs/security.md section 3)."""
     state, device = await authenticated(request)
     plan_id = plan_id_param(request)
-    await member_role(state.directory, plan_id, device)
+    role = await member_role(state.directory, plan_id, device)
     members = []
     excluded = {doc["_id"].rsplit(":", 1)[1] for doc in await state.directory.by_prefix(f"excluded:{plan_id}:")}
     for membership in await state.directory.members(plan_id):
         account = str(membership["account"])
         account_doc = await state.directory.get(f"account:{account}") or {}
-        devices = [
-            {
-                "device_id": d["_id"].split(":", 1)[1],
-                "label": d.get("label", ""),
-                "public_keys": d.get("public_keys"),
-                "last_seen": d.get("last_seen"),
-                "active": not d.get("revoked") and d["_id"].split(":", 1)[1] not in excluded,
-            }
-            for d in await state.directory.devices_of(account)
-        ]
+        details = role in STEWARD_ROLES or account == device.account
+        devices = [_member_device(d, excluded, details=details) for d in await state.directory.devices_of(account)]
         members.append(
             {
                 "account": account,

@@ -37,6 +37,9 @@ ACCESS = ("write", "read")
 ENROLMENT_LIFETIME = 7 * 24 * 3600
 SEEN_RESOLUTION = 3600
 SYNC_ACCESS_CACHE_SIZE = 20_000
+# Tokens a device was given before it first used one (answers lost on the way, docs/api.md §4 and §7): each
+# stays good until the device uses one of them; the oldest are dropped beyond this many.
+MAX_UNUSED_TOKENS = 8
 
 Clock = Callable[[], float]
 
@@ -53,6 +56,18 @@ def plan_database(plan_id: str) -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _token_matches(device: Json, hashed: str) -> bool:
+    """Whether ``hashed`` (a token's SHA-256) is a token of ``device``: its token, or, while it has used none
+    yet, one of the tokens given to it before (each compared in constant time)."""
+    candidates = [device.get("token_sha256")]
+    if device.get("token_confirmed") is False:
+        candidates += list(device.get("earlier_tokens", []))
+    found = False
+    for expected in candidates:
+        found |= isinstance(expected, str) and hmac.compare_digest(expected, hashed)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +125,10 @@ class Directory:
 
     def now(self) -> int:
         return int(self._clock())
+
+    def new_id(self) -> str:
+        """A new random id (for an account drawn before it is written, see :meth:`claim`)."""
+        return random_id(self._random)
 
     def new_secret(self, nbytes: int = 32) -> str:
         return base64.urlsafe_b64encode(self._random(nbytes)).decode("ascii").rstrip("=")
@@ -169,8 +188,11 @@ class Directory:
 
     # -- accounts and devices --------------------------------------------------------------------
 
-    async def create_account(self, kind: str, *, org: str | None = None, name: str | None = None) -> str:
-        account_id = random_id(self._random)
+    async def create_account(
+        self, kind: str, *, org: str | None = None, name: str | None = None, account_id: str | None = None
+    ) -> str:
+        """Create an account (``account_id``: one drawn earlier, see :meth:`claim`); ``Conflict`` if it exists."""
+        account_id = account_id or random_id(self._random)
         doc: Json = {"_id": f"account:{account_id}", "type": "account", "kind": kind, "active": True}
         doc["created"] = self.now()
         if org:
@@ -181,9 +203,19 @@ class Directory:
         return account_id
 
     async def create_device(
-        self, account: str, *, device_id: str | None = None, public_keys: Json | None = None, label: str = ""
+        self,
+        account: str,
+        *,
+        device_id: str | None = None,
+        public_keys: Json | None = None,
+        label: str = "",
+        repeatable: bool = False,
     ) -> tuple[str, str]:
-        """Register a device for ``account``; return ``(device_id, token)``. The token is never stored."""
+        """Register a device for ``account``; return ``(device_id, token)``. The token is never stored.
+
+        ``repeatable``: the device enrols or joins over the network, and may not get the answer; until it
+        first uses a token, :meth:`issue_another_token` can give it another one (``token_confirmed`` false).
+        """
         device_id = device_id or random_id(self._random)
         if await self.get(f"device:{device_id}") is not None:
             raise Conflict("This device is already enrolled.")
@@ -197,11 +229,70 @@ class Directory:
             "created": self.now(),
             "revoked": False,
         }
+        if repeatable:
+            doc["token_confirmed"] = False
         if public_keys is not None:
             doc["public_keys"] = public_keys
         await self.put(doc)
         await self.audit("device.enrolled", device=device_id, account=account)
         return device_id, f"{device_id}.{secret}"
+
+    @staticmethod
+    def may_issue_another_token(device: Json, account: str) -> bool:
+        """Whether ``device`` (its directory document) is a device of ``account`` that never used a token yet
+        and was not switched off: the only device a repeated enrolment or redemption may give a new token."""
+        return device.get("account") == account and not device.get("revoked") and device.get("token_confirmed") is False
+
+    async def issue_another_token(self, device_id: str, *, account: str) -> str:
+        """Another token for a device whose enrolment or redemption answer was lost (docs/api.md §4, §7).
+
+        Only while the device has used none of its tokens (:meth:`may_issue_another_token`, else
+        ``Conflict``): the tokens given so far stay good too, until the device first uses one of them; from
+        then on that one is its token and the others are refused (:meth:`_confirm_token`). So a slow earlier
+        attempt finishing after a repeat cannot take away the token the device holds, and someone who learns
+        a used code later cannot take the device's place.
+        """
+        secret = self.new_secret()
+
+        def add_token(doc: Json) -> Json:
+            if not self.may_issue_another_token(doc, account):
+                raise Conflict("This device is already enrolled.")
+            earlier = [*doc.get("earlier_tokens", []), doc["token_sha256"]][-(MAX_UNUSED_TOKENS - 1) :]
+            return {**doc, "token_sha256": hash_secret(secret), "earlier_tokens": earlier}
+
+        await self.update(f"device:{device_id}", add_token)
+        await self.audit("device.token_issued_again", device=device_id, account=account)
+        return f"{device_id}.{secret}"
+
+    async def ensure_device(self, account: str, *, device_id: str, public_keys: Json, label: str) -> str:
+        """The token of a device enrolling or joining: a new device, or, when this is a repeat (an earlier
+        attempt created the device and its answer was lost), another token for it. ``Conflict`` when the
+        device exists and may not be given another token."""
+        if await self.get(f"device:{device_id}") is None:
+            try:
+                _, token = await self.create_device(
+                    account, device_id=device_id, public_keys=public_keys, label=label, repeatable=True
+                )
+                return token
+            except Conflict:  # a repeat of the same request created it at this moment
+                pass
+        return await self.issue_another_token(device_id, account=account)
+
+    async def claim(self, doc_id: str, device_id: str, **fields: str) -> Json:
+        """Mark a one-time enrolment code or invite used by ``device_id`` (with ``fields``); the claimed document.
+
+        Claiming again for the same device changes nothing (the stored ``fields`` stand, so a repeat learns
+        what the first attempt chose); another device gets ``Forbidden``.
+        """
+
+        def claim_for_device(doc: Json) -> Json | None:
+            if doc.get("used"):
+                if doc.get("used_by") != device_id:
+                    raise Forbidden("This code or invite has already been used. Ask for a new one.")
+                return None
+            return {**doc, "used": True, "used_at": self.now(), "used_by": device_id, **fields}
+
+        return await self.update(doc_id, claim_for_device)
 
     async def devices_of(self, account: str) -> list[Json]:
         return [d for d in await self.by_prefix("device:") if d.get("account") == account]
@@ -226,12 +317,30 @@ class Directory:
         if not DEVICE_ID_PATTERN.match(device_id) or not secret:
             raise Unauthorized("The device token is not valid.")
         doc = await self.get(f"device:{device_id}")
-        expected = doc.get("token_sha256") if doc else None
-        if doc is None or not isinstance(expected, str) or not hmac.compare_digest(expected, hash_secret(secret)):
+        hashed = hash_secret(secret)
+        if doc is None or not _token_matches(doc, hashed):
             raise Unauthorized("The device token is not valid.")
         if doc.get("revoked"):
             raise Unauthorized("This device has been removed.")
+        if doc.get("token_confirmed") is False:
+            doc = await self._confirm_token(doc["_id"], hashed)
         return doc
+
+    async def _confirm_token(self, doc_id: str, hashed: str) -> Json:
+        """A device's first use of a token: from now on it is the device's only token (see
+        :meth:`issue_another_token`); any other token it was given is refused."""
+
+        def confirm(doc: Json) -> Json | None:
+            if doc.get("token_confirmed") is not False:
+                if _token_matches(doc, hashed):
+                    return None  # confirmed by a request at the same moment
+                raise Unauthorized("The device token is not valid.")
+            if not _token_matches(doc, hashed):
+                raise Unauthorized("The device token is not valid.")
+            kept = {k: v for k, v in doc.items() if k != "earlier_tokens"}
+            return {**kept, "token_sha256": hashed, "token_confirmed": True}
+
+        return await self.update(doc_id, confirm)
 
     @staticmethod
     def _device(doc: Json, account: Json | None) -> Device:
@@ -415,12 +524,12 @@ class Directory:
         return membership
 
     async def _note_seen(self, doc: Json) -> None:
-        """Note when a device last synced (at most once per ``SEEN_RESOLUTION`` seconds: metadata only)."""
-        now = self.now()
-        if now - int(doc.get("last_seen", 0)) < SEEN_RESOLUTION:
+        """Note when a device last synced, to the hour (``SEEN_RESOLUTION``): metadata only, written once an hour."""
+        hour = self.now() // SEEN_RESOLUTION * SEEN_RESOLUTION
+        if int(doc.get("last_seen", 0)) >= hour:
             return
         try:
-            await self.put({**doc, "last_seen": now})
+            await self.put({**doc, "last_seen": hour})
         except Conflict:
             return
         await self.audit("device.synced", device=str(doc["_id"]).split(":", 1)[1])

@@ -22,10 +22,10 @@ from .api_common import (
     app_state,
     authenticated,
     choice_field,
-    claim_once,
     client_key,
     json_body,
     json_response,
+    label_field,
     member_role,
     plan_id_param,
     public_keys_field,
@@ -231,7 +231,13 @@ async def _register_on_redemption(
 
 
 async def redeem_invite(request: Request) -> Response:
-    """A new device joins a plan with an invite's one-time token: once, before expiry."""
+    """A new device joins a plan with an invite's one-time token: once, before expiry.
+
+    Safe to repeat after a lost answer (docs/api.md §7): the invite is claimed for the joining device (and
+    the account it joins as), and the same device sending the redemption again before the invite expires
+    gets the same membership, a new device another token (until it first uses one of its tokens). Another
+    device gets ``403``. Everything is checked before anything is claimed.
+    """
     state = app_state(request)
     state.limiter.check(client_key(request))
     directory = state.directory
@@ -239,49 +245,87 @@ async def redeem_invite(request: Request) -> Response:
     body = await json_body(request)
     auth_token = text_field(body, "auth_token", max_length=64)
     keys = public_keys_field(body)
-    label = text_field(body, "label", required=False, max_length=80) or ""
+    label = label_field(body)
+    existing: Device | None = None
+    if request.headers.get("authorization"):
+        existing = await directory.authenticate(request.headers.get("authorization"))
     invite = await directory.get(f"invite:{invite_id}") if ID_PATTERN.fullmatch(invite_id) else None
     if invite is None and body.get("registration") is not None and ID_PATTERN.fullmatch(invite_id):
         invite = await _register_on_redemption(request, state, invite_id, str(auth_token), body["registration"])
     if invite is None or not check_invite_token(auth_token, invite.get("verifier")):
         state.limiter.fail(client_key(request))
         raise Forbidden("This invite is not valid. Ask for a new one.")
-    if invite.get("used"):
+    device_id = existing.id if existing is not None else keys.device_id
+    # A repeat: this very device (its keys, and its token if it has one) claimed the invite before.
+    repeat = bool(invite.get("used")) and invite.get("used_by") == device_id == keys.device_id
+    if invite.get("used") and not repeat:
         raise Forbidden("This invite has already been used. Ask for a new one.")
     if int(invite["expires_at"]) <= directory.now():
         raise Forbidden("This invite has expired. Ask for a new one.")
     plan_id = str(invite["plan"])
     plan = await directory.plan(plan_id)
     await _check_issuer_may_invite(directory, invite, plan_id)
+    if await directory.get(f"excluded:{plan_id}:{device_id}") is not None:
+        raise Conflict("This device was removed from this plan; join from a new device.")
+    account = await _joining_account(directory, invite, plan, existing, keys.device_id, repeat=repeat)
+    if repeat:
+        await _check_not_removed_since(directory, invite, plan_id, account)
 
-    existing: Device | None = None
-    if request.headers.get("authorization"):
-        existing = await directory.authenticate(request.headers.get("authorization"))
-        if await directory.get(f"excluded:{plan_id}:{existing.id}") is not None:
-            raise Conflict("This device was removed from this plan; join from a new device.")
-    elif await directory.get(f"device:{keys.device_id}") is not None:
-        raise Conflict("This device is already enrolled: send its token with the invite.")
-    if existing is not None and invite["role"] == "owner" and existing.account != plan["owner"]:
-        raise Conflict("This device belongs to someone else; join from a new device.")
-
-    used_by = existing.id if existing is not None else keys.device_id
-    await directory.update(f"invite:{invite_id}", lambda doc: {**claim_once(doc, directory.now()), "used_by": used_by})
+    # The directory is a document store: no transaction spans two documents. So the writes go in an order a
+    # repeat of this redemption can always finish: the invite is claimed for this device and the account it
+    # joins as (another device is refused from then on), then the account, the device and the membership
+    # are each written if they are still missing, and a device an earlier attempt created gets another token.
+    claimed = await directory.claim(f"invite:{invite_id}", device_id, used_account=account)
+    account = str(claimed.get("used_account") or account)
     token = None
-    if existing is not None:
-        account, device_id = existing.account, existing.id
-    else:
-        account = str(plan["owner"]) if invite["role"] == "owner" else await directory.create_account("supporter")
-        device_id, token = await directory.create_device(
-            account, device_id=keys.device_id, public_keys=keys.to_json(), label=label
-        )
+    if existing is None:
+        if invite["role"] != "owner" and await directory.get(f"account:{account}") is None:
+            try:
+                await directory.create_account("supporter", account_id=account)
+            except Conflict:  # a repeat created it at this moment
+                pass
+        token = await directory.ensure_device(account, device_id=device_id, public_keys=keys.to_json(), label=label)
     membership = await directory.membership(plan_id, account)
-    if membership is not None:  # already a member: the invite changes nothing
+    if membership is not None:  # already a member (or joined by an earlier attempt): the invite changes nothing
         role, access = membership.role, membership.access
     else:
         role, access = ("owner", "write") if account == plan["owner"] else (str(invite["role"]), str(invite["access"]))
         await _admit(directory, plan_id, account, role=role, access=access)
-    await directory.audit("invite.redeemed", plan=plan_id, device=device_id)
+    await directory.audit("invite.redeemed", plan=plan_id, device=device_id, again=1 if repeat else None)
     out = {"plan_id": plan_id, "device_id": device_id, "account": account, "role": role, "access": access}
     if token is not None:
         out["token"] = token
     return json_response(out, 201)
+
+
+async def _joining_account(
+    directory: Directory, invite: Json, plan: Json, existing: Device | None, device_id: str, *, repeat: bool
+) -> str:
+    """The account a redemption joins the plan as: the enrolled device's own; for a new device the person's
+    (an ``owner`` invite) or a new supporter account, the one an earlier attempt drew if this is a repeat.
+
+    ``Conflict`` when an enrolled device joins someone else's plan as its owner, or a new device's keys
+    are enrolled already (except a repeat's device that has not used a token yet).
+    """
+    if existing is not None:
+        if invite["role"] == "owner" and existing.account != plan["owner"]:
+            raise Conflict("This device belongs to someone else; join from a new device.")
+        return existing.account
+    device = await directory.get(f"device:{device_id}")
+    if invite["role"] == "owner":
+        account = str(plan["owner"])
+    elif repeat and (invite.get("used_account") or device is not None):
+        account = str(invite.get("used_account") or (device or {})["account"])
+    else:
+        account = directory.new_id()
+    if device is not None and not (repeat and directory.may_issue_another_token(device, account)):
+        raise Conflict("This device is already enrolled: send its token with the invite.")
+    return account
+
+
+async def _check_not_removed_since(directory: Directory, invite: Json, plan_id: str, account: str) -> None:
+    """A repeat does not bring back a member removed after the invite was used: ``Forbidden`` then."""
+    membership = await directory.get(f"membership:{plan_id}:{account}")
+    if membership is not None and membership.get("removed"):
+        if int(membership.get("removed_at", 0)) >= int(invite.get("used_at", 0)):
+            raise Forbidden("This device joined with this invite and was removed from the plan since.")

@@ -66,10 +66,15 @@ export async function removeLock(pin) {
   return save(rest);
 }
 
-/** New key pairs for a device that is about to enrol or join (kept in memory until saved). */
-export async function newDeviceKeys() {
+/**
+ * Key pairs for a device that is about to enrol or join: made once and stored at once, so every try sends
+ * the same keys (a repeat after a lost answer, api.md §4, §7). `fresh`: new ones instead of those stored
+ * (the server has these keys enrolled, and their token is not here); never for a device that has a token.
+ */
+export async function newDeviceKeys({ fresh = false } = {}) {
   const stored = await idbGet(KEY);
-  if (stored && stored.secret) return DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
+  if (fresh && (stored?.token || stored?.joining || stored?.locked)) throw new Error('this device is set up already');
+  if (stored && stored.secret && !fresh) return DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
   const keys = await generateDeviceKeys();
   await idbSet(KEY, { secret: keys.privateBytes() });
   return keys;

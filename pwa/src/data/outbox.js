@@ -4,9 +4,12 @@
 //
 // An action is {id, kind, plan, ...}. A handler (registered with `onAction`) returns when the server
 // has it, throws `RetryLater` or a network/server error to try again later, or throws anything else
-// to set it aside as refused (kept, with the server's words, never dropped silently).
+// to set it aside as refused (kept, with the server's words, never dropped silently). An action may be
+// sent more than once (its answer lost on the way): each is one the server answers the same way when
+// repeated (api.md §5 to §7, §9).
 
 import { idbGet, idbSet } from '../lib/idb.js';
+import { worthRetrying } from './api.js';
 
 const KEY = 'outbox';
 const MAX_DELAY = 60000;
@@ -28,8 +31,7 @@ export class RetryLater extends Error {
   }
 }
 
-const retryable = (error) =>
-  error instanceof RetryLater || error?.status === 0 || error?.status === 429 || (error?.status >= 500 && error?.status < 600);
+const retryable = (error) => error instanceof RetryLater || worthRetrying(error);
 
 async function load() {
   if (!actions) actions = (await idbGet(KEY)) || [];
@@ -103,6 +105,7 @@ async function drainOnce() {
   const blocked = new Set(); // plans with an earlier action still owed: theirs wait, in order
   let retry = false;
   let cap = MAX_DELAY;
+  let atLeast = 0; // ms: the longest Retry-After the server asked for
   for (const action of await queuedActions()) {
     if (action.refused || blocked.has(action.plan)) continue;
     const handler = handlers.get(action.kind);
@@ -118,6 +121,7 @@ async function drainOnce() {
         blocked.add(action.plan);
         retry = true;
         if (error instanceof RetryLater) cap = Math.min(cap, error.maxDelay);
+        if (error?.retryAfter != null) atLeast = Math.max(atLeast, error.retryAfter * 1000);
       } else {
         console.error('the server refused a queued action', action.kind, error);
         await change(action.id, { refused: { status: error?.status ?? null, detail: error?.message || '' } });
@@ -126,7 +130,7 @@ async function drainOnce() {
   }
   if (retry) {
     delay = Math.min(delay === 0 ? 2000 : delay * 2, cap);
-    timer = setTimeout(drain, delay);
+    timer = setTimeout(drain, Math.max(delay, atLeast));
   }
 }
 

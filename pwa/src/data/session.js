@@ -13,7 +13,7 @@ import {
   openInvite,
   planFingerprint,
 } from '../crypto/index.js';
-import { api } from './api.js';
+import { api, retrying, worthRetrying } from './api.js';
 import {
   forgetInvites,
   forgetPlan,
@@ -36,10 +36,25 @@ export function askPersistentStorage() {
   navigator.storage?.persist?.().catch(() => {});
 }
 
-/** A worker's device enrols with the code an admin gave them. */
-export async function enrol({ code, name, label }) {
-  const keys = await newDeviceKeys();
-  const res = await api('/enrol', { method: 'POST', body: { code: code.trim(), public_keys: keys.public.toJSON(), label } });
+/**
+ * A worker's device enrols with the code an admin gave them. The device's keys are made once and kept, and
+ * the enrolment is sent again by itself while there is no connection or the server fails (`onWait(error)`
+ * told each time, `signal` stops it): the server answers the same keys and code the same way, so an answer
+ * lost after the server acted is simply asked for again (api.md §4). Keys the server holds enrolled
+ * already, whose token never reached this device, are replaced by new ones, once.
+ */
+export async function enrol({ code, name, label }, { onWait, signal } = {}) {
+  let keys = await newDeviceKeys();
+  const body = () => ({ code: code.trim(), public_keys: keys.public.toJSON(), label });
+  const send = () => retrying(() => api('/enrol', { method: 'POST', body: body() }), { onWait, signal });
+  let res;
+  try {
+    res = await send();
+  } catch (error) {
+    if (error?.status !== 409) throw error;
+    keys = await newDeviceKeys({ fresh: true });
+    res = await send();
+  }
   const device = await saveIdentity(keys, { token: res.token, deviceId: res.device_id, account: res.account, kind: res.kind, name, label });
   askPersistentStorage();
   await refreshPlanList().catch(() => {});
@@ -238,26 +253,25 @@ async function fingerprintOf(joined) {
 
 /**
  * Join a plan with an invite's text (from the QR code or typed in). With a connection the server
- * admits this device at once; a refusal is thrown. With none (or when the plan is not on the server
- * yet) the join is kept: the plan key is stored wrapped for this device, the plan is listed as
- * waiting, and the redemption is queued. Returns the plan id.
+ * admits this device at once; a refusal is thrown. With none, or an answer lost on the way, or a server
+ * that fails or is not ready (the plan not on it yet), the join is kept: the plan key is stored wrapped
+ * for this device, the plan is listed as waiting, and the redemption is queued with the same keys (the
+ * server answers a repeat the same way, api.md §7). Returns the plan id.
  */
 export async function joinWithInvite({ text, name, label }) {
   const compact = text.replace(/[\s-]/g, '');
   const invite = await openInvite(/^AS1:/i.test(compact) ? compact : `AS1:${compact}`);
   const existing = await loadDevice();
-  const keys = existing ? existing.keys : await newDeviceKeys();
+  let keys = existing ? existing.keys : await newDeviceKeys();
   const planId = invite.planKey.planId;
-  const request = { auth_token: invite.authToken, public_keys: keys.public.toJSON(), label, registration: invite.registration };
-  let res = null;
-  let waitingFor = null;
-  try {
-    res = await api(`/invites/${invite.inviteId}/redeem`, { method: 'POST', token: existing?.token, body: request });
-  } catch (error) {
-    if (error.status === 0) waitingFor = 'connection';
-    else if (error.error === 'plan_not_set_up') waitingFor = 'inviter';
-    else throw error;
+  const redemption = () => ({ auth_token: invite.authToken, public_keys: keys.public.toJSON(), label, registration: invite.registration });
+  let { res, waitingFor, enrolled } = await redeemNow(invite.inviteId, redemption(), existing?.token, { renewable: !existing });
+  if (enrolled) {
+    // These keys are enrolled on the server already and their token never reached this device: new keys, once.
+    keys = await newDeviceKeys({ fresh: true });
+    ({ res, waitingFor } = await redeemNow(invite.inviteId, redemption(), null));
   }
+  const request = redemption();
   if (res && res.plan_id !== planId) throw new Error('the server named another plan');
   if (res && !existing?.token) {
     await saveIdentity(keys, { token: res.token, deviceId: res.device_id, account: res.account, kind: res.role, name, label });
@@ -278,6 +292,23 @@ export async function joinWithInvite({ text, name, label }) {
   }
   if (!res) await enqueue({ kind: 'join', plan: planId, key: `join:${invite.inviteId}`, inviteId: invite.inviteId, request });
   return planId;
+}
+
+/**
+ * Redeem an invite now: {res} when admitted; {waitingFor} when it is to be queued ('connection': no
+ * connection, a lost answer, a failing server; 'inviter': the plan is not on the server yet); with
+ * `renewable` (keys made for this join), {enrolled: true} when the server has these keys enrolled already
+ * (409). Any other refusal is thrown.
+ */
+async function redeemNow(inviteId, body, token, { renewable = false } = {}) {
+  try {
+    return { res: await api(`/invites/${inviteId}/redeem`, { method: 'POST', token: token || undefined, body }) };
+  } catch (error) {
+    if (worthRetrying(error)) return { waitingFor: 'connection' };
+    if (error.error === 'plan_not_set_up') return { waitingFor: 'inviter' };
+    if (error.status === 409 && renewable) return { enrolled: true };
+    throw error;
+  }
 }
 
 onAction('join', async ({ plan: planId, inviteId, request }) => {

@@ -10,14 +10,24 @@ import { LockSettings } from './lock.jsx';
 import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
 import { go, setState, useAppState } from './store.js';
 
-/** A plain message for a failed request: no connection, refused, or the server's own words. */
-export function problemText(error, refusedKey) {
+/**
+ * A plain message for a failed request: no connection, refused, or the server's own words. A 409 says
+ * `conflictKey` (what it means differs by screen).
+ */
+export function problemText(error, refusedKey, conflictKey = 'error.conflict') {
   if (error?.status === 0) return t('error.offline');
   if (error?.status === 403 || error?.status === 401) return t(refusedKey);
-  if (error?.status === 409) return t('error.conflict');
+  if (error?.status === 409) return t(conflictKey);
   if (error?.name === 'InviteExpiredError') return t('join.expired');
   if (error?.name === 'FormatError' || error?.name === 'DecryptionError') return t('join.bad_code');
   return t('error.general');
+}
+
+/** What a request sent again by itself is waiting for, in a plain sentence. */
+function retryText(error) {
+  if (error?.status === 429) return t('retry.busy');
+  if (error?.status >= 500) return t('retry.server');
+  return t('retry.offline');
 }
 
 export function Welcome() {
@@ -34,12 +44,20 @@ export function Welcome() {
   );
 }
 
+/**
+ * Enrol this device. With no connection, or an answer lost on the way, the enrolment is sent again by
+ * itself (the same keys and code get the same answer, api.md §4) and the screen says so, until it goes
+ * through, the server refuses it, or the person stops it.
+ */
 export function Enrol() {
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const [label, setLabel] = useState('');
   const [error, setError] = useState(null);
+  const [waiting, setWaiting] = useState(null);
   const [busy, setBusy] = useState(false);
+  const stopper = useRef(null);
+  useEffect(() => () => stopper.current?.abort(), []);
   const submit = async (event) => {
     event.preventDefault();
     if (!code.trim() || !name.trim()) {
@@ -48,13 +66,18 @@ export function Enrol() {
     }
     setBusy(true);
     setError(null);
+    const controller = new AbortController();
+    stopper.current = controller;
     try {
-      const device = await enrol({ code, name: name.trim(), label: label.trim() || t('enrol.default_label') });
+      const onWait = (e) => setWaiting(retryText(e));
+      const device = await enrol({ code, name: name.trim(), label: label.trim() || t('enrol.default_label') }, { onWait, signal: controller.signal });
       setState({ device });
       go('plans');
     } catch (e) {
-      setError(problemText(e, 'enrol.refused'));
+      if (!controller.signal.aborted) setError(problemText(e, 'enrol.refused', 'enrol.refused'));
     } finally {
+      stopper.current = null;
+      setWaiting(null);
       setBusy(false);
     }
   };
@@ -70,6 +93,14 @@ export function Enrol() {
           {t('enrol.submit')}
         </Button>
       </form>
+      {waiting && (
+        <div class="notice" data-retrying>
+          <p role="status">{waiting}</p>
+          <Button kind="secondary" onClick={() => stopper.current?.abort()}>
+            {t('retry.stop')}
+          </Button>
+        </div>
+      )}
     </Screen>
   );
 }
@@ -165,7 +196,7 @@ export function Join({ code: initial }) {
       setState({ device: await loadDevice(), inviteText: null });
       go(`plan/${planId}`);
     } catch (e) {
-      setError(problemText(e, 'join.refused'));
+      setError(problemText(e, 'join.refused', 'join.conflict'));
     } finally {
       setBusy(false);
     }
