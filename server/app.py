@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -19,7 +19,14 @@ from alongside.sync.store import DocumentStore, Json
 
 from .api_routes import api_routes
 from .directory import Directory
-from .errors import http_error_handler, invalid_revision_handler, sync_error_handler, unexpected_error_handler
+from .errors import (
+    client_disconnect_handler,
+    http_error_handler,
+    invalid_revision_handler,
+    sync_error_handler,
+    unexpected_error_handler,
+)
+from .longpolls import Longpolls
 from .pages import page_routes
 from .ratelimit import FailureLimiter
 from .security import SecurityHeadersMiddleware
@@ -56,14 +63,24 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
         try:
             directory = Directory(store)
             await directory.ensure()
+            longpolls = Longpolls(store, settings.max_longpolls_per_device)
             app.state.alongside = AppState(
                 settings=settings,
                 store=store,
                 directory=directory,
                 validate_document=validate_document or envelope_validator(settings.max_document_bytes),
-                limiter=FailureLimiter(settings.failure_limit, settings.failure_window_seconds),
+                limiter=FailureLimiter(
+                    settings.failure_limit,
+                    settings.failure_window_seconds,
+                    max_keys=settings.rate_limit_max_addresses,
+                ),
+                longpolls=longpolls,
             )
-            yield
+            longpolls.start()
+            try:
+                yield
+            finally:
+                await longpolls.stop()
         finally:
             await store.close()
 
@@ -84,6 +101,7 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
         lifespan=lifespan,
         exception_handlers={
             SyncError: sync_error_handler,
+            ClientDisconnect: client_disconnect_handler,
             InvalidRevision: invalid_revision_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,

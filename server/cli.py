@@ -8,7 +8,9 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from .directory import Directory
 from .settings import Settings
@@ -35,8 +37,9 @@ def _serve(args: argparse.Namespace) -> int:
             workers = _worker_count(os.environ.get("ALONGSIDE_WORKERS", "1"))
         except argparse.ArgumentTypeError as exc:
             raise SystemExit(f"alongside: ALONGSIDE_WORKERS {exc}") from None
+    connections = _connection_limits(settings)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, **connections)
         return 0
     # Several processes on one listening socket: each builds its app from the environment, so hand the
     # storage choice over there (its other settings are already ALONGSIDE_* variables).
@@ -51,9 +54,22 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        access_log=False,
+        **connections,
     )
     return 0
+
+
+def _connection_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for slow and oversized requests, from the settings (server/http_protocol.py)."""
+    from .http_protocol import LimitedHttpToolsProtocol
+
+    protocol = partial(
+        LimitedHttpToolsProtocol,
+        header_timeout=settings.header_timeout_seconds,
+        max_header_bytes=settings.max_header_bytes,
+        body_timeout=settings.body_timeout_seconds,
+    )
+    return {"http": protocol, "timeout_keep_alive": settings.keep_alive_seconds, "access_log": False}
 
 
 def _worker_count(text: str) -> int:

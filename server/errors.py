@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.exceptions import HTTPException
@@ -18,29 +19,41 @@ HTTP_ERROR_NAMES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "too_large",
     415: "bad_content_type",
     429: "too_many_requests",
+    431: "headers_too_large",
     500: "internal_server_error",
     503: "service_unavailable",
 }
 
 
+def is_sync_path(path: str) -> bool:
+    """Whether ``path`` is under ``/sync``, whose errors are CouchDB's ``{"error", "reason"}``."""
+    return path.startswith("/sync/") or path == "/sync"
+
+
 def _is_sync(request: Request) -> bool:
-    return request.url.path.startswith("/sync/") or request.url.path == "/sync"
+    return is_sync_path(request.url.path)
+
+
+def error_body(path: str, error: str, message: str) -> bytes:
+    """An error body in the shape of ``path``'s route family (for answers given before routing)."""
+    return json.dumps({"error": error, "reason" if is_sync_path(path) else "detail": message}).encode()
 
 
 def error_response(
     request: Request, status: int, error: str, message: str, *, retry_after: int | None = None
 ) -> Response:
     key = "reason" if _is_sync(request) else "detail"
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = {"Cache-Control": "no-store"}  # also for a 500, which skips the middleware
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="alongside"'
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return JSONResponse({"error": error, key: message}, status_code=status, headers=headers or None)
+    return JSONResponse({"error": error, key: message}, status_code=status, headers=headers)
 
 
 async def sync_error_handler(request: Request, exc: Exception) -> Response:
@@ -67,3 +80,8 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
     return error_response(
         request, 500, "internal_server_error", "The server could not complete this request; try again."
     )
+
+
+async def client_disconnect_handler(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request: nobody reads the answer, and it is not the server's fault (no log)."""
+    return error_response(request, 400, "bad_request", "The connection closed before the request arrived.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from alongside.sync.store import DocumentStore, Json
 
 from .directory import Directory
+from .longpolls import Longpolls
 from .ratelimit import FailureLimiter
 from .settings import Settings
 
@@ -19,3 +20,4 @@ class AppState:
     directory: Directory
     validate_document: Callable[[Json], None]
     limiter: FailureLimiter
+    longpolls: Longpolls

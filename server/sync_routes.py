@@ -1,31 +1,49 @@
 """``/sync/{plan_id}``: the CouchDB replication protocol as PouchDB's HTTP adapter speaks it.
 
 Every request is authenticated (device bearer token) and authorised (plan membership) before it
-reaches storage. Bodies and status codes follow CouchDB; errors are ``{"error", "reason"}``.
+reaches storage. Bodies and status codes follow CouchDB; errors are ``{"error", "reason"}``. What one
+request may ask is limited (documents, revisions per document and per request, JSON: docs/api.md
+section 13), and checking a large request happens on a worker thread, off the event loop. The changes
+feed is server/sync_changes.py.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from alongside.sync.documents import check_doc_id, check_local_id
+from alongside.sync.documents import check_doc_id
 from alongside.sync.errors import BadRequest, Forbidden, SyncError, TooLarge
 from alongside.sync.revtree import parse_rev
-from alongside.sync.store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, DocumentStore, Json
+from alongside.sync.store import AllDocsRequest, BulkGetItem, DocumentRequest, Json
 
 from .directory import SyncAccess
+from .local_docs import serve_local_document
 from .requests import query_bool, query_int, query_json, query_key, read_json_object
+from .settings import Settings
 from .state import AppState
+from .sync_changes import changes
 from .sync_rules import READ_ONLY, write_rules
 
 DocumentValidator = Callable[[Json], None]
+BULK_GET_VALUES_PER_ENTRY = 4
+OFF_LOOP_ITEMS = 1000  # requests checking more revisions or documents than this do so on a worker thread
+T = TypeVar("T")
+
+
+async def _off_loop(items: int, work: Callable[[], T]) -> T:
+    """``work()``, on a worker thread when it checks more than :data:`OFF_LOOP_ITEMS` items."""
+    if items <= OFF_LOOP_ITEMS:
+        return work()
+    return await anyio.to_thread.run_sync(work)
 
 
 def _state(request: Request) -> AppState:
@@ -55,12 +73,19 @@ def _json(body: Any, status: int = 200) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-def _check_revs(value: object, field: str) -> list[str]:
+def _check_revs(value: object, field: str, settings: Settings) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
         raise BadRequest(f"{field} must be a list of revision ids")
+    if len(value) > settings.max_revs_per_id:
+        raise TooLarge(f"At most {settings.max_revs_per_id} revisions per document in one request")
     for rev in value:
         parse_rev(rev)
     return value
+
+
+def _check_total_revs(total: int, settings: Settings) -> None:
+    if total > settings.max_revs_per_request:
+        raise TooLarge(f"At most {settings.max_revs_per_request} revisions per request")
 
 
 # -- database ------------------------------------------------------------------------------------
@@ -80,132 +105,47 @@ async def database_create(request: Request) -> Response:
     return _json({"error": "file_exists", "reason": "The database could not be created, the file already exists."}, 412)
 
 
-# -- changes -------------------------------------------------------------------------------------
-
-
-def _changes_request(request: Request, body: Json | None) -> tuple[ChangesRequest, int | None]:
-    since_raw = request.query_params.get("since", "0")
-    since: int | str
-    if since_raw == "now":
-        since = "now"
-    else:
-        try:
-            since = int(since_raw)
-        except ValueError:
-            try:
-                decoded = json.loads(since_raw)
-            except ValueError:
-                decoded = since_raw
-            since = decoded if isinstance(decoded, int | str) and not isinstance(decoded, bool) else since_raw
-    style = request.query_params.get("style", "main_only")
-    if style not in ("main_only", "all_docs"):
-        raise BadRequest("style must be main_only or all_docs")
-    doc_ids: list[str] | None = None
-    filter_name = request.query_params.get("filter")
-    if filter_name is not None:
-        if filter_name != "_doc_ids":
-            raise BadRequest("Only the _doc_ids filter is supported")
-        raw_ids = (body or {}).get("doc_ids", query_json(request, "doc_ids"))
-        if not isinstance(raw_ids, list) or not all(isinstance(i, str) for i in raw_ids):
-            raise BadRequest("doc_ids must be a list of document ids")
-        doc_ids = raw_ids
-    seq_interval = query_int(request, "seq_interval", minimum=1)
-    return (
-        ChangesRequest(
-            since=since,
-            limit=query_int(request, "limit", minimum=0),
-            include_docs=query_bool(request, "include_docs"),
-            all_leaves=style == "all_docs",
-            conflicts=query_bool(request, "conflicts"),
-            descending=query_bool(request, "descending"),
-            doc_ids=doc_ids,
-        ),
-        seq_interval,
-    )
-
-
-def _apply_seq_interval(result: Json, interval: int | None) -> Json:
-    if interval is None:
-        return result
-    rows = result["results"]
-    for index, row in enumerate(rows):
-        if (index + 1) % interval != 0 and index != len(rows) - 1:
-            row["seq"] = None
-    return result
-
-
-async def changes(request: Request) -> Response:
-    state, db = await _authorised_db(request)
-    body = await read_json_object(request, state.settings.max_request_bytes) if request.method == "POST" else None
-    changes_request, seq_interval = _changes_request(request, body)
-    feed = request.query_params.get("feed", "normal")
-    if feed not in ("normal", "longpoll"):
-        raise BadRequest("feed must be normal or longpoll")
-    if changes_request.since == "now":
-        changes_request.since = (await state.store.database_info(db))["update_seq"]
-    first = await state.store.changes(db, changes_request)
-    if feed == "normal" or first["results"]:
-        return _json(_apply_seq_interval(first, seq_interval))
-
-    timeout = min((query_int(request, "timeout", 60_000) or 0) / 1000, state.settings.longpoll_max_seconds)
-    heartbeat_ms = query_int(request, "heartbeat", minimum=1)
-    heartbeat = heartbeat_ms / 1000 if heartbeat_ms else None
-    store: DocumentStore = state.store
-
-    async def stream() -> AsyncIterator[bytes]:
-        deadline = time.monotonic() + timeout
-        try:
-            result: Json | None = None
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                wait = min(remaining, heartbeat) if heartbeat else remaining
-                if await store.wait_for_change(db, changes_request.since, wait):
-                    # Answer once there is something to send: a change outside a doc_ids filter (or a
-                    # wake-up with nothing new) keeps the request waiting, as CouchDB's longpoll does.
-                    result = await store.changes(db, changes_request)
-                    if result["results"]:
-                        break
-                    current = (await store.database_info(db))["update_seq"]
-                    result = await store.changes(db, changes_request)  # read after ``current``: nothing skipped
-                    if result["results"]:
-                        break
-                    changes_request.since = current
-                    result = None
-                    continue
-                if heartbeat and time.monotonic() < deadline:
-                    yield b"\n"
-            if result is None:
-                result = await store.changes(db, changes_request)
-        except SyncError as exc:
-            yield json.dumps(exc.as_json()).encode() + b"\n"
-            return
-        yield json.dumps(_apply_seq_interval(result, seq_interval), separators=(",", ":")).encode() + b"\n"
-
-    return StreamingResponse(stream(), media_type="application/json")
-
-
 # -- replication ---------------------------------------------------------------------------------
 
 
 async def revs_diff(request: Request) -> Response:
     state, db = await _authorised_db(request)
-    body = await read_json_object(request, state.settings.max_request_bytes)
-    if len(body) > state.settings.max_docs_per_request:
-        raise TooLarge(f"At most {state.settings.max_docs_per_request} documents per request")
-    wanted = {check_doc_id(doc_id): _check_revs(revs, "revision list") for doc_id, revs in body.items()}
+    settings = state.settings
+    # Its values are the ids and their revisions: more than the limits allow is refused before parsing.
+    most = settings.max_docs_per_request + settings.max_revs_per_request + 1
+    body = await read_json_object(request, settings.max_request_bytes, max_values=most)
+    total = sum(len(revs) for revs in body.values() if isinstance(revs, list))
+    wanted = await _off_loop(total, partial(_revs_diff_request, body, total, state.settings))
     return _json(await state.store.revs_diff(db, wanted))
+
+
+def _revs_diff_request(body: Json, total: int, settings: Settings) -> dict[str, list[str]]:
+    if len(body) > settings.max_docs_per_request:
+        raise TooLarge(f"At most {settings.max_docs_per_request} documents per request")
+    _check_total_revs(total, settings)
+    return {check_doc_id(doc_id): _check_revs(revs, "revision list", settings) for doc_id, revs in body.items()}
 
 
 async def bulk_get(request: Request) -> Response:
     state, db = await _authorised_db(request)
-    body = await read_json_object(request, state.settings.max_request_bytes)
+    settings = state.settings
+    # Each entry is an object with an id and a revision (and perhaps a few more members PouchDB may send).
+    most = BULK_GET_VALUES_PER_ENTRY * settings.max_docs_per_request + settings.max_revs_per_request
+    body = await read_json_object(request, settings.max_request_bytes, max_values=most)
     docs = body.get("docs")
     if not isinstance(docs, list):
         raise BadRequest("Request body must have a docs list")
-    if len(docs) > state.settings.max_docs_per_request:
-        raise TooLarge(f"At most {state.settings.max_docs_per_request} documents per request")
+    items = await _off_loop(len(docs), partial(_bulk_get_items, docs, state.settings))
+    results = await state.store.bulk_get(
+        db, items, history=query_bool(request, "revs"), latest=query_bool(request, "latest")
+    )
+    return _json({"results": results})
+
+
+def _bulk_get_items(docs: list[Any], settings: Settings) -> list[BulkGetItem]:
+    if len(docs) > settings.max_docs_per_request:
+        raise TooLarge(f"At most {settings.max_docs_per_request} documents per request")
+    _check_total_revs(len(docs), settings)
     items: list[BulkGetItem] = []
     for entry in docs:
         if not isinstance(entry, dict):
@@ -214,10 +154,10 @@ async def bulk_get(request: Request) -> Response:
         if rev is not None:
             parse_rev(rev)
         items.append(BulkGetItem(id=check_doc_id(entry.get("id")), rev=rev))
-    results = await state.store.bulk_get(
-        db, items, history=query_bool(request, "revs"), latest=query_bool(request, "latest")
-    )
-    return _json({"results": results})
+    per_id = Counter(item.id for item in items)
+    if per_id and max(per_id.values()) > settings.max_revs_per_id:
+        raise TooLarge(f"At most {settings.max_revs_per_id} revisions per document in one request")
+    return items
 
 
 def _check_shape(state: AppState, doc: object) -> Json:
@@ -240,9 +180,8 @@ def _error_row(doc: object, exc: SyncError | ValueError) -> Json:
     return {"id": doc_id, "error": error, "reason": reason}
 
 
-async def _write_documents(state: AppState, access: SyncAccess, docs: list[object], new_edits: bool) -> list[Json]:
-    """Check each document's shape, then the write rules (server/sync_rules.py), write the documents that
-    pass in one batch, and report per document in order."""
+def _shape_documents(state: AppState, docs: list[object]) -> tuple[dict[int, Json], list[tuple[int, Json]]]:
+    """Each document's shape check: the refused ones' error rows by index, and the others."""
     errors: dict[int, Json] = {}
     shaped: list[tuple[int, Json]] = []
     for index, doc in enumerate(docs):
@@ -250,6 +189,13 @@ async def _write_documents(state: AppState, access: SyncAccess, docs: list[objec
             shaped.append((index, _check_shape(state, doc)))
         except (SyncError, ValueError) as exc:
             errors[index] = _error_row(doc, exc)
+    return errors, shaped
+
+
+async def _write_documents(state: AppState, access: SyncAccess, docs: list[object], new_edits: bool) -> list[Json]:
+    """Check each document's shape, then the write rules (server/sync_rules.py), write the documents that
+    pass in one batch, and report per document in order."""
+    errors, shaped = await _off_loop(len(docs), partial(_shape_documents, state, docs))
     accepted: list[Json] = []
     if shaped:
         rules = await write_rules(state.store, state.directory, access, [doc for _, doc in shaped], new_edits=new_edits)
@@ -292,6 +238,8 @@ async def all_docs(request: Request) -> Response:
         keys = (await read_json_object(request, state.settings.max_request_bytes)).get("keys", keys)
     if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
         raise BadRequest("keys must be a list of document ids")
+    if keys is not None and len(keys) > state.settings.max_docs_per_request:
+        raise TooLarge(f"At most {state.settings.max_docs_per_request} keys per request")
     all_request = AllDocsRequest(
         keys=keys,
         start_key=query_key(request, "startkey", "start_key"),
@@ -310,16 +258,9 @@ async def all_docs(request: Request) -> Response:
 
 
 async def local_document(request: Request) -> Response:
-    state, db = await _authorised_db(request)
-    doc_id = check_local_id(request.path_params["doc_id"])
-    if request.method in ("GET", "HEAD"):
-        return _json(await state.store.get_local(db, doc_id))
-    if request.method == "DELETE":
-        return _json(await state.store.delete_local(db, doc_id, request.query_params.get("rev")))
-    body = await read_json_object(request, state.settings.max_document_bytes)
-    if "rev" in request.query_params and "_rev" not in body:
-        body["_rev"] = request.query_params["rev"]
-    return _json(await state.store.put_local(db, doc_id, body), 201)
+    """The calling device's own ``_local`` documents, in a namespace of its own (server/local_docs.py)."""
+    state, access = await _authorised(request)
+    return await serve_local_document(request, state, access)
 
 
 # -- single documents ----------------------------------------------------------------------------
@@ -361,7 +302,11 @@ async def _get_document(request: Request, state: AppState, db: str, doc_id: str)
     latest = query_bool(request, "latest")
     open_revs_raw = request.query_params.get("open_revs")
     if open_revs_raw is not None:
-        revs = None if open_revs_raw == "all" else _check_revs(query_json(request, "open_revs"), "open_revs")
+        revs = (
+            None
+            if open_revs_raw == "all"
+            else _check_revs(query_json(request, "open_revs"), "open_revs", state.settings)
+        )
         return _json(await state.store.get_open_revs(db, doc_id, revs, history=history, latest=latest))
     rev = request.query_params.get("rev")
     if rev is not None:

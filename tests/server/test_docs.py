@@ -92,3 +92,14 @@ def test_every_setting_in_the_readme_configuration_table_is_one_the_server_reads
     assert {"ALONGSIDE_DATA", "ALONGSIDE_WORKERS"} <= variables
     assert [name for name in sorted(variables) if f'"{name}"' not in server_code] == []
     assert [flag for flag in sorted(flags) if f'"{flag}"' not in server_code] == []
+
+
+def test_the_defaults_in_the_readme_configuration_table_are_the_code_s() -> None:
+    """Setting each variable to the default the table states changes nothing."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    checked = 0
+    for variable, default in re.findall(r"^\|[^|]*\|[^|]*\| `(ALONGSIDE_[A-Z_]+)` \| `([^`]+)`", table, re.MULTILINE):
+        assert Settings.from_env({variable: default}) == Settings(), f"{variable}: the README says {default}"
+        checked += 1
+    assert checked >= 20

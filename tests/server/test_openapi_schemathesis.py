@@ -6,6 +6,10 @@ exist (the worker's plan, a supporter's account and device, a registered invite)
 paths run too. Every response must be free of server errors and match the document: status codes,
 content type, body schema, required headers; requests that break the schema must be refused with a 4xx.
 Generation is bounded and derandomized, so the run is the same every time.
+
+``/sync/{plan_id}/…`` (CouchDB's replication protocol) is fuzzed the same way from its own description
+(tests/support/sync_openapi.py), as a member who writes and as a read-only member: no answer may be a server
+error, and every answer must have a documented status and shape (``{"error", "reason"}`` for errors).
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.testclient import TestClient
 from support.api import Member, admin_cli, create_plan, enrol, join, redemption, register_invite, registration
+from support.sync_openapi import sync_openapi_document
 
-from alongside.crypto import create_invite, generate_device_keys
+from alongside.crypto import create_invite, generate_device_keys, new_document_id, seal_item
 from alongside.server.app import create_app
 from alongside.server.openapi import openapi_document
 from alongside.server.settings import Settings
@@ -50,6 +55,15 @@ CHECKS = [
     ignored_auth,
 ]
 OPERATIONS = [(path, method.upper()) for path, item in openapi_document()["paths"].items() for method in item]
+SYNC_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    ignored_auth,
+]
+SYNC_OPERATIONS = [(path, method.upper()) for path, item in sync_openapi_document()["paths"].items() for method in item]
 
 
 @dataclass
@@ -62,12 +76,24 @@ class Valid:
 
 
 @dataclass
+class Sync:
+    """``/sync`` for the fuzzer: its schema (bound to an app whose longpolls end quickly), two members, and an
+    item that exists."""
+
+    schema: Any
+    writer: Member
+    reader: Member
+    real: dict[str, dict[str, str]]  # operation path → path parameters that exist
+
+
+@dataclass
 class Api:
     schema: Any
     worker: Member
     admin: Member
     real: dict[str, dict[str, str]]  # operation path → path parameters that exist
     valid: dict[tuple[str, str], Valid]
+    sync: Sync
 
     def auth(self, path: str, method: str) -> dict[str, str]:
         operation = openapi_document()["paths"][path][method.lower()]
@@ -99,6 +125,12 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         invite = register_invite(client, worker, key)
         unused = register_invite(client, worker, key)
         fresh = create_invite(key, inviter=worker.keys)
+        sync_reader = join(client, register_invite(client, worker, key, access="read"))  # for /sync only
+        item = seal_item({"text": "strong"}, plan_id=plan, doc_id=new_document_id(), key=key, author=worker.keys)
+        assert client.put(f"/sync/{plan}/{item['_id']}", json=item, headers=worker.auth).status_code == 201
+        for member in (worker, sync_reader):  # a replication checkpoint of each device's own
+            saved = client.put(f"/sync/{plan}/_local/checkpoint", json={"last_seq": 1}, headers=member.auth)
+            assert saved.status_code == 201, saved.text
 
     app = create_app(settings)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
@@ -136,8 +168,17 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             {"plan_id": plan}, {"kid": secrets.token_hex(8), "retire": [secrets.token_hex(8)]}, owner
         ),
     }
+    sync_schema = schemathesis.openapi.from_dict(sync_openapi_document())
+    sync_schema.app = create_app(Settings(data_dir=data, failure_limit=1_000_000, longpoll_max_seconds=0.2))
+    sync_real = {
+        path: {"plan_id": plan, **({"doc_id": "checkpoint"} if "_local" in path else {"doc_id": item["_id"]})}
+        if "{doc_id}" in path
+        else {"plan_id": plan}
+        for path, _ in SYNC_OPERATIONS
+    }
+    sync = Sync(sync_schema, worker, sync_reader, sync_real)
     try:
-        yield Api(schema, worker, admin, real, valid)
+        yield Api(schema, worker, admin, real, valid, sync)
     finally:
         shutdown_lifespans()
 
@@ -174,6 +215,40 @@ def test_generated_requests_get_documented_answers(api: Api, path: str, method: 
     if mode == "positive":
         # Not everything was refused at the door: some generated requests reached the authorised code paths.
         assert not set(statuses) <= {400} and not set(statuses) <= {404}, statuses
+
+
+@pytest.mark.parametrize("caller", ["writer", "reader"])
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+@pytest.mark.parametrize(("path", "method"), SYNC_OPERATIONS, ids=[f"{m} {p}" for p, m in SYNC_OPERATIONS])
+def test_generated_sync_requests_from_members_get_documented_answers_and_no_server_error(
+    api: Api, path: str, method: str, mode: str, caller: str
+) -> None:
+    sync = api.sync
+    member = sync.writer if caller == "writer" else sync.reader
+    operation = sync.schema[path][method]
+    generation_mode = schemathesis.GenerationMode(mode)
+    strategy = st.one_of(
+        operation.as_strategy(generation_mode=generation_mode, path_parameters=sync.real[path]),
+        operation.as_strategy(generation_mode=generation_mode),
+    )
+    statuses: list[int] = []
+
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    )
+    @hypothesis.given(case=strategy)
+    def run(case: Any) -> None:
+        statuses.append(case.call_and_validate(headers=member.auth, checks=SYNC_CHECKS).status_code)
+
+    run()
+    if mode == "positive":
+        # Not everything was refused at the door: some generated requests reached the authorised code paths.
+        assert not set(statuses) <= {400, 401, 404}, statuses
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
