@@ -33,7 +33,13 @@ PUBLIC_KEYS = {
         "sig": {**B64U_32, "description": "base64url Ed25519 public key (32 bytes)"},
     },
 }
-LABEL = {"type": "string", "minLength": 1, "maxLength": 80, "description": "A name for the device, e.g. 'Tablet'"}
+LABEL = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 80,
+    "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$",
+    "description": "A name for the device, e.g. 'Tablet' (no control characters)",
+}
 ROLE = {"type": "string", "enum": ["owner", "worker", "supporter"]}
 ACCESS = {"type": "string", "enum": ["write", "read"]}
 KIND = {"type": "string", "enum": ["admin", "worker", "person", "supporter"]}
@@ -132,12 +138,15 @@ def _operation(
 def openapi_document() -> dict[str, Any]:
     """The document served at ``/api/v1/openapi.json``."""
     member_device = _object(
-        ["device_id", "label", "active"],
+        ["device_id", "active"],
         {
             "device_id": HEX32,
-            "label": {"type": "string"},
+            "label": {"type": "string", "description": "only to the plan's owner and worker, and for one's own"},
             "public_keys": {"anyOf": [PUBLIC_KEYS, {"type": "null"}]},
-            "last_seen": {"type": ["integer", "null"]},
+            "last_seen": {
+                "type": ["integer", "null"],
+                "description": "when the device last synced, to the hour; to the same callers as label",
+            },
             "active": {"type": "boolean", "description": "false once the device is switched off or removed"},
         },
     )
@@ -167,7 +176,9 @@ def openapi_document() -> dict[str, Any]:
             "post": _operation(
                 "Enrol a worker's device with a one-time code",
                 description="The code comes from `alongside admin init` or `add-worker`; it works once, for 7 days. "
-                "Failed attempts count towards the limit per client address.",
+                "Failed attempts count towards the limit per client address. The code is claimed for the device the "
+                "public keys name: the same keys sent again (an answer lost on the way) get 201 again, with another "
+                "token, until the device first uses one of its tokens (docs/api.md §4); other keys get 403.",
                 auth=False,
                 errors=(400, 403, 409, 413, 429),
                 body=_object(
@@ -277,7 +288,9 @@ def openapi_document() -> dict[str, Any]:
                 "the body may then carry `registration`, the inviting device's signed registration from the QR "
                 "code (docs/crypto.md §11). The server checks the signature against the inviting device's key "
                 "and the same rules as registering an invite, then registers and redeems it in one step. When "
-                "the plan itself is not on the server yet the answer is 404 with `error` `plan_not_set_up`.",
+                "the plan itself is not on the server yet the answer is 404 with `error` `plan_not_set_up`. The "
+                "invite is claimed for the joining device: the same device sending it again (an answer lost on the "
+                "way) gets 201 with the same membership (docs/api.md §7); another device gets 403.",
                 auth=False,
                 params=["invite_id"],
                 errors=(400, 401, 403, 404, 409, 413, 429),

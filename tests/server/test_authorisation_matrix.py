@@ -51,6 +51,9 @@ CALLERS = (
     "admin",  # the organisation's admin: not a member of the plan
 )
 
+# The members who keep replication checkpoints in the plan (``_local``, one namespace per device).
+CHECKPOINT_KEEPERS = ("supporter", "writer", "worker", "owner")
+
 # Routes with no place in the matrix, and why.
 NOT_IN_THE_MATRIX = {
     "/healthz": "liveness probe for load balancers: public, says nothing but 'ok' and the backend name",
@@ -102,10 +105,12 @@ class World:
         assert response.status_code == 201, response.text
         return doc_id, response.json()["rev"]
 
-    def seeded_local(self) -> tuple[str, str]:
-        """A new replication checkpoint written by the worker: (name, rev)."""
+    def seeded_local(self, caller: str) -> tuple[str, str]:
+        """A new replication checkpoint of the caller's own (each device has its own ``_local`` namespace), or of
+        the worker's for a caller who cannot write one: (name, rev)."""
         name = f"checkpoint-{secrets.token_hex(8)}"
-        response = self.client.put(f"/sync/{self.plan}/_local/{name}", json={"seq": 1}, headers=self.worker.auth)
+        writer = self.members[caller] if caller in CHECKPOINT_KEEPERS else self.worker
+        response = self.client.put(f"/sync/{self.plan}/_local/{name}", json={"seq": 1}, headers=writer.auth)
         assert response.status_code == 201, response.text
         return name, response.json()["rev"]
 
@@ -146,8 +151,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         seed_doc = new_document_id()
         seeded = client.put(f"/sync/{plan}/{seed_doc}", json=item_doc(seed_doc, 64), headers=worker.auth)
         assert seeded.status_code == 201, seeded.text
-        seeded = client.put(f"/sync/{plan}/_local/seed", json={"seq": 1}, headers=worker.auth)
-        assert seeded.status_code == 201, seeded.text
+        for keeper in (supporter, writer, worker, owner):  # CHECKPOINT_KEEPERS: each device reads its own
+            seeded = client.put(f"/sync/{plan}/_local/seed", json={"seq": 1}, headers=keeper.auth)
+            assert seeded.status_code == 201, seeded.text
 
         members = {
             "revoked": leaving,
@@ -241,7 +247,7 @@ def put_local_call(world: World, caller: str) -> Call:
 
 
 def delete_local_call(world: World, caller: str) -> Call:
-    name, rev = world.seeded_local()
+    name, rev = world.seeded_local(caller)
     return Call("DELETE", f"/sync/{world.plan}/_local/{name}?rev={rev}")
 
 
@@ -370,7 +376,9 @@ TABLE: dict[tuple[str, str], Rule] = {
         "Reading: members.",
     ),
     ("GET", "/sync/{plan_id}/_local/{doc_id:path}"): Rule(
-        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403), sync("GET", "_local/seed"), "Reading: members."
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
+        sync("GET", "_local/seed"),
+        "Members, each their own device's checkpoint (every keeper wrote its own `seed`).",
     ),
     ("PUT", "/sync/{plan_id}/_local/{doc_id:path}"): Rule(
         (401, 401, 401, 403, 403, 201, 201, 201, 201, 403),
@@ -381,7 +389,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("DELETE", "/sync/{plan_id}/_local/{doc_id:path}"): Rule(
         (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         delete_local_call,
-        "As PUT _local. Target: a checkpoint the worker wrote just before the cell.",
+        "As PUT _local. Target: a checkpoint the caller's device (else the worker's) wrote just before the cell.",
     ),
     ("GET", "/sync/{plan_id}/{doc_id:path}"): Rule(
         (401, 401, 401, 403, 403, 200, 200, 200, 200, 403), sync("GET", "{seed}?revs=true"), "Reading: members."

@@ -1,6 +1,9 @@
 // "Who can see my plan": the plan's members and their devices in plain words (from the server, named
 // by the plan's own roster), and removing someone. After a removal this device locks the plan with a
 // new key that only the remaining devices get (spec §10), so nothing written later reaches them.
+// The server gives device labels and when each device last synced only to the person's and the
+// worker's devices, and to everyone for their own devices (docs/security.md §3): a supporter's screen
+// names devices from the roster alone and shows no one else's last sync.
 
 import { useEffect, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
