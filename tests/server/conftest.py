@@ -1,12 +1,16 @@
-"""Fixtures for the server's rules tests: one server per storage backend for a module, a fresh plan per test."""
+"""Fixtures for the server tests: for the rules tests one server per storage backend for a module and a fresh
+plan per test; for the Python device tests a server, a hostile proxy and a family's plan per test."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from support.hostile_proxy import HostileProxy
+from support.plan_world import Family, PlanWorld, family_plan, serving
 from support.processes import AlongsideServer, PouchDBServer
 from support.server_plan import Device, ServerPlan, enrol
 
@@ -51,3 +55,33 @@ def plan(organisation: Organisation) -> Iterator[ServerPlan]:
         yield started
     finally:
         started.close()
+
+
+# -- the Python device tests (test_integrity_*.py, test_hostile_proxy.py) --------------------------------------
+# One real ``alongside serve`` per test, a hostile proxy in front of it (it forwards unchanged until a test
+# tells it to lie), and a family's plan whose phone and read-only device reach the server through that proxy.
+# A module with a fixture of the same name (``server``, ``proxy``…) uses its own.
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[AlongsideServer]:
+    yield from serving(tmp_path)
+
+
+@pytest.fixture
+def proxy(server: AlongsideServer) -> Iterator[HostileProxy]:
+    with HostileProxy(server.url) as running:
+        yield running
+
+
+@pytest.fixture
+async def family(server: AlongsideServer, proxy: HostileProxy, tmp_path: Path) -> AsyncIterator[Family]:
+    """Ali's tablet, Dee's phone, Sam (supporter, write) and Bo (read-only); Dee and Bo reach the server
+    through the proxy."""
+    async with PlanWorld(server, tmp_path) as world:
+        yield await family_plan(world, phone_url=proxy.url)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +19,11 @@ import pytest
 from support import hand_made
 from support.hostile_proxy import HostileProxy
 from support.plan_client import PlanDevice
-from support.plan_world import PlanWorld, serving
+from support.plan_world import PlanWorld
 from support.processes import TESTS, AlongsideServer
 
 pytestmark = pytest.mark.anyio
 SCRIPT = Path(__file__).parent / "js" / "through_hostile_proxy.mjs"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[AlongsideServer]:
-    yield from serving(tmp_path)
 
 
 @pytest.fixture

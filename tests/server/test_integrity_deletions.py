@@ -9,40 +9,14 @@ signed deletion by a member who may not delete the item is treated like a bare t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
 from support import hand_made
 from support.hostile_proxy import HostileProxy
-from support.plan_world import Family, PlanWorld, family_plan, serving
-from support.processes import AlongsideServer
+from support.plan_world import Family
 
 pytestmark = pytest.mark.anyio
 
 REMOVED_WORDS = "This was removed without a signature. We kept it, and you can put it back."
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[AlongsideServer]:
-    yield from serving(tmp_path)
-
-
-@pytest.fixture
-def proxy(server: AlongsideServer) -> Iterator[HostileProxy]:
-    with HostileProxy(server.url) as running:
-        yield running
-
-
-@pytest.fixture
-async def family(server: AlongsideServer, proxy: HostileProxy, tmp_path: Path) -> AsyncIterator[Family]:
-    async with PlanWorld(server, tmp_path) as world:
-        yield await family_plan(world, phone_url=proxy.url)
 
 
 async def dees_strength(family: Family) -> str:

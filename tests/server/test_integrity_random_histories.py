@@ -15,17 +15,15 @@ device shows anything older than the last version an honest device wrote.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import hand_made
 from support.hostile_proxy import HostileProxy
 from support.plan_client import PlanDevice
-from support.plan_world import Family, PlanWorld, family_plan, serving
+from support.plan_world import Family, PlanWorld, family_plan
 from support.processes import AlongsideServer
 
 ITEMS = 2
@@ -47,17 +45,6 @@ actions = st.lists(
     min_size=4,
     max_size=10,
 )
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[AlongsideServer]:
-    yield from serving(tmp_path)
-
-
-@pytest.fixture
-def proxy(server: AlongsideServer) -> Iterator[HostileProxy]:
-    with HostileProxy(server.url) as running:
-        yield running
 
 
 class History:

@@ -9,43 +9,15 @@ that the server's winner is the newer version again and nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
 from support import hand_made
 from support.hostile_proxy import HostileProxy
 from support.plan_client import PlanDevice
-from support.plan_world import Family, PlanWorld, family_plan, serving
-from support.processes import AlongsideServer
+from support.plan_world import Family
 
 pytestmark = pytest.mark.anyio
 
 ROLLBACK_WORDS = "An older copy of this came back from the server or another device; we kept the newer one."
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[AlongsideServer]:
-    yield from serving(tmp_path)
-
-
-@pytest.fixture
-def proxy(server: AlongsideServer) -> Iterator[HostileProxy]:
-    with HostileProxy(server.url) as running:
-        yield running
-
-
-@pytest.fixture
-async def family(server: AlongsideServer, proxy: HostileProxy, tmp_path: Path) -> AsyncIterator[Family]:
-    """Dee's phone and Bo's (read-only) device reach the server through the proxy; it forwards unchanged
-    until a test tells it to lie."""
-    async with PlanWorld(server, tmp_path) as world:
-        yield await family_plan(world, phone_url=proxy.url)
 
 
 async def strength_with_three_versions(family: Family) -> tuple[str, list[str]]:

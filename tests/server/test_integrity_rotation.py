@@ -9,33 +9,13 @@ under the new key.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
 from support import hand_made
-from support.plan_world import Family, PlanWorld, family_plan, serving
-from support.processes import AlongsideServer
+from support.plan_world import Family
 
 from alongside.crypto import new_plan_key, roster_document_id
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[AlongsideServer]:
-    yield from serving(tmp_path)
-
-
-@pytest.fixture
-async def family(server: AlongsideServer, tmp_path: Path) -> AsyncIterator[Family]:
-    async with PlanWorld(server, tmp_path) as world:
-        yield await family_plan(world)
 
 
 def assert_api_error(answer: object, statuses: tuple[int, ...]) -> None:
