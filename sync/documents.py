@@ -11,7 +11,6 @@ from .store import Json
 MAX_DOC_ID_LENGTH = 512
 
 # Fields CouchDB reserves; anything else starting with "_" is refused, as CouchDB does.
-RESERVED_FIELDS = frozenset({"_id", "_rev", "_deleted", "_revisions", "_conflicts", "_deleted_conflicts", "_revs_info"})
 WRITABLE_RESERVED_FIELDS = frozenset({"_id", "_rev", "_deleted", "_revisions"})
 
 

@@ -21,7 +21,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from .errors import SyncError
 from .peers import Peer, SyncPeer
@@ -63,17 +63,8 @@ class PeerCall:
 ReplicationSteps = Generator[PeerCall, Any, ReplicationResult]
 
 
-class _Identified(Protocol):
-    @property
-    def identity(self) -> str: ...
-
-
-def generate_replication_id(source: _Identified, target: _Identified) -> str:
+def replication_id_for(source_identity: str, target_identity: str) -> str:
     """Step 2: a stable id for this source → target pair."""
-    return _replication_id(source.identity, target.identity)
-
-
-def _replication_id(source_identity: str, target_identity: str) -> str:
     material = f"{REPLICATION_ID_VERSION}\n{source_identity}\n{target_identity}"
     return hashlib.md5(material.encode("utf-8"), usedforsecurity=False).hexdigest()
 
@@ -97,12 +88,6 @@ def compare_replication_logs(source_log: Json | None, target_log: Json | None) -
     return 0
 
 
-async def verify_peers(source: Peer, target: Peer) -> None:
-    """Step 1 on its own: both databases answer (raises the peer's ``SyncError`` otherwise)."""
-    await source.info()
-    await target.info()
-
-
 def replication_steps(
     source_identity: str,
     target_identity: str,
@@ -115,7 +100,7 @@ def replication_steps(
     # Step 1: verify peers (each raises its SyncError if its database does not answer).
     yield PeerCall("source", "info")
     yield PeerCall("target", "info")
-    replication_id = _replication_id(source_identity, target_identity)
+    replication_id = replication_id_for(source_identity, target_identity)
     checkpoint_id = f"alongside-replication-{replication_id}"
     source_log: Json | None = yield PeerCall("source", "get_local", (checkpoint_id,))
     target_log: Json | None = yield PeerCall("target", "get_local", (checkpoint_id,))

@@ -10,7 +10,7 @@ Sequences are opaque: a store hands out ``Seq`` values and accepts back the ones
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Json = dict[str, Any]
@@ -63,7 +63,6 @@ class BulkGetItem:
 
     id: str
     rev: str | None = None
-    extra: Json = field(default_factory=dict)
 
 
 class DocumentStore(Protocol):
