@@ -41,7 +41,7 @@ async function start() {
   if (location.pathname === '/join') {
     const text = decodeURIComponent(location.hash.slice(1));
     history.replaceState(null, '', '/#/join');
-    setState({ inviteText: text, route: { parts: ['join'] } });
+    setState({ inviteText: text });
   }
   render(<App />, document.getElementById('app'));
   // With the app lock on, nothing of the plans is read until the PIN unwraps this device's keys.

@@ -7,14 +7,12 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { sealSignedItem } from '../../pwa/src/crypto/envelope.js';
 import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
-import { cleanUp, handMade, joinPlan, newDatabase, newDevice, startPlan, sync } from './plan_harness.mjs';
+import { cleanUp, handMade, joinPlan, newDevice, sync, tabletAndPhone } from './plan_harness.mjs';
 
 after(cleanUp);
 
 async function planWithStrength() {
-  const hub = newDatabase('server');
-  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await tabletAndPhone();
   const sam = await joinPlan(hub, phone, await newDevice('Sam', 'phone'), { role: 'supporter', access: 'write' });
   const mo = await joinPlan(hub, tablet, await newDevice('Mo', 'laptop'), { role: 'supporter', access: 'read' });
   const id = await tablet.create('strength', { text: 'I keep going', said_by: 'Dee', voice: 'own' });

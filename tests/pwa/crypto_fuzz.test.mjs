@@ -4,18 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as c from '../../pwa/src/crypto/index.js';
-
-function prng(seed) {
-  // mulberry32: a small deterministic generator for test inputs (not for keys).
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './support/random.mjs';
 
 const FIELDS = ['_id', '_rev', '_deleted', '_revisions', 'v', 'kind', 'kid', 'nonce', 'ct', 'epk', 'to', '__proto__', 'x'];
 
@@ -72,7 +61,7 @@ const grant = await c.grantPlanKey(key, { recipient: bob.public, granter: alice 
 const invite = (await c.createInvite(key, { inviter: alice, now: 1_000_000 })).toBytes();
 
 test('the wire shape check accepts or throws WireFormatError for mutated documents', () => {
-  const rand = prng(1);
+  const rand = mulberry32(1);
   for (let i = 0; i < 2000; i += 1) {
     const doc = i % 3 === 0 ? randomValue(rand) : mutate(rand, i % 2 ? item : grant);
     try {
@@ -84,7 +73,7 @@ test('the wire shape check accepts or throws WireFormatError for mutated documen
 });
 
 test('opening mutated items and grants throws only DecryptionError or SignatureError', async () => {
-  const rand = prng(2);
+  const rand = mulberry32(2);
   for (let i = 0; i < 600; i += 1) {
     const doc = mutate(rand, item);
     try {
@@ -97,7 +86,7 @@ test('opening mutated items and grants throws only DecryptionError or SignatureE
 });
 
 test('parsing and opening mutated invites throws only CryptoError', async () => {
-  const rand = prng(3);
+  const rand = mulberry32(3);
   for (let i = 0; i < 600; i += 1) {
     let raw = invite.slice();
     const choice = rand();
@@ -110,7 +99,7 @@ test('parsing and opening mutated invites throws only CryptoError', async () => 
 });
 
 test('the canonical JSON parser and the decoders throw only FormatError', () => {
-  const rand = prng(4);
+  const rand = mulberry32(4);
   for (let i = 0; i < 3000; i += 1) {
     const bytes = Uint8Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 128));
     for (const fn of [() => c.parseCanonicalJson(bytes), () => c.b64uDecode(new TextDecoder().decode(bytes)),
@@ -125,7 +114,7 @@ test('the canonical JSON parser and the decoders throw only FormatError', () => 
 });
 
 test('parsing mutated signed items and version lists throws only FormatError', () => {
-  const rand = prng(5);
+  const rand = mulberry32(5);
   const hash = () => c.b64uEncode(Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256)));
   const good = { body: { text: 'hi' }, by: alice.deviceId, n: 3, prev: [hash(), hash()].sort(), sig: c.b64uEncode(new Uint8Array(64)) };
   const choices = [() => randomValue(rand), () => hash(), () => [hash(), hash()], () => 2 ** 53, () => 0, () => -1, () => 1.5, () => '1'];
@@ -147,7 +136,7 @@ test('parsing mutated signed items and version lists throws only FormatError', (
 });
 
 test('judging random memories and leaves throws only FormatError', () => {
-  const rand = prng(6);
+  const rand = mulberry32(6);
   const hash = () => c.b64uEncode(Uint8Array.from({ length: 32 }, () => Math.floor(rand() * 256)));
   const pick = (list) => list[Math.floor(rand() * list.length)];
   const maybe = (good) => (rand() < 0.15 ? randomValue(rand) : good);
@@ -170,7 +159,7 @@ test('judging random memories and leaves throws only FormatError', () => {
 });
 
 test('verifying mutated field statements throws only FormatError or SignatureError', async () => {
-  const rand = prng(7);
+  const rand = mulberry32(7);
   const docId = c.newDocumentId();
   const sig = await c.signField({ planId, docId, name: 'text', value: 'I like to cook', h: ['a1'], at: 1_700_000_000_000, author: alice });
   const field = { v: 'I like to cook', h: ['a1'], at: 1_700_000_000_000, dev: alice.deviceId, sig };
@@ -192,7 +181,7 @@ test('verifying mutated field statements throws only FormatError or SignatureErr
 // removes what it remembers unflagged; its memory's n never goes down; honest edits and restores raise
 // no report.
 test('random replays and tombstones in random edit histories are never shown as current without a flag', () => {
-  const rand = prng(8);
+  const rand = mulberry32(8);
   const pick = (list) => list[Math.floor(rand() * list.length)];
   for (let run = 0; run < 300; run += 1) {
     const devicesInRun = Array.from({ length: 2 + Math.floor(rand() * 2) }, () => ({ memory: null, replaced: new Set() }));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import PouchDB from 'pouchdb';
 import { hiddenLeaves, isDeletion, latestDeletion } from '../../pwa/src/data/merge.js';
-import { cleanUp, joinPlan, leaves, newDatabase, newDevice, startPlan, sync } from './plan_harness.mjs';
+import { cleanUp, leaves, sync, tabletAndPhone } from './plan_harness.mjs';
 
 const folder = mkdtempSync(join(tmpdir(), 'alongside-clash-'));
 const Local = PouchDB.defaults({ prefix: `${folder}/` });
@@ -107,9 +107,7 @@ test('a retired leaf is not a deletion; the latest of several deletions is the o
 
 /** The worker's tablet and the person's phone, both holding a step, then offline from each other. */
 async function twoDevicesWithStep() {
-  const hub = newDatabase('server');
-  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await tabletAndPhone();
   const id = await tablet.create('step', { text: 'Ring the college', status: 'not_started' });
   await sync(hub, tablet, phone);
   return { hub, tablet, phone, id };

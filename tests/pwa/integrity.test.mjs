@@ -7,15 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { signField } from '../../pwa/src/crypto/index.js';
-import { cleanUp, handMade, joinPlan, leaves, newDatabase, newDevice, openPlan, startPlan, sync } from './plan_harness.mjs';
+import { cleanUp, handMade, joinPlan, leaves, newDatabase, newDevice, openPlan, startPlan, sync, tabletAndPhone } from './plan_harness.mjs';
 
 after(cleanUp);
 
 /** The worker's tablet, the person's phone and a supporter with write access, all in one plan, with a strength Dee said. */
 async function threeDevices() {
-  const hub = newDatabase('server');
-  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await tabletAndPhone();
   const sam = await joinPlan(hub, tablet, await newDevice('Sam', 'phone'), { role: 'supporter', access: 'write' });
   const id = await tablet.create('strength', { text: 'I keep going', said_by: 'Dee', voice: 'own' });
   await sync(hub, tablet, phone, sam);

@@ -7,15 +7,13 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { cleanUp, joinPlan, leaves, newDatabase, newDevice, startPlan, sync } from './plan_harness.mjs';
+import { cleanUp, leaves, sync, tabletAndPhone } from './plan_harness.mjs';
 
 after(cleanUp);
 
 /** The worker's tablet and the person's phone share a goal; apart, the tablet rewords it and the phone moves its date. */
 async function changedApart() {
-  const hub = newDatabase('server');
-  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await tabletAndPhone();
   const id = await tablet.create('goal', { text: 'Walk the dog', due: '2026-01-10' });
   await sync(hub, tablet, phone);
   await tablet.update(id, { text: 'Walk the dog every morning' });
@@ -106,9 +104,7 @@ test('an item being merged is never missing from the plan while a newer revision
 });
 
 test('a merge refused because its winner changed meanwhile retires nothing: the edit it would have merged is kept', async () => {
-  const hub = newDatabase('server');
-  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await tabletAndPhone();
   const id = await tablet.create('goal', { text: 'Walk the dog', due: '2026-01-10' });
   await sync(hub, tablet, phone);
   await tablet.update(id, { text: 'Walk the dog every morning' });

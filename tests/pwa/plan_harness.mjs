@@ -83,6 +83,14 @@ export async function joinPlan(hub, inviter, device, { role, access }) {
   return plan;
 }
 
+/** A new `hub` (the server), the worker Ali's tablet with a new plan, and Dee's phone joined to it as its owner. */
+export async function tabletAndPhone() {
+  const hub = newDatabase('server');
+  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
+  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  return { hub, tablet, phone };
+}
+
 /**
  * Replicate devices' copies through `hub` (a plain database standing for the server: what a member
  * writes there with an ordinary token is what the other devices pull), both ways, until every device has

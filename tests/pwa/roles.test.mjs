@@ -8,14 +8,12 @@ import { after, test } from 'node:test';
 import { grantPlanKey, newPlanId, newPlanKey, rosterDocumentId } from '../../pwa/src/crypto/index.js';
 import { sealSignedItem } from '../../pwa/src/crypto/envelope.js';
 import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
-import { cleanUp, handMade, joinPlan, newDatabase, newDevice, openPlan, startPlan, sync } from './plan_harness.mjs';
+import { cleanUp, handMade, joinPlan, newDatabase, newDevice, openPlan, sync, tabletAndPhone } from './plan_harness.mjs';
 
 after(cleanUp);
 
 async function fourDevices() {
-  const hub = newDatabase('server');
-  const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await tabletAndPhone();
   const sam = await joinPlan(hub, phone, await newDevice('Sam', 'phone'), { role: 'supporter', access: 'write' });
   const mo = await joinPlan(hub, tablet, await newDevice('Mo', 'laptop'), { role: 'supporter', access: 'read' });
   await sync(hub, tablet, phone, sam, mo);

@@ -9,20 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { cleanUp, joinPlan, newDatabase, newDevice, startPlan, sync } from './plan_harness.mjs';
+import { mulberry32 } from './support/random.mjs';
 
 after(cleanUp);
-
-/** A small deterministic generator (mulberry32), so a failing history can be replayed from its seed. */
-function generator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = (random, list) => list[Math.floor(random() * list.length)];
 
@@ -68,7 +57,7 @@ function checkShown(plan, id, before, where) {
 
 test('random replays and bare tombstones at random points never show an older version as current without a flag', async () => {
   for (const seed of [11, 29, 47, 83]) {
-    const random = generator(seed);
+    const random = mulberry32(seed);
     const hub = newDatabase(`server-${seed}`);
     const tablet = await startPlan(await newDevice('Ali', 'work tablet'));
     const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });

@@ -3,7 +3,8 @@
 // A pure function of the decrypted plan items (model.js) and the words for its labels: the same plan
 // gives the same bundle. A `collection` Bundle holds one Patient (only the person's name, as the plan
 // holds it), one CarePlan (status, intent "plan", title, goals, one activity per next step, and the
-// strengths, what matters, my people, "if… then…" and good news as notes) and one Goal per goal (the person's
+// strengths, what matters, my people, community, "if… then…" and good news as notes: every kind the registry,
+// kinds.js, exports `as: 'note'`) and one Goal per goal (the person's
 // words, lifecycle and achievement status, target with the scale and due date, readings as notes).
 // Who said each thing, in whose words, who typed or changed it and whether the person agreed has no core
 // FHIR element: it goes into the note that carries the item (Annotation.authorString is who said it),
@@ -12,9 +13,16 @@
 // two exports of one plan sees the same resources, and no id links back to what the server stores.
 
 import { agreementLines, deviceText, plainText, provenanceParts } from '../ui/wording.js';
-import { values as valuesOf } from './model.js';
+import { KINDS, fieldValue, formOf } from './kinds.js';
+import { mainText, values as valuesOf } from './model.js';
 
-export const FHIR_VERSION = '4.0.1';
+/** Lines of a note that are not "label: value": another person's view of what matters, "we see this differently". */
+const OWN_LINES = {
+  matter: (v, t) => [
+    text(v.other_view) ? `${t('matter.view_of', { name: text(v.other_by) || t('matter.someone') })}: ${text(v.other_view)}` : undefined,
+    v.differ ? t('matter.differ') : undefined,
+  ],
+};
 
 const PLAN_STATUS = { draft: 'draft', active: 'active', on_hold: 'on-hold', completed: 'completed' };
 const STEP_STATUS = { not_started: 'not-started', in_progress: 'in-progress', done: 'completed', stopped: 'stopped' };
@@ -100,32 +108,42 @@ export async function planToFhir(items, { planId, t, now = Date.now(), provenanc
   };
   const section = (key) => `${t(key)}:`;
 
+  /** A field's value as words for a note line (a choice in the UI language, linked items by their text). */
+  const shown = (field, value) => {
+    if (field.choices) return value ? choice(field.choices, value) : undefined;
+    if (field.control === 'check') return value === true ? t('yes') : undefined;
+    if (field.control !== 'links') return text(value);
+    const linked = Array.isArray(value) ? value.map((id) => byId.get(id)).filter(Boolean) : [];
+    return linked.map((i) => text(mainText(i))).filter(Boolean).join('; ') || undefined;
+  };
+  /** A note kind's lines (the registry's `fhir`): heading, main text and head fields; then "label: value" per other field. */
+  const kindNote = (type, kind, v) => {
+    const fields = formOf(type);
+    const head = (kind.fhir.head || []).map((spec) => (typeof spec === 'string' ? { name: spec } : spec));
+    const headPart = ({ name, wrap = ['', ''] }) => {
+      const value = shown(fields.find((f) => f.name === name) || { name }, v[name]);
+      return value && `${wrap[0]}${value}${wrap[1]}`;
+    };
+    const first = [
+      section(kind.fhir.heading || `section.${kind.section}`),
+      ...head.filter((h) => h.before).map(headPart),
+      text(v[kind.text]),
+      ...head.filter((h) => !h.before).map(headPart),
+    ];
+    const inHead = new Set([kind.text, ...head.map((h) => h.name)]);
+    const lines = OWN_LINES[type]
+      ? OWN_LINES[type](v, t)
+      : fields.filter((f) => !inHead.has(f.name)).map((f) => label(`form.${type}.${f.name}`, shown(f, v[f.name])));
+    return [first.filter(Boolean).join(' '), ...lines];
+  };
+
   const notes = [];
-  for (const item of byType('strength')) {
-    const v = valuesOf(item);
-    const head = [section('section.strengths'), text(v.text), v.kind && `(${choice('kind', v.kind)})`].filter(Boolean).join(' ');
-    notes.push(note(item, v, [head, label('form.strength.noticed', v.noticed), label('form.strength.example', v.example)]));
-  }
-  for (const item of byType('matter')) {
-    const v = valuesOf(item);
-    const other = text(v.other_view) ? `${t('matter.view_of', { name: text(v.other_by) || t('matter.someone') })}: ${text(v.other_view)}` : undefined;
-    const head = [section('section.matters'), v.column && `${choice('column', v.column)}:`, text(v.text)].filter(Boolean).join(' ');
-    notes.push(note(item, v, [head, other, v.differ ? t('matter.differ') : undefined]));
-  }
-  for (const item of byType('person')) {
-    const v = valuesOf(item);
-    const head = [section('section.people'), text(v.name), text(v.relationship) && `— ${text(v.relationship)}`].filter(Boolean).join(' ');
-    const linked = (ids) => (Array.isArray(ids) ? ids.map((id) => byId.get(id)).filter(Boolean).map((i) => text(valuesOf(i).text)).filter(Boolean).join('; ') : '');
-    notes.push(note(item, v, [head, v.circle && label('form.person.circle', choice('circle', v.circle)), v.safe && label('form.person.safe', choice('safe', v.safe)), label('form.person.goals', linked(v.goals)), label('form.person.steps', linked(v.steps))]));
-  }
-  for (const item of byType('contingency')) {
-    const v = valuesOf(item);
-    const head = [section('contingency.title'), text(v.trigger), text(v.response)].filter(Boolean).join(' ');
-    notes.push(note(item, v, [head, label('form.contingency.who', v.who), label('form.contingency.call', v.call)]));
-  }
-  for (const item of byType('good_news')) {
-    const v = valuesOf(item);
-    notes.push(note(item, v, [[section('section.news'), text(v.text)].filter(Boolean).join(' ')]));
+  for (const [type, kind] of Object.entries(KINDS)) {
+    if (kind.fhir?.as !== 'note') continue;
+    for (const item of byType(type)) {
+      const v = valuesOf(item);
+      notes.push(note(item, v, kindNote(type, kind, v)));
+    }
   }
   if (date(plan.review)) notes.push({ text: `${t('export.review')}: ${plan.review}` });
 
@@ -146,7 +164,7 @@ export async function planToFhir(items, { planId, t, now = Date.now(), provenanc
 
   const readingsOf = (goalId) =>
     byType('reading')
-      .filter((reading) => reading.f.goal?.v === goalId)
+      .filter((reading) => fieldValue(reading, 'goal') === goalId)
       .map((reading) => {
         const v = valuesOf(reading);
         const lines = [label('form.reading.value', v.value !== null && v.value !== '' && Number.isFinite(Number(v.value)) ? `${Number(v.value)} / 10` : undefined), label('form.reading.party', v.party)];

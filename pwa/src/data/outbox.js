@@ -10,12 +10,13 @@
 
 import { idbGet, idbSet } from '../lib/idb.js';
 import { worthRetrying } from './api.js';
+import { signal } from './state.js';
 
 const KEY = 'outbox';
 const MAX_DELAY = 60000;
 const handlers = new Map();
-const listeners = new Set();
-let actions = null;
+/** The actions still owed, once read from this device's store (null before; see queuedActions): read `.value` to follow the queue. */
+export const outboxActions = signal(null);
 let running = null;
 let again = false;
 let timer = null;
@@ -34,14 +35,16 @@ export class RetryLater extends Error {
 const retryable = (error) => error instanceof RetryLater || worthRetrying(error);
 
 async function load() {
-  if (!actions) actions = (await idbGet(KEY)) || [];
-  return actions;
+  if (!outboxActions.value) {
+    const stored = (await idbGet(KEY)) || [];
+    if (!outboxActions.value) outboxActions.value = stored; // a save while this was reading wins
+  }
+  return outboxActions.value;
 }
 
 async function save(next) {
-  actions = next;
+  outboxActions.value = next;
   await idbSet(KEY, next);
-  for (const listener of listeners) listener(next);
 }
 
 async function change(id, changes) {
@@ -51,12 +54,6 @@ async function change(id, changes) {
 /** Register what to do for actions of one kind. */
 export function onAction(kind, handler) {
   handlers.set(kind, handler);
-}
-
-/** Re-run `listener(actions)` whenever the queue changes; returns the unsubscribe function. */
-export function subscribeOutbox(listener) {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }
 
 /** The actions still owed (refused ones included, marked `refused`). */

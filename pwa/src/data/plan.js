@@ -12,6 +12,7 @@ import { editField, resolveField } from './merge.js';
 import { AGREEMENT_VALUES, SCHEMA, STEWARDS } from './model.js';
 import { present, readKeysAndRoles, same } from './planread.js';
 import { mayDelete, writerOf } from './roles.js';
+import { PlanState } from './planstate.js';
 import { VersionStore } from './versions.js';
 
 const PENDING = '_local/alongside-status';
@@ -19,12 +20,14 @@ const RELOAD_GAP = 250; // ms between reloads driven by database changes
 
 export const localDatabaseName = (planId) => `plan-${planId}`;
 
-export class Plan {
+export class Plan extends PlanState {
   /**
    * `db` is the plan's PouchDB database (see localdb.js; tests pass one of their own). `context` is what
-   * the device store knows of the plan: {role, access, members, copy, ...} (see setContext).
+   * the device store knows of the plan: {role, access, members, copy, ...} (see setContext). What screens
+   * read is published with signals (planstate.js: `updates`, `subscribe`, `notify`).
    */
   constructor(planId, device, { db, context = null } = {}) {
+    super();
     this.id = planId;
     this.device = device;
     this.db = db;
@@ -49,7 +52,6 @@ export class Plan {
     this.leafRows = new Map(); // id -> its changes row (style 'all_docs') while it has more than one leaf or a deleted winner
     this.leafSeq = 0;
     this.attempted = new Set(); // automatic writes tried once (restores, merges) so a failing one is not retried forever
-    this.listeners = new Set();
     this.status = { pending: [], lastSynced: null };
     this.loading = null;
     this.again = false;
@@ -60,15 +62,6 @@ export class Plan {
     this.checking = null;
     this.checkAgain = false;
     this.writes = Promise.resolve(); // the last write asked for (see queueWrite)
-  }
-
-  subscribe(listener) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  notify() {
-    for (const listener of this.listeners) listener(this);
   }
 
   /** What the device store knows of this plan (role, access, the server's member list): roles follow it. */
@@ -102,7 +95,7 @@ export class Plan {
     this.feed?.cancel();
     clearTimeout(this.reloadTimer);
     this.reloadTimer = null;
-    this.listeners.clear();
+    this.stopPublishing();
   }
 
   /** A change in the database: reload, at most once per RELOAD_GAP ms after the last load ended. */

@@ -11,28 +11,21 @@ import { loadDevice, rememberPlan, rememberRoster, trustedDevices } from './devi
 import { openLocalDatabase } from './localdb.js';
 import { Plan } from './plan.js';
 import { isOpen } from './session.js';
+import { signal } from './state.js';
 import { PlanSync } from './sync.js';
 
 const STATUS = '_local/alongside-status';
-const summaries = new Map(); // planId -> {person, title, pending, noKey}
-const listeners = new Set();
+const summaries = new Map(); // planId -> signal of {person, title, pending, noKey}, or null until read
 
-export function subscribeSummaries(listener) {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+/** The summary last read for a plan (in memory) as a signal: its `.value` is null until read. */
+export function summaryOf(planId) {
+  if (!summaries.has(planId)) summaries.set(planId, signal(null));
+  return summaries.get(planId);
 }
-
-const changed = (planId) => {
-  for (const listener of listeners) listener(planId);
-};
-
-/** The summary last read for a plan (in memory), or null. */
-export const cachedSummary = (planId) => summaries.get(planId) || null;
 
 /** Forget a plan's names (its copy on this device is gone). */
 export function forgetSummary(planId) {
-  summaries.delete(planId);
-  changed(planId);
+  summaryOf(planId).value = null;
 }
 
 /** The plan's names and how many changes wait to sync, read from this device's copy. */
@@ -44,8 +37,7 @@ export async function readSummary(planId) {
   let summary = info.header && info.grant ? await readHeader(db, planId, device, info) : null;
   if (!summary) summary = await readWholePlan(planId, device);
   summary = { ...summary, pending: status?.pending?.length || 0 };
-  summaries.set(planId, summary);
-  changed(planId);
+  summaryOf(planId).value = summary;
   return summary;
 }
 

@@ -4,8 +4,9 @@
 // any browser, with no app and no key. What it says about provenance, agreements and history comes from
 // the caller as data (`plan.provenanceOf`, `plan.agreementsFor`, `plan.history`), worded by ui/wording.js.
 
-import { FIELDS, agreementLines, fieldLabel, provenanceParts, valuePieces, versionHeading } from '../ui/wording.js';
-import { SECTIONS, TYPES, values as valuesOf } from './model.js';
+import { agreementLines, fieldLabel, provenanceParts, valuePieces, versionHeading } from '../ui/wording.js';
+import { fieldValue, readableFields } from './kinds.js';
+import { SECTIONS, mainText, values as valuesOf } from './model.js';
 
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
@@ -54,7 +55,6 @@ export function readableCopy(
   const live = items.filter((item) => item && item.f && !item.deleted);
   const byId = new Map(live.map((item) => [item.id, item]));
   const byType = (type) => live.filter((item) => item.type === type).sort((a, b) => a.created.at - b.created.at || (a.id < b.id ? -1 : 1));
-  const mainText = (item) => item.f[TYPES[item.type]?.text]?.v ?? '';
   const header = byType('plan')[0];
   const plan = header ? valuesOf(header) : {};
   const context = { t, names, roles, person: words(plan.person) ? plan.person : '', formatDateTime };
@@ -69,7 +69,7 @@ export function readableCopy(
 
   const readings = (goal) =>
     byType('reading')
-      .filter((r) => r.f.goal?.v === goal.id)
+      .filter((r) => fieldValue(r, 'goal') === goal.id)
       .map((r) => {
         const v = valuesOf(r);
         const parts = [`<strong>${escapeHtml(v.value)}</strong> / 10`, words(v.party) ? user(v.party) : '', escapeHtml(formatDateTime(r.created.at))].filter(Boolean);
@@ -124,17 +124,17 @@ export function readableCopy(
 
   const card = (item) => {
     const v = valuesOf(item);
-    const dl = (FIELDS[item.type] || []).map((field) => detail(item, field, v)).join('');
+    const dl = readableFields(item.type).map((field) => detail(item, field, v)).join('');
     const scale = item.type === 'goal' ? readings(item) : [];
     const scaleHtml = scale.length ? `<p>${escapeHtml(t('export.readings'))}</p><ul>${scale.join('')}</ul>` : '';
     return `<article data-type="${escapeHtml(item.type)}">${user(mainText(item), 'p', 'text')}${dl ? `<dl>${dl}</dl>` : ''}${scaleHtml}${provenanceLine(item)}${agreementHtml(item)}${historyHtml(item)}</article>`;
   };
 
-  const sections = SECTIONS.filter((section) => section.types.length)
+  const sections = SECTIONS.filter((section) => section.kinds.length)
     .map((section) => {
-      const list = section.types.flatMap((type) => byType(type));
+      const list = section.kinds.flatMap((type) => byType(type));
       const body = list.length ? list.map(card).join('\n') : `<p>${escapeHtml(t('section.empty'))}</p>`;
-      return `<section data-section="${section.id}"><h2>${escapeHtml(t(`section.${section.id}`))}</h2>\n${body}</section>`;
+      return `<section data-section="${section.id}"><h2>${escapeHtml(t(section.label))}</h2>\n${body}</section>`;
     })
     .join('\n');
   const headingParts = [words(plan.person) ? user(plan.person) : '', words(plan.title) ? user(plan.title) : ''].filter(Boolean);

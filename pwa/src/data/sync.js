@@ -2,6 +2,7 @@
 // with backoff, and a plain status: saved here / syncing / synced at / N waiting / a problem.
 
 import PouchDB from 'pouchdb-browser';
+import { signal, watch } from './state.js';
 
 const READS = /\/(_changes|_bulk_get|_all_docs)(\?|$)/;
 const isRead = (url, opts) => ['GET', 'HEAD'].includes((opts.method || 'GET').toUpperCase()) || READS.test(String(url));
@@ -12,11 +13,10 @@ export class PlanSync {
   constructor(plan, token) {
     this.plan = plan;
     this.token = token;
-    this.state = navigator.onLine ? 'syncing' : 'offline';
-    this.problem = null;
-    this.progress = null;
+    // What the status line says (see the getters below): screens read `.value`, other code subscribe()s.
+    const state = navigator.onLine ? 'syncing' : 'offline';
+    this.report = signal({ state, problem: null, progress: null, waiting: null, checkNumber: null });
     this.handle = null;
-    this.listeners = new Set();
     this.remote = new PouchDB(`${location.origin}/sync/${plan.id}`, {
       skip_setup: true,
       fetch: async (url, opts) => {
@@ -32,14 +32,38 @@ export class PlanSync {
     this.onOffline = () => this.set({ state: 'offline' });
   }
 
+  /** Call `listener(sync)` after each change of the report (see state.js); returns the function that stops it. */
   subscribe(listener) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return watch(this.report, () => listener(this));
   }
 
+  /** Change some of the report, publishing it once (nothing once stopped). */
   set(changes) {
-    Object.assign(this, changes);
-    for (const listener of this.listeners) listener(this);
+    if (!this.stopped) this.report.value = { ...this.report.value, ...changes };
+  }
+
+  /** 'offline', 'syncing', 'retrying', 'synced', 'problem' (see `problem`) or 'waiting' (see `waiting`). */
+  get state() {
+    return this.report.value.state;
+  }
+
+  /** Why it stopped: 'failed', 'refused', 'removed' or 'denied'. */
+  get problem() {
+    return this.report.value.problem;
+  }
+
+  /** A first download's {done, total}, or null. */
+  get progress() {
+    return this.report.value.progress;
+  }
+
+  /** What a held sync waits for (see hold). */
+  get waiting() {
+    return this.report.value.waiting;
+  }
+
+  get checkNumber() {
+    return this.report.value.checkNumber;
   }
 
   get pending() {
@@ -227,6 +251,6 @@ export class PlanSync {
     removeEventListener('offline', this.onOffline);
     this.handle?.cancel();
     this.handle = null;
-    this.listeners.clear();
+    this.stopped = true;
   }
 }

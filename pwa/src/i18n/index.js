@@ -1,5 +1,7 @@
-// UI strings from the catalogs; the document's lang and dir follow the chosen UI language.
+// UI strings from the catalogs; the document's lang and dir follow the chosen UI language. The language
+// and the app's name are signals: a screen that shows a string re-renders when either is changed.
 
+import { signal } from '@preact/signals-core';
 import ar from './ar.json';
 import cy from './cy.json';
 import en from './en.json';
@@ -19,22 +21,24 @@ function initial() {
   return CATALOGS[fromPage] ? fromPage : 'en';
 }
 
-let lang = initial();
+const language = signal(initial());
 
-export const currentLanguage = () => lang;
+export const currentLanguage = () => language.value;
 const LOCALES = { en: 'en-GB', cy: 'cy-GB', ar: 'ar' };
-const locale = () => LOCALES[lang];
-export const direction = () => LANGUAGES.find((l) => l.code === lang).dir;
+const locale = () => LOCALES[language.value];
+export const direction = () => LANGUAGES.find((l) => l.code === language.value).dir;
 
 const NEUTRAL = 'alongside-neutral-name';
 
 /** The name the app shows (header, page title): "Alongside", or a neutral one the person chose. */
-export const appName = () => t(localStorage.getItem(NEUTRAL) === '1' ? 'app.neutral_name' : 'app.name');
-export const usesNeutralName = () => localStorage.getItem(NEUTRAL) === '1';
+const neutralName = signal(localStorage.getItem(NEUTRAL) === '1');
+export const appName = () => t(neutralName.value ? 'app.neutral_name' : 'app.name');
+export const usesNeutralName = () => neutralName.value;
 
 export function setNeutralName(on) {
   if (on) localStorage.setItem(NEUTRAL, '1');
   else localStorage.removeItem(NEUTRAL);
+  neutralName.value = !!on;
   document.title = appName();
   applyAppIcon();
 }
@@ -50,7 +54,7 @@ export function applyAppIcon() {
 }
 
 export function applyLanguage() {
-  document.documentElement.lang = lang;
+  document.documentElement.lang = language.value;
   document.documentElement.dir = direction();
   document.title = appName();
   applyAppIcon();
@@ -58,8 +62,8 @@ export function applyLanguage() {
 
 export function setLanguage(code) {
   if (!CATALOGS[code]) return;
-  lang = code;
   localStorage.setItem(STORAGE, code);
+  language.value = code;
   applyLanguage();
 }
 
@@ -69,14 +73,14 @@ function fill(text, params) {
 
 /** The string `key` in the UI language (English if missing), with {name} placeholders filled. */
 export function t(key, params = {}) {
-  const text = CATALOGS[lang][key] ?? en[key] ?? key;
+  const text = CATALOGS[language.value][key] ?? en[key] ?? key;
   return fill(text, params);
 }
 
 /** A counted string: `key.one`, `key.other` (and Arabic's zero, two, few, many) by the language's plural rules. */
 export function tn(key, count, params = {}) {
   const rule = new Intl.PluralRules(locale()).select(count);
-  const catalog = CATALOGS[lang];
+  const catalog = CATALOGS[language.value];
   const text = catalog[`${key}.${rule}`] ?? catalog[`${key}.other`] ?? en[`${key}.${rule}`] ?? en[`${key}.other`] ?? key;
   return fill(text, { n: new Intl.NumberFormat(locale()).format(count), ...params });
 }

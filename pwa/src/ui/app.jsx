@@ -1,6 +1,9 @@
-// The frame around every screen (quick exit, update prompt, sync status) and the router.
+// The frame around every screen (quick exit, update prompt, sync status) and the router: wouter follows
+// the location hash, and the route table (routes.js) says which screen each hash shows.
 
 import { useEffect, useState } from 'preact/hooks';
+import { Router, useLocation } from 'wouter-preact';
+import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { openPlan } from '../data/session.js';
 import { appName, formatTime, t, tn } from '../i18n/index.js';
 import { OpenFile } from './backup.jsx';
@@ -13,8 +16,9 @@ import { MyPlan } from './myplan.jsx';
 import { LockScreen } from './lock.jsx';
 import { Resolve } from './resolve.jsx';
 import { Share } from './share.jsx';
+import { appRoute, planRoute } from './routes.js';
 import { Enrol, Join, NewPlan, Plans, Settings, Welcome } from './start.jsx';
-import { state as appState, useAppState, useSubscription } from './store.js';
+import { appState } from './store.js';
 
 export const NEUTRAL_PAGE = 'https://www.bbc.co.uk/weather';
 
@@ -48,7 +52,7 @@ function QuickExit() {
 }
 
 function UpdateBanner() {
-  const { update } = useAppState();
+  const update = appState.update.value;
   if (!update) return null;
   return (
     <div class="banner update" role="status">
@@ -62,8 +66,6 @@ function UpdateBanner() {
 
 /** Where this plan's changes are, in plain words, always on screen. */
 export function SyncStatus({ sync }) {
-  useSubscription(sync);
-  useSubscription(sync?.plan);
   if (!sync) return null;
   const pending = sync.pending;
   const waiting = pending ? tn('sync.waiting', pending) : '';
@@ -120,7 +122,7 @@ export function SyncStatus({ sync }) {
   );
 }
 
-/** {plan, sync} for a plan id, re-rendering on every change of either. */
+/** {plan, sync} for a plan id, once opened (a screen that reads them while it renders follows their changes). */
 export function usePlan(planId) {
   const [opened, setOpened] = useState(null);
   useEffect(() => {
@@ -131,13 +133,27 @@ export function usePlan(planId) {
       live = false;
     };
   }, [planId]);
-  useSubscription(opened?.plan);
-  useSubscription(opened?.sync);
   return opened;
 }
 
-function PlanRoutes({ parts }) {
-  const [, planId, screen, sub, detail] = parts;
+/** The screens of one plan, by the `screen` of its route (routes.js). */
+const PLAN_SCREENS = {
+  home: PlanHome,
+  goals: Goals,
+  goal: GoalDetail,
+  people: People,
+  readback: ReadBack,
+  versions: Versions,
+  version: VersionView,
+  resolve: Resolve,
+  share: Share,
+  'item-history': ItemHistory,
+  item: ItemScreen,
+  mine: MyPlan,
+  section: Section,
+};
+
+function PlanRoutes({ planId, path }) {
   const opened = usePlan(planId);
   if (!opened) {
     return (
@@ -147,22 +163,11 @@ function PlanRoutes({ parts }) {
     );
   }
   const { plan, sync } = opened;
-  const props = { plan, sync, sub };
-  let body;
-  if (!plan.keyring) body = <PlanHome {...props} />;
-  else if (screen === 'goals') body = <Goals {...props} />;
-  else if (screen === 'goal') body = <GoalDetail {...props} />;
-  else if (screen === 'people') body = <People {...props} />;
-  else if (screen === 'readback') body = <ReadBack {...props} />;
-  else if (screen === 'versions') body = <Versions {...props} />;
-  else if (screen === 'version') body = <VersionView {...props} />;
-  else if (screen === 'resolve') body = <Resolve {...props} />;
-  else if (screen === 'share') body = <Share {...props} />;
-  else if (screen === 'item' && detail === 'history') body = <ItemHistory {...props} />;
-  else if (screen === 'item') body = <ItemScreen {...props} />;
-  else if (screen === 'mine') body = <MyPlan {...props} />;
-  else if (screen === 'strengths' || screen === 'matters' || screen === 'steps' || screen === 'news') body = <Section {...props} section={screen} />;
-  else body = <PlanHome {...props} />;
+  // A plan whose key this device does not hold yet shows its home screen, whatever the path.
+  const route = plan.keyring ? planRoute(path) : { screen: 'home', params: {} };
+  const PlanScreen = PLAN_SCREENS[route.screen];
+  const section = route.screen === 'section' ? { section: route.section } : {};
+  const body = <PlanScreen plan={plan} sync={sync} sub={route.params.sub} {...section} />;
   return (
     <>
       <SyncStatus sync={sync} />
@@ -176,18 +181,25 @@ function PlanRoutes({ parts }) {
   );
 }
 
+/** The app's screens, by the `screen` of their route (routes.js). */
+const APP_SCREENS = {
+  settings: () => <Settings />,
+  join: () => <Join code={appState.inviteText.value} />,
+  enrol: () => <Enrol />,
+  welcome: () => <Welcome />,
+  'new-plan': () => <NewPlan />,
+  'open-file': () => <OpenFile />,
+  plan: ({ params, rest }) => <PlanRoutes planId={params.planId} path={rest} />,
+  plans: () => <Plans />,
+};
+
 function Routes() {
-  const { device, route, locked } = useAppState();
-  const parts = route.parts;
-  if (locked) return <LockScreen />;
+  const [path] = useLocation();
+  const device = appState.device.value;
+  if (appState.locked.value) return <LockScreen />;
   if (device === undefined) return null;
-  if (parts[0] === 'settings') return <Settings />;
-  if (parts[0] === 'join') return <Join code={appState.inviteText} />;
-  if (!device) return parts[0] === 'enrol' ? <Enrol /> : <Welcome />;
-  if (parts[0] === 'new') return <NewPlan />;
-  if (parts[0] === 'open-file') return <OpenFile />;
-  if (parts[0] === 'plan' && parts[1]) return <PlanRoutes parts={parts} />;
-  return <Plans />;
+  const route = appRoute(path, !!device);
+  return APP_SCREENS[route.screen](route);
 }
 
 function skipToContent(event) {
@@ -196,9 +208,9 @@ function skipToContent(event) {
 }
 
 export function App() {
-  const { ready, locked } = useAppState();
+  const locked = appState.locked.value;
   return (
-    <>
+    <Router hook={useHashLocation}>
       <a class="skip-link" href="#main" onClick={skipToContent}>
         {t('skip')}
       </a>
@@ -216,7 +228,7 @@ export function App() {
         </div>
       </header>
       <UpdateBanner />
-      {ready ? <Routes /> : null}
-    </>
+      {appState.ready.value ? <Routes /> : null}
+    </Router>
   );
 }

@@ -2,6 +2,7 @@
 // and 10 mean; every party rates separately with "why not lower?" and "one point higher?".
 
 import { useState } from 'preact/hooks';
+import { fieldValue } from '../data/kinds.js';
 import { CHOICES, mainText, values as valuesOf } from '../data/model.js';
 import { formatDateTime, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
@@ -13,7 +14,7 @@ export function Goals({ plan }) {
     <Screen title={t('section.goals')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
       <p>{t('goals.intro')}</p>
       {CHOICES.horizon.map((horizon) => {
-        const goals = plan.list('goal').filter((g) => (g.f.horizon?.v || 'possible') === horizon);
+        const goals = plan.list('goal').filter((g) => (fieldValue(g, 'horizon') || 'possible') === horizon);
         return (
           <section key={horizon} aria-labelledby={`h-${horizon}`}>
             <h2 id={`h-${horizon}`}>{t(`choice.horizon.${horizon}`)}</h2>
@@ -53,7 +54,7 @@ function Marker({ shape, x, y }) {
 /** A small chart of readings over time: one line per party, 0 at the bottom, 10 at the top. */
 export function ReadingsChart({ readings }) {
   if (readings.length < 1) return null;
-  const parties = [...new Set(readings.map((r) => r.f.party?.v || '?'))];
+  const parties = [...new Set(readings.map((r) => fieldValue(r, 'party') || '?'))];
   const times = [...new Set(readings.map((r) => r.created.at))].sort((a, b) => a - b);
   const W = 320;
   const H = 150;
@@ -75,13 +76,13 @@ export function ReadingsChart({ readings }) {
           </g>
         ))}
         {parties.map((party, index) => {
-          const points = readings.filter((r) => (r.f.party?.v || '?') === party).sort((a, b) => a.created.at - b.created.at);
-          const path = points.map((r) => `${xOf(r.created.at)},${yOf(r.f.value?.v ?? 0)}`).join(' ');
+          const points = readings.filter((r) => (fieldValue(r, 'party') || '?') === party).sort((a, b) => a.created.at - b.created.at);
+          const path = points.map((r) => `${xOf(r.created.at)},${yOf(fieldValue(r, 'value') ?? 0)}`).join(' ');
           return (
             <g key={party} class={`series s${index % 4}`}>
               <polyline points={path} fill="none" />
               {points.map((r) => (
-                <Marker key={r.id} shape={MARKS[index % 4]} x={xOf(r.created.at)} y={yOf(r.f.value?.v ?? 0)} />
+                <Marker key={r.id} shape={MARKS[index % 4]} x={xOf(r.created.at)} y={yOf(fieldValue(r, 'value') ?? 0)} />
               ))}
             </g>
           );
@@ -105,7 +106,7 @@ export function ReadingsChart({ readings }) {
 }
 
 function ReadingForm({ plan, goal, onDone }) {
-  const [party, setParty] = useState(plan.header?.f.person?.v || '');
+  const [party, setParty] = useState(fieldValue(plan.header, 'person') || '');
   const [value, setValue] = useState(null);
   const [why, setWhy] = useState('');
   const [higher, setHigher] = useState('');
@@ -133,7 +134,7 @@ function ReadingForm({ plan, goal, onDone }) {
         name="value"
         inline
         legend={t('scale.value')}
-        hint={t('scale.value_hint', { low: goal.f.low?.v || '0', high: goal.f.high?.v || '10' })}
+        hint={t('scale.value_hint', { low: fieldValue(goal, 'low') || '0', high: fieldValue(goal, 'high') || '10' })}
         value={value}
         onChange={setValue}
         options={options}
@@ -162,7 +163,7 @@ export function GoalDetail({ plan, sub }) {
     );
   }
   const v = valuesOf(goal);
-  const readings = plan.list('reading').filter((r) => r.f.goal?.v === goal.id);
+  const readings = plan.list('reading').filter((r) => fieldValue(r, 'goal') === goal.id);
   return (
     <Screen title={t('goal.title')} back={back}>
       <ItemCard plan={plan} item={goal} headingLevel={2} />
@@ -182,17 +183,17 @@ export function GoalDetail({ plan, sub }) {
           {readings.map((r) => (
             <li key={r.id} class="card reading" data-item={r.id}>
               <p>
-                <U tag="strong">{r.f.party?.v}</U>: <span class="reading-value">{r.f.value?.v}</span> / 10{' '}
+                <U tag="strong">{fieldValue(r, 'party')}</U>: <span class="reading-value">{fieldValue(r, 'value')}</span> / 10{' '}
                 <span class="muted">{formatDateTime(r.created.at)}</span>
               </p>
-              {r.f.why?.v && (
+              {fieldValue(r, 'why') && (
                 <p>
-                  <span class="label">{t('scale.why')}</span> <U>{r.f.why.v}</U>
+                  <span class="label">{t('scale.why')}</span> <U>{fieldValue(r, 'why')}</U>
                 </p>
               )}
-              {r.f.higher?.v && (
+              {fieldValue(r, 'higher') && (
                 <p>
-                  <span class="label">{t('scale.higher')}</span> <U>{r.f.higher.v}</U>
+                  <span class="label">{t('scale.higher')}</span> <U>{fieldValue(r, 'higher')}</U>
                 </p>
               )}
             </li>

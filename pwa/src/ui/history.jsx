@@ -3,7 +3,8 @@
 // says so.
 
 import { useEffect, useState } from 'preact/hooks';
-import { SECTIONS, mainText } from '../data/model.js';
+import { sectionOf } from '../data/kinds.js';
+import { mainText } from '../data/model.js';
 import { formatDay, t } from '../i18n/index.js';
 import { Pieces, Screen } from './common.jsx';
 import { IntegrityNote, Provenance, wordingContext } from './items.jsx';
@@ -65,7 +66,7 @@ function Change({ plan, type, change, held }) {
 export function ItemHistory({ plan, sub }) {
   const item = plan.items.get(sub);
   const history = useHistory(plan, sub, item?.rev);
-  const section = item && SECTIONS.find((s) => s.types.includes(item.type))?.id;
+  const section = item && sectionOf(item.type);
   const back = item?.type === 'goal' ? `plan/${plan.id}/goal/${item.id}` : `plan/${plan.id}/${section || ''}`;
   const context = wordingContext(plan);
   const versions = history ? [...history.versions].sort((a, b) => b.n - a.n) : [];

@@ -1,73 +1,17 @@
-// Items: the form to write or change one (with its provenance) and the card that shows one.
+// Items: the form to write or change one (with its provenance) and the card that shows one. Both follow the
+// kind's fields in the registry (data/kinds.js).
 
 import { useState } from 'preact/hooks';
+import { defaultsOf, fieldValue, formOf } from '../data/kinds.js';
 import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
 import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
 import { provenanceParts } from './wording.js';
 
-/** The form of each item type: field, control, choices. */
-export const FORMS = {
-  strength: [
-    { name: 'text', control: 'area', required: true, hint: true },
-    { name: 'kind', control: 'radios', choices: 'kind' },
-    { name: 'noticed', control: 'text', hint: true },
-    { name: 'example', control: 'area' },
-  ],
-  matter: [
-    { name: 'column', control: 'radios', choices: 'column' },
-    { name: 'text', control: 'area', required: true, hint: true },
-    { name: 'other_view', control: 'area', hint: true },
-    { name: 'other_by', control: 'text' },
-    { name: 'differ', control: 'check' },
-  ],
-  goal: [
-    { name: 'text', control: 'area', required: true, hint: true },
-    { name: 'horizon', control: 'radios', choices: 'horizon' },
-    { name: 'status', control: 'select', choices: 'status_goal' },
-    { name: 'due', control: 'date' },
-    { name: 'low', control: 'text', hint: true },
-    { name: 'high', control: 'text', hint: true },
-  ],
-  step: [
-    { name: 'text', control: 'area', required: true },
-    { name: 'who', control: 'text', names: true },
-    { name: 'due', control: 'date' },
-    { name: 'checker', control: 'text', names: true },
-    { name: 'status', control: 'select', choices: 'status_step' },
-    { name: 'goals', control: 'links', of: 'goal' },
-  ],
-  contingency: [
-    { name: 'trigger', control: 'area', required: true },
-    { name: 'response', control: 'area', required: true },
-    { name: 'who', control: 'text', names: true },
-    { name: 'call', control: 'text' },
-  ],
-  person: [
-    { name: 'name', control: 'text', required: true },
-    { name: 'relationship', control: 'text', hint: true },
-    { name: 'circle', control: 'radios', choices: 'circle' },
-    { name: 'safe', control: 'radios', choices: 'safe' },
-    { name: 'goals', control: 'links', of: 'goal' },
-    { name: 'steps', control: 'links', of: 'step' },
-  ],
-  good_news: [{ name: 'text', control: 'area', required: true, hint: true }],
-};
-
-export const DEFAULTS = {
-  strength: { kind: 'personal' },
-  matter: { column: 'working', differ: false },
-  goal: { horizon: 'possible', status: 'proposed' },
-  step: { status: 'not_started', goals: [] },
-  contingency: {},
-  person: { circle: 'friends', safe: 'unknown', goals: [], steps: [] },
-  good_news: {},
-};
-
 /** Names people might pick for "said by", "who" or "who checks": the person, this device's user, my people. */
 export function knownNames(plan) {
-  const names = [plan.header?.f.person?.v, plan.deviceName(plan.device.deviceId)?.name];
-  for (const person of plan.list('person')) names.push(person.f.name?.v);
+  const names = [fieldValue(plan.header, 'person'), plan.deviceName(plan.device.deviceId)?.name];
+  for (const person of plan.list('person')) names.push(fieldValue(person, 'name'));
   return [...new Set(names.filter(Boolean))];
 }
 
@@ -107,14 +51,14 @@ function Control({ spec, type, value, set, plan, error }) {
 export function ItemForm({ plan, type, item, defaults, onDone }) {
   const content = TYPES[type].content;
   const [values, setValues] = useState(() =>
-    item ? valuesOf(item) : { ...DEFAULTS[type], said_by: plan.header?.f.person?.v || '', voice: 'own', ...defaults },
+    item ? valuesOf(item) : { ...defaultsOf(type), said_by: fieldValue(plan.header, 'person') || '', voice: 'own', ...defaults },
   );
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const set = (name) => (value) => setValues((v) => ({ ...v, [name]: value }));
   const submit = async (event) => {
     event.preventDefault();
-    const missing = FORMS[type].find((spec) => spec.required && !String(values[spec.name] ?? '').trim());
+    const missing = formOf(type).find((spec) => spec.required && !String(values[spec.name] ?? '').trim());
     if (missing) {
       setError(t('form.required', { field: t(`form.${type}.${missing.name}`) }));
       return;
@@ -138,7 +82,7 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
           <option key={name} value={name} />
         ))}
       </datalist>
-      {FORMS[type].map((spec) => (
+      {formOf(type).map((spec) => (
         <Control key={spec.name} spec={spec} type={type} plan={plan} value={values[spec.name]} set={set(spec.name)} />
       ))}
       {content && (
@@ -169,7 +113,7 @@ export function wordingContext(plan) {
     formatDateTime,
     names: (deviceId) => plan.deviceName(deviceId),
     roles: (deviceId) => plan.roles?.get(deviceId)?.role,
-    person: plan.header?.f.person?.v || '',
+    person: fieldValue(plan.header, 'person') || '',
     you: plan.me?.role === 'owner',
     self: plan.me?.deviceId,
     showMine: plan.canAgreeFor?.() === 'self' && plan.me?.role !== 'owner',
@@ -296,7 +240,7 @@ export function TickedBy({ plan, item }) {
 /** The details of an item besides its main text, as label/value pairs. */
 export function details(plan, type, v) {
   const out = [];
-  for (const spec of FORMS[type] || []) {
+  for (const spec of formOf(type)) {
     if (spec.name === TYPES[type].text) continue;
     const value = v[spec.name];
     if (value === undefined || value === '' || value === null || value === false) continue;

@@ -8,7 +8,7 @@ import { forgetSummary } from '../data/planlist.js';
 import { deleteMyCopy, leavePlan, unsentChanges } from '../data/session.js';
 import { t, tn } from '../i18n/index.js';
 import { Button, ErrorSummary } from './common.jsx';
-import { go, setState, useSubscription } from './store.js';
+import { go, setState } from './store.js';
 
 /** The plan is gone from this device: back to "My plans", with what happened said there. */
 async function backToPlans(notice) {
@@ -17,7 +17,6 @@ async function backToPlans(notice) {
 }
 
 export function LeaveOrDelete({ plan }) {
-  useSubscription(plan);
   const [info, setInfo] = useState(null);
   const [asking, setAsking] = useState(null); // 'leave' | 'delete'
   const [busy, setBusy] = useState(false);

@@ -8,7 +8,7 @@ import { changeLock, forgetKeys, removeLock, setLock, unlockDevice } from '../da
 import { sendQueuedNow } from '../data/session.js';
 import { appName, setNeutralName, t, usesNeutralName } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Radios, Screen, TextInput } from './common.jsx';
-import { state as appState, setState, useAppState } from './store.js';
+import { appState, setState } from './store.js';
 
 const MIN_PIN = 4;
 let failures = 0;
@@ -33,7 +33,7 @@ export function listenForAutoLock() {
   let hiddenAt = null;
   let timer = null;
   document.addEventListener('visibilitychange', () => {
-    if (!appState.device?.locked || appState.locked) return;
+    if (!appState.device.value?.locked || appState.locked.value) return;
     const delay = LOCK_DELAYS[lockAfter()];
     if (document.visibilityState === 'hidden') {
       hiddenAt = Date.now();
@@ -89,7 +89,7 @@ export function LockScreen() {
 }
 
 export function LockSettings() {
-  const { device } = useAppState();
+  const device = appState.device.value;
   const [pin, setPin] = useState('');
   const [again, setAgain] = useState('');
   const [error, setError] = useState(null);
@@ -160,7 +160,6 @@ export function LockSettings() {
   const chooseName = (value) => {
     setNeutral(value);
     setNeutralName(value);
-    setState({});
   };
   return (
     <section aria-labelledby="lock-h">

@@ -1,9 +1,11 @@
 // "My plan": the person's own view of their plan. Large text and plain words, or easy read (short
 // sentences, one idea each, a symbol beside each part); read aloud (the whole plan or one part); steps
 // they can tick off; good news they add between visits. People's words are shown as they wrote them.
+// Its parts, and what each kind reads out, come from the registry (data/kinds.js).
 
 import { useRef, useState } from 'preact/hooks';
-import { tickedStatus, values as valuesOf } from '../data/model.js';
+import { PARTS, fieldValue, formOf, partOf, symbolOf } from '../data/kinds.js';
+import { mainText, tickedStatus, values as valuesOf } from '../data/model.js';
 import { currentLanguage, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Screen, TextArea, U } from './common.jsx';
 import { HistoryLink, IntegrityNote, Provenance, TickedBy, flagNames } from './items.jsx';
@@ -21,19 +23,8 @@ export function setEasyRead(on) {
   else localStorage.removeItem(EASY_READ);
 }
 
-const byColumn = (column) => (plan) => plan.list('matter').filter((item) => item.f.column?.v === column);
-
-/** The parts of "My plan", in reading order. */
-export const PARTS = [
-  { id: 'strengths', items: (plan) => plan.list('strength') },
-  { id: 'working', items: byColumn('working') },
-  { id: 'not_working', items: byColumn('not_working') },
-  { id: 'worries', items: byColumn('worry') },
-  { id: 'goals', items: (plan) => plan.list('goal') },
-  { id: 'steps', items: (plan) => plan.list('step', 'contingency') },
-  { id: 'people', items: (plan) => plan.list('person') },
-  { id: 'news', items: (plan) => plan.list('good_news'), always: true },
-];
+/** The items of a part of "My plan" (PARTS in data/kinds.js). */
+const itemsOf = (plan, part) => plan.list(...part.kinds).filter((item) => partOf(item) === part.id);
 
 /** Fixed text in plain words, or its easy-read version. */
 const say = (easy, key, params) => t(`${easy ? 'easy' : 'mine'}.${key}`, params);
@@ -42,7 +33,7 @@ const say = (easy, key, params) => t(`${easy ? 'easy' : 'mine'}.${key}`, params)
 const statusBefore = new Map();
 
 function StepTick({ plan, item, easy }) {
-  const status = item.f.status?.v || 'not_started';
+  const status = fieldValue(item, 'status') || 'not_started';
   // Shown at once while the edit is written (the box must not flick back before the plan reloads).
   const [wanted, setWanted] = useState(null);
   const toggle = async (done) => {
@@ -59,7 +50,7 @@ function StepTick({ plan, item, easy }) {
       <label class="choice">
         <input type="checkbox" name={`done-${item.id}`} checked={wanted ?? status === 'done'} onChange={(e) => toggle(e.currentTarget.checked)} />
         <span>{say(easy, 'done')}</span>
-        <span class="visually-hidden">: {item.f.text?.v}</span>
+        <span class="visually-hidden">: {fieldValue(item, 'text')}</span>
       </label>
     </div>
   );
@@ -113,40 +104,45 @@ function ItemBody({ plan, item, easy }) {
       return (
         <>
           <p dir="auto" class="item-text" data-speak>
-            {v.text}
+            {mainText(item)}
           </p>
-          {item.type === 'step' && (v.who || v.due) && (
-            <p class="step-who" data-speak>
-              {v.who && (
-                <>
-                  {say(easy, 'who')} <U>{v.who}</U>
-                </>
-              )}
-              {v.who && v.due && '. '}
-              {v.due && say(easy, 'due', { when: formatDay(v.due) })}
-            </p>
-          )}
-          {item.type === 'goal' && v.due && (
-            <p class="goal-due" data-speak>
-              {say(easy, 'due', { when: formatDay(v.due) })}
-            </p>
-          )}
+          <MineDetails item={item} values={v} easy={easy} />
         </>
       );
   }
 }
 
-const SYMBOL_OF = { contingency: 'contingency' };
+/** The details "My plan" reads out for a kind (its fields with a `mine` sentence in the registry), in one line. */
+function MineDetails({ item, values: v, easy }) {
+  const shown = formOf(item.type).filter((field) => field.mine && v[field.name] !== undefined && v[field.name] !== '');
+  if (!shown.length) return null;
+  return (
+    <p class="mine-details" data-speak>
+      {shown.map((field, index) => (
+        <span key={field.name} data-field={field.name}>
+          {index > 0 && '. '}
+          {field.control === 'date' && say(easy, field.mine, { when: formatDay(v[field.name]) })}
+          {field.choices && `${say(easy, field.mine)} ${t(`choice.${field.choices}.${v[field.name]}`)}`}
+          {field.control !== 'date' && !field.choices && (
+            <>
+              {say(easy, field.mine)} <U>{v[field.name]}</U>
+            </>
+          )}
+        </span>
+      ))}
+    </p>
+  );
+}
 
 function MyItem({ plan, item, part, easy, drafts }) {
   return (
     <li>
       <article class="card mine-item" data-item={item.id} data-type={item.type} data-flags={flagNames(item)}>
-        {easy && <Pictogram name={SYMBOL_OF[item.type] || part} />}
+        {easy && <Pictogram name={symbolOf(item.type, part)} />}
         <div class="mine-body">
           <IntegrityNote plan={plan} item={item} />
           <ItemBody plan={plan} item={item} easy={easy} />
-          {item.type === 'step' && item.f.status?.v === 'done' && (
+          {item.type === 'step' && fieldValue(item, 'status') === 'done' && (
             <p class="done-mark" data-speak>
               {say(easy, 'is_done')}
             </p>
@@ -177,7 +173,7 @@ function AddGoodNews({ plan, easy }) {
     setError(null);
     setBusy(true);
     try {
-      const writer = plan.deviceName(plan.device.deviceId)?.name || plan.header?.f.person?.v || '';
+      const writer = plan.deviceName(plan.device.deviceId)?.name || fieldValue(plan.header, 'person') || '';
       await plan.create('good_news', { text, said_by: writer, voice: 'own', lang: currentLanguage() });
       setText('');
       setDone(true);
@@ -211,7 +207,7 @@ export function MyPlan({ plan }) {
     setEasyRead(on);
     setEasy(on);
   };
-  const parts = PARTS.map((part) => ({ ...part, list: part.items(plan) })).filter((part) => part.always || part.list.length);
+  const parts = PARTS.map((part) => ({ ...part, list: itemsOf(plan, part) })).filter((part) => part.always || part.list.length);
   return (
     <Screen title={say(easy, 'title')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
       <div class="mine-tools">

@@ -2,6 +2,7 @@
 // someone in it; each person can be linked to goals and steps ("who could help with this?").
 
 import { useEffect, useState } from 'preact/hooks';
+import { fieldValue } from '../data/kinds.js';
 import { CHOICES } from '../data/model.js';
 import { t } from '../i18n/index.js';
 import { Button, Screen } from './common.jsx';
@@ -25,13 +26,13 @@ function Circles({ plan, people, onPick }) {
       })}
       <circle cx={c} cy={c} r="14" class="centre" />
       {CHOICES.circle.map((circle, index) => {
-        const inRing = people.filter((p) => (p.f.circle?.v || 'friends') === circle);
+        const inRing = people.filter((p) => (fieldValue(p, 'circle') || 'friends') === circle);
         const r = RADII[index] - 8;
         return inRing.map((person, i) => {
           const angle = -Math.PI / 2 + ((i + 0.5 + index * 0.37) / Math.max(inRing.length, 1)) * 2 * Math.PI;
           const x = c + r * Math.cos(angle);
           const y = c + r * Math.sin(angle);
-          const name = person.f.name?.v || '';
+          const name = fieldValue(person, 'name') || '';
           return (
             <g key={person.id} class="dot" onClick={() => (location.hash = `#/plan/${plan.id}/item/${person.id}`)}>
               <circle cx={x} cy={y} r="5" />
@@ -69,7 +70,7 @@ export function People({ plan }) {
             </section>
           )}
           {CHOICES.circle.map((circle) => {
-            const inCircle = people.filter((p) => (p.f.circle?.v || 'friends') === circle);
+            const inCircle = people.filter((p) => (fieldValue(p, 'circle') || 'friends') === circle);
             return (
               <section key={circle} class="circle-list" aria-labelledby={`c-${circle}`}>
                 <h2 id={`c-${circle}`}>{t(`choice.circle.${circle}`)}</h2>

@@ -1,18 +1,19 @@
-// A plan's home (the conversation's sections), the strengths / what matters / next steps screens,
-// and the screen that changes one item.
+// A plan's home (the conversation's sections), the section screens (each lists the kinds the registry,
+// data/kinds.js, puts in it), and the screen that changes one item.
 
 import { useState } from 'preact/hooks';
-import { CHOICES, SECTIONS, mainText, values as valuesOf } from '../data/model.js';
+import { CHOICES, KINDS, SECTIONS, fieldValue, formOf, sectionOf } from '../data/kinds.js';
+import { mainText, values as valuesOf } from '../data/model.js';
 import { t, tn } from '../i18n/index.js';
 import { Button, Screen, U } from './common.jsx';
-import { FORMS, HistoryLink, IntegrityNote, ItemCard, ItemForm, Provenance, flagNames } from './items.jsx';
+import { HistoryLink, IntegrityNote, ItemCard, ItemForm, Provenance, flagNames } from './items.jsx';
 import { go } from './store.js';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
 
 function sectionCount(plan, section) {
-  if (section.id === 'readback') return plan.list('version').length;
-  return plan.list(...section.types).length;
+  if (section.screen === 'readback') return plan.list('version').length;
+  return plan.list(...section.kinds).length;
 }
 
 /** The key was changed and this device waits for the person's or the worker's device to pass it on. */
@@ -63,11 +64,11 @@ export function PlanHome({ plan }) {
       {header && (
         <div class="plan-header">
           <U tag="p" class="person-name">
-            {header.f.person?.v}
+            {fieldValue(header, 'person')}
           </U>
-          {header.f.title?.v && (
+          {fieldValue(header, 'title') && (
             <U tag="p" class="plan-title">
-              {header.f.title.v}
+              {fieldValue(header, 'title')}
             </U>
           )}
         </div>
@@ -91,12 +92,12 @@ export function PlanHome({ plan }) {
       <ol class="sections plain">
         {SECTIONS.map((section, index) => (
           <li key={section.id}>
-            <a class="section-link" href={`#/plan/${plan.id}/${section.id}`}>
+            <a class="section-link" href={`#/plan/${plan.id}/${section.route}`}>
               <span class="step-number" aria-hidden="true">
                 {index + 1}
               </span>
-              <span class="section-name">{t(`section.${section.id}`)}</span>
-              <span class="count">{tn(section.id === 'readback' ? 'count.versions' : 'count.items', sectionCount(plan, section))}</span>
+              <span class="section-name">{t(section.label)}</span>
+              <span class="count">{tn(section.screen === 'readback' ? 'count.versions' : 'count.items', sectionCount(plan, section))}</span>
             </a>
           </li>
         ))}
@@ -173,7 +174,7 @@ function Matters({ plan }) {
       <p>{t('matters.intro')}</p>
       <div class="columns">
         {CHOICES.column.map((column) => {
-          const items = plan.list('matter').filter((item) => item.f.column?.v === column);
+          const items = plan.list('matter').filter((item) => fieldValue(item, 'column') === column);
           return (
             <section key={column} class={`column ${column}`} aria-labelledby={`col-${column}`}>
               <h2 id={`col-${column}`}>{t(`choice.column.${column}`)}</h2>
@@ -207,32 +208,26 @@ function ItemList({ plan, type }) {
   );
 }
 
-export function Section({ plan, sync, section }) {
+/** A section of the conversation (SECTIONS in data/kinds.js): the cards and forms of each kind in it. */
+export function Section({ plan, section: id }) {
+  const section = SECTIONS.find((s) => s.id === id);
   return (
-    <Screen title={t(`section.${section}`)} back={back(plan)} wide={section === 'matters'}>
-      {section === 'strengths' && (
+    <Screen title={t(section.label)} back={back(plan)} wide={section.screen === 'columns'}>
+      {section.screen === 'columns' ? (
+        <Matters plan={plan} />
+      ) : (
         <>
-          <p>{t('strengths.intro')}</p>
-          <ItemList plan={plan} type="strength" />
+          {section.intro && <p>{t(section.intro)}</p>}
+          {section.kinds.map((type, index) => (
+            <div key={type} class="section-kind" data-kind={type}>
+              {index > 0 && KINDS[type].heading && <h2>{t(KINDS[type].heading)}</h2>}
+              {index > 0 && KINDS[type].intro && <p>{t(KINDS[type].intro)}</p>}
+              <ItemList plan={plan} type={type} />
+            </div>
+          ))}
         </>
       )}
-      {section === 'matters' && <Matters plan={plan} />}
-      {section === 'news' && (
-        <>
-          <p>{t('news.intro')}</p>
-          <ItemList plan={plan} type="good_news" />
-        </>
-      )}
-      {section === 'steps' && (
-        <>
-          <p>{t('steps.intro')}</p>
-          <ItemList plan={plan} type="step" />
-          <h2>{t('contingency.title')}</h2>
-          <p>{t('contingency.intro')}</p>
-          <ItemList plan={plan} type="contingency" />
-        </>
-      )}
-      <NextSection plan={plan} current={section} />
+      <NextSection plan={plan} current={id} />
     </Screen>
   );
 }
@@ -244,22 +239,21 @@ export function NextSection({ plan, current }) {
   if (!next) return null;
   return (
     <p class="next-section">
-      <a href={`#/plan/${plan.id}/${next.id}`}>{t('section.next', { name: t(`section.${next.id}`) })}</a>
+      <a href={`#/plan/${plan.id}/${next.route}`}>{t('section.next', { name: t(next.label) })}</a>
     </p>
   );
 }
 
 export function ItemScreen({ plan, sub }) {
   const item = plan.items.get(sub);
-  if (!item || !FORMS[item.type]) {
+  if (!item || !formOf(item.type).length) {
     return (
       <Screen title={t('item.gone_title')} back={back(plan)}>
         <p>{t('item.gone')}</p>
       </Screen>
     );
   }
-  const sectionOf = SECTIONS.find((s) => s.types.includes(item.type))?.id;
-  const returnTo = item.type === 'goal' ? `plan/${plan.id}/goal/${item.id}` : `plan/${plan.id}/${sectionOf || ''}`;
+  const returnTo = item.type === 'goal' ? `plan/${plan.id}/goal/${item.id}` : `plan/${plan.id}/${sectionOf(item.type) || ''}`;
   return (
     <Screen title={t(`change.${item.type}`)} back={{ path: returnTo, label: t('back') }}>
       <p class="muted" dir="auto">

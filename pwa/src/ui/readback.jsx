@@ -3,15 +3,14 @@
 // read again later, beside newer ones.
 
 import { useRef, useState } from 'preact/hooks';
-import { SECTIONS, TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
+import { fieldValue, sectionOf } from '../data/kinds.js';
+import { TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
 import { formatDateTime, t, tn } from '../i18n/index.js';
 import { Button, ErrorSummary, Pieces, Screen, TextInput, U } from './common.jsx';
 import { SaveFile } from './backup.jsx';
 import { Details, HistoryLink, IntegrityNote, Provenance, flagNames, wordingContext } from './items.jsx';
 import { agreedNow, agreementLines, personAgreement, say } from './wording.js';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
-
-const sectionOf = (type) => SECTIONS.find((s) => s.types.includes(type))?.id;
 
 /**
  * Whose agreement this device records (docs/app.md, "Agreements"): the worker's device records the
@@ -61,7 +60,7 @@ export function Agreement({ plan, item, drafts }) {
   const [saving, setSaving] = useState(false);
   const [failed, setFailed] = useState(false);
   if (!own) return null;
-  const person = plan.header?.f.person?.v || t('matter.person');
+  const person = fieldValue(plan.header, 'person') || t('matter.person');
   // A change that could not be saved says so in a plain sentence (nothing is dropped silently).
   const saveChange = async (values) => {
     setFailed(false);
@@ -168,8 +167,8 @@ export function ReadBack({ plan }) {
       await Promise.all(notes.map(([id, note]) => plan.agree(id, { value: 'no', note })));
       await plan.settled();
       const snapshot = contentItems([...plan.items.values()]).map((item) => snapshotOf(plan, item));
-      const number = plan.list('version').reduce((max, v) => Math.max(max, v.f.number?.v || 0), 0) + 1;
-      const id = await plan.create('version', { number, snapshot, person: plan.header?.f.person?.v || '' });
+      const number = plan.list('version').reduce((max, v) => Math.max(max, fieldValue(v, 'number') || 0), 0) + 1;
+      const id = await plan.create('version', { number, snapshot, person: fieldValue(plan.header, 'person') || '' });
       setFrozen(id);
     } catch (error) {
       console.error('could not keep the version', error);
@@ -184,7 +183,7 @@ export function ReadBack({ plan }) {
       <p>{t('readback.intro')}</p>
       {plan.header && (
         <p class="print-only print-heading">
-          <U tag="strong">{plan.header.f.person?.v}</U> <U>{plan.header.f.title?.v}</U>
+          <U tag="strong">{fieldValue(plan.header, 'person')}</U> <U>{fieldValue(plan.header, 'title')}</U>
         </p>
       )}
       <div class="actions">
@@ -250,18 +249,18 @@ export function ReadBack({ plan }) {
 }
 
 export function Versions({ plan }) {
-  const versions = plan.list('version').sort((a, b) => (b.f.number?.v || 0) - (a.f.number?.v || 0));
+  const versions = plan.list('version').sort((a, b) => (fieldValue(b, 'number') || 0) - (fieldValue(a, 'number') || 0));
   return (
     <Screen title={t('versions.title')} back={{ path: `plan/${plan.id}/readback`, label: t('section.readback') }}>
       {versions.length === 0 && <p>{t('versions.none')}</p>}
       <ul class="plain cards">
         {versions.map((version) => {
-          const snapshot = version.f.snapshot?.v || [];
+          const snapshot = fieldValue(version, 'snapshot') || [];
           const agreed = snapshot.filter((entry) => agreedNow(keptAgreement(entry))).length;
           return (
             <li key={version.id}>
               <a class="card-link" href={`#/plan/${plan.id}/version/${version.id}`}>
-                <strong>{t('versions.number', { n: version.f.number?.v })}</strong>
+                <strong>{t('versions.number', { n: fieldValue(version, 'number') })}</strong>
                 <span>{formatDateTime(version.created.at)}</span>
                 <span class="muted">{t('readback.counts', { agreed, total: snapshot.length })}</span>
               </a>
@@ -296,11 +295,11 @@ export function VersionView({ plan, sub }) {
       </Screen>
     );
   }
-  const snapshot = version.f.snapshot?.v || [];
+  const snapshot = fieldValue(version, 'snapshot') || [];
   const context = wordingContext(plan);
   let lastSection = null;
   return (
-    <Screen title={t('versions.number', { n: version.f.number?.v })} back={back}>
+    <Screen title={t('versions.number', { n: fieldValue(version, 'number') })} back={back}>
       <p class="frozen-note">{t('versions.frozen_at', { when: formatDateTime(version.created.at) })}</p>
       <KeptBy plan={plan} version={version} />
       <div class="readback large" data-version={version.id}>

@@ -3,14 +3,14 @@
 // people keep it or remove it. Nothing is dropped until they decide.
 
 import { useState } from 'preact/hooks';
+import { formOf } from '../data/kinds.js';
 import { mainText } from '../data/model.js';
 import { formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Screen, TextArea, U } from './common.jsx';
-import { FORMS } from './items.jsx';
 import { go } from './store.js';
 
 function showValue(type, name, value) {
-  const spec = FORMS[type]?.find((s) => s.name === name);
+  const spec = formOf(type).find((s) => s.name === name);
   if (spec?.control === 'date') return formatDay(value);
   if (spec?.choices) return t(`choice.${spec.choices}.${value}`);
   if (typeof value === 'boolean') return value ? t('yes') : t('no');

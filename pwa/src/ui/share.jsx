@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { b64uDecode, planFingerprint } from '../crypto/index.js';
 import { loadDevice } from '../data/device.js';
-import { queuedActions, subscribeOutbox } from '../data/outbox.js';
+import { outboxActions, queuedActions } from '../data/outbox.js';
 import { inviteDevice } from '../data/session.js';
 import { qrPath } from '../lib/qr.js';
 import { formatTime, t } from '../i18n/index.js';
@@ -29,18 +29,13 @@ function useFingerprint(plan) {
 
 /** Where this invite's registration stands: "waiting" (made with no connection), "sent", or "refused". */
 function useRegistration(inviteId) {
-  const [state, setState] = useState(null);
   useEffect(() => {
-    setState(null);
-    if (!inviteId) return undefined;
-    const check = (actions) => {
-      const owed = actions.find((a) => a.key === `invite:${inviteId}`);
-      setState(!owed ? 'sent' : owed.refused ? 'refused' : 'waiting');
-    };
-    queuedActions().then(check);
-    return subscribeOutbox(check);
-  }, [inviteId]);
-  return state;
+    queuedActions(); // read the queue from this device's store, if it has not been yet
+  }, []);
+  const actions = outboxActions.value;
+  if (!inviteId || !actions) return null;
+  const owed = actions.find((a) => a.key === `invite:${inviteId}`);
+  return !owed ? 'sent' : owed.refused ? 'refused' : 'waiting';
 }
 
 /** A device's role as the plan proves it (spec §19), or "not yet confirmed". */

@@ -2,13 +2,13 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
-import { cachedSummary, readSummary, subscribeSummaries, syncInBackground } from '../data/planlist.js';
+import { readSummary, summaryOf, syncInBackground } from '../data/planlist.js';
 import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
 import { decodeImageFile, scanCamera } from '../lib/qr.js';
 import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
 import { LockSettings } from './lock.jsx';
 import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
-import { go, setState, useAppState } from './store.js';
+import { appState, go, setState } from './store.js';
 
 /**
  * A plain message for a failed request: no connection, refused, or the server's own words. A 409 says
@@ -177,7 +177,7 @@ function ScanInvite({ onCode }) {
 }
 
 export function Join({ code: initial }) {
-  const { device } = useAppState();
+  const device = appState.device.value;
   const [code, setCode] = useState(initial || '');
   const [name, setName] = useState('');
   const [label, setLabel] = useState('');
@@ -220,17 +220,11 @@ export function Join({ code: initial }) {
 
 /** One plan in "My plans": its names read from this device's copy (no live sync), and whether changes wait. */
 function PlanRow({ planId }) {
-  const [summary, setSummary] = useState(() => cachedSummary(planId));
-  const info = useAppState().device?.plans?.[planId];
+  const summary = summaryOf(planId).value;
+  const info = appState.device.value?.plans?.[planId];
   const joining = info?.pending === 'join' && !info.refused && (info.waitingFor === 'inviter' ? 'plans.waiting_inviter' : 'plans.joining');
   useEffect(() => {
-    let live = true;
-    const off = subscribeSummaries((id) => live && id === planId && setSummary(cachedSummary(planId)));
     readSummary(planId).catch(() => {});
-    return () => {
-      live = false;
-      off();
-    };
   }, [planId]);
   const named = summary && !summary.noKey && (summary.person || summary.title);
   return (
@@ -251,7 +245,8 @@ function PlanRow({ planId }) {
 }
 
 export function Plans() {
-  const { device, notice } = useAppState();
+  const device = appState.device.value;
+  const notice = appState.notice.value;
   const [refreshing, setRefreshing] = useState(false);
   // What happened just before (a plan left or deleted from this device): said once, here.
   useEffect(() => () => notice && setState({ notice: null }), [notice]);
@@ -345,12 +340,11 @@ export function NewPlan() {
 }
 
 export function Settings() {
-  const { device } = useAppState();
+  const device = appState.device.value;
   const [lang, setLang] = useState(currentLanguage());
   const choose = (code) => {
     setLang(code);
     setLanguage(code);
-    setState({});
   };
   return (
     <Screen title={t('settings.title')} back={{ path: device ? 'plans' : '', label: t('back') }}>

@@ -53,6 +53,14 @@ const SHAPES = {
       <path d="M27 42c0-6-1-10-4-13 3-3 6-4 10-4 6 0 11 7 11 17z" />
     </>
   ),
+  // A house and a tree: something the person does in their community.
+  community: (
+    <>
+      <path d="M4 24L16 12l12 12v20H4z" />
+      <circle cx="36" cy="18" r="9" />
+      <path d="M34 26h4v18h-4z" />
+    </>
+  ),
   // A sun: good news.
   news: (
     <>
@@ -64,7 +72,7 @@ const SHAPES = {
   agreed: <path d="M24 2a22 22 0 100 44 22 22 0 000-44zm-3 32L10 23l3-3 8 8 14-15 3 3z" />,
 };
 
-/** The symbol for `name` (a section or "agreed"), or nothing if there is none. */
+/** The symbol for `name` (a part of "My plan", a kind's own symbol in data/kinds.js, or "agreed"), or nothing. */
 export function Pictogram({ name }) {
   const shape = SHAPES[name];
   if (!shape) return null;
@@ -74,5 +82,3 @@ export function Pictogram({ name }) {
     </svg>
   );
 }
-
-export const SYMBOL_NAMES = Object.keys(SHAPES);

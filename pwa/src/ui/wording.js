@@ -3,53 +3,11 @@
 // catalog of its own; `t(key, params)` gives the words. What is built is a list of pieces: a string is the
 // app's own words, `{user: text}` is people's words or names (shown with dir="auto").
 
-import { TYPES } from '../data/model.js';
-
-/** The fields shown under an item's main text, in order: [field, kind] (kind: words, a choice group, date, flag, links). */
-export const FIELDS = {
-  strength: [
-    ['kind', 'kind'],
-    ['noticed', 'words'],
-    ['example', 'words'],
-  ],
-  matter: [
-    ['column', 'column'],
-    ['other_view', 'words'],
-    ['other_by', 'words'],
-    ['differ', 'flag'],
-  ],
-  goal: [
-    ['horizon', 'horizon'],
-    ['status', 'status_goal'],
-    ['due', 'date'],
-    ['low', 'words'],
-    ['high', 'words'],
-  ],
-  step: [
-    ['who', 'words'],
-    ['due', 'date'],
-    ['checker', 'words'],
-    ['status', 'status_step'],
-    ['goals', 'links'],
-  ],
-  contingency: [
-    ['response', 'words'],
-    ['who', 'words'],
-    ['call', 'words'],
-  ],
-  person: [
-    ['relationship', 'words'],
-    ['circle', 'circle'],
-    ['safe', 'safe'],
-    ['goals', 'links'],
-    ['steps', 'links'],
-  ],
-  good_news: [],
-};
+import { TYPES, readableFields } from '../data/kinds.js';
 
 /** How a field of `type` is shown: words, date, flag, links, a choice group, or plain. */
 export function kindOf(type, name) {
-  const listed = (FIELDS[type] || []).find(([field]) => field === name);
+  const listed = readableFields(type).find(([field]) => field === name);
   if (listed) return listed[1];
   if (name === TYPES[type]?.text || name === 'said_by' || name === 'agree_note') return 'words';
   if (name === 'voice') return 'voice';

@@ -1,0 +1,14 @@
+// Seeded random numbers for the Node tests' generated inputs and histories, so a failure can be replayed from
+// its seed. Never for keys.
+
+/** mulberry32: a small deterministic generator of numbers in [0, 1) from a 32-bit seed. */
+export function mulberry32(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
