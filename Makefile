@@ -57,8 +57,12 @@ types: deps build/typing/alongside
 	MYPYPATH=build/typing $(BIN)/mypy --strict $(foreach p,$(PACKAGES),-p alongside.$(p))
 	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests tests/support
 
+# Most tests wait on browsers and servers, so three workers share the two cores; the tests that time the
+# server (load gates, /healthz under abuse) run alone afterwards. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 3
 test-py: deps-test
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not serial" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+	$(BIN)/pytest -m serial
 
 test-js: deps-test
 	@if ls tests/pwa/*.test.mjs >/dev/null 2>&1; then node --test tests/pwa/; else echo "no JS tests yet"; fi

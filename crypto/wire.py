@@ -163,6 +163,12 @@ def document_kind(doc: Mapping[str, object]) -> DocumentKind:
     carries no authorship). Checked with the 16 MiB limit.
     """
     check_wire_document(doc, max_padded_bytes=MAX_PADDED)
+    return kind_of_checked_document(doc)
+
+
+def kind_of_checked_document(doc: Mapping[str, object]) -> DocumentKind:
+    """What a document that already passed :func:`check_wire_document` is: the ``kind`` member, or
+    ``"tombstone"`` when it carries no envelope."""
     kind = doc.get("kind")
     if kind == "item":
         return "item"

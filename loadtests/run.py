@@ -52,7 +52,6 @@ from typing import Any
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 from alongside.crypto import (  # noqa: E402
@@ -65,6 +64,8 @@ from alongside.crypto import (  # noqa: E402
     new_plan_key,
     seal_item,
 )
+from alongside.server import api_client as api  # noqa: E402
+from alongside.server.api_client import ApiClient  # noqa: E402
 from loadtests.kit.summary import format_table  # noqa: E402
 from loadtests.kit.target import Monitor, Target  # noqa: E402
 
@@ -208,12 +209,10 @@ def prepare_download_plan(target: Target, code: str | None, items: int, devices:
             client.put(f"/p{plan_id}").raise_for_status()
             path = f"/p{plan_id}/"
         else:
-            enrolled = client.post("/api/v1/enrol", json={"code": code, "public_keys": keys.public.to_json()})
-            enrolled.raise_for_status()
-            client.headers["Authorization"] = f"Bearer {enrolled.json()['token']}"
-            created = client.post("/api/v1/plans")
-            created.raise_for_status()
-            plan_id = created.json()["plan_id"]
+            assert code is not None
+            enrolled = ApiClient(client)(api.enrol(code, keys.public.to_json()))
+            client.headers["Authorization"] = f"Bearer {enrolled.token}"
+            plan_id = ApiClient(client)(api.create_plan()).plan_id
             path = f"/sync/{plan_id}/"
         key = new_plan_key(plan_id)
         docs: list[dict[str, object]] = [grant_plan_key(key, recipient=keys.public, granter=keys)]
@@ -228,17 +227,11 @@ def prepare_download_plan(target: Target, code: str | None, items: int, devices:
         invites: list[str] = []
         for _ in range(devices if target.kind != "pouchdb" else 0):
             invite = create_invite(key, inviter=keys)
-            registered = client.post(
-                f"/api/v1/plans/{plan_id}/invites",
-                json={
-                    "invite_id": invite.invite_id_hex,
-                    "verifier": invite_verifier(invite_auth_token(invite)),
-                    "expires_at": invite.expires_at,
-                    "role": "supporter",
-                    "access": "read",
-                },
+            verifier = invite_verifier(invite_auth_token(invite))
+            registering = api.register_invite(
+                plan_id, invite_id=invite.invite_id_hex, verifier=verifier, expires_at=invite.expires_at
             )
-            registered.raise_for_status()
+            ApiClient(client)(registering)
             invites.append(invite.to_text())
         if target.kind == "pouchdb":
             invites = [""] * devices

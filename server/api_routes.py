@@ -5,47 +5,58 @@ Errors are ``{"error", "detail"}``. Invites live in :mod:`invite_routes`; shared
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from alongside.sync.errors import BadRequest, Conflict, Forbidden, NotFound
+from alongside.sync.errors import Conflict, Forbidden, NotFound
 from alongside.sync.store import Json
 
 from .api_common import (
-    MAX_API_BODY,
     app_state,
     authenticated,
     client_key,
-    json_body,
+    device_public_keys,
     json_response,
-    label_field,
     member_role,
     plan_id_param,
-    public_keys_field,
-    text_field,
 )
-from .directory import ID_PATTERN, Device, Directory
-from .invite_routes import MAX_INVITE_LIFETIME, create_invite, redeem_invite
-from .requests import parse_json, read_body
+from .api_models import (
+    MAX_API_BODY,
+    CreatePlanRequest,
+    CurrentKey,
+    DeviceRemoved,
+    Enrolled,
+    EnrolRequest,
+    Me,
+    Member,
+    MemberDevice,
+    MemberRemoved,
+    Members,
+    PlanCreated,
+    PlanEntry,
+    PlanKeys,
+    Plans,
+    RotationRequest,
+    WorkerRevoked,
+    read_model,
+)
+from .directory import Device, Directory
+from .directory_ids import (
+    ID_PATTERN,
+    account_doc_id,
+    device_doc_id,
+    enrolment_doc_id,
+    keys_doc_id,
+    last_part,
+    membership_doc_id,
+    plan_doc_id,
+)
+from .invite_routes import MAX_INVITE_LIFETIME, STEWARD_ROLES
 
-__all__ = ["MAX_API_BODY", "MAX_INVITE_LIFETIME", "api_routes"]
-
-# Matched with ``fullmatch``: ``$`` alone would also accept a trailing newline.
-KID_PATTERN = re.compile(r"[0-9a-f]{16}")
-MAX_EPOCH = 2**32 - 1
-STEWARD_ROLES = ("owner", "worker")
+__all__ = ["MAX_API_BODY", "MAX_INVITE_LIFETIME"]
 
 
 # -- enrolment ---------------------------------------------------------------------------------------
-
-
-def enrolment_code_id(code: str) -> str:
-    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return "enrolment:" + hashlib.sha256(normalised.encode()).hexdigest()
 
 
 async def enrol(request: Request) -> Response:
@@ -58,14 +69,11 @@ async def enrol(request: Request) -> Response:
     """
     state = app_state(request)
     state.limiter.check(client_key(request))
-    body = await json_body(request)
-    code = text_field(body, "code", max_length=64)
-    keys = public_keys_field(body)
-    label = label_field(body)
-    assert code is not None
+    body = await read_model(request, EnrolRequest)
+    keys = device_public_keys(body.public_keys)
     directory = state.directory
     device_id = keys.device_id
-    enrolment = await directory.get(enrolment_code_id(code))
+    enrolment = await directory.get(enrolment_doc_id(body.code))
     if (
         enrolment is None
         or (enrolment.get("used") and enrolment.get("used_by") != device_id)
@@ -74,7 +82,7 @@ async def enrol(request: Request) -> Response:
         state.limiter.fail(client_key(request))
         raise Forbidden("This enrolment code is not valid. Ask your admin for a new one.")
     account = str(enrolment["account"])
-    device = await directory.get(f"device:{device_id}")
+    device = await directory.get(device_doc_id(device_id))
     if device is not None and not directory.may_issue_another_token(device, account):
         raise Conflict("This device is already enrolled.")
     # The directory is a document store: no transaction spans two documents. So the writes go in an order a
@@ -82,15 +90,18 @@ async def enrol(request: Request) -> Response:
     # device is refused from then on), then the device is created, or given another token if an earlier
     # attempt created it.
     await directory.claim(enrolment["_id"], device_id)
-    token = await directory.ensure_device(account, device_id=device_id, public_keys=keys.to_json(), label=label)
-    account_doc = await directory.get(f"account:{account}")
+    token = await directory.ensure_device(
+        account, device_id=device_id, public_keys=keys.to_json(), label=body.label or ""
+    )
+    account_doc = await directory.get(account_doc_id(account))
     assert account_doc is not None
-    return json_response({"device_id": device_id, "token": token, "account": account, "kind": account_doc["kind"]}, 201)
+    return json_response(Enrolled(device_id=device_id, token=token, account=account, kind=account_doc["kind"]), 201)
 
 
 async def me(request: Request) -> Response:
     _, device = await authenticated(request)
-    return json_response({"device_id": device.id, "account": device.account, "kind": device.kind, "org": device.org})
+    me = {"device_id": device.id, "account": device.account, "kind": device.kind, "org": device.org}
+    return json_response(Me.model_validate(me))
 
 
 # -- plans -------------------------------------------------------------------------------------------
@@ -99,14 +110,9 @@ async def me(request: Request) -> Response:
 async def list_plans(request: Request) -> Response:
     state, device = await authenticated(request)
     plans = []
-    for membership in await state.directory.by_prefix("membership:"):
-        if membership.get("account") == device.account and not membership.get("removed"):
-            excluded = await state.directory.get(f"excluded:{membership['plan']}:{device.id}")
-            if excluded is None:
-                plans.append(
-                    {"plan_id": membership["plan"], "role": membership["role"], "access": membership["access"]}
-                )
-    return json_response({"plans": plans})
+    for membership in await state.directory.memberships_of_device(device):
+        plans.append(PlanEntry(plan_id=membership["plan"], role=membership["role"], access=membership["access"]))
+    return json_response(Plans(plans=plans))
 
 
 async def create_plan(request: Request) -> Response:
@@ -118,45 +124,45 @@ async def create_plan(request: Request) -> Response:
     state, device = await authenticated(request)
     if device.kind not in ("worker", "admin"):
         raise Forbidden("Only workers can start a plan here.")
-    raw = await read_body(request, MAX_API_BODY)
-    body = parse_json(raw) if raw.strip() else {}
-    if not isinstance(body, dict):
-        raise BadRequest("Request body must be a JSON object")
-    wanted = body.get("plan_id")
-    if wanted is not None and (not isinstance(wanted, str) or not ID_PATTERN.fullmatch(wanted)):
-        raise BadRequest("`plan_id` must be 32 lower-case hex characters")
+    wanted = (await read_model(request, CreatePlanRequest, optional=True)).plan_id
     directory = state.directory
     if wanted is not None:
-        existing = await directory.get(f"plan:{wanted}")
+        existing = await directory.get(plan_doc_id(wanted))
         if existing is not None:
             if existing.get("created_by_device") != device.id:
                 raise Conflict("A plan with this id already exists.")
             await _finish_plan_setup(directory, wanted, existing, device)
-            return json_response({"plan_id": wanted, "owner_account": existing["owner"]}, 200)
+            return json_response(PlanCreated(plan_id=wanted, owner_account=existing["owner"]), 200)
     plan_id = await directory.create_plan(device, plan_id=wanted)
     plan = await directory.plan(plan_id)
-    return json_response({"plan_id": plan_id, "owner_account": plan["owner"]}, 201)
+    return json_response(PlanCreated(plan_id=plan_id, owner_account=plan["owner"]), 201)
 
 
 async def _finish_plan_setup(directory: Directory, plan_id: str, plan: Json, device: Device) -> None:
     """A replayed plan set-up: add the memberships an earlier, interrupted attempt did not get to."""
     owner = str(plan["owner"])
-    if await directory.get(f"membership:{plan_id}:{owner}") is None:
+    if await directory.get(membership_doc_id(plan_id, owner)) is None:
         await directory.add_member(plan_id, owner, role="owner", access="write")
-    if device.account != owner and await directory.get(f"membership:{plan_id}:{device.account}") is None:
+    if device.account != owner and await directory.get(membership_doc_id(plan_id, device.account)) is None:
         await directory.add_member(plan_id, device.account, role="worker", access="write")
 
 
 # -- members and removal -----------------------------------------------------------------------------
 
 
-def _member_device(doc: Json, excluded: set[str], *, details: bool) -> Json:
+def _member_device(doc: Json, excluded: set[str], *, details: bool) -> MemberDevice:
     """One device in the members list; its label and when it last synced only with ``details``."""
-    device_id = doc["_id"].split(":", 1)[1]
-    listed: Json = {"device_id": device_id, "public_keys": doc.get("public_keys")}
+    device_id = last_part(doc["_id"])
+    active = not doc.get("revoked") and device_id not in excluded
     if details:
-        listed |= {"label": doc.get("label", ""), "last_seen": doc.get("last_seen")}
-    return listed | {"active": not doc.get("revoked") and device_id not in excluded}
+        return MemberDevice(
+            device_id=device_id,
+            public_keys=doc.get("public_keys"),
+            label=doc.get("label", ""),
+            last_seen=doc.get("last_seen"),
+            active=active,
+        )
+    return MemberDevice(device_id=device_id, public_keys=doc.get("public_keys"), active=active)
 
 
 async def list_members(request: Request) -> Response:
@@ -166,23 +172,25 @@ async def list_members(request: Request) -> Response:
     plan_id = plan_id_param(request)
     role = await member_role(state.directory, plan_id, device)
     members = []
-    excluded = {doc["_id"].rsplit(":", 1)[1] for doc in await state.directory.by_prefix(f"excluded:{plan_id}:")}
-    for membership in await state.directory.members(plan_id):
+    excluded = await state.directory.excluded_devices(plan_id)
+    memberships = await state.directory.members(plan_id)
+    devices_of = await state.directory.devices_of_accounts([str(m["account"]) for m in memberships])
+    for membership in memberships:
         account = str(membership["account"])
-        account_doc = await state.directory.get(f"account:{account}") or {}
+        account_doc = await state.directory.get(account_doc_id(account)) or {}
         details = role in STEWARD_ROLES or account == device.account
-        devices = [_member_device(d, excluded, details=details) for d in await state.directory.devices_of(account)]
+        devices = [_member_device(d, excluded, details=details) for d in devices_of[account]]
         members.append(
-            {
-                "account": account,
-                "kind": account_doc.get("kind"),
-                "role": membership["role"],
-                "access": membership["access"],
-                "active": bool(account_doc.get("active")),
-                "devices": devices,
-            }
+            Member(
+                account=account,
+                kind=account_doc.get("kind"),
+                role=membership["role"],
+                access=membership["access"],
+                active=bool(account_doc.get("active")),
+                devices=devices,
+            )
         )
-    return json_response({"plan_id": plan_id, "members": members})
+    return json_response(Members(plan_id=plan_id, members=members))
 
 
 async def remove_member(request: Request) -> Response:
@@ -200,7 +208,7 @@ async def remove_member(request: Request) -> Response:
     if target.role == "owner" and account != device.account:
         raise Forbidden("Nobody can remove the person from their own plan.")
     await state.directory.remove_member(plan_id, account, by=device.account)
-    return json_response({"ok": True, "plan_id": plan_id, "removed": account})
+    return json_response(MemberRemoved(ok=True, plan_id=plan_id, removed=account))
 
 
 async def remove_device(request: Request) -> Response:
@@ -209,13 +217,13 @@ async def remove_device(request: Request) -> Response:
     plan_id = plan_id_param(request)
     role = await member_role(state.directory, plan_id, device)
     device_id = str(request.path_params["device_id"])
-    target = await state.directory.get(f"device:{device_id}") if ID_PATTERN.fullmatch(device_id) else None
+    target = await state.directory.get(device_doc_id(device_id)) if ID_PATTERN.fullmatch(device_id) else None
     if target is None or await state.directory.membership(plan_id, str(target["account"])) is None:
         raise NotFound("This device is not part of this plan.")
     if role != "owner" and target["account"] != device.account:
         raise Forbidden("Only the person whose plan this is can remove other people's devices.")
     await state.directory.exclude_device(plan_id, device_id, by=device.account)
-    return json_response({"ok": True, "plan_id": plan_id, "removed_device": device_id})
+    return json_response(DeviceRemoved(ok=True, plan_id=plan_id, removed_device=device_id))
 
 
 async def revoke_worker(request: Request) -> Response:
@@ -224,16 +232,16 @@ async def revoke_worker(request: Request) -> Response:
     if device.kind != "admin":
         raise Forbidden("Only an admin can switch off a worker.")
     account_id = str(request.path_params["account"])
-    account = await state.directory.get(f"account:{account_id}") if ID_PATTERN.fullmatch(account_id) else None
+    account = await state.directory.get(account_doc_id(account_id)) if ID_PATTERN.fullmatch(account_id) else None
     if account is None or account.get("org") != device.org or account.get("kind") not in ("worker", "admin"):
         raise NotFound("No such worker in your organisation.")
-    await state.directory.update(f"account:{account_id}", lambda doc: {**doc, "active": False})
+    await state.directory.update(account_doc_id(account_id), lambda doc: {**doc, "active": False})
     revoked = []
     for dev in await state.directory.devices_of(account_id):
-        device_id = dev["_id"].split(":", 1)[1]
+        device_id = last_part(dev["_id"])
         await state.directory.revoke_device(device_id, by=device.account)
         revoked.append(device_id)
-    return json_response({"ok": True, "account": account_id, "revoked_devices": revoked})
+    return json_response(WorkerRevoked(ok=True, account=account_id, revoked_devices=revoked))
 
 
 # -- key rotation ------------------------------------------------------------------------------------
@@ -243,8 +251,8 @@ async def plan_keys(request: Request) -> Response:
     state, device = await authenticated(request)
     plan_id = plan_id_param(request)
     await member_role(state.directory, plan_id, device)
-    doc = await state.directory.get(f"keys:{plan_id}") or {}
-    return json_response({"plan_id": plan_id, "current": doc.get("current"), "retired": doc.get("retired", [])})
+    doc = await state.directory.get(keys_doc_id(plan_id)) or {}
+    return json_response(PlanKeys(plan_id=plan_id, current=doc.get("current"), retired=doc.get("retired", [])))
 
 
 async def record_rotation(request: Request) -> Response:
@@ -260,17 +268,9 @@ async def record_rotation(request: Request) -> Response:
     role = await member_role(state.directory, plan_id, device, write=True)
     if role not in STEWARD_ROLES:
         raise Forbidden("Only the person's or the worker's devices can change the plan's key.")
-    body = await json_body(request)
-    kid = text_field(body, "kid", max_length=64)
-    epoch = body.get("epoch")
-    retire = body.get("retire", [])
-    if not KID_PATTERN.fullmatch(kid or ""):
-        raise BadRequest("`kid` must be a key id (16 lower-case hex characters)")
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= MAX_EPOCH:
-        raise BadRequest(f"`epoch` must be an integer from 1 to {MAX_EPOCH}")
-    if not isinstance(retire, list) or not all(isinstance(k, str) and KID_PATTERN.fullmatch(k) for k in retire):
-        raise BadRequest("`retire` must be a list of key ids")
-    doc_id = f"keys:{plan_id}"
+    body = await read_model(request, RotationRequest)
+    kid, epoch = body.kid, body.epoch
+    doc_id = keys_doc_id(plan_id)
     current = await state.directory.get(doc_id)
     previous = (current or {}).get("current")
     recorded = int(previous["epoch"]) if previous else 1
@@ -281,7 +281,7 @@ async def record_rotation(request: Request) -> Response:
     earlier = {*((current or {}).get("retired", [])), *([previous["kid"]] if previous else [])}
     if kid in earlier:
         raise Conflict("This key id was used before: a new key has a new key id.")
-    retired = sorted(earlier | set(retire) - {kid})
+    retired = sorted(earlier | set(body.retire) - {kid})
     new = {"_id": doc_id, "type": "keys", "current": {"epoch": epoch, "kid": kid}, "retired": retired}
     if current is not None:
         new["_rev"] = current["_rev"]
@@ -290,29 +290,4 @@ async def record_rotation(request: Request) -> Response:
     except Conflict:  # another device recorded a rotation at the same moment
         raise Conflict("A newer key is already recorded for this plan.") from None
     await state.directory.audit("key.rotated", plan=plan_id, device=device.id, epoch=epoch)
-    return json_response({"plan_id": plan_id, "current": new["current"], "retired": retired}, 201)
-
-
-async def openapi(request: Request) -> Response:
-    from .openapi import openapi_document
-
-    return json_response(openapi_document())
-
-
-def api_routes() -> list[Route]:
-    prefix = "/api/v1"
-    return [
-        Route(prefix + "/openapi.json", openapi, methods=["GET"]),
-        Route(prefix + "/enrol", enrol, methods=["POST"]),
-        Route(prefix + "/me", me, methods=["GET"]),
-        Route(prefix + "/plans", list_plans, methods=["GET"]),
-        Route(prefix + "/plans", create_plan, methods=["POST"]),
-        Route(prefix + "/plans/{plan_id}/invites", create_invite, methods=["POST"]),
-        Route(prefix + "/invites/{invite_id}/redeem", redeem_invite, methods=["POST"]),
-        Route(prefix + "/plans/{plan_id}/members", list_members, methods=["GET"]),
-        Route(prefix + "/plans/{plan_id}/members/{account}", remove_member, methods=["DELETE"]),
-        Route(prefix + "/plans/{plan_id}/devices/{device_id}", remove_device, methods=["DELETE"]),
-        Route(prefix + "/workers/{account}/revoke", revoke_worker, methods=["POST"]),
-        Route(prefix + "/plans/{plan_id}/keys", plan_keys, methods=["GET"]),
-        Route(prefix + "/plans/{plan_id}/rotations", record_rotation, methods=["POST"]),
-    ]
+    return json_response(PlanKeys(plan_id=plan_id, current=CurrentKey(epoch=epoch, kid=kid), retired=retired), 201)

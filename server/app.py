@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -15,11 +15,13 @@ from starlette.routing import Route
 
 from alongside.sync.errors import SyncError
 from alongside.sync.revtree import InvalidRevision
-from alongside.sync.store import DocumentStore, Json
+from alongside.sync.store import DocumentStore
 
-from .api_routes import api_routes
+from .api_operations import api_routes
 from .directory import Directory
 from .errors import (
+    ApiError,
+    api_error_handler,
     client_disconnect_handler,
     http_error_handler,
     invalid_revision_handler,
@@ -53,7 +55,7 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "storage": state.store.backend})
 
 
-def create_app(settings: Settings, *, validate_document: Callable[[Json], None] | None = None) -> Starlette:
+def create_app(settings: Settings) -> Starlette:
     """Build the ASGI app. Storage is opened in the lifespan and closed at shutdown."""
 
     @asynccontextmanager
@@ -68,7 +70,7 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
                 settings=settings,
                 store=store,
                 directory=directory,
-                validate_document=validate_document or envelope_validator(settings.max_document_bytes),
+                validate_document=envelope_validator(settings.max_document_bytes),
                 limiter=FailureLimiter(
                     settings.failure_limit,
                     settings.failure_window_seconds,
@@ -84,7 +86,12 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
         finally:
             await store.close()
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), *api_routes(), *sync_routes(), *page_routes()]
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *api_routes(),
+        *sync_routes(),
+        *page_routes(settings.pwa_dist),
+    ]
     middleware = [Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         middleware.append(
@@ -101,6 +108,7 @@ def create_app(settings: Settings, *, validate_document: Callable[[Json], None] 
         lifespan=lifespan,
         exception_handlers={
             SyncError: sync_error_handler,
+            ApiError: api_error_handler,
             ClientDisconnect: client_disconnect_handler,
             InvalidRevision: invalid_revision_handler,
             HTTPException: http_error_handler,

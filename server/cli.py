@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .directory import Directory
-from .settings import Settings
+from .settings import Settings, SettingsError, worker_count
 
 
 def _add_storage_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,11 @@ def _add_storage_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(data_dir=args.data, couchdb_url=args.couchdb)
+    """The settings: the environment's (:meth:`Settings.from_env`), then the flags given."""
+    try:
+        return Settings.from_env(data_dir=args.data, couchdb_url=args.couchdb, workers=getattr(args, "workers", None))
+    except SettingsError as exc:
+        raise SystemExit(f"alongside: {exc}") from None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -31,12 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     settings = _settings(args)
-    workers: int | None = args.workers
-    if workers is None:
-        try:
-            workers = _worker_count(os.environ.get("ALONGSIDE_WORKERS", "1"))
-        except argparse.ArgumentTypeError as exc:
-            raise SystemExit(f"alongside: ALONGSIDE_WORKERS {exc}") from None
+    workers = settings.workers
     connections = _connection_limits(settings)
     if workers == 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, **connections)
@@ -74,12 +73,9 @@ def _connection_limits(settings: Settings) -> dict[str, Any]:
 
 def _worker_count(text: str) -> int:
     try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= count <= 64:
-        raise argparse.ArgumentTypeError("must be between 1 and 64")
-    return count
+        return worker_count(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 async def _create_plan(directory: Directory) -> dict[str, str]:
@@ -115,7 +111,7 @@ def _print_enrolment(result: dict[str, str], as_json: bool) -> None:
 
 def _admin_init(args: argparse.Namespace) -> int:
     async def init(directory: Directory) -> dict[str, str]:
-        if await directory.by_prefix("org:"):
+        if await directory.orgs():
             raise SystemExit("alongside: this store already has an organisation; use 'admin add-worker'.")
         org = await directory.create_org(args.org)
         account = await directory.create_account("admin", org=org, name=args.name)
@@ -128,7 +124,7 @@ def _admin_init(args: argparse.Namespace) -> int:
 
 def _admin_add_worker(args: argparse.Namespace) -> int:
     async def add(directory: Directory) -> dict[str, str]:
-        orgs = await directory.by_prefix("org:")
+        orgs = await directory.orgs()
         if not orgs:
             raise SystemExit("alongside: run 'alongside admin init' first.")
         org = orgs[0]["_id"].split(":", 1)[1]

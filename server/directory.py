@@ -16,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,13 +24,31 @@ from typing import Any
 from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
 from alongside.sync.store import AllDocsRequest, DocumentRequest, DocumentStore, Json
 
+from .directory_ids import (
+    ID_PATTERN,
+    ORG_PREFIX,
+    RANGE_END,
+    account_doc_id,
+    audit_doc_id,
+    device_doc_id,
+    device_of_doc_id,
+    draw_enrolment_code,
+    enrolment_doc_id,
+    excluded_doc_id,
+    excluded_prefix,
+    keys_doc_id,
+    last_part,
+    membership_doc_id,
+    membership_prefix,
+    org_doc_id,
+    plan_doc_id,
+    plan_of_doc_id,
+)
+from .directory_indexes import add_index_entries, devices_of_accounts, ensure_indexes, memberships_of_device
 from .plan_devices import PlanDevices
 
 DIRECTORY_DB = "directory"
 PLAN_DB_PREFIX = "plan-"
-ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-PLAN_ID_PATTERN = ID_PATTERN
-DEVICE_ID_PATTERN = ID_PATTERN
 ROLES = ("owner", "worker", "supporter")
 ACCESS = ("write", "read")
 ENROLMENT_LIFETIME = 7 * 24 * 3600
@@ -136,12 +153,14 @@ class Directory:
     # -- documents -------------------------------------------------------------------------------
 
     async def ensure(self) -> None:
-        """Create the directory database if it does not exist yet."""
+        """Create the directory database if it does not exist yet, and build the indexes of one written
+        before they existed (:func:`directory_indexes.ensure_indexes`)."""
         if not await self.store.database_exists(DIRECTORY_DB):
             try:
                 await self.store.create_database(DIRECTORY_DB)
             except PreconditionFailed:
                 pass
+        await ensure_indexes(self.store, DIRECTORY_DB)
 
     async def get(self, doc_id: str) -> Json | None:
         try:
@@ -174,14 +193,14 @@ class Directory:
     async def by_prefix(self, prefix: str) -> list[Json]:
         """Every live directory document whose id starts with ``prefix``."""
         page = await self.store.all_docs(
-            DIRECTORY_DB, AllDocsRequest(start_key=prefix, end_key=prefix + "\ufff0", include_docs=True)
+            DIRECTORY_DB, AllDocsRequest(start_key=prefix, end_key=prefix + RANGE_END, include_docs=True)
         )
         return [row["doc"] for row in page["rows"] if row.get("doc")]
 
     async def audit(self, event: str, **fields: str | int | None) -> None:
         """Record metadata about what happened (never content)."""
         stamp = self.now()
-        doc: dict[str, Any] = {"_id": f"audit:{stamp:012d}:{random_id(self._random)}", "type": "audit", "event": event}
+        doc: dict[str, Any] = {"_id": audit_doc_id(stamp, random_id(self._random)), "type": "audit", "event": event}
         doc["at"] = stamp
         doc.update({k: v for k, v in fields.items() if v is not None})
         await self.put(doc)
@@ -193,7 +212,7 @@ class Directory:
     ) -> str:
         """Create an account (``account_id``: one drawn earlier, see :meth:`claim`); ``Conflict`` if it exists."""
         account_id = account_id or random_id(self._random)
-        doc: Json = {"_id": f"account:{account_id}", "type": "account", "kind": kind, "active": True}
+        doc: Json = {"_id": account_doc_id(account_id), "type": "account", "kind": kind, "active": True}
         doc["created"] = self.now()
         if org:
             doc["org"] = org
@@ -217,11 +236,11 @@ class Directory:
         first uses a token, :meth:`issue_another_token` can give it another one (``token_confirmed`` false).
         """
         device_id = device_id or random_id(self._random)
-        if await self.get(f"device:{device_id}") is not None:
+        if await self.get(device_doc_id(device_id)) is not None:
             raise Conflict("This device is already enrolled.")
         secret = self.new_secret()
         doc: Json = {
-            "_id": f"device:{device_id}",
+            "_id": device_doc_id(device_id),
             "type": "device",
             "account": account,
             "label": label,
@@ -233,6 +252,7 @@ class Directory:
             doc["token_confirmed"] = False
         if public_keys is not None:
             doc["public_keys"] = public_keys
+        await add_index_entries(self.store, DIRECTORY_DB, [device_of_doc_id(account, device_id)])
         await self.put(doc)
         await self.audit("device.enrolled", device=device_id, account=account)
         return device_id, f"{device_id}.{secret}"
@@ -260,7 +280,7 @@ class Directory:
             earlier = [*doc.get("earlier_tokens", []), doc["token_sha256"]][-(MAX_UNUSED_TOKENS - 1) :]
             return {**doc, "token_sha256": hash_secret(secret), "earlier_tokens": earlier}
 
-        await self.update(f"device:{device_id}", add_token)
+        await self.update(device_doc_id(device_id), add_token)
         await self.audit("device.token_issued_again", device=device_id, account=account)
         return f"{device_id}.{secret}"
 
@@ -268,7 +288,7 @@ class Directory:
         """The token of a device enrolling or joining: a new device, or, when this is a repeat (an earlier
         attempt created the device and its answer was lost), another token for it. ``Conflict`` when the
         device exists and may not be given another token."""
-        if await self.get(f"device:{device_id}") is None:
+        if await self.get(device_doc_id(device_id)) is None:
             try:
                 _, token = await self.create_device(
                     account, device_id=device_id, public_keys=public_keys, label=label, repeatable=True
@@ -295,7 +315,12 @@ class Directory:
         return await self.update(doc_id, claim_for_device)
 
     async def devices_of(self, account: str) -> list[Json]:
-        return [d for d in await self.by_prefix("device:") if d.get("account") == account]
+        """The device documents of ``account`` (revoked ones too): its index entries and their devices only."""
+        return (await devices_of_accounts(self.store, DIRECTORY_DB, [account]))[account]
+
+    async def devices_of_accounts(self, accounts: list[str]) -> dict[str, list[Json]]:
+        """:meth:`devices_of` for several accounts (a plan's members) in one read of their devices."""
+        return await devices_of_accounts(self.store, DIRECTORY_DB, accounts)
 
     async def revoke_device(self, device_id: str, *, by: str) -> None:
         def revoke(doc: Json) -> Json | None:
@@ -303,7 +328,7 @@ class Directory:
                 return None
             return {**doc, "revoked": True, "revoked_at": self.now()}
 
-        await self.update(f"device:{device_id}", revoke)
+        await self.update(device_doc_id(device_id), revoke)
         await self.audit("device.revoked", device=device_id, by=by)
 
     async def _device_doc(self, authorization: str | None) -> Json:
@@ -314,9 +339,9 @@ class Directory:
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Authentication required: send Authorization: Bearer <device token>.")
         device_id, _, secret = token.strip().partition(".")
-        if not DEVICE_ID_PATTERN.match(device_id) or not secret:
+        if not ID_PATTERN.fullmatch(device_id) or not secret:
             raise Unauthorized("The device token is not valid.")
-        doc = await self.get(f"device:{device_id}")
+        doc = await self.get(device_doc_id(device_id))
         hashed = hash_secret(secret)
         if doc is None or not _token_matches(doc, hashed):
             raise Unauthorized("The device token is not valid.")
@@ -346,13 +371,13 @@ class Directory:
     def _device(doc: Json, account: Json | None) -> Device:
         if account is None or not account.get("active", False):
             raise Unauthorized("This device has been removed.")
-        device_id = str(doc["_id"]).split(":", 1)[1]
+        device_id = last_part(str(doc["_id"]))
         return Device(id=device_id, account=str(doc["account"]), kind=str(account["kind"]), org=account.get("org"))
 
     async def authenticate(self, authorization: str | None) -> Device:
         """The device a ``Bearer`` token belongs to; ``Unauthorized`` for anything else."""
         doc = await self._device_doc(authorization)
-        return self._device(doc, await self.get(f"account:{doc['account']}"))
+        return self._device(doc, await self.get(account_doc_id(str(doc["account"]))))
 
     async def authorise_sync(self, authorization: str | None, plan_id: str, *, write: bool) -> SyncAccess:
         """Authenticate and authorise one ``/sync`` request.
@@ -387,13 +412,13 @@ class Directory:
         """:meth:`authorise_sync` in two directory reads; the access and the device's document."""
         doc = await self._device_doc(authorization)
         account_id = str(doc["account"])
-        device_id = str(doc["_id"]).split(":", 1)[1]
+        device_id = last_part(str(doc["_id"]))
         wanted = {
-            "account": f"account:{account_id}",
-            "plan": f"plan:{plan_id}",
-            "membership": f"membership:{plan_id}:{account_id}",
-            "excluded": f"excluded:{plan_id}:{device_id}",
-            "keys": f"keys:{plan_id}",
+            "account": account_doc_id(account_id),
+            "plan": plan_doc_id(plan_id),
+            "membership": membership_doc_id(plan_id, account_id),
+            "excluded": excluded_doc_id(plan_id, device_id),
+            "keys": keys_doc_id(plan_id),
         }
         docs = await self._get_many(wanted)
         device = self._device(doc, docs["account"])
@@ -428,10 +453,10 @@ class Directory:
             await self.store.create_database(plan_database(plan_id))
         except PreconditionFailed:
             # An earlier attempt with this id stopped after creating the database: carry on.
-            if await self.get(f"plan:{plan_id}") is not None:
+            if await self.get(plan_doc_id(plan_id)) is not None:
                 raise Conflict("A plan with this id already exists.") from None
         owner = owner_account or await self.create_account("person")
-        plan: Json = {"_id": f"plan:{plan_id}", "type": "plan", "owner": owner, "created": self.now()}
+        plan: Json = {"_id": plan_doc_id(plan_id), "type": "plan", "owner": owner, "created": self.now()}
         if creator is not None:
             plan["created_by"] = creator.account
             plan["created_by_device"] = creator.id
@@ -452,11 +477,13 @@ class Directory:
         return NewPlan(plan_id=plan_id, device_id=device_id, token=token)
 
     async def add_member(self, plan_id: str, account: str, *, role: str, access: str) -> None:
+        """Make ``account`` a member of ``plan_id``: its ``plan-of`` index entry first, then the membership."""
         if role not in ROLES or access not in ACCESS:
             raise ValueError("unknown role or access")
+        await add_index_entries(self.store, DIRECTORY_DB, [plan_of_doc_id(account, plan_id)])
         await self.put(
             {
-                "_id": f"membership:{plan_id}:{account}",
+                "_id": membership_doc_id(plan_id, account),
                 "type": "membership",
                 "plan": plan_id,
                 "account": account,
@@ -468,19 +495,29 @@ class Directory:
         await self.audit("member.joined", plan=plan_id, account=account, role=role)
 
     async def plan(self, plan_id: str) -> Json:
-        doc = await self.get(f"plan:{plan_id}") if PLAN_ID_PATTERN.match(plan_id) else None
+        doc = await self.get(plan_doc_id(plan_id)) if ID_PATTERN.fullmatch(plan_id) else None
         if doc is None:
             raise NotFound("Database does not exist.")
         return doc
 
     async def membership(self, plan_id: str, account: str) -> Membership | None:
-        doc = await self.get(f"membership:{plan_id}:{account}")
+        doc = await self.get(membership_doc_id(plan_id, account))
         if doc is None or doc.get("removed"):
             return None
         return Membership(plan_id=plan_id, account=account, role=str(doc["role"]), access=str(doc["access"]))
 
     async def members(self, plan_id: str) -> list[Json]:
-        return [m for m in await self.by_prefix(f"membership:{plan_id}:") if not m.get("removed")]
+        """The live memberships of a plan: one key range."""
+        return [m for m in await self.by_prefix(membership_prefix(plan_id)) if not m.get("removed")]
+
+    async def memberships_of_device(self, device: Device) -> list[Json]:
+        """The live memberships of ``device``'s account in plans the device is not excluded from: its
+        ``plan-of`` index entries and the documents they name only, whatever the size of the directory."""
+        return await memberships_of_device(self.store, DIRECTORY_DB, device.account, device.id)
+
+    async def excluded_devices(self, plan_id: str) -> set[str]:
+        """The ids of the devices no longer served ``plan_id``: one key range."""
+        return {last_part(str(doc["_id"])) for doc in await self.by_prefix(excluded_prefix(plan_id))}
 
     async def remove_member(self, plan_id: str, account: str, *, by: str) -> None:
         def remove(doc: Json) -> Json | None:
@@ -488,16 +525,16 @@ class Directory:
                 return None
             return {**doc, "removed": True, "removed_at": self.now(), "removed_by": by}
 
-        await self.update(f"membership:{plan_id}:{account}", remove)
+        await self.update(membership_doc_id(plan_id, account), remove)
         await self.audit("member.removed", plan=plan_id, account=account, by=by)
 
     async def authorise_plan(self, device: Device, plan_id: str, *, write: bool = False) -> Membership:
         """``device``'s membership of ``plan_id`` (in one read), with the checks :meth:`authorise_sync` makes."""
         docs = await self._get_many(
             {
-                "plan": f"plan:{plan_id}",
-                "membership": f"membership:{plan_id}:{device.account}",
-                "excluded": f"excluded:{plan_id}:{device.id}",
+                "plan": plan_doc_id(plan_id),
+                "membership": membership_doc_id(plan_id, device.account),
+                "excluded": excluded_doc_id(plan_id, device.id),
             }
         )
         found = self._check_plan_access(plan_id, docs, write=write)
@@ -512,7 +549,7 @@ class Directory:
     @staticmethod
     def _check_plan_access(plan_id: str, docs: dict[str, Json | None], *, write: bool) -> Json:
         """The plan (404), membership (403), exclusion (403) and write-access (403) checks; the membership doc."""
-        if not PLAN_ID_PATTERN.fullmatch(plan_id) or docs["plan"] is None:
+        if not ID_PATTERN.fullmatch(plan_id) or docs["plan"] is None:
             raise NotFound("Database does not exist.")
         membership = docs["membership"]
         if membership is None or membership.get("removed"):
@@ -532,32 +569,28 @@ class Directory:
             await self.put({**doc, "last_seen": hour})
         except Conflict:
             return
-        await self.audit("device.synced", device=str(doc["_id"]).split(":", 1)[1])
+        await self.audit("device.synced", device=last_part(str(doc["_id"])))
 
     async def exclude_device(self, plan_id: str, device_id: str, *, by: str) -> None:
         """Stop serving one plan to one device (the account's other devices keep access)."""
-        if await self.get(f"excluded:{plan_id}:{device_id}") is None:
-            await self.put({"_id": f"excluded:{plan_id}:{device_id}", "type": "exclusion", "at": self.now()})
+        if await self.get(excluded_doc_id(plan_id, device_id)) is None:
+            await self.put({"_id": excluded_doc_id(plan_id, device_id), "type": "exclusion", "at": self.now()})
         await self.audit("device.excluded", plan=plan_id, device=device_id, by=by)
 
     # -- organisations and enrolment -------------------------------------------------------------
 
     async def create_org(self, name: str) -> str:
         org_id = random_id(self._random)
-        await self.put({"_id": f"org:{org_id}", "type": "org", "name": name, "created": self.now()})
+        await self.put({"_id": org_doc_id(org_id), "type": "org", "name": name, "created": self.now()})
         await self.audit("org.created", org=org_id)
         return org_id
 
     async def create_enrolment(self, account: str, *, lifetime: int = ENROLMENT_LIFETIME) -> str:
         """A one-time enrolment code for ``account`` (shown once; only its hash is kept)."""
-        alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-        raw = self._random(12)
-        code = "".join(alphabet[b % len(alphabet)] for b in raw)
-        code = "-".join(code[i : i + 4] for i in range(0, 12, 4))
-        normalised = code.replace("-", "")
+        code = draw_enrolment_code(self._random)
         await self.put(
             {
-                "_id": "enrolment:" + hashlib.sha256(normalised.encode()).hexdigest(),
+                "_id": enrolment_doc_id(code),
                 "type": "enrolment",
                 "account": account,
                 "expires_at": self.now() + lifetime,
@@ -565,3 +598,7 @@ class Directory:
             }
         )
         return code
+
+    async def orgs(self) -> list[Json]:
+        """Every organisation's document (there are few: the operator adds them)."""
+        return await self.by_prefix(ORG_PREFIX)

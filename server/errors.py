@@ -30,6 +30,19 @@ HTTP_ERROR_NAMES = {
 }
 
 
+class ApiError(Exception):
+    """An error of the ``/api`` layer itself (not of the document stores, whose errors are ``SyncError``):
+    answered as ``{"error", "detail"}`` with :attr:`status`, and ``Retry-After`` when :attr:`retry_after` is set."""
+
+    status = 400
+    error = "bad_request"
+    retry_after: int | None = None
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 def is_sync_path(path: str) -> bool:
     """Whether ``path`` is under ``/sync``, whose errors are CouchDB's ``{"error", "reason"}``."""
     return path.startswith("/sync/") or path == "/sync"
@@ -58,8 +71,12 @@ def error_response(
 
 async def sync_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SyncError)
-    retry_after = getattr(exc, "retry_after", None)
-    return error_response(request, exc.status, exc.error, exc.reason, retry_after=retry_after)
+    return error_response(request, exc.status, exc.error, exc.reason)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc.status, exc.error, exc.detail, retry_after=exc.retry_after)
 
 
 async def invalid_revision_handler(request: Request, exc: Exception) -> Response:

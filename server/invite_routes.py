@@ -7,8 +7,6 @@ registered (or that the new device brings, signed by the inviting device), and a
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,23 +19,28 @@ from alongside.sync.store import Json
 from .api_common import (
     app_state,
     authenticated,
-    choice_field,
     client_key,
-    json_body,
+    device_public_keys,
     json_response,
-    label_field,
     member_role,
     plan_id_param,
-    public_keys_field,
-    text_field,
 )
-from .directory import ID_PATTERN, Device, Directory
+from .api_models import InviteRegistered, InviteRegistration, InviteRequest, Joined, RedeemRequest, read_model
+from .directory import Device, Directory
+from .directory_ids import (
+    ID_PATTERN,
+    account_doc_id,
+    device_doc_id,
+    excluded_doc_id,
+    invite_doc_id,
+    membership_doc_id,
+    plan_doc_id,
+)
 from .state import AppState
 
 MAX_INVITE_LIFETIME = 7 * 24 * 3600
 STEWARD_ROLES = ("owner", "worker")
 ONLY_STEWARDS_INVITE = "Only the person's or the worker's devices can invite someone to this plan."
-VERIFIER_PATTERN = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # 32 bytes, canonical base64url
 
 
 class PlanNotSetUp(NotFound):
@@ -59,17 +62,9 @@ async def create_invite(request: Request) -> Response:
     role = await member_role(state.directory, plan_id, device, write=True)
     if role not in STEWARD_ROLES:
         raise Forbidden(ONLY_STEWARDS_INVITE)
-    body = await json_body(request)
-    invite_id = text_field(body, "invite_id", max_length=32)
-    verifier = text_field(body, "verifier", max_length=43)
-    expires_at = body.get("expires_at")
-    as_role = choice_field(body, "role", ("owner", "supporter"), "supporter")
-    access = choice_field(body, "access", ("write", "read"), "read")
-    if not ID_PATTERN.fullmatch(invite_id or ""):
-        raise BadRequest("`invite_id` must be 32 lower-case hex characters")
-    if not VERIFIER_PATTERN.fullmatch(verifier or ""):
-        raise BadRequest("`verifier` must be 32 bytes in base64url (43 characters)")
-    registered = await state.directory.get(f"invite:{invite_id}")
+    body = await read_model(request, InviteRequest)
+    invite_id, verifier, expires_at, access = body.invite_id, body.verifier, body.expires_at, body.access
+    registered = await state.directory.get(invite_doc_id(invite_id))
     if registered is not None:
         # The new device registered it already (docs/api.md §7): the same invite from the same device is done.
         if (registered.get("plan"), registered.get("verifier"), registered.get("issued_by")) != (
@@ -80,15 +75,11 @@ async def create_invite(request: Request) -> Response:
             raise Conflict("This invite is already registered.")
         return json_response(_invite_answer(registered), 200)
     now = state.directory.now()
-    if (
-        isinstance(expires_at, bool)
-        or not isinstance(expires_at, int)
-        or not now < expires_at <= now + MAX_INVITE_LIFETIME
-    ):
+    if not now < expires_at <= now + MAX_INVITE_LIFETIME:
         raise BadRequest("`expires_at` must be a Unix time in the next 7 days")
-    if as_role == "owner":
+    if body.role == "owner":
         access = "write"
-    doc = _invite_doc(str(invite_id), plan_id, as_role, access, str(verifier), expires_at, device.id, now)
+    doc = _invite_doc(invite_id, plan_id, body.role, access, verifier, expires_at, device.id, now)
     try:
         await state.directory.put(doc)
     except Conflict:
@@ -101,7 +92,7 @@ def _invite_doc(
     invite_id: str, plan_id: str, role: str, access: str, verifier: str, expires_at: int, issuer: str, now: int
 ) -> Json:
     return {
-        "_id": f"invite:{invite_id}",
+        "_id": invite_doc_id(invite_id),
         "type": "invite",
         "plan": plan_id,
         "role": role,
@@ -113,10 +104,11 @@ def _invite_doc(
     }
 
 
-def _invite_answer(doc: Json) -> Json:
+def _invite_answer(doc: Json) -> InviteRegistered:
     invite_id = str(doc["_id"]).split(":", 1)[1]
-    fields = ("role", "access", "expires_at")
-    return {"invite_id": invite_id, "plan_id": doc["plan"], **{name: doc[name] for name in fields}}
+    return InviteRegistered(
+        invite_id=invite_id, plan_id=doc["plan"], role=doc["role"], access=doc["access"], expires_at=doc["expires_at"]
+    )
 
 
 async def _check_issuer_may_invite(directory: Directory, invite: Json, plan_id: str) -> None:
@@ -128,13 +120,13 @@ async def _check_issuer_may_invite(directory: Directory, invite: Json, plan_id: 
     """
     gone = Forbidden("Whoever made this invite can no longer add people to this plan. Ask for a new one.")
     issuer_id = str(invite.get("issued_by", ""))
-    issuer = await directory.get(f"device:{issuer_id}") if ID_PATTERN.fullmatch(issuer_id) else None
+    issuer = await directory.get(device_doc_id(issuer_id)) if ID_PATTERN.fullmatch(issuer_id) else None
     if issuer is None or issuer.get("revoked"):
         raise gone
-    account = await directory.get(f"account:{issuer['account']}")
+    account = await directory.get(account_doc_id(str(issuer["account"])))
     if account is None or not account.get("active", False):
         raise gone
-    if await directory.get(f"excluded:{plan_id}:{issuer_id}") is not None:
+    if await directory.get(excluded_doc_id(plan_id, issuer_id)) is not None:
         raise gone
     membership = await directory.membership(plan_id, str(issuer["account"]))
     if membership is None or membership.access != "write":
@@ -145,7 +137,7 @@ async def _check_issuer_may_invite(directory: Directory, invite: Json, plan_id: 
 
 async def _admit(directory: Directory, plan_id: str, account: str, *, role: str, access: str) -> None:
     """Make ``account`` a member; someone removed earlier comes back with the new role and access."""
-    doc_id = f"membership:{plan_id}:{account}"
+    doc_id = membership_doc_id(plan_id, account)
     if await directory.get(doc_id) is None:
         await directory.add_member(plan_id, account, role=role, access=access)
         return
@@ -159,7 +151,7 @@ async def _admit(directory: Directory, plan_id: str, account: str, *, role: str,
 
 
 async def _register_on_redemption(
-    request: Request, state: AppState, invite_id: str, auth_token: str, registration: object
+    request: Request, state: AppState, invite_id: str, auth_token: str, registration: InviteRegistration
 ) -> Json:
     """Register an invite the new device brings, signed by the inviting device (docs/api.md §7).
 
@@ -168,25 +160,12 @@ async def _register_on_redemption(
     write access.
     """
     directory = state.directory
-    if not isinstance(registration, dict):
-        raise BadRequest("`registration` must be the signed invite registration object")
-    plan_id, inviter = registration.get("plan_id"), registration.get("inviter")
-    verifier, expires_at = registration.get("verifier"), registration.get("expires_at")
-    role, access, signature = registration.get("role"), registration.get("access"), registration.get("signature")
-    if registration.get("invite_id") != invite_id:
+    plan_id, inviter, verifier = registration.plan_id, registration.inviter, registration.verifier
+    expires_at, role, access = registration.expires_at, registration.role, registration.access
+    if registration.invite_id != invite_id:
         raise BadRequest("`registration.invite_id` must be the invite id in the path")
-    if not isinstance(plan_id, str) or not ID_PATTERN.fullmatch(plan_id):
-        raise BadRequest("`registration.plan_id` must be 32 lower-case hex characters")
-    if not isinstance(inviter, str) or not ID_PATTERN.fullmatch(inviter):
-        raise BadRequest("`registration.inviter` must be a device id")
-    if not isinstance(verifier, str) or not VERIFIER_PATTERN.fullmatch(verifier):
-        raise BadRequest("`registration.verifier` must be 32 bytes in base64url (43 characters)")
     if (role, access) not in GRANT_CODES:
         raise BadRequest("`registration.role` and `access` must be owner/write, supporter/write or supporter/read")
-    if isinstance(expires_at, bool) or not isinstance(expires_at, int) or not 0 <= expires_at < 2**32:
-        raise BadRequest("`registration.expires_at` must be a Unix time")
-    if not isinstance(signature, str):
-        raise BadRequest("`registration.signature` must be base64url")
     if not check_invite_token(auth_token, verifier):
         state.limiter.fail(client_key(request))
         raise Forbidden("This invite is not valid. Ask for a new one.")
@@ -195,7 +174,7 @@ async def _register_on_redemption(
         raise Forbidden("This invite has expired. Ask for a new one.")
     if expires_at > now + MAX_INVITE_LIFETIME:
         raise BadRequest("`registration.expires_at` must be a Unix time in the next 7 days")
-    issuer = await directory.get(f"device:{inviter}")
+    issuer = await directory.get(device_doc_id(inviter))
     keys = issuer.get("public_keys") if issuer else None
     try:
         signing = DevicePublicKeys.from_json(keys).signing if keys is not None else None
@@ -203,26 +182,26 @@ async def _register_on_redemption(
         signing = None
     if signing is None or not verify_invite_registration(
         signing,
-        signature,
+        registration.signature,
         plan_id=plan_id,
         invite_id=invite_id,
         verifier=verifier,
         expires_at=expires_at,
-        role=str(role),
-        access=str(access),
+        role=role,
+        access=access,
     ):
         state.limiter.fail(client_key(request))
         raise Forbidden("This invite's signature does not check out. Ask for a new one.")
-    if await directory.get(f"plan:{plan_id}") is None:
+    if await directory.get(plan_doc_id(plan_id)) is None:
         raise PlanNotSetUp(
             "This plan is not set up on the server yet: the device that made the invite has to connect first."
         )
-    doc = _invite_doc(invite_id, plan_id, str(role), str(access), verifier, expires_at, inviter, now)
+    doc = _invite_doc(invite_id, plan_id, role, access, verifier, expires_at, inviter, now)
     await _check_issuer_may_invite(directory, doc, plan_id)
     try:
         stored = await directory.put({**doc, "registered_on_redemption": True})
     except Conflict:  # registered meanwhile (by the inviter, or a redemption at the same moment)
-        current = await directory.get(f"invite:{invite_id}")
+        current = await directory.get(invite_doc_id(invite_id))
         if current is None:
             raise
         return current
@@ -242,16 +221,15 @@ async def redeem_invite(request: Request) -> Response:
     state.limiter.check(client_key(request))
     directory = state.directory
     invite_id = str(request.path_params["invite_id"])
-    body = await json_body(request)
-    auth_token = text_field(body, "auth_token", max_length=64)
-    keys = public_keys_field(body)
-    label = label_field(body)
+    body = await read_model(request, RedeemRequest)
+    auth_token = body.auth_token
+    keys = device_public_keys(body.public_keys)
     existing: Device | None = None
     if request.headers.get("authorization"):
         existing = await directory.authenticate(request.headers.get("authorization"))
-    invite = await directory.get(f"invite:{invite_id}") if ID_PATTERN.fullmatch(invite_id) else None
-    if invite is None and body.get("registration") is not None and ID_PATTERN.fullmatch(invite_id):
-        invite = await _register_on_redemption(request, state, invite_id, str(auth_token), body["registration"])
+    invite = await directory.get(invite_doc_id(invite_id)) if ID_PATTERN.fullmatch(invite_id) else None
+    if invite is None and body.registration is not None and ID_PATTERN.fullmatch(invite_id):
+        invite = await _register_on_redemption(request, state, invite_id, auth_token, body.registration)
     if invite is None or not check_invite_token(auth_token, invite.get("verifier")):
         state.limiter.fail(client_key(request))
         raise Forbidden("This invite is not valid. Ask for a new one.")
@@ -265,7 +243,7 @@ async def redeem_invite(request: Request) -> Response:
     plan_id = str(invite["plan"])
     plan = await directory.plan(plan_id)
     await _check_issuer_may_invite(directory, invite, plan_id)
-    if await directory.get(f"excluded:{plan_id}:{device_id}") is not None:
+    if await directory.get(excluded_doc_id(plan_id, device_id)) is not None:
         raise Conflict("This device was removed from this plan; join from a new device.")
     account = await _joining_account(directory, invite, plan, existing, keys.device_id, repeat=repeat)
     if repeat:
@@ -275,16 +253,18 @@ async def redeem_invite(request: Request) -> Response:
     # repeat of this redemption can always finish: the invite is claimed for this device and the account it
     # joins as (another device is refused from then on), then the account, the device and the membership
     # are each written if they are still missing, and a device an earlier attempt created gets another token.
-    claimed = await directory.claim(f"invite:{invite_id}", device_id, used_account=account)
+    claimed = await directory.claim(invite_doc_id(invite_id), device_id, used_account=account)
     account = str(claimed.get("used_account") or account)
     token = None
     if existing is None:
-        if invite["role"] != "owner" and await directory.get(f"account:{account}") is None:
+        if invite["role"] != "owner" and await directory.get(account_doc_id(account)) is None:
             try:
                 await directory.create_account("supporter", account_id=account)
             except Conflict:  # a repeat created it at this moment
                 pass
-        token = await directory.ensure_device(account, device_id=device_id, public_keys=keys.to_json(), label=label)
+        token = await directory.ensure_device(
+            account, device_id=device_id, public_keys=keys.to_json(), label=body.label or ""
+        )
     membership = await directory.membership(plan_id, account)
     if membership is not None:  # already a member (or joined by an earlier attempt): the invite changes nothing
         role, access = membership.role, membership.access
@@ -295,7 +275,7 @@ async def redeem_invite(request: Request) -> Response:
     out = {"plan_id": plan_id, "device_id": device_id, "account": account, "role": role, "access": access}
     if token is not None:
         out["token"] = token
-    return json_response(out, 201)
+    return json_response(Joined.model_validate(out), 201)
 
 
 async def _joining_account(
@@ -311,7 +291,7 @@ async def _joining_account(
         if invite["role"] == "owner" and existing.account != plan["owner"]:
             raise Conflict("This device belongs to someone else; join from a new device.")
         return existing.account
-    device = await directory.get(f"device:{device_id}")
+    device = await directory.get(device_doc_id(device_id))
     if invite["role"] == "owner":
         account = str(plan["owner"])
     elif repeat and (invite.get("used_account") or device is not None):
@@ -325,7 +305,7 @@ async def _joining_account(
 
 async def _check_not_removed_since(directory: Directory, invite: Json, plan_id: str, account: str) -> None:
     """A repeat does not bring back a member removed after the invite was used: ``Forbidden`` then."""
-    membership = await directory.get(f"membership:{plan_id}:{account}")
+    membership = await directory.get(membership_doc_id(plan_id, account))
     if membership is not None and membership.get("removed"):
         if int(membership.get("removed_at", 0)) >= int(invite.get("used_at", 0)):
             raise Forbidden("This device joined with this invite and was removed from the plan since.")

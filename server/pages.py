@@ -1,6 +1,6 @@
 """The web app's pages: the HTML shell, built assets, the service worker and the web app manifest.
 
-The app is built by ``npm run build`` in ``pwa/`` into ``pwa/dist`` (or ``ALONGSIDE_PWA_DIST``):
+The app is built by ``npm run build`` in ``pwa/`` into ``pwa/dist`` (``Settings.pwa_dist``: ``ALONGSIDE_PWA_DIST``):
 ``asset-manifest.json`` names the hashed JS, CSS and icons that the shell references. Hashed assets
 are cached for a year; the shell, ``/sw.js`` and the manifest are never cached by HTTP caches (the
 service worker keeps its own versioned copy of the shell). No page carries plan content: plans are
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import os
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-REPO_DIST = Path(__file__).resolve().parents[1] / "pwa" / "dist"
 LONG_CACHE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 
@@ -41,19 +39,15 @@ NOT_BUILT = (
 _environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def dist_dir() -> Path:
-    return Path(os.environ.get("ALONGSIDE_PWA_DIST") or REPO_DIST)
-
-
 @lru_cache(maxsize=4)
 def _manifest(path: Path, mtime: float) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
-def asset_manifest() -> dict[str, Any] | None:
+def asset_manifest(dist: Path) -> dict[str, Any] | None:
     """The build's asset manifest, re-read when a new build replaces it; ``None`` before the first build."""
-    path = dist_dir() / "asset-manifest.json"
+    path = dist / "asset-manifest.json"
     try:
         return _manifest(path, path.stat().st_mtime)
     except (OSError, ValueError):
@@ -69,8 +63,8 @@ def negotiate_language(accept_language: str | None) -> str:
     return "en"
 
 
-async def shell(request: Request) -> Response:
-    assets = asset_manifest()
+async def shell(dist: Path, request: Request) -> Response:
+    assets = asset_manifest(dist)
     if assets is None:
         return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
     lang = negotiate_language(request.headers.get("accept-language"))
@@ -105,8 +99,8 @@ def _accepts_gzip(request: Request) -> bool:
     return False
 
 
-async def asset(request: Request) -> Response:
-    root = (dist_dir() / "assets").resolve()
+async def asset(dist: Path, request: Request) -> Response:
+    root = (dist / "assets").resolve()
     name = str(request.path_params["path"])
     path = (root / name).resolve()
     if root not in path.parents:
@@ -117,33 +111,34 @@ async def asset(request: Request) -> Response:
     return _file(path, media, LONG_CACHE, gzip_ok=_accepts_gzip(request))
 
 
-async def service_worker(request: Request) -> Response:
-    return _file(dist_dir() / "sw.js", "text/javascript; charset=utf-8", NO_CACHE)
+async def service_worker(dist: Path, request: Request) -> Response:
+    return _file(dist / "sw.js", "text/javascript; charset=utf-8", NO_CACHE)
 
 
-async def web_manifest(request: Request) -> Response:
-    return _file(dist_dir() / "manifest.webmanifest", "application/manifest+json", NO_CACHE)
+async def web_manifest(dist: Path, request: Request) -> Response:
+    return _file(dist / "manifest.webmanifest", "application/manifest+json", NO_CACHE)
 
 
-async def neutral_web_manifest(request: Request) -> Response:
+async def neutral_web_manifest(dist: Path, request: Request) -> Response:
     """The manifest under the neutral name and icon ("Notes"), linked by the app when the person chooses it."""
-    return _file(dist_dir() / "manifest-neutral.webmanifest", "application/manifest+json", NO_CACHE)
+    return _file(dist / "manifest-neutral.webmanifest", "application/manifest+json", NO_CACHE)
 
 
-async def favicon(request: Request) -> Response:
-    assets = asset_manifest()
+async def favicon(dist: Path, request: Request) -> Response:
+    assets = asset_manifest(dist)
     if assets is None:
         raise HTTPException(404)
-    return _file(dist_dir() / assets["icons"]["icon.svg"].lstrip("/"), "image/svg+xml", NO_CACHE)
+    return _file(dist / assets["icons"]["icon.svg"].lstrip("/"), "image/svg+xml", NO_CACHE)
 
 
-def page_routes() -> list[Route]:
+def page_routes(dist: Path) -> list[Route]:
+    """The app's pages, served from the build in ``dist``."""
     return [
-        Route("/", shell, methods=["GET", "HEAD"]),
-        Route("/join", shell, methods=["GET", "HEAD"]),
-        Route("/assets/{path:path}", asset, methods=["GET", "HEAD"]),
-        Route("/sw.js", service_worker, methods=["GET", "HEAD"]),
-        Route("/manifest.webmanifest", web_manifest, methods=["GET", "HEAD"]),
-        Route("/manifest-neutral.webmanifest", neutral_web_manifest, methods=["GET", "HEAD"]),
-        Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
+        Route("/", partial(shell, dist), methods=["GET", "HEAD"]),
+        Route("/join", partial(shell, dist), methods=["GET", "HEAD"]),
+        Route("/assets/{path:path}", partial(asset, dist), methods=["GET", "HEAD"]),
+        Route("/sw.js", partial(service_worker, dist), methods=["GET", "HEAD"]),
+        Route("/manifest.webmanifest", partial(web_manifest, dist), methods=["GET", "HEAD"]),
+        Route("/manifest-neutral.webmanifest", partial(neutral_web_manifest, dist), methods=["GET", "HEAD"]),
+        Route("/favicon.ico", partial(favicon, dist), methods=["GET", "HEAD"]),
     ]

@@ -3,22 +3,22 @@
 docs/crypto.md §14.3 refuses an item written at the roster id (§4.2) of another device of the plan. The
 devices of a plan are the devices of every account that is, or ever was, a member: a removed member's
 roster entry stays in the plan (the others still need its keys to check what it wrote), so it must stay
-that device's too. The directory keeps devices and memberships as separate documents, with no index from
-an account to its devices, so this index is read from the directory once and then kept up to date from
-the directory's changes feed, a change at a time: a membership's id names its plan and account, and a
-device's account never changes, so nothing is ever taken out of it.
+that device's too. It is asked on every ``/sync`` write, so rather than reading the directory's indexes
+(:mod:`directory_indexes`) each time, this map is read from the directory once and then kept up to date
+from the directory's changes feed, a change at a time: a membership's id names its plan and account, and
+a device's account never changes, so nothing is ever taken out of it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 
 from alongside.crypto import roster_document_id
 from alongside.sync.store import AllDocsRequest, ChangesRequest, DocumentStore, Seq
 
+from .directory_ids import DEVICE_PREFIX, ID_PATTERN, MEMBERSHIP_PREFIX, RANGE_END, last_part, membership_parts
+
 CHANGES_PAGE = 1000
-DEVICE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class PlanDevices:
@@ -64,13 +64,14 @@ class PlanDevices:
         """Everything from scratch: the sequence first, so that nothing written meanwhile is missed."""
         seq = (await self._store.database_info(self._database))["update_seq"]
         devices = await self._store.all_docs(
-            self._database, AllDocsRequest(start_key="device:", end_key="device:\ufff0", include_docs=True)
+            self._database,
+            AllDocsRequest(start_key=DEVICE_PREFIX, end_key=DEVICE_PREFIX + RANGE_END, include_docs=True),
         )
         for row in devices["rows"]:
             doc = row.get("doc") or {}
             self._add_device(str(row["id"]), doc.get("account"))
         memberships = await self._store.all_docs(
-            self._database, AllDocsRequest(start_key="membership:", end_key="membership:\ufff0")
+            self._database, AllDocsRequest(start_key=MEMBERSHIP_PREFIX, end_key=MEMBERSHIP_PREFIX + RANGE_END)
         )
         for row in memberships["rows"]:
             self._add_membership(str(row["id"]))
@@ -85,9 +86,9 @@ class PlanDevices:
             new_devices = []
             for row in results:
                 doc_id = str(row["id"])
-                if doc_id.startswith("membership:"):
+                if doc_id.startswith(MEMBERSHIP_PREFIX):
                     self._add_membership(doc_id)
-                elif doc_id.startswith("device:") and doc_id.split(":", 1)[1] not in self._account_of_device:
+                elif doc_id.startswith(DEVICE_PREFIX) and last_part(doc_id) not in self._account_of_device:
                     new_devices.append(doc_id)
             if new_devices:
                 found = await self._store.all_docs(self._database, AllDocsRequest(keys=new_devices, include_docs=True))
@@ -99,17 +100,18 @@ class PlanDevices:
                 return
 
     def _add_membership(self, doc_id: str) -> None:
-        parts = doc_id.split(":")
-        if len(parts) != 3:
+        parts = membership_parts(doc_id)
+        if parts is None:
             return
-        accounts = self._accounts_of_plan.setdefault(parts[1], set())
-        if parts[2] not in accounts:
-            accounts.add(parts[2])
+        plan_id, account = parts
+        accounts = self._accounts_of_plan.setdefault(plan_id, set())
+        if account not in accounts:
+            accounts.add(account)
             self._version += 1
 
     def _add_device(self, doc_id: str, account: object) -> None:
-        device = doc_id.split(":", 1)[1]
-        if not isinstance(account, str) or not DEVICE_ID.fullmatch(device) or device in self._account_of_device:
+        device = last_part(doc_id)
+        if not isinstance(account, str) or not ID_PATTERN.fullmatch(device) or device in self._account_of_device:
             return
         self._account_of_device[device] = account
         self._devices_of_account.setdefault(account, set()).add(device)

@@ -18,12 +18,12 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from alongside.sync.errors import SyncError
+from .errors import ApiError
 
 DEFAULT_MAX_KEYS = 10_000
 
 
-class TooManyAttempts(SyncError):
+class TooManyAttempts(ApiError):
     """Too many failures from one key; ``retry_after`` is how many seconds until one of them expires."""
 
     status = 429

@@ -184,13 +184,19 @@ async def parse_json_off_loop(raw: bytes, limits: JsonLimits) -> Any:
     return await anyio.to_thread.run_sync(partial(parse_json, raw, limits))
 
 
-async def read_json_object(request: Request, limit: int, *, max_values: int | None = None) -> dict[str, Any]:
+async def read_json_object(
+    request: Request, limit: int, *, max_values: int | None = None, allow_empty: bool = False
+) -> dict[str, Any]:
     """A JSON object body, or ``BadRequest``/``TooLarge``/``RequestTimeout``; ``max_values`` lowers the
-    settings' cap for a request whose shape bounds its values (checked before parsing)."""
+    settings' cap for a request whose shape bounds its values (checked before parsing). With ``allow_empty``,
+    an empty body is ``{}``."""
     limits = JsonLimits.of(_settings(request))
     if max_values is not None:
         limits = JsonLimits(limits.max_depth, min(limits.max_values, max_values))
-    body = await parse_json_off_loop(await read_body(request, limit), limits)
+    raw = await read_body(request, limit)
+    if allow_empty and not raw.strip():
+        return {}
+    body = await parse_json_off_loop(raw, limits)
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
     return body

@@ -33,7 +33,6 @@ from .state import AppState
 from .sync_changes import changes
 from .sync_rules import READ_ONLY, write_rules
 
-DocumentValidator = Callable[[Json], None]
 BULK_GET_VALUES_PER_ENTRY = 4
 OFF_LOOP_ITEMS = 1000  # requests checking more revisions or documents than this do so on a worker thread
 T = TypeVar("T")

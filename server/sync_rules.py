@@ -28,15 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 from alongside.crypto import roster_document_id
+from alongside.crypto.wire import DocumentKind, kind_of_checked_document
 from alongside.sync.errors import Forbidden
 from alongside.sync.store import AllDocsRequest, DocumentStore, Json
 
 from .directory import Directory, SyncAccess
 
-Kind = Literal["item", "keyring", "tombstone"]
 STEWARDS = ("owner", "worker")
 
 UNSIGNED_DELETION = "Deletions must be signed: write a deletion envelope."
@@ -82,7 +81,7 @@ class Held:
     """
 
     rev: str | None
-    kind: Kind
+    kind: DocumentKind
 
 
 def revision_path(doc: Json) -> list[str]:
@@ -99,16 +98,6 @@ def revision_path(doc: Json) -> list[str]:
     return [rev] if isinstance(rev, str) else []
 
 
-def document_kind(doc: Json) -> Kind:
-    """The kind of a document that passed the shape check: a bare tombstone carries no envelope."""
-    kind = doc.get("kind")
-    if kind == "keyring":
-        return "keyring"
-    if kind == "item":
-        return "item"
-    return "tombstone"
-
-
 async def held_documents(store: DocumentStore, database: str, doc_ids: list[str]) -> dict[str, Held]:
     """What each of ``doc_ids`` holds now, in one store read; ids that hold nothing are left out."""
     if not doc_ids:
@@ -120,7 +109,7 @@ async def held_documents(store: DocumentStore, database: str, doc_ids: list[str]
         if "error" in row or not isinstance(value, dict):
             continue
         rev = value.get("rev")
-        kind: Kind = "tombstone" if value.get("deleted") else document_kind(row.get("doc") or {})
+        kind: DocumentKind = "tombstone" if value.get("deleted") else kind_of_checked_document(row.get("doc") or {})
         held[str(row["id"])] = Held(rev if isinstance(rev, str) else None, kind)
     return held
 
@@ -139,16 +128,16 @@ class WriteRules:
 
     def check(self, doc: Json) -> None:
         """Raise ``Forbidden`` with a plain reason if ``doc`` (shape-checked) may not be written."""
-        kind = document_kind(doc)
+        kind = kind_of_checked_document(doc)
         reason = self._refusal(doc, kind)
         if reason is not None:
             raise Forbidden(reason)
         doc_id = str(doc["_id"])
         if doc_id not in self._held:
-            written: Kind = "tombstone" if doc.get("_deleted") is True else kind
+            written: DocumentKind = "tombstone" if doc.get("_deleted") is True else kind
             self._held[doc_id] = Held(None if self.new_edits else doc.get("_rev"), written)
 
-    def _refusal(self, doc: Json, kind: Kind) -> str | None:
+    def _refusal(self, doc: Json, kind: DocumentKind) -> str | None:
         writer, doc_id = self.writer, str(doc["_id"])
         held = self._held.get(doc_id)
         if writer.access != "write" and not self._read_only_may_write(doc, kind):
@@ -176,7 +165,7 @@ class WriteRules:
             return doc.get("_rev") == held.rev
         return held.rev in revision_path(doc)
 
-    def _read_only_may_write(self, doc: Json, kind: Kind) -> bool:
+    def _read_only_may_write(self, doc: Json, kind: DocumentKind) -> bool:
         if kind == "item":
             return doc["_id"] == self.writer.roster_id and doc.get("_deleted") is not True
         return kind == "keyring" and doc.get("to") == self.writer.device_id

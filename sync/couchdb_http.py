@@ -17,16 +17,28 @@ from urllib.parse import unquote
 
 import httpx
 
-from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError, TooLarge, Unavailable
+from .errors import (
+    RETRY_STATUSES,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    SyncError,
+    TooLarge,
+    Unauthorized,
+    Unavailable,
+    error_for_status,
+)
 
 logger = logging.getLogger("alongside.sync.couchdb")
 
 UNREACHABLE = "The storage server cannot be reached; try again shortly."
 REFUSED = "The storage server refused this server's credentials; the operator must check the CouchDB URL."
 CONFLICT_REASON = "Document update conflict."
+INCOMPLETE = "The storage server could not complete this request; try again."
 DB_MISSING = "Database does not exist."
 DB_EXISTS = "The database could not be created, the file already exists."
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # httpx's pool looks at every idle connection (a socket check each) for every request it sends, so a
 # large pool costs CPU on each call; more than this many calls at once wait for a connection instead.
 DEFAULT_CONNECTIONS = 8
@@ -196,8 +208,8 @@ class CouchDBClient:
         """A ``GET`` that may legitimately take ``wait`` seconds; ``None`` if no answer came by then.
 
         Connecting still has the usual deadline and retries; only the wait for the answer is longer.
-        Some servers (pouchdb-server) ignore CouchDB's own ``timeout`` when nothing changes, so the
-        client enforces it.
+        The client enforces ``wait`` itself, besides CouchDB's own ``timeout``: nothing between here and
+        CouchDB can hold the caller longer.
         """
         try:
             async with asyncio.timeout(wait):
@@ -216,35 +228,38 @@ class CouchDBClient:
         )
 
     def error(self, status: int, body: Any) -> SyncError:
-        """The :class:`SyncError` for a CouchDB error answer (never carrying credentials)."""
+        """The :class:`SyncError` for a CouchDB error answer (never carrying credentials).
+
+        The status goes through :func:`~alongside.sync.errors.error_for_status`, the map every client
+        shares; then what CouchDB says about this server's own requests is told as a storage problem:
+        a refused login (401/403) is the operator's to fix, so devices get 503, not a 401 about their own
+        credentials; a 5xx is logged and kept vague; reasons become the SQLite store's."""
         error = body.get("error") if isinstance(body, dict) else None
         raw_reason = body.get("reason") if isinstance(body, dict) else None
         reason = self.scrub(str(raw_reason)) if raw_reason else ""
-        if status == 400:
-            return BadRequest(reason or "Bad request")
-        if status in (401, 403):
+        if status >= 500:
+            logger.warning("CouchDB at %s answered HTTP %s (%s)", self.url, status, self.scrub(str(error)))
+            return error_for_status(status, UNREACHABLE if status in (502, 503, 504) else INCOMPLETE)
+        mapped = error_for_status(status, reason or f"The storage server answered HTTP {status}")
+        if isinstance(mapped, Unauthorized | Forbidden):
             logger.error("CouchDB at %s refused this server's credentials (HTTP %s)", self.url, status)
             return Unavailable(REFUSED)
-        if status == 404:
+        if isinstance(mapped, NotFound):
             if reason in ("no_db_file", DB_MISSING, "Database does not exist"):
                 return NotFound(DB_MISSING)
             return NotFound(reason if reason in ("missing", "deleted") else "missing")
-        if status == 409:
+        if isinstance(mapped, Conflict):
             return Conflict(CONFLICT_REASON)
-        if status == 412:
-            return (
-                PreconditionFailed(DB_EXISTS) if error == "file_exists" else BadRequest(reason or "Precondition failed")
-            )
-        if status == 413:
-            return TooLarge(reason or "Request is too large for the storage server")
-        if status >= 500:
-            logger.warning("CouchDB at %s answered HTTP %s (%s)", self.url, status, self.scrub(str(error)))
-            return (
-                Unavailable(UNREACHABLE)
-                if status in (502, 503, 504)
-                else SyncError("The storage server could not complete this request; try again.")
-            )
-        return SyncError(reason or f"The storage server answered HTTP {status}")
+        if isinstance(mapped, PreconditionFailed):
+            exists = error == "file_exists"
+            return PreconditionFailed(DB_EXISTS) if exists else BadRequest(reason or "Precondition failed")
+        if isinstance(mapped, BadRequest) and not reason:
+            return BadRequest("Bad request")
+        if isinstance(mapped, TooLarge) and not reason:
+            return TooLarge("Request is too large for the storage server")
+        if type(mapped) is SyncError:  # a status this server never expects of CouchDB: its own failure
+            return SyncError(mapped.reason)
+        return mapped
 
 
 def _decode(response: httpx.Response) -> Any:

@@ -29,7 +29,7 @@ def doc(raw: Json) -> Json:
         out["_deleted"] = True
     out.update({key: value for key, value in raw.items() if not key.startswith("_")})
     out.update({key: raw[key] for key in DOC_META_FIELDS if key in raw})
-    for key in ("_conflicts", "_deleted_conflicts"):  # CouchDB's order; pouchdb-server has its own
+    for key in ("_conflicts", "_deleted_conflicts"):  # CouchDB's order, whatever order they came in
         if isinstance(out.get(key), list):
             out[key] = sorted(out[key], key=rev_sort_key, reverse=True)
     return out
@@ -117,8 +117,8 @@ def refused_at_last_generation(recreating: dict[int, str], rows: list[Json]) -> 
 
 def in_request_order(docs: list[Json], refused: dict[int, Json], written: list[Json]) -> list[Json]:
     """One result per document of an interactive ``_bulk_docs``, in the request's order: the refusals made
-    here, and CouchDB's results, each given to the document it names (pouchdb-server, when busy, can
-    answer in another order than the request's; CouchDB does not). Results for one id keep their order."""
+    here, and CouchDB's results, each given to the document it names (the refusals left gaps in what was
+    sent, so positions do not line up; ids do). Results for one id keep their order."""
     by_id: dict[str, deque[Json]] = defaultdict(deque)
     for entry in written:
         by_id[str(entry.get("id"))].append(entry)

@@ -1,14 +1,13 @@
 """The Apache CouchDB document store: each logical database is one CouchDB database.
 
-Every method maps onto CouchDB's own HTTP API and returns bodies shaped exactly as
+Every method maps onto Apache CouchDB's own HTTP API (version 3) and returns bodies shaped exactly as
 :class:`~alongside.sync.sqlite_store.SqliteStore` returns them, so the HTTP layer cannot tell the two
-apart. Where a CouchDB-compatible server deviates (pouchdb-server, the peer the tests run against:
-see ``PEERS.md``), the answer is normalised here. Sequences are opaque and passed through untouched.
+apart. The store follows Apache CouchDB alone: the tests' stand-in, pouchdb-server, is made to answer
+as CouchDB does by a test-only adapter in front of it (``loadtests/kit/pouchdb_adapter.py``).
+Sequences are opaque and passed through untouched.
 
-Nothing is cached between calls except what CouchDB's own feed keeps current (the deleted-document
-count pouchdb-server does not give: :mod:`.couchdb_deleted`): several Alongside processes can share
-one CouchDB, and a longpoll in one wakes when another writes, because the waiting is CouchDB's own
-``feed=longpoll``.
+Nothing is cached between calls: several Alongside processes can share one CouchDB, and a longpoll in
+one wakes when another writes, because the waiting is CouchDB's own ``feed=longpoll``.
 """
 
 from __future__ import annotations
@@ -19,22 +18,20 @@ import re
 from urllib.parse import quote
 
 from . import couchdb_shapes as shapes
-from .couchdb_deleted import DeletedCounter
 from .couchdb_http import CONFLICT_REASON, DB_EXISTS, CouchDBClient, Response
-from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
-from .revtree import InvalidRevision, parse_rev, rev_sort_key
+from .errors import BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, SyncError
+from .revtree import InvalidRevision, rev_sort_key
 from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
 
 logger = logging.getLogger("alongside.sync.couchdb")
 
-DB_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
+DB_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_$()+/-]{0,237}")  # whole names only: fullmatch
 BULK_GET_UNSUPPORTED = (400, 404, 405, 415, 501)
 LEAVES_CHUNK = 100
-EXACT_PENDING_LIMIT = 1000
 
 
 class CouchDBStore:
-    """:class:`~alongside.sync.store.DocumentStore` on Apache CouchDB (or a compatible server).
+    """:class:`~alongside.sync.store.DocumentStore` on Apache CouchDB.
 
     ``url`` may carry credentials (``http://user:pass@host:5984``); they are sent as basic auth and
     never appear in errors or logs. Logical database ``name`` lives in CouchDB database
@@ -54,16 +51,14 @@ class CouchDBStore:
         backoff: float = 0.1,
         max_connections: int | None = None,
     ) -> None:
-        if not DB_NAME_PATTERN.match(prefix + "x"):
+        if not DB_NAME_PATTERN.fullmatch(prefix + "x"):
             raise ValueError("prefix must start with a lowercase letter and use CouchDB's database-name characters")
         self.prefix = prefix
         self._http = CouchDBClient(
             url, timeout=timeout, retries=retries, backoff=backoff, max_connections=max_connections
         )
         self.url = self._http.url
-        self._pouchdb: bool | None = None
         self._bulk_get_supported = True
-        self._deleted = DeletedCounter(self._changes_since, self._raw_info)
 
     def __repr__(self) -> str:
         return f"CouchDBStore({self.url!r}, prefix={self.prefix!r})"
@@ -82,27 +77,12 @@ class CouchDBStore:
 
     def _db(self, db: str) -> str:
         name = self.prefix + db
-        if not DB_NAME_PATTERN.match(name):
+        if not DB_NAME_PATTERN.fullmatch(name):
             raise BadRequest("Database names must be lowercase letters, digits and dashes")
         return "/" + quote(name, safe="")
 
     def _doc_path(self, db: str, doc_id: str) -> str:
         return f"{self._db(db)}/{quote(doc_id, safe='')}"
-
-    async def _is_pouchdb(self) -> bool:
-        """Whether the server is pouchdb-server, whose answers need extra normalisation."""
-        if self._pouchdb is None:
-            welcome = (await self._http.request("GET", "/")).body
-            self._pouchdb = isinstance(welcome, dict) and "express-pouchdb" in welcome
-        return self._pouchdb
-
-    async def _raw_info(self, db: str) -> Json:
-        info: Json = (await self._http.request("GET", self._db(db))).body
-        return info
-
-    async def _changes_since(self, db: str, since: Seq) -> Json:
-        feed: Json = (await self._http.request("GET", self._db(db) + "/_changes", params={"since": str(since)})).body
-        return feed
 
     async def _require_db(self, db: str) -> None:
         if not await self.database_exists(db):
@@ -149,9 +129,7 @@ class CouchDBStore:
             raise PreconditionFailed(DB_EXISTS)
 
     async def delete_database(self, db: str) -> None:
-        """``DELETE /{db}``; ``NotFound`` if it does not exist (pouchdb-server answers 200 regardless)."""
-        await self._require_db(db)
-        self._deleted.forget(db)
+        """``DELETE /{db}``; ``NotFound`` if it does not exist."""
         await self._http.request("DELETE", self._db(db), idempotent=False)
 
     async def database_exists(self, db: str) -> bool:
@@ -159,16 +137,22 @@ class CouchDBStore:
         response = await self._http.request("GET", self._db(db), expect=(404,))
         return response.status == 200
 
+    async def list_databases(self) -> list[str]:
+        """``GET /_all_dbs``, those under this store's prefix, without it. CouchDB 3 lets only server admins
+        list databases (``[chttpd] admin_only_all_dbs``): ``Forbidden`` for anyone else."""
+        response = await self._http.request("GET", "/_all_dbs", expect=(401, 403))
+        if response.status != 200:
+            raise Forbidden("Only a CouchDB server admin may list the databases.")
+        names = response.body if isinstance(response.body, list) else []
+        return sorted(name[len(self.prefix) :] for name in map(str, names) if name.startswith(self.prefix))
+
     async def database_info(self, db: str) -> Json:
         """``GET /{db}`` reduced to the SQLite store's fields; ``db_name`` is the logical name."""
-        info = await self._raw_info(db)
-        deleted = info.get("doc_del_count")
-        if not isinstance(deleted, int):  # pouchdb-server does not count deleted documents
-            deleted = await self._deleted.count(db, info)
+        info: Json = (await self._http.request("GET", self._db(db))).body
         return {
             "db_name": db,
             "doc_count": info.get("doc_count", 0),
-            "doc_del_count": deleted,
+            "doc_del_count": info.get("doc_del_count", 0),
             "update_seq": info.get("update_seq", 0),
             "purge_seq": info.get("purge_seq", 0),
             "compact_running": bool(info.get("compact_running", False)),
@@ -229,8 +213,8 @@ class CouchDBStore:
     # -- reads -----------------------------------------------------------------------------------
 
     async def get_document(self, db: str, doc_id: str, request: DocumentRequest) -> Json:
-        """``GET /{db}/{id}``. ``latest`` is resolved here from the leaves (pouchdb-server crashes on
-        ``latest`` with an unknown revision)."""
+        """``GET /{db}/{id}``. ``latest`` is resolved here from the document's leaves, as :meth:`bulk_get`
+        resolves it."""
         if doc_id.startswith("_"):
             await self._require_db(db)
             raise NotFound("missing")
@@ -247,26 +231,8 @@ class CouchDBStore:
             params["rev"] = rev
         response = await self._http.request("GET", self._doc_path(db, doc_id), params=params, expect=(404,))
         if response.status == 404:
-            error = self._http.error(404, response.body)
-            if (
-                rev is None
-                and error.reason == "missing"
-                and await self._is_pouchdb()
-                and await self._is_deleted(db, doc_id)
-            ):
-                raise NotFound("deleted")  # pouchdb-server says "missing" for a deleted document
-            raise error
-        doc = shapes.doc(response.body)
-        if request.deleted_conflicts and "_deleted_conflicts" not in doc and await self._is_pouchdb():
-            leaves = await self._leaf_docs(db, doc_id, False)  # pouchdb-server ignores deleted_conflicts
-            found = [leaf["_rev"] for leaf in leaves[1:] if leaf.get("_deleted")]
-            if found:
-                doc = shapes.doc({**doc, "_deleted_conflicts": found})
-        return doc
-
-    async def _is_deleted(self, db: str, doc_id: str) -> bool:
-        rows = (await self._all_docs_keys(db, [doc_id], include_docs=False, conflicts=False))["rows"]
-        return bool(rows and rows[0].get("value", {}).get("deleted"))
+            raise self._http.error(404, response.body)
+        return shapes.doc(response.body)
 
     async def get_open_revs(
         self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool
@@ -327,15 +293,6 @@ class CouchDBStore:
                 ancestors = answered[doc_id].get("possible_ancestors")
                 if ancestors:
                     out[doc_id]["possible_ancestors"] = sorted(ancestors, key=rev_sort_key, reverse=True)
-        if out and await self._is_pouchdb():  # pouchdb-server never reports possible ancestors
-            leaves = await self._leaves(db, list(out))
-            for doc_id, entry in out.items():
-                top = max(parse_rev(rev)[0] for rev in entry["missing"])
-                lower = sorted(
-                    (r for r in leaves.get(doc_id, []) if parse_rev(r)[0] < top), key=rev_sort_key, reverse=True
-                )
-                if lower:
-                    entry["possible_ancestors"] = sorted(lower, key=rev_sort_key, reverse=True)
         return out
 
     async def bulk_get(self, db: str, items: list[BulkGetItem], *, history: bool, latest: bool) -> list[Json]:
@@ -424,7 +381,7 @@ class CouchDBStore:
             params["since"] = str(request.since)
         limit = request.limit
         if limit is not None:
-            params["limit"] = str(max(limit, 1))  # pouchdb-server treats limit=0 as no limit
+            params["limit"] = str(max(limit, 1))  # servers differ on limit=0: ask for one row and drop it
         body: Json | None = None
         if request.doc_ids is not None:
             params["filter"] = "_doc_ids"
@@ -434,38 +391,18 @@ class CouchDBStore:
         )
         raw: Json = response.body
         rows = raw.get("results", [])
+        pending = raw.get("pending")
+        pending = pending if isinstance(pending, int) else 0
         last_seq: Seq = request.since
         if limit == 0:
+            pending += len(rows)  # the rows after ``since``: the one asked for and those after it
             rows = []
             if request.since == "now":
                 last_seq = (await self.database_info(db))["update_seq"]
         else:
             last_seq = raw.get("last_seq", request.since)
         results = [self._change_row(row) for row in rows]
-        if request.all_leaves and await self._is_pouchdb():
-            await self._order_leaves(db, results)
-        pending = raw.get("pending")
-        if limit == 0 or not isinstance(pending, int):  # pouchdb-server does not report it
-            exhausted = request.doc_ids is None and (limit is None or len(results) < limit)
-            pending = 0
-            if not (request.descending or exhausted):
-                pending = await self._pending_after(db, last_seq)
         return {"results": results, "last_seq": last_seq, "pending": 0 if request.descending else pending}
-
-    async def _pending_after(self, db: str, since: Seq) -> int:
-        """How many changes rows follow ``since``, for a server that does not say (pouchdb-server).
-
-        Counting reads the rest of the feed, which made paging through a long feed quadratic (a pull
-        of 10,000 documents read about 500,000 rows). With integer sequences (pouchdb-server's),
-        ``update_seq - since`` bounds the count from above (a document changed twice since then counts
-        twice), so the rows are counted only when that bound is at most ``EXACT_PENDING_LIMIT``: exact
-        near the end of the feed, an upper estimate before it."""
-        if isinstance(since, int):
-            update_seq = (await self._raw_info(db)).get("update_seq")
-            if isinstance(update_seq, int) and update_seq - since > EXACT_PENDING_LIMIT:
-                return update_seq - since
-        rest = await self._changes_since(db, since)
-        return len(rest.get("results", []))
 
     @staticmethod
     def _change_row(row: Json) -> Json:
@@ -476,27 +413,10 @@ class CouchDBStore:
             out["doc"] = shapes.doc(row["doc"]) if isinstance(row["doc"], dict) else row["doc"]
         return out
 
-    async def _order_leaves(self, db: str, results: list[Json]) -> None:
-        """Put each row's leaves in CouchDB's order (winner, other live leaves, deleted leaves, each by
-        revision, highest first); pouchdb-server lists them by revision only."""
-        multi = [row for row in results if len(row["changes"]) > 1]
-        live = [row["id"] for row in multi if not row.get("deleted")]
-        info = {}
-        if live:
-            rows = (await self._all_docs_keys(db, live, include_docs=True, conflicts=True))["rows"]
-            info = {r["id"]: r for r in rows if "id" in r}
-        for row in multi:
-            revs = sorted((c["rev"] for c in row["changes"]), key=rev_sort_key, reverse=True)
-            found = info.get(row["id"])
-            if found is not None:
-                winner = found["value"]["rev"]
-                conflicts = set((found.get("doc") or {}).get("_conflicts", []))
-                revs.sort(key=lambda r: (r != winner, r not in conflicts))
-            row["changes"] = [{"rev": rev} for rev in revs]
-
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
-        """CouchDB's ``feed=longpoll`` from ``since``, with a client-side timeout as well (pouchdb-server
-        ignores the server-side one when nothing changes); so another process's write wakes it."""
+        """CouchDB's ``feed=longpoll`` from ``since`` (so another process's write wakes it), with the client
+        holding the deadline as well as CouchDB: a server or proxy that keeps the answer back cannot hold
+        the caller past ``timeout``."""
         if timeout <= 0:
             params = {"since": str(since), "limit": "1"}
             found = await self._http.request("GET", self._db(db) + "/_changes", params=params)

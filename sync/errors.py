@@ -61,3 +61,33 @@ class TooLarge(SyncError):
 class Unavailable(SyncError):
     status = 503
     error = "service_unavailable"
+
+
+# Answers worth retrying for an idempotent call: the server failed, or something in front of it did.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+ERRORS_BY_STATUS: dict[int, type[SyncError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    412: PreconditionFailed,
+    413: TooLarge,
+    502: Unavailable,
+    503: Unavailable,
+    504: Unavailable,
+}
+
+
+def error_for_status(status: int, reason: str) -> SyncError:
+    """The :class:`SyncError` for an HTTP error answer: the one map every client of a CouchDB-style server uses.
+
+    A status without a class of its own (500, 418, ...) gives a plain ``SyncError`` carrying that status.
+    """
+    kind = ERRORS_BY_STATUS.get(status)
+    if kind is not None:
+        return kind(reason)
+    error = SyncError(reason)
+    error.status = status
+    return error

@@ -8,10 +8,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from .errors import BadRequest, Conflict, NotFound, SyncError, Unavailable
+from .errors import RETRY_STATUSES, NotFound, Unavailable, error_for_status
 from .store import BulkGetItem, ChangesRequest, DocumentStore, Json, Seq
-
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 
 class Peer(Protocol):
@@ -154,13 +152,7 @@ class HttpPeer:
         if response.status_code < 400:
             return body
         reason = body.get("reason", "") if isinstance(body, dict) else ""
-        error_type: type[SyncError] = {400: BadRequest, 404: NotFound, 409: Conflict}.get(
-            response.status_code, SyncError
-        )
-        error = error_type(f"{response.status_code} from {self.identity}: {reason}")
-        if error_type is SyncError:
-            error.status = response.status_code
-        raise error
+        raise error_for_status(response.status_code, f"{response.status_code} from {self.identity}: {reason}")
 
     async def info(self) -> Json:
         body: Json = await self._request("GET", "")

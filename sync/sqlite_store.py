@@ -108,6 +108,9 @@ def _parse_seq(since: Seq) -> int:
     raise BadRequest("since must be a sequence this server issued, 0 or now")
 
 
+FILE_NAME = "alongside.sqlite3"  # the one file of a data directory (with SQLite's -wal and -shm beside it)
+
+
 class SqliteStore:
     """:class:`~alongside.sync.store.DocumentStore` on an embedded SQLite file."""
 
@@ -121,7 +124,7 @@ class SqliteStore:
         revs_limit: int = DEFAULT_REVS_LIMIT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
-        self.path = data_dir / "alongside.sqlite3"
+        self.path = data_dir / FILE_NAME
         self.revs_limit = revs_limit
         self.engine = SqliteEngine(self.path, synchronous=synchronous)
         self.waiters = ChangeWaiters(self.path, self._update_seqs, poll_interval=poll_interval)
@@ -165,6 +168,12 @@ class SqliteStore:
     async def database_exists(self, db: str) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
             return conn.execute("SELECT 1 FROM databases WHERE name = ?", (db,)).fetchone() is not None
+
+        return await self.engine.read(job)
+
+    async def list_databases(self) -> list[str]:
+        def job(conn: sqlite3.Connection) -> list[str]:
+            return [str(row[0]) for row in conn.execute("SELECT name FROM databases ORDER BY name")]
 
         return await self.engine.read(job)
 

@@ -90,6 +90,10 @@ class DocumentStore(Protocol):
     async def database_exists(self, db: str) -> bool:
         """Whether ``db`` exists."""
 
+    async def list_databases(self) -> list[str]:
+        """Every database's name, sorted (``GET /_all_dbs``). ``Forbidden`` where the storage lets only its
+        administrators list them (Apache CouchDB 3 unless ``[chttpd] admin_only_all_dbs = false``)."""
+
     async def database_info(self, db: str) -> Json:
         """``{"db_name", "doc_count", "doc_del_count", "update_seq", ...}`` as CouchDB returns it."""
 

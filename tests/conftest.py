@@ -8,11 +8,11 @@ each test on its own database prefix so tests never see each other's data.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.backends import server_on_backend
 from support.processes import AlongsideServer, PouchDBServer
 
 BACKENDS = ("sqlite", "couchdb")
@@ -40,16 +40,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def alongside_server(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[AlongsideServer]:
     """A running ``alongside serve`` on the backend under test, stopped at the end of the test."""
-    if backend == "couchdb":
-        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
-        server = AlongsideServer(
-            data_dir=tmp_path / "data",
-            storage_args=["--couchdb", couch.url],
-            env={"ALONGSIDE_COUCHDB_PREFIX": f"t{uuid.uuid4().hex[:12]}-"},
-            couchdb=couch,
-        )
-    else:
-        server = AlongsideServer(data_dir=tmp_path / "data")
+    server = server_on_backend(request, backend, tmp_path)
     server.start()
     try:
         yield server

@@ -23,11 +23,12 @@ from urllib.parse import quote, urlencode
 import gevent
 from locust.contrib.fasthttp import FastHttpSession
 
-from alongside.sync.errors import BadRequest, Conflict, Forbidden, NotFound, SyncError, Unavailable
+from alongside.sync.errors import RETRY_STATUSES as SERVER_RETRY_STATUSES
+from alongside.sync.errors import Conflict, SyncError, Unavailable, error_for_status
 from alongside.sync.revtree import path_from_revisions
 from alongside.sync.store import Json, Seq
 
-RETRY_STATUSES = frozenset({0, 500, 502, 503, 504})
+RETRY_STATUSES = SERVER_RETRY_STATUSES | {0}  # 0: no answer at all
 METRIC = "metric"
 RETRY = "RETRY"
 LONGPOLL_GRACE = 10.0
@@ -264,11 +265,5 @@ class LocustPeer:
 
 
 def _error(status: int, reason: str) -> SyncError:
-    kinds: dict[int, type[SyncError]] = {400: BadRequest, 401: Forbidden, 403: Forbidden, 404: NotFound, 409: Conflict}
-    if status in kinds:
-        return kinds[status](reason)
-    if status in RETRY_STATUSES:
-        return Unavailable(reason)
-    error = SyncError(reason)
-    error.status = status
-    return error
+    """The shared map (:func:`alongside.sync.errors.error_for_status`); no answer at all (0) is ``Unavailable``."""
+    return Unavailable(reason) if status == 0 else error_for_status(status, reason)

@@ -44,6 +44,7 @@ from alongside.crypto import (
     open_invite,
     seal_item,
 )
+from alongside.server import api_client as api
 from alongside.sync.replicator import ReplicationResult, replicate_sync
 from alongside.sync.store import Json
 
@@ -254,13 +255,17 @@ class Device:
 # -- plans: start one, invite, join -----------------------------------------------------------------
 
 
-def _api(user: FastHttpUser, method: str, path: str, name: str, body: Any = None, token: str | None = None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    with user.client.request(method, path, name=name, json=body, headers=headers, catch_response=True) as response:
-        if response.status_code not in (200, 201):
-            response.failure(f"{response.status_code} {(response.content or b'')[:200]!r}")
-            raise RuntimeError(f"{method} {name} answered {response.status_code}")
-        return json.loads(response.content)
+def _api(user: FastHttpUser, call: api.Call[api.Answer], token: str | None = None) -> api.Answer:
+    """Send ``call`` (alongside.server.api_client) through the user's session, counted under its route."""
+    headers = api.bearer(token)
+    with user.client.request(
+        call.method, call.url, name=call.name, json=call.body, headers=headers, catch_response=True
+    ) as response:
+        try:
+            return call.read(response.status_code, response.content or b"")
+        except api.ApiClientError as exc:
+            response.failure(str(exc)[:200])
+            raise RuntimeError(f"{call.method} {call.name} answered {exc.status}") from None
 
 
 def start_plan(
@@ -283,15 +288,8 @@ def start_plan(
         key = new_plan_key(plan_id)
         token = None
     else:
-        enrolled = _api(
-            user,
-            "POST",
-            "/api/v1/enrol",
-            "/api/v1/enrol",
-            {"code": HUB.take_code(), "public_keys": keys.public.to_json()},
-        )
-        token = enrolled["token"]
-        plan_id = _api(user, "POST", "/api/v1/plans", "/api/v1/plans", token=token)["plan_id"]
+        token = _api(user, api.enrol(HUB.take_code(), keys.public.to_json())).token
+        plan_id = _api(user, api.create_plan(), token=token).plan_id
         key = new_plan_key(plan_id)
     device = Device(user, kind=kind, plan_id=plan_id, keys=keys, plan_key=key, token=token, watched=watched)
     device.write(grant_plan_key(key, recipient=keys.public, granter=keys))
@@ -308,20 +306,15 @@ def make_ticket(user: FastHttpUser, device: Device, *, role: str, access: str) -
     if HUB.config.target == "couchdb":
         return Ticket(plan_id=device.plan_id, plan_key=device.plan_key, role=role, access=access)
     invite = create_invite(device.plan_key, inviter=device.keys)
-    _api(
-        user,
-        "POST",
-        f"/api/v1/plans/{device.plan_id}/invites",
-        "/api/v1/plans/[plan]/invites",
-        {
-            "invite_id": invite.invite_id_hex,
-            "verifier": invite_verifier(invite_auth_token(invite)),
-            "expires_at": invite.expires_at,
-            "role": role,
-            "access": access,
-        },
-        token=device.token,
+    registering = api.register_invite(
+        device.plan_id,
+        invite_id=invite.invite_id_hex,
+        verifier=invite_verifier(invite_auth_token(invite)),
+        expires_at=invite.expires_at,
+        role=role,
+        access=access,
     )
+    _api(user, registering, token=device.token)
     return Ticket(plan_id=device.plan_id, invite_text=invite.to_text(), role=role, access=access)
 
 
@@ -333,14 +326,8 @@ def join_plan(user: FastHttpUser, kind: str, ticket: Ticket, *, watched: bool = 
         key, token = ticket.plan_key, None
     else:
         joined = open_invite(ticket.invite_text)
-        redeemed = _api(
-            user,
-            "POST",
-            f"/api/v1/invites/{joined.invite_id}/redeem",
-            "/api/v1/invites/[invite]/redeem",
-            {"auth_token": joined.auth_token, "public_keys": keys.public.to_json()},
-        )
-        key, token = joined.plan_key, redeemed["token"]
+        redeeming = api.redeem_invite(joined.invite_id, auth_token=joined.auth_token, public_keys=keys.public.to_json())
+        key, token = joined.plan_key, _api(user, redeeming).token
     return Device(
         user,
         kind=kind,

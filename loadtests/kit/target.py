@@ -1,4 +1,5 @@
-"""The server under load for ``loadtests/run.py``: Alongside (SQLite or CouchDB) or a bare pouchdb-server,
+"""The server under load for ``loadtests/run.py``: Alongside (SQLite or CouchDB; ``--couchdb local`` is
+pouchdb-server behind :mod:`.pouchdb_adapter`) or a bare pouchdb-server,
 its process's memory and CPU, and the faults a run injects (SIGKILL and restart; SIGSTOP of CouchDB)."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import uuid
 from pathlib import Path
 
 import httpx
-from support.processes import AlongsideServer, PouchDBServer, proc_stat, process_tree
+
+from .processes import AlongsideServer, PouchDBServer, proc_stat, process_tree
 
 
 class Target:
@@ -33,7 +35,7 @@ class Target:
             self.couchdb = PouchDBServer(directory=workdir / "couchdb")
             couchdb = self.couchdb.url
         if kind == "pouchdb":
-            self.pouchdb = PouchDBServer(directory=workdir / "pouchdb-server")
+            self.pouchdb = PouchDBServer(directory=workdir / "pouchdb-server", adapted=False)  # as it is
         elif couchdb:
             prefix = f"lt{uuid.uuid4().hex[:10]}-"
             self.alongside = AlongsideServer(

@@ -45,13 +45,15 @@ from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository, for loadtests.kit
 
+from support.app_bundle import bundle
+from support.browser import chromium_executable
 from support.processes import AlongsideServer
 from support.pwa import (
     DIST,
     PHONE,
     PWA,
-    chromium_path,
     device_token,
     enrol,
     ensure_built,
@@ -238,22 +240,7 @@ def bundle_sizes(server_url: str | None = None) -> dict[str, Any]:
 
 
 def build_seed_bundle() -> str:
-    out = subprocess.run(
-        [
-            str(PWA / "node_modules" / ".bin" / "esbuild"),
-            "--bundle",
-            "--format=iife",
-            "--global-name=AlongsideBench",
-            "--define:global=globalThis",
-            '--define:process.env.NODE_ENV="production"',
-            "--log-level=warning",
-        ],
-        input=SEED_ENTRY.encode(),
-        cwd=PWA,
-        check=True,
-        capture_output=True,
-    )
-    return out.stdout.decode()
+    return bundle(SEED_ENTRY, "AlongsideBench")
 
 
 def wait_counts(page: Page, sig: str) -> dict[str, float]:
@@ -515,7 +502,7 @@ def main() -> int:
     args = parser.parse_args()
     global TIMEOUT_MS
     TIMEOUT_MS = args.timeout * 1000
-    chromium_path()
+    chromium_executable()
     if args.build:
         subprocess.run(["npm", "run", "build"], cwd=PWA, check=True, capture_output=True)
     ensure_built()

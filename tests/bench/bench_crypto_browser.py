@@ -6,21 +6,13 @@ Run: ``.venv/bin/python tests/bench/bench_crypto_browser.py [--count 10000]``. U
 from __future__ import annotations
 
 import argparse
-import functools
-import os
-import shutil
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.browser import CHROMIUM_ARGS  # noqa: E402
+from support.browser import page_over_repository  # noqa: E402
 
 BENCH = """
 async ({count, size}) => {
@@ -51,52 +43,15 @@ async ({count, size}) => {
 """
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    def guess_type(self, path: str | os.PathLike[str]) -> str:
-        if str(path).endswith((".js", ".mjs")):
-            return "text/javascript"
-        return super().guess_type(path)
-
-    def do_GET(self) -> None:
-        if self.path == "/__blank__.html":
-            body = b"<!doctype html><title>bench</title>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000, help="documents in the batch (default 10000)")
     parser.add_argument("--size", type=int, default=850, help="body size in bytes (default 850: padded to 1 KiB)")
     args = parser.parse_args()
-    executable = shutil.which("chromium")
-    if executable is None:
-        raise SystemExit("Debian's chromium is required (apt-get install chromium)")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(ROOT)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                page.set_default_timeout(600_000)
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/__blank__.html")
-                result = page.evaluate(BENCH, {"count": args.count, "size": args.size})
-                version = browser.version
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with page_over_repository(600_000) as page:
+        result = page.evaluate(BENCH, {"count": args.count, "size": args.size})
+        browser = page.context.browser
+        version = browser.version if browser else "?"
     count = args.count
     print(f"Chromium {version} WebCrypto, {count} documents of ~{args.size} B (padded to {result['padded']} B)")
     print(f"  seal (sign + pad + encrypt): {count / result['sealed']:10.0f} docs/s   batch {result['sealed']:7.3f} s")

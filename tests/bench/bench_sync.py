@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository, for loadtests.kit
 
 from support.processes import TESTS, AlongsideServer, PouchDBServer, run_node
 
@@ -74,7 +75,7 @@ def main() -> int:
                 figures[name] = _measure(server.plan_url(plan_id), token, args.count, args.size)
                 server.stop()
             figures["pouchdb_server"] = _measure(
-                f"{reference.url}/bench-{uuid.uuid4().hex}", None, args.count, args.size
+                f"{reference.pouchdb_url}/bench-{uuid.uuid4().hex}", None, args.count, args.size
             )
         finally:
             for server in servers:

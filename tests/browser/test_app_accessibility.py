@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.devices import worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
     DESKTOP,
@@ -22,14 +23,13 @@ from support.pwa import (
     STRENGTH,
     TRIGGER,
     device_token,
-    enrol,
     new_device,
     open_section,
     run_axe,
     save,
+    set_language,
     start_plan,
     wait_synced,
-    worker_code,
     write_whole_plan,
 )
 
@@ -64,12 +64,6 @@ ARABIC_SHOTS = {
     "12-my-people",
     "14-read-back",
 }
-
-
-def set_language(page: Page, base: str, code: str, name: str) -> None:
-    page.goto(f"{base}/#/settings")
-    page.get_by_role("radio", name=name).check()
-    expect(page.locator("html")).to_have_attribute("lang", code)
 
 
 def act(page: Page, action: str | None) -> None:
@@ -124,9 +118,7 @@ def test_every_screen_passes_axe(
     fresh.close()
 
     # A worker's device with a whole plan written (in English), then read in the UI language.
-    context = new_device(chromium, viewport=size, bypass_csp=True)
-    page = context.new_page()
-    enrol(page, base, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server, viewport=size, bypass_csp=True)
     plan_id = start_plan(page, "Sam", "Feeling more like me")
     write_whole_plan(page, plan_id)
     wait_synced(page)
@@ -178,5 +170,5 @@ def test_every_screen_passes_axe(
         check_screen(page, url, lang, prefix + name if shots and lang == "en" else None, problems)
     page.goto(f"{base}/#/plan/{plan_id}/steps")
     expect(page.locator(f'article[data-item="{contingency}"]')).to_contain_text("or Mo comes round")
-    context.close()
+    page.context.close()
     assert not problems, problems

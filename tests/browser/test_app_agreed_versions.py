@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from support.devices import worker_device
 from support.processes import AlongsideServer
-from support.pwa import add_goal, add_strength, enrol, new_device, open_section, start_plan, wait_synced, worker_code
+from support.pwa import add_goal, add_strength, open_section, start_plan, wait_synced
 
 # Runs before the app: while `window.__sealDelay` is set, every encryption (each item sealed before it is
 # saved) waits that many milliseconds first, as on a slow phone, so a write is still under way when the
@@ -28,14 +29,11 @@ SLOW_SEALING = """
 
 def plan_with_a_strength(chromium: Browser, server: AlongsideServer) -> tuple[BrowserContext, Page, str]:
     """A worker's device (sealing under the test's control) with Sam's plan holding one strength."""
-    context = new_device(chromium)
-    context.add_init_script(SLOW_SEALING)
-    page = context.new_page()
-    enrol(page, server.url, worker_code(server))
+    page = worker_device(chromium, server, init_script=SLOW_SEALING)
     plan_id = start_plan(page, "Sam")
     open_section(page, plan_id, "strengths")
     add_strength(page, "I make people laugh")
-    return context, page, plan_id
+    return page.context, page, plan_id
 
 
 def test_an_agreed_version_is_frozen_and_viewable(chromium: Browser, alongside_server: AlongsideServer) -> None:

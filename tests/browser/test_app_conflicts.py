@@ -11,22 +11,9 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
+from support.devices import back_online_in_turn, joined_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
-from support.pwa import (
-    SCREENSHOTS,
-    add_goal,
-    add_strength,
-    device_token,
-    enrol,
-    invite,
-    join,
-    new_device,
-    open_section,
-    run_axe,
-    start_plan,
-    wait_synced,
-    worker_code,
-)
+from support.pwa import SCREENSHOTS, add_goal, device_token, invite, open_section, run_axe, wait_synced
 
 ENVELOPE_FIELDS = {"_id", "_rev", "_deleted", "v", "kind", "kid", "nonce", "ct", "epk", "to"}
 
@@ -44,35 +31,25 @@ def test_two_devices_offline_merge_fields_and_ask_about_the_same_text(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet_context, phone_context = new_device(chromium), new_device(chromium, bypass_csp=True)
-    tablet, phone = tablet_context.new_page(), phone_context.new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, "Kind")
+    tablet = worker_device(chromium, alongside_server)
+    plan_id = plan_with_strengths(tablet, "Kind")
     open_section(tablet, plan_id, "goals")
     add_goal(tablet, "Walk the dog", due="2026-01-10")
     wait_synced(tablet)
-    join(phone, url, invite(tablet, plan_id))
-    wait_synced(phone)
+    phone = joined_device(chromium, url, invite(tablet, plan_id), plan_id, bypass_csp=True)
     open_section(phone, plan_id, "goals")
     expect(phone.locator("article.item", has_text="Walk the dog")).to_be_visible()
 
     # Apart, with no signal, each device changes things.
-    tablet_context.set_offline(True)
-    phone_context.set_offline(True)
+    tablet.context.set_offline(True)
+    phone.context.set_offline(True)
     change_item(tablet, plan_id, "goals", "Walk the dog", {"The goal": "Walk the dog every morning"})
     change_item(phone, plan_id, "goals", "Walk the dog", {"By when (optional)": "2026-02-01"})
     change_item(tablet, plan_id, "strengths", "Kind", {"The strength": "Kind to animals"})
     change_item(phone, plan_id, "strengths", "Kind", {"The strength": "Kind and patient"})
 
     # Signal again: the tablet syncs first, then the phone.
-    tablet_context.set_offline(False)
-    wait_synced(tablet)
-    phone_context.set_offline(False)
-    wait_synced(phone)
-    tablet.reload()
-    wait_synced(tablet)
+    back_online_in_turn(tablet, phone)
 
     # Different fields: merged with no question, on both devices.
     for page in (tablet, phone):
@@ -125,5 +102,5 @@ def test_two_devices_offline_merge_fields_and_ask_about_the_same_text(
                 content = path.read_bytes()
                 for words in (b"Kind to animals", b"Walk the dog", b"patient"):
                     assert words not in content, path
-    tablet_context.close()
-    phone_context.close()
+    tablet.context.close()
+    phone.context.close()

@@ -11,21 +11,9 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, Locator, Page, expect
+from support.devices import back_online_in_turn, joined_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
-from support.pwa import (
-    SCREENSHOTS,
-    add_strength,
-    device_token,
-    enrol,
-    invite,
-    join,
-    new_device,
-    open_section,
-    run_axe,
-    start_plan,
-    wait_synced,
-    worker_code,
-)
+from support.pwa import SCREENSHOTS, device_token, invite, open_section, run_axe, wait_synced
 
 KEPT, KEPT_CHANGED = "Patient", "Patient with animals"
 REMOVED, REMOVED_CHANGED = "Good cook", "Good cook for the kids"
@@ -91,33 +79,20 @@ def test_an_edit_that_meets_a_deletion_is_asked_about_and_settles_the_same_every
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet_context = new_device(chromium, bypass_csp=True)
-    phone_context = new_device(chromium, bypass_csp=True)
-    tablet, phone = tablet_context.new_page(), phone_context.new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, KEPT)
-    add_strength(tablet, REMOVED)
+    tablet = worker_device(chromium, alongside_server, bypass_csp=True)
+    plan_id = plan_with_strengths(tablet, KEPT, REMOVED)
     kept_id, removed_id = item_id(tablet, KEPT), item_id(tablet, REMOVED)
-    wait_synced(tablet)
-    join(phone, url, invite(tablet, plan_id))
-    wait_synced(phone)
+    phone = joined_device(chromium, url, invite(tablet, plan_id), plan_id, bypass_csp=True)
 
     # Apart, with no signal: the tablet deletes both strengths, the phone changes both.
-    tablet_context.set_offline(True)
-    phone_context.set_offline(True)
+    tablet.context.set_offline(True)
+    phone.context.set_offline(True)
     delete_item(tablet, plan_id, KEPT)
     delete_item(tablet, plan_id, REMOVED)
     change_strength(phone, plan_id, KEPT, KEPT_CHANGED)
     change_strength(phone, plan_id, REMOVED, REMOVED_CHANGED)
 
-    tablet_context.set_offline(False)
-    wait_synced(tablet)
-    phone_context.set_offline(False)
-    wait_synced(phone)
-    tablet.reload()
-    wait_synced(tablet)
+    back_online_in_turn(tablet, phone)
 
     # The server holds both sides: the change wins, the deletion is a deleted leaf beside it.
     token = device_token(tablet)
@@ -162,5 +137,5 @@ def test_an_edit_that_meets_a_deletion_is_asked_about_and_settles_the_same_every
     assert status == 200, kept_doc
     assert not kept_doc.get("_conflicts")
     assert hidden_deletions[0] not in kept_doc.get("_deleted_conflicts", []), kept_doc
-    tablet_context.close()
-    phone_context.close()
+    tablet.context.close()
+    phone.context.close()

@@ -8,8 +8,9 @@ from typing import Any
 
 from playwright.sync_api import Browser, expect
 from support.app_bundle import bundle
+from support.devices import worker_device
 from support.processes import AlongsideServer
-from support.pwa import enrol, invite, join, new_device, open_section, start_plan, wait_synced, worker_code
+from support.pwa import invite, join, new_device, open_section, start_plan, wait_synced
 
 ITEMS = 300
 
@@ -83,9 +84,8 @@ def test_a_joining_device_shows_the_download_rising_then_gone(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet_context = new_device(chromium, bypass_csp=True)
-    tablet = tablet_context.new_page()
-    enrol(tablet, url, worker_code(alongside_server))
+    tablet = worker_device(chromium, alongside_server, bypass_csp=True)
+    tablet_context = tablet.context
     plan_id = start_plan(tablet, "Sam")
     wait_synced(tablet)
     tablet.goto(f"{url}/#/settings")

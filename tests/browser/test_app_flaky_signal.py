@@ -16,12 +16,14 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
+from support.devices import installed_device
 from support.flaky_proxy import Fault, FlakyProxy, route_of
 from support.processes import AlongsideServer
 from support.pwa import (
     add_goal,
     add_strength,
     device_token,
+    fill_enrolment,
     invite,
     new_device,
     open_section,
@@ -103,11 +105,7 @@ def test_a_visit_on_one_bar_of_signal_ends_with_every_item_on_both_devices_and_t
         # Enrolment: the server enrols the tablet, and its answers are lost on the way, six times. (Chromium
         # itself sends a request again when a connection it reused breaks before any answer: a few of these.)
         proxy.script(ENROL, [Fault.LOSE_ANSWER] * LOST_ENROLMENTS)
-        tablet.goto(url + "/")
-        tablet.get_by_role("link", name="Set up this device for work").click()
-        tablet.get_by_label("Your code").fill(worker_code(alongside_server))
-        tablet.get_by_label("Your name").fill("Ali")
-        tablet.get_by_label("A name for this device").fill("work tablet")
+        fill_enrolment(tablet, url, worker_code(alongside_server))
         tablet.evaluate(SAID)
         tablet.get_by_role("button", name="Set up this device").click()
         expect(tablet.get_by_role("heading", name="My plans")).to_be_visible(timeout=30_000)
@@ -119,10 +117,8 @@ def test_a_visit_on_one_bar_of_signal_ends_with_every_item_on_both_devices_and_t
         wait_for_service_worker(tablet)
 
         # The person's phone has opened the app once before; then nobody has signal.
-        phone_context = new_device(chromium)
-        phone = phone_context.new_page()
-        phone.goto(url + "/")
-        wait_for_service_worker(phone)
+        phone = installed_device(chromium, url)
+        phone_context = phone.context
         tablet_context.set_offline(True)
         phone_context.set_offline(True)
 

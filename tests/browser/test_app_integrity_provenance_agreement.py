@@ -23,20 +23,11 @@ from anyio.from_thread import BlockingPortal
 from playwright.sync_api import Browser, Page, expect
 from support import hand_made
 from support.beside_the_app import page_device_keys, python_devices
+from support.devices import joined_device, plan_with_strengths, worker_device
 from support.plan_client import PlanDevice
 from support.plan_roles import Role
 from support.plan_world import serving
-from support.pwa import (
-    add_strength,
-    enrol,
-    invite,
-    join,
-    new_device,
-    open_section,
-    start_plan,
-    wait_synced,
-    worker_code,
-)
+from support.pwa import add_strength, invite, open_section, wait_synced
 
 from alongside.crypto import Keyring
 
@@ -62,20 +53,16 @@ class ThreeDevices:
 def plan(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreeDevices]:
     directory = tmp_path_factory.mktemp("agreements")
     with python_devices() as portal, contextmanager(serving)(directory) as server:
-        contexts = [new_device(chromium) for _ in range(3)]
-        tablet, phone, sam = (context.new_page() for context in contexts)
+        url = server.url
+        tablet = worker_device(chromium, server)
         try:
-            enrol(tablet, server.url, worker_code(server), name="Ali", label="work tablet")
-            plan_id = start_plan(tablet, "Dee")
-            wait_synced(tablet)
-            assert join(phone, server.url, invite(tablet, plan_id), name="Dee", label="Dee's phone") == plan_id
-            wait_synced(phone)
+            plan_id = plan_with_strengths(tablet, person="Dee")
+            phone = joined_device(chromium, url, invite(tablet, plan_id), plan_id, name="Dee", label="Dee's phone")
             writer = invite(tablet, plan_id, "Someone they trust, who can write in the plan")
-            assert join(sam, server.url, writer, name="Sam", label="Sam's phone") == plan_id
-            wait_synced(sam)
-            yield ThreeDevices(portal, server.url, plan_id, tablet, phone, sam)
+            sam = joined_device(chromium, url, writer, plan_id, name="Sam", label="Sam's phone")
+            yield ThreeDevices(portal, url, plan_id, tablet, phone, sam)
         finally:
-            for context in contexts:
+            for context in chromium.contexts:
                 context.close()
 
 

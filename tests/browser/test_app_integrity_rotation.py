@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from support import hand_made
 from support.beside_the_app import PhonePlan, plan_with_phone, wait_until
-from support.pwa import add_strength, invite, join, new_device, open_section, wait_synced
+from support.devices import joined_device
+from support.pwa import add_strength, invite, open_section, wait_synced
 
 from alongside.crypto import new_plan_key, roster_document_id
 
@@ -45,17 +46,14 @@ def family(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Itera
         wait_synced(phone)
         # Dee's phone invites Bo, who may only read; Bo's phone joins before any rotation and is admitted.
         text = invite(phone, plan.plan_id, "Someone they trust, who can only read it")
-        context = new_device(chromium)
-        bo = context.new_page()
-        assert join(bo, plan.proxy.url, text, name="Bo", label="Bo's phone") == plan.plan_id
-        wait_synced(bo)
+        bo = joined_device(chromium, plan.proxy.url, text, plan.plan_id, name="Bo", label="Bo's phone")
         open_section(bo, plan.plan_id, "strengths")
         expect(bo.locator(".item-text", has_text=BEFORE)).to_be_visible()
         wait_until(lambda: "Bo" in names_in_roster(plan) and bo_is_admitted(plan), what="Bo's admission")
         try:
             yield RotationPlan(plan, bo)
         finally:
-            context.close()
+            bo.context.close()
 
 
 def names_in_roster(plan: PhonePlan) -> set[str]:

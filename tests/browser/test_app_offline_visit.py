@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, expect
+from support.devices import joined_device, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
     GOAL,
@@ -18,15 +19,11 @@ from support.pwa import (
     TRIGGER,
     WORKER_VIEW,
     WORKING,
-    enrol,
     invite,
-    join,
-    new_device,
     open_section,
     start_plan,
     wait_for_service_worker,
     wait_synced,
-    worker_code,
     write_whole_plan,
 )
 
@@ -35,9 +32,8 @@ def test_offline_visit_syncs_and_the_persons_phone_sees_everything(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet = new_device(chromium)
-    page = tablet.new_page()
-    enrol(page, url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server)
+    tablet = page.context
     plan_id = start_plan(page, "Sam", "Feeling more like me")
     wait_synced(page)
     wait_for_service_worker(page)
@@ -63,10 +59,7 @@ def test_offline_visit_syncs_and_the_persons_phone_sees_everything(
 
     # The person's own phone joins with the invite shown on the tablet and gets every item.
     text = invite(page, plan_id)
-    phone = new_device(chromium)
-    person = phone.new_page()
-    assert join(person, url, text) == plan_id
-    wait_synced(person)
+    person = joined_device(chromium, url, text, plan_id)
     expect(person.get_by_text("Sam", exact=True)).to_be_visible()
 
     open_section(person, plan_id, "strengths")
@@ -102,4 +95,4 @@ def test_offline_visit_syncs_and_the_persons_phone_sees_everything(
     open_section(page, plan_id, "share")
     expect(page.locator(".roster")).to_contain_text("Sam's phone")
     tablet.close()
-    phone.close()
+    person.context.close()

@@ -5,8 +5,9 @@ again. On the next sync the app asks the server which of them it holds and stops
 from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
+from support.devices import worker_device
 from support.processes import AlongsideServer
-from support.pwa import enrol, new_device, start_plan, wait_synced, worker_code
+from support.pwa import start_plan, wait_synced
 
 # Runs in the page: the plan's PouchDB (IndexedDB adapter) stores; `pending` null only reads.
 STATUS = """async ([planId, markAll]) => {
@@ -44,9 +45,8 @@ def test_changes_the_server_already_holds_stop_waiting_after_a_reload(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet = new_device(chromium)
-    page = tablet.new_page()
-    enrol(page, url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server)
+    tablet = page.context
     plan_id = start_plan(page, "Sam")
     wait_synced(page)
     assert pending(page, plan_id) == []

@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 
 from playwright.sync_api import Browser, Page, Request, expect
+from support.devices import worker_device
 from support.processes import AlongsideServer
-from support.pwa import enrol, new_device, start_plan, wait_synced, worker_code
+from support.pwa import start_plan, wait_synced
 
 PLANS = [("Sam", "Feeling more like me"), ("Jo", "Back to college"), ("Ray", "A place of my own")]
 CHANGES = re.compile(r"/sync/([0-9a-f]{32})/_changes\?")
@@ -81,9 +82,8 @@ def test_my_plans_names_every_plan_with_at_most_one_live_feed(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    context = new_device(chromium)
-    page = context.new_page()
-    enrol(page, url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server)
+    context = page.context
     ids = {}
     for person, title in PLANS:
         page.goto(f"{url}/#/plans")

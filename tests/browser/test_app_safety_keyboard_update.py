@@ -9,18 +9,24 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.devices import worker_device
 from support.processes import AlongsideServer
-from support.pwa import DIST, NEUTRAL, enrol, new_device, start_plan, wait_for_service_worker, wait_synced, worker_code
+from support.pwa import (
+    DIST,
+    FOCUS_VISIBLE,
+    NEUTRAL,
+    new_device,
+    start_plan,
+    wait_for_service_worker,
+    wait_synced,
+    worker_code,
+)
 
 FOCUS_NAME = """() => {
   const el = document.activeElement;
   if (!el) return '';
   const label = el.labels && el.labels[0] ? el.labels[0].textContent : '';
   return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
-}"""
-FOCUS_VISIBLE = """() => {
-  const style = getComputedStyle(document.activeElement);
-  return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
 }"""
 
 
@@ -86,9 +92,8 @@ def test_a_visit_by_keyboard_alone(chromium: Browser, alongside_server: Alongsid
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_quick_exit_button_on_every_screen(chromium: Browser, alongside_server: AlongsideServer) -> None:
-    context = new_device(chromium)
-    page = context.new_page()
-    enrol(page, alongside_server.url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server)
+    context = page.context
     plan_id = start_plan(page, "Sam")
     for route in ("plans", f"plan/{plan_id}", f"plan/{plan_id}/goals", f"plan/{plan_id}/share", "settings"):
         page.goto(f"{alongside_server.url}/#/{route}")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 from support.app_bundle import bundle
+from support.devices import worker_device
 from support.processes import AlongsideServer
-from support.pwa import add_strength, enrol, new_device, open_section, start_plan, wait_synced, worker_code
+from support.pwa import add_strength, open_section, start_plan, wait_synced
 
 GENUINE = "Genuine words"
 BY_STRANGER = "Written by a device nobody added"
@@ -61,9 +62,8 @@ export async function forge(planId, strangerText, tamperedText) {
 def test_items_whose_writer_cannot_be_confirmed_are_marked_after_the_plan_shows(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
-    context = new_device(chromium, bypass_csp=True)
-    page = context.new_page()
-    enrol(page, alongside_server.url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server, bypass_csp=True)
+    context = page.context
     plan_id = start_plan(page, "Sam")
     open_section(page, plan_id, "strengths")
     add_strength(page, GENUINE)

@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
-from support.browser import CHROMIUM_ARGS
+from playwright.sync_api import Page
+from support.browser import page_over_repository
 
 from alongside.crypto import (
     Keyring,
@@ -37,61 +32,14 @@ from alongside.crypto import (
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
-BLANK = "/__blank__.html"
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    """Serves the repository read-only, with module MIME types, plus one empty page to run scripts in."""
-
-    def guess_type(self, path: str | os.PathLike[str]) -> str:
-        if str(path).endswith((".js", ".mjs")):
-            return "text/javascript"
-        return super().guess_type(path)
-
-    def do_GET(self) -> None:
-        if self.path == BLANK:
-            body = b"<!doctype html><meta charset=utf-8><title>crypto test</title>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    """A loopback HTTP server over the repository root, stopped at the end."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(ROOT)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def page(base_url: str) -> Iterator[Page]:
+def page() -> Iterator[Page]:
     """A Chromium page on the loopback origin (a secure context, so WebCrypto is available)."""
-    executable = shutil.which("chromium")
-    assert executable is not None, "Debian's chromium package is required (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(120_000)
-            page.goto(base_url + BLANK)
-            assert page.evaluate("() => window.isSecureContext && typeof crypto.subtle.importKey === 'function'")
-            yield page
-        finally:
-            browser.close()
+    with page_over_repository(120_000) as page:
+        assert page.evaluate("() => window.isSecureContext && typeof crypto.subtle.importKey === 'function'")
+        yield page
 
 
 def run_tasks(page: Page, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:

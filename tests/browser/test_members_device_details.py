@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, expect
+from support.devices import joined_device, worker_and_person
 from support.processes import AlongsideServer
-from support.pwa import enrol, invite, join, new_device, open_section, start_plan, wait_synced, worker_code
+from support.pwa import invite, open_section
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -15,17 +16,9 @@ def test_a_supporter_sees_names_from_the_roster_and_no_one_elses_last_sync(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet = new_device(chromium).new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam")
-    wait_synced(tablet)
-    phone = new_device(chromium).new_page()
-    assert join(phone, url, invite(tablet, plan_id)) == plan_id
-    wait_synced(phone)
-    friend = new_device(chromium).new_page()
+    _tablet, phone, plan_id = worker_and_person(chromium, alongside_server)
     text = invite(phone, plan_id, "Someone they trust, who can only read it")
-    assert join(friend, url, text, name="Mo", label="Mo's phone") == plan_id
-    wait_synced(friend)
+    friend = joined_device(chromium, url, text, plan_id, name="Mo", label="Mo's phone")
 
     open_section(friend, plan_id, "share")
     members = friend.locator(".member")

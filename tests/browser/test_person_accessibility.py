@@ -13,54 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
+from support.devices import joined_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
     PHONE,
     SCREENSHOTS,
-    add_strength,
-    enrol,
+    check_axe,
     invite,
-    join,
-    new_device,
     open_section,
-    run_axe,
+    press_by_keyboard,
     save,
-    start_plan,
+    set_language,
+    tab_to,
     wait_synced,
-    worker_code,
 )
-
-
-def set_language(page: Page, base: str, code: str, name: str) -> None:
-    page.goto(f"{base}/#/settings")
-    page.get_by_role("radio", name=name).check()
-    expect(page.locator("html")).to_have_attribute("lang", code)
-
-
-FOCUS_VISIBLE = """() => {
-  const style = getComputedStyle(document.activeElement);
-  return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-}"""
-
-
-def tab_to(page: Page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the focused element matches `selector`; it must show a visible focus outline."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
-            assert page.evaluate(FOCUS_VISIBLE), f"no visible focus on {selector}"
-            return
-    raise AssertionError(f"could not reach {selector!r} with the keyboard")
-
-
-def check(page: Page, where: str, lang: str, problems: dict[str, Any]) -> None:
-    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
-    # From the top of the screen, as it opens (a sticky bar partly over a scrolled control is not a fault).
-    page.evaluate("window.scrollTo(0, 0)")
-    violations = run_axe(page)
-    if violations:
-        problems[where] = violations
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -71,11 +38,8 @@ def test_person_screens_pass_axe(
     base = alongside_server.url
     name = "العربية" if lang == "ar" else "English"
     problems: dict[str, Any] = {}
-    tablet = new_device(chromium, viewport=PHONE, bypass_csp=True).new_page()
-    enrol(tablet, base, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, "I make people laugh")
+    tablet = worker_device(chromium, alongside_server, viewport=PHONE, bypass_csp=True)
+    plan_id = plan_with_strengths(tablet, "I make people laugh")
     open_section(tablet, plan_id, "steps")
     tablet.get_by_role("button", name="Add a step").click()
     tablet.get_by_label("What will happen").fill("Phone the library about the Tuesday group")
@@ -93,9 +57,7 @@ def test_person_screens_pass_axe(
     photo = tmp_path / "qr.png"
     tablet.locator("[data-qr]").screenshot(path=str(photo))
 
-    phone = new_device(chromium, viewport=PHONE, bypass_csp=True).new_page()
-    join(phone, base, text)
-    wait_synced(phone)
+    phone = joined_device(chromium, base, text, plan_id, viewport=PHONE, bypass_csp=True)
 
     # The print view of the read-back: the plan alone, without the app around it.
     if lang == "en":
@@ -115,14 +77,14 @@ def test_person_screens_pass_axe(
     phone.goto(f"{base}/#/join")
     phone.locator("#invite-photo").set_input_files(str(photo))
     expect(phone.locator(".scan-status")).to_be_visible()
-    check(phone, "join after reading a code", lang, problems)
+    check_axe(phone, "join after reading a code", lang, problems)
 
     # My plan, in plain words; then by keyboard: easy read on, a step ticked off, good news added.
     open_section(phone, plan_id, "mine")
     expect(phone.locator("#my-plan")).to_have_attribute("data-easy-read", "off")
     expect(phone.locator("#my-plan [data-agreement=person]")).to_be_visible()
     expect(phone.locator("#my-plan [data-voice-dropped]")).to_be_visible()
-    check(phone, "my plan", lang, problems)
+    check_axe(phone, "my plan", lang, problems)
     phone.locator("main h1").focus()
     tab_to(phone, "input[name=easy-read]")
     phone.keyboard.press("Space")
@@ -135,22 +97,21 @@ def test_person_screens_pass_axe(
     expect(phone.locator("#mine-steps .done-mark")).to_be_visible()
     tab_to(phone, "textarea[name=good-news]")
     phone.keyboard.type("ذهبت إلى المكتبة" if lang == "ar" else "I went to the library group")
-    tab_to(phone, ".add-news button[type=submit]")
-    phone.keyboard.press("Enter")
+    press_by_keyboard(phone, ".add-news button[type=submit]")
     expect(phone.locator('#mine-news article[data-type="good_news"]')).to_have_count(1)
     expect(phone.locator(".add-news [role=status]")).to_be_visible()
-    check(phone, "my plan, easy read", lang, problems)
+    check_axe(phone, "my plan, easy read", lang, problems)
     if lang == "ar":
         phone.screenshot(path=str(SCREENSHOTS / "ar-41-my-plan-easy-read.png"), full_page=True)
 
     # The read-back with its agreements, and what changed in the strength (this phone holds only its newest version).
     open_section(phone, plan_id, "readback")
     expect(phone.locator("[data-agreement=person]")).to_be_visible()
-    check(phone, "read back", lang, problems)
+    check_axe(phone, "read back", lang, problems)
     strength = phone.locator("#readback-items article").first.get_attribute("data-item")
     phone.goto(f"{base}/#/plan/{plan_id}/item/{strength}/history")
     expect(phone.locator("[data-history-incomplete]")).to_be_visible()
-    check(phone, "what changed", lang, problems)
+    check_axe(phone, "what changed", lang, problems)
     if lang == "ar":
         phone.screenshot(path=str(SCREENSHOTS / "ar-24-what-changed.png"), full_page=True)
 
@@ -159,7 +120,7 @@ def test_person_screens_pass_axe(
     expect(phone.locator(".member")).to_have_count(2)
     phone.locator(".member button").first.click()
     expect(phone.locator(".member .confirm")).to_be_visible()
-    check(phone, "who can see this plan", lang, problems)
+    check_axe(phone, "who can see this plan", lang, problems)
 
     # App lock settings, then the lock screen with a wrong PIN.
     phone.goto(f"{base}/#/settings")
@@ -167,11 +128,10 @@ def test_person_screens_pass_axe(
     phone.locator("input[name=pin-again]").fill("2468")
     phone.locator("form:has(input[name=pin-new]) button[type=submit]").click()
     expect(phone.locator("input[name=pin-off]")).to_be_visible(timeout=20_000)
-    check(phone, "app lock settings", lang, problems)
+    check_axe(phone, "app lock settings", lang, problems)
     # Change the PIN, by keyboard, with a wrong old PIN first.
     phone.locator("main h1").focus()
-    tab_to(phone, "#lock-h ~ .actions button")
-    phone.keyboard.press("Enter")
+    press_by_keyboard(phone, "#lock-h ~ .actions button")
     tab_to(phone, "input[name=pin-old]")
     phone.keyboard.type("1111")
     tab_to(phone, "input[name=pin-new]")
@@ -180,19 +140,19 @@ def test_person_screens_pass_axe(
     phone.keyboard.type("13579")
     phone.keyboard.press("Enter")
     expect(phone.locator(".error-summary")).to_be_visible(timeout=20_000)
-    check(phone, "change the PIN", lang, problems)
+    check_axe(phone, "change the PIN", lang, problems)
     phone.screenshot(path=str(SCREENSHOTS / f"{'' if lang == 'en' else 'ar-'}43-change-pin.png"), full_page=True)
     tab_to(phone, "input[name=pin-old]")
     phone.keyboard.type("2468")
     phone.keyboard.press("Enter")
     expect(phone.locator("input[name=pin-off]")).to_be_visible(timeout=20_000)
     expect(phone.locator("section[aria-labelledby=lock-h] [role=status]")).to_be_visible()
-    check(phone, "app lock settings after a change", lang, problems)
+    check_axe(phone, "app lock settings after a change", lang, problems)
     phone.reload()
     phone.locator("input[name=pin]").fill("2468")
     phone.locator("main button[type=submit]").click()
     expect(phone.locator(".error-summary, [role=alert]").first).to_be_visible(timeout=20_000)
-    check(phone, "lock screen", lang, problems)
+    check_axe(phone, "lock screen", lang, problems)
     prefix = "" if lang == "en" else "ar-"
     phone.screenshot(path=str(SCREENSHOTS / f"{prefix}22-app-locked.png"))
     assert not problems, problems

@@ -9,17 +9,9 @@ import json
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.devices import plan_with_strengths, worker_device
 from support.processes import AlongsideServer
-from support.pwa import (
-    SCREENSHOTS,
-    add_strength,
-    enrol,
-    new_device,
-    open_section,
-    start_plan,
-    wait_synced,
-    worker_code,
-)
+from support.pwa import SCREENSHOTS, open_section, wait_synced
 
 STRENGTH = "I keep going when things are hard"
 
@@ -61,12 +53,8 @@ def b64u(hex_text: str) -> str:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_app_lock_wraps_the_keys_and_hides_the_plan(chromium: Browser, alongside_server: AlongsideServer) -> None:
     url = alongside_server.url
-    page = new_device(chromium).new_page()
-    enrol(page, url, worker_code(alongside_server))
-    plan_id = start_plan(page, "Sam")
-    open_section(page, plan_id, "strengths")
-    add_strength(page, STRENGTH)
-    wait_synced(page)
+    page = worker_device(chromium, alongside_server)
+    plan_id = plan_with_strengths(page, STRENGTH)
     secret = private_key_hex(page)
     assert len(secret) == 128  # enc_priv || sig_priv, stored raw while there is no lock
 
@@ -161,12 +149,8 @@ def expect_locked_without_content(page: Page) -> None:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_change_pin_and_lock_when_hidden(chromium: Browser, alongside_server: AlongsideServer) -> None:
     url = alongside_server.url
-    page = new_device(chromium).new_page()
-    enrol(page, url, worker_code(alongside_server))
-    plan_id = start_plan(page, "Sam")
-    open_section(page, plan_id, "strengths")
-    add_strength(page, STRENGTH)
-    wait_synced(page)
+    page = worker_device(chromium, alongside_server)
+    plan_id = plan_with_strengths(page, STRENGTH)
     page.goto(f"{url}/#/settings")
     page.get_by_label("New PIN or passphrase").fill("2468")
     page.get_by_label("The same again").fill("2468")
@@ -235,8 +219,7 @@ def test_change_pin_and_lock_when_hidden(chromium: Browser, alongside_server: Al
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_neutral_name_brings_a_neutral_icon_and_manifest(chromium: Browser, alongside_server: AlongsideServer) -> None:
     url = alongside_server.url
-    page = new_device(chromium).new_page()
-    enrol(page, url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server)
     links = "() => [...document.querySelectorAll('link[rel=icon], link[rel=apple-touch-icon], link[rel=manifest]')]"
     branded = page.evaluate(f"({links})().map(l => l.getAttribute('href'))")
     assert branded[0] == "/manifest.webmanifest" and all("notes-icon" not in h for h in branded)

@@ -8,23 +8,23 @@ the tablet to connect, and the join completes once it has."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, expect
+from support.devices import installed_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
     add_strength,
-    enrol,
+    expect_code_refused_a_second_time,
     invite,
-    new_device,
     open_section,
+    photograph_invite,
+    read_qr_from_photo,
     start_plan,
+    submit_join,
     wait_for_service_worker,
     wait_synced,
-    worker_code,
 )
-from test_person_join_by_qr import read_qr_from_photo
 
 STRENGTH = "I make people laugh"
 
@@ -33,20 +33,14 @@ def test_both_devices_offline_the_join_is_kept_and_the_plan_arrives_when_the_pho
     chromium: Browser, alongside_server: AlongsideServer, tmp_path: Path
 ) -> None:
     url = alongside_server.url
-    tablet_context = new_device(chromium)
-    tablet = tablet_context.new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, STRENGTH)
-    wait_synced(tablet)
+    tablet = worker_device(chromium, alongside_server)
+    tablet_context = tablet.context
+    plan_id = plan_with_strengths(tablet, STRENGTH)
     wait_for_service_worker(tablet)
 
     # The person's phone has opened the app once before (it is installed), then nobody has signal.
-    phone_context = new_device(chromium)
-    phone = phone_context.new_page()
-    phone.goto(url + "/")
-    wait_for_service_worker(phone)
+    phone = installed_device(chromium, url)
+    phone_context = phone.context
     tablet_context.set_offline(True)
     phone_context.set_offline(True)
 
@@ -54,14 +48,10 @@ def test_both_devices_offline_the_join_is_kept_and_the_plan_arrives_when_the_pho
     expect(tablet.locator("[data-invite-registered]")).to_have_attribute("data-invite-registered", "waiting")
     expect(tablet.get_by_text("the other device can still join with this code")).to_be_visible()
     photo = tmp_path / "invite-qr.png"
-    tablet.get_by_role("img", name="QR code for the other device").screenshot(path=str(photo))
-    worker_fingerprint = tablet.locator("[data-fingerprint]").inner_text()
-    assert re.fullmatch(r"\d{5} \d{5} \d{5} \d{5}", worker_fingerprint)
+    worker_fingerprint = photograph_invite(tablet, photo)
 
     assert read_qr_from_photo(phone, url, photo) == text
-    phone.get_by_label("Your name").fill("Sam")
-    phone.get_by_label("A name for this device").fill("Sam's phone")
-    phone.get_by_role("button", name="Join the plan").click()
+    submit_join(phone)
     status = phone.locator(".sync")
     expect(status).to_have_attribute("data-sync-state", "waiting", timeout=20_000)
     expect(status).to_contain_text("Waiting for a connection to finish joining.")
@@ -86,27 +76,18 @@ def test_both_devices_offline_the_join_is_kept_and_the_plan_arrives_when_the_pho
     )
     expect(tablet.get_by_text("This device has told the server about this code.")).to_be_visible()
 
-    # The same QR code a second time, on another device: refused in plain words.
-    other = new_device(chromium).new_page()
-    assert read_qr_from_photo(other, url, photo) == text
-    other.get_by_label("Your name").fill("Someone")
-    other.get_by_role("button", name="Join the plan").click()
-    expect(other.get_by_text("This code did not work. Ask for a new one.")).to_be_visible()
-    expect(other.get_by_role("heading", name="Join a plan")).to_be_visible()
+    expect_code_refused_a_second_time(chromium, url, photo, text)
 
 
 def test_a_join_to_a_plan_started_offline_waits_for_the_workers_device_then_completes(
     chromium: Browser, alongside_server: AlongsideServer, tmp_path: Path
 ) -> None:
     url = alongside_server.url
-    tablet_context = new_device(chromium)
-    tablet = tablet_context.new_page()
-    enrol(tablet, url, worker_code(alongside_server))
+    tablet = worker_device(chromium, alongside_server)
+    tablet_context = tablet.context
     wait_for_service_worker(tablet)
-    phone_context = new_device(chromium)
-    phone = phone_context.new_page()
-    phone.goto(url + "/")
-    wait_for_service_worker(phone)
+    phone = installed_device(chromium, url)
+    phone_context = phone.context
     tablet_context.set_offline(True)
     phone_context.set_offline(True)
 
@@ -116,12 +97,9 @@ def test_a_join_to_a_plan_started_offline_waits_for_the_workers_device_then_comp
     add_strength(tablet, STRENGTH)
     invite(tablet, plan_id)
     photo = tmp_path / "invite-qr.png"
-    tablet.get_by_role("img", name="QR code for the other device").screenshot(path=str(photo))
-    worker_fingerprint = tablet.locator("[data-fingerprint]").inner_text()
+    worker_fingerprint = photograph_invite(tablet, photo)
     read_qr_from_photo(phone, url, photo)
-    phone.get_by_label("Your name").fill("Sam")
-    phone.get_by_label("A name for this device").fill("Sam's phone")
-    phone.get_by_role("button", name="Join the plan").click()
+    submit_join(phone)
     status = phone.locator(".sync")
     expect(status).to_contain_text("Waiting for a connection to finish joining.", timeout=20_000)
     expect(status.locator("[data-fingerprint]")).to_have_text(worker_fingerprint)

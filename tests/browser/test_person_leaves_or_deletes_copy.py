@@ -17,23 +17,21 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.devices import joined_device, worker_and_person
+from support.page_crypto import try_old_key
 from support.processes import AlongsideServer
 from support.pwa import (
     PHONE,
     SCREENSHOTS,
     add_strength,
+    check_axe,
     device_token,
-    enrol,
     invite,
-    join,
-    new_device,
     open_section,
-    start_plan,
+    press_by_keyboard,
+    set_language,
     wait_synced,
-    worker_code,
 )
-from test_person_accessibility import check, set_language, tab_to
-from test_person_removes_someone import CHECK_OLD_KEY, serve_crypto
 
 BEFORE = "I look after my neighbour's dog"
 AFTER = "I want to move somewhere new"
@@ -106,31 +104,14 @@ def plan_is_gone_here(page: Page, plan_id: str) -> None:
     assert [a["kind"] for a in stored["outbox"] if a["plan"] == plan_id] in ([], ["remove-device"])
 
 
-def worker_and_person(chromium: Browser, server: AlongsideServer, **options: Any) -> tuple[Page, Page, str]:
-    """The worker's tablet with a plan that has one strength, and the person's phone joined to it."""
-    url = server.url
-    tablet = new_device(chromium, **options).new_page()
-    enrol(tablet, url, worker_code(server))
-    plan_id = start_plan(tablet, "Sam")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, BEFORE)
-    wait_synced(tablet)
-    phone = new_device(chromium, **options).new_page()
-    assert join(phone, url, invite(tablet, plan_id)) == plan_id
-    wait_synced(phone)
-    return tablet, phone, plan_id
-
-
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_supporter_leaves_and_the_person_locks_the_plan_with_a_new_key(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    _tablet, phone, plan_id = worker_and_person(chromium, alongside_server)
+    _tablet, phone, plan_id = worker_and_person(chromium, alongside_server, BEFORE)
     text = invite(phone, plan_id, "Someone they trust, who can write in the plan")
-    friend = new_device(chromium).new_page()
-    assert join(friend, url, text, name="Mo", label="Mo's phone") == plan_id
-    wait_synced(friend)
+    friend = joined_device(chromium, url, text, plan_id, name="Mo", label="Mo's phone")
     token = device_token(friend)
 
     open_section(friend, plan_id, "share")
@@ -156,12 +137,7 @@ def test_a_supporter_leaves_and_the_person_locks_the_plan_with_a_new_key(
     wait_synced(phone)
 
     # Nothing on the server opens with the key Mo had (from the code Mo joined with).
-    lab_context = new_device(chromium, bypass_csp=True)
-    lab_context.route(re.compile(r".*/__crypto__/.*"), serve_crypto)
-    lab = lab_context.new_page()
-    lab.goto(url + "/manifest.webmanifest")
-    asked = {"text": text, "planId": plan_id, "token": device_token(phone)}
-    result: dict[str, Any] = lab.evaluate(CHECK_OLD_KEY, asked)
+    result = try_old_key(chromium, url, text, plan_id, device_token(phone))
     new_kid = result["keys"]["current"]["kid"]
     assert new_kid == keys["current"]["kid"] != result["oldKid"]
     assert result["oldKid"] in result["keys"]["retired"]
@@ -175,10 +151,8 @@ def test_the_person_deletes_their_copy_from_a_second_phone(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet, phone, plan_id = worker_and_person(chromium, alongside_server)
-    second = new_device(chromium).new_page()
-    assert join(second, url, invite(phone, plan_id), label="Sam's old phone") == plan_id
-    wait_synced(second)
+    tablet, phone, plan_id = worker_and_person(chromium, alongside_server, BEFORE)
+    second = joined_device(chromium, url, invite(phone, plan_id), plan_id, label="Sam's old phone")
     token = device_token(second)
     assert status_of(f"{url}/sync/{plan_id}/", token) == 200
 
@@ -222,7 +196,7 @@ def test_deleting_offline_warns_about_unsent_changes_and_tells_the_server_later(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    _tablet, phone, plan_id = worker_and_person(chromium, alongside_server)
+    _tablet, phone, plan_id = worker_and_person(chromium, alongside_server, BEFORE)
     token = device_token(phone)
     phone.context.set_offline(True)
     open_section(phone, plan_id, "strengths")
@@ -262,7 +236,7 @@ def test_leave_and_delete_questions_pass_axe_by_keyboard(
     base = alongside_server.url
     name = "العربية" if lang == "ar" else "English"
     problems: dict[str, Any] = {}
-    tablet, phone, plan_id = worker_and_person(chromium, alongside_server, viewport=PHONE, bypass_csp=True)
+    tablet, phone, plan_id = worker_and_person(chromium, alongside_server, BEFORE, viewport=PHONE, bypass_csp=True)
     prefix = "" if lang == "en" else "ar-"
     # The person's phone writes something that cannot reach the server (its sync is cut off).
     phone.context.route(re.compile(r".*/sync/.*"), lambda route: route.abort())
@@ -276,28 +250,24 @@ def test_leave_and_delete_questions_pass_axe_by_keyboard(
     open_section(tablet, plan_id, "share")
     tablet.reload()
     tablet.locator("main h1").focus()
-    tab_to(tablet, ".leave button[aria-pressed]")
-    tablet.keyboard.press("Enter")
+    press_by_keyboard(tablet, ".leave button[aria-pressed]")
     expect(tablet.locator('.leave-question[data-asking="leave"] p')).to_be_focused()
-    check(tablet, "leave question", lang, problems)
+    check_axe(tablet, "leave question", lang, problems)
     tablet.screenshot(path=str(SCREENSHOTS / f"{prefix}44-leave-plan.png"), full_page=True)
-    tab_to(tablet, ".leave-question button:not(.secondary)")
-    tablet.keyboard.press("Enter")
+    press_by_keyboard(tablet, ".leave-question button:not(.secondary)")
     expect(tablet.locator("[data-notice]")).to_be_visible(timeout=30_000)
-    check(tablet, "my plans after leaving", lang, problems)
+    check_axe(tablet, "my plans after leaving", lang, problems)
 
     # The person: delete the copy from this phone, by keyboard, with the change not sent.
     open_section(phone, plan_id, "share")
     phone.locator("main h1").focus()
-    tab_to(phone, ".leave button[aria-pressed]")
-    phone.keyboard.press("Enter")
+    press_by_keyboard(phone, ".leave button[aria-pressed]")
     expect(phone.locator('.leave-question[data-asking="delete"] p').first).to_be_focused()
     expect(phone.locator("[data-unsent]")).to_be_visible()
-    check(phone, "delete question", lang, problems)
+    check_axe(phone, "delete question", lang, problems)
     phone.screenshot(path=str(SCREENSHOTS / f"{prefix}45-delete-my-copy.png"), full_page=True)
-    tab_to(phone, ".leave-question button:not(.secondary)")
-    phone.keyboard.press("Enter")
+    press_by_keyboard(phone, ".leave-question button:not(.secondary)")
     expect(phone.locator("[data-notice]")).to_be_visible(timeout=30_000)
-    check(phone, "my plans after deleting", lang, problems)
+    check_axe(phone, "my plans after deleting", lang, problems)
     phone.screenshot(path=str(SCREENSHOTS / f"{prefix}46-copy-deleted.png"), full_page=True)
     assert not problems, problems

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.devices import joined_device, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
     GOAL,
@@ -20,14 +21,10 @@ from support.pwa import (
     STEP,
     STRENGTH,
     WORKING,
-    enrol,
     invite,
-    join,
-    new_device,
     open_section,
     start_plan,
     wait_synced,
-    worker_code,
     write_whole_plan,
 )
 
@@ -87,18 +84,11 @@ def test_my_plan_reads_aloud_ticks_steps_and_adds_good_news(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet = new_device(chromium).new_page()
-    enrol(tablet, url, worker_code(alongside_server))
+    tablet = worker_device(chromium, alongside_server)
     plan_id = start_plan(tablet, "Sam")
     write_whole_plan(tablet, plan_id)
     wait_synced(tablet)
-    text = invite(tablet, plan_id)
-
-    phone_context = new_device(chromium)
-    phone_context.add_init_script(RECORD_SPEECH)
-    phone = phone_context.new_page()
-    join(phone, url, text)
-    wait_synced(phone)
+    phone = joined_device(chromium, url, invite(tablet, plan_id), plan_id, init_script=RECORD_SPEECH)
     open_my_plan(phone, plan_id)
 
     # Plain words, the person's own words exactly as written, each part in the order of the plan.
@@ -217,10 +207,7 @@ def test_my_plan_reads_aloud_ticks_steps_and_adds_good_news(
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_read_aloud_uses_the_chosen_language(chromium: Browser, alongside_server: AlongsideServer) -> None:
     url = alongside_server.url
-    context = new_device(chromium)
-    context.add_init_script(RECORD_SPEECH)
-    page = context.new_page()
-    enrol(page, url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server, init_script=RECORD_SPEECH)
     plan_id = start_plan(page, "Sam")
     open_section(page, plan_id, "strengths")
     page.get_by_role("button", name="Add a strength").click()
@@ -250,11 +237,7 @@ def test_read_aloud_uses_the_chosen_language(chromium: Browser, alongside_server
 def test_without_speech_synthesis_the_buttons_give_way_to_a_note(
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
-    url = alongside_server.url
-    context = new_device(chromium)
-    context.add_init_script(NO_SPEECH)
-    page = context.new_page()
-    enrol(page, url, worker_code(alongside_server))
+    page = worker_device(chromium, alongside_server, init_script=NO_SPEECH)
     plan_id = start_plan(page, "Sam")
     assert page.evaluate("typeof window.speechSynthesis") == "undefined"
     open_my_plan(page, plan_id)

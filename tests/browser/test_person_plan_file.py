@@ -8,18 +8,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+from support.devices import joined_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
-from support.pwa import (
-    add_strength,
-    enrol,
-    invite,
-    join,
-    new_device,
-    open_section,
-    start_plan,
-    wait_synced,
-    worker_code,
-)
+from support.pwa import invite, open_plan_file, open_section, save_plan_file
 
 STRENGTH = "I know every bus route in town"
 PASSPHRASE = "blue kettle on sunday"
@@ -30,40 +21,23 @@ def test_save_the_plan_as_a_file_and_open_it_again(
     chromium: Browser, alongside_server: AlongsideServer, tmp_path: Path
 ) -> None:
     url = alongside_server.url
-    tablet = new_device(chromium).new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam", "Getting out more")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, STRENGTH)
-    wait_synced(tablet)
-    phone = new_device(chromium).new_page()
-    join(phone, url, invite(tablet, plan_id))
-    wait_synced(phone)
+    tablet = worker_device(chromium, alongside_server)
+    plan_id = plan_with_strengths(tablet, STRENGTH, title="Getting out more")
+    phone = joined_device(chromium, url, invite(tablet, plan_id), plan_id)
 
     # The person saves the plan as a file from the read-back screen.
     open_section(phone, plan_id, "readback")
     expect(phone.locator(".item-text", has_text=STRENGTH)).to_be_visible()
-    phone.get_by_label("Passphrase for the file").fill(PASSPHRASE)
-    phone.get_by_label("The same again").fill(PASSPHRASE)
-    with phone.expect_download() as download_info:
-        phone.get_by_role("button", name="Save the file").click()
-    download = download_info.value
-    assert "Sam" not in download.suggested_filename
-    saved = tmp_path / download.suggested_filename
-    download.save_as(saved)
+    saved = save_plan_file(phone, PASSPHRASE, tmp_path)
+    assert "Sam" not in saved.name
     expect(phone.get_by_text("The file is saved.")).to_be_visible()
     content = saved.read_text()
     for plain in (STRENGTH, "Sam", "Getting out more", "bus route"):
         assert plain not in content
 
     # Another device (never a member of this plan) opens the file.
-    other = new_device(chromium).new_page()
-    enrol(other, url, worker_code(alongside_server, "Bea"), name="Bea", label="office laptop")
-    other.get_by_role("link", name="Open a plan from a file").click()
-    expect(other.get_by_role("heading", name="Open a plan from a file")).to_be_visible()
-    other.get_by_label("The plan file").set_input_files(str(saved))
-    other.get_by_label("Passphrase for the file").fill("wrong passphrase")
-    other.get_by_role("button", name="Open the plan").click()
+    other = worker_device(chromium, alongside_server, name="Bea", label="office laptop")
+    open_plan_file(other, saved, "wrong passphrase")
     expect(other.get_by_text("That passphrase does not open this file. Try again.")).to_be_visible(timeout=20_000)
     other.get_by_label("Passphrase for the file").fill(PASSPHRASE)
     other.get_by_role("button", name="Open the plan").click()

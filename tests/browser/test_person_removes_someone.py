@@ -5,76 +5,24 @@ written after the rotation cannot be opened with the old key (checked with the c
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Any
-
 import pytest
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Browser, expect
+from support.devices import joined_device, plan_with_strengths, worker_device
+from support.page_crypto import try_old_key
 from support.processes import AlongsideServer
-from support.pwa import (
-    add_strength,
-    device_token,
-    enrol,
-    invite,
-    join,
-    new_device,
-    open_section,
-    start_plan,
-    wait_synced,
-    worker_code,
-)
+from support.pwa import add_strength, device_token, invite, open_section, wait_synced
 
-CRYPTO = Path(__file__).resolve().parents[2] / "pwa" / "src" / "crypto"
 BEFORE = "I look after my neighbour's dog"
 AFTER = "I want to move somewhere new"
-
-# In Chromium, with the app's own crypto module: every item on the server is under the new key and
-# none opens with a keyring holding only the old key (from the invite), even with its key id swapped.
-CHECK_OLD_KEY = """async ({text, planId, token}) => {
-  const c = await import('/__crypto__/index.js');
-  const old = (await c.openInvite(text)).planKey;
-  const auth = {headers: {Authorization: `Bearer ${token}`}};
-  const keys = await (await fetch(`/api/v1/plans/${planId}/keys`, auth)).json();
-  const all = await (await fetch(`/sync/${planId}/_all_docs?include_docs=true`, auth)).json();
-  const items = all.rows.map((r) => r.doc).filter((d) => d.kind === 'item');
-  const oldRing = new c.Keyring(planId, [old]);
-  const outcomes = [];
-  for (const doc of items) {
-    for (const candidate of [doc, {...doc, kid: old.kid}]) {
-      try {
-        await c.openItem(candidate, {planId, keyring: oldRing, devices: new Map()});
-        outcomes.push('opened');
-      } catch (error) {
-        outcomes.push(error.name);
-      }
-    }
-  }
-  return {oldKid: old.kid, keys, kids: items.map((d) => d.kid), outcomes};
-}"""
-
-
-def serve_crypto(route: Route) -> None:
-    name = route.request.url.split("/__crypto__/", 1)[1].split("?")[0]
-    path = (CRYPTO / name).resolve()
-    assert path.parent == CRYPTO and path.suffix == ".js", name
-    route.fulfill(status=200, content_type="text/javascript", body=path.read_text())
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_person_removes_their_worker(chromium: Browser, alongside_server: AlongsideServer) -> None:
     url = alongside_server.url
-    tablet = new_device(chromium).new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam")
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, BEFORE)
-    wait_synced(tablet)
+    tablet = worker_device(chromium, alongside_server)
+    plan_id = plan_with_strengths(tablet, BEFORE)
     text = invite(tablet, plan_id)
-
-    phone = new_device(chromium).new_page()
-    assert join(phone, url, text) == plan_id
-    wait_synced(phone)
+    phone = joined_device(chromium, url, text, plan_id)
 
     # Who can see my plan, in plain words.
     open_section(phone, plan_id, "share")
@@ -111,13 +59,7 @@ def test_the_person_removes_their_worker(chromium: Browser, alongside_server: Al
     expect(tablet.locator(".item-text", has_text=AFTER)).to_have_count(0)
 
     # At the crypto level: nothing on the server opens with the old key.
-    lab_context = new_device(chromium, bypass_csp=True)
-    lab_context.route(re.compile(r".*/__crypto__/.*"), serve_crypto)
-    lab = lab_context.new_page()
-    lab.goto(url + "/manifest.webmanifest")
-    result: dict[str, Any] = lab.evaluate(
-        CHECK_OLD_KEY, {"text": text, "planId": plan_id, "token": device_token(phone)}
-    )
+    result = try_old_key(chromium, url, text, plan_id, device_token(phone))
     new_kid = result["keys"]["current"]["kid"]
     assert result["oldKid"] in result["keys"]["retired"]
     assert new_kid != result["oldKid"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.devices import worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
     GOAL,
@@ -24,17 +25,27 @@ from support.pwa import (
     TRIGGER,
     WORKING,
     add_strength,
-    enrol,
     new_device,
+    open_plan_file,
     open_section,
+    save_plan_file,
     start_plan,
-    worker_code,
     write_whole_plan,
 )
 
 TESTS = Path(__file__).resolve().parents[1]
 VALIDATOR = TESTS / "pwa" / "fhir_schema.mjs"
 ARABIC = "أعرف كل خطوط الحافلات"
+
+
+def whole_plan_with_arabic(browser: Browser, server: AlongsideServer) -> tuple[Page, str]:
+    """A worker's tablet with every section of a plan written (see `write_whole_plan`), plus words in Arabic."""
+    tablet = worker_device(browser, server)
+    plan_id = start_plan(tablet, "Sam", "Getting out more")
+    write_whole_plan(tablet, plan_id)
+    open_section(tablet, plan_id, "strengths")
+    add_strength(tablet, ARABIC)
+    return tablet, plan_id
 
 
 def validate_fhir(path: Path) -> subprocess.CompletedProcess[str]:
@@ -46,13 +57,7 @@ def validate_fhir(path: Path) -> subprocess.CompletedProcess[str]:
 def test_readable_copy_and_fhir_bundle_from_the_app(
     chromium: Browser, alongside_server: AlongsideServer, tmp_path: Path
 ) -> None:
-    url = alongside_server.url
-    tablet = new_device(chromium).new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam", "Getting out more")
-    write_whole_plan(tablet, plan_id)
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, ARABIC)
+    tablet, plan_id = whole_plan_with_arabic(chromium, alongside_server)
     open_section(tablet, plan_id, "readback")
     expect(tablet.locator(".item-text", has_text=ARABIC)).to_be_visible()
 
@@ -129,7 +134,9 @@ def test_readable_copy_and_fhir_bundle_from_the_app(
 
 
 def save_copies(page: Page, plan_id: str, folder: Path) -> tuple[str, dict[str, Any]]:
-    """The readable copy (less its "saved on" line) and the FHIR bundle (less its timestamp) of a plan."""
+    """The readable copy (less its "saved on" line) and the FHIR bundle (less its timestamp) of a plan, both
+    saved into a new `folder`."""
+    folder.mkdir()
     open_section(page, plan_id, "readback")
     with page.expect_download() as copy_info:
         page.get_by_role("button", name="Save a copy to read (web page)").click()
@@ -150,31 +157,14 @@ def test_a_plan_file_opened_elsewhere_gives_exactly_the_same_plan(
     # Every section filled, agreed and kept as a version, plus Arabic words: saved as a locked file on one
     # device and opened on another, the plan reads the same to the last word, date, provenance and
     # agreement (the readable copy and the FHIR bundle of each, compared whole).
-    url = alongside_server.url
-    tablet = new_device(chromium).new_page()
-    enrol(tablet, url, worker_code(alongside_server))
-    plan_id = start_plan(tablet, "Sam", "Getting out more")
-    write_whole_plan(tablet, plan_id)
-    open_section(tablet, plan_id, "strengths")
-    add_strength(tablet, ARABIC)
-    (tmp_path / "before").mkdir()
+    tablet, plan_id = whole_plan_with_arabic(chromium, alongside_server)
     before = save_copies(tablet, plan_id, tmp_path / "before")
 
-    tablet.get_by_label("Passphrase for the file").fill("blue kettle on sunday")
-    tablet.get_by_label("The same again").fill("blue kettle on sunday")
-    with tablet.expect_download() as file_info:
-        tablet.get_by_role("button", name="Save the file").click()
-    plan_file = tmp_path / file_info.value.suggested_filename
-    file_info.value.save_as(plan_file)
+    plan_file = save_plan_file(tablet, "blue kettle on sunday", tmp_path)
 
-    other = new_device(chromium).new_page()
-    enrol(other, url, worker_code(alongside_server, "Bea"), name="Bea", label="office laptop")
-    other.get_by_role("link", name="Open a plan from a file").click()
-    other.get_by_label("The plan file").set_input_files(str(plan_file))
-    other.get_by_label("Passphrase for the file").fill("blue kettle on sunday")
-    other.get_by_role("button", name="Open the plan").click()
+    other = worker_device(chromium, alongside_server, name="Bea", label="office laptop")
+    open_plan_file(other, plan_file, "blue kettle on sunday")
     expect(other.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
-    (tmp_path / "after").mkdir()
     after = save_copies(other, plan_id, tmp_path / "after")
 
     assert after[0] == before[0]

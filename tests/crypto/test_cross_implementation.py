@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from vector_support import devices_from, key_from
+from vector_support import devices_from, key_from, opened_fields
 
 from alongside.crypto import (
     DeviceKeys,
@@ -95,17 +95,7 @@ def world() -> Json:
 
 def opened_json(document: Json, plan: str, keyring: Keyring, devices: list[Json]) -> Json:
     """What the JS side's ``open_item`` task returns, computed in Python."""
-    opened = open_item(document, plan_id=plan, keyring=keyring, devices=devices_from(devices))
-    return {
-        "body": opened.body,
-        "author": opened.author,
-        "kid": opened.kid,
-        "deleted": opened.deleted,
-        "version": opened.version,
-        "n": opened.n,
-        "prev": list(opened.prev),
-        "vh": opened.vh,
-    }
+    return opened_fields(open_item(document, plan_id=plan, keyring=keyring, devices=devices_from(devices)))
 
 
 def test_envelopes_sealed_in_python_open_in_node_and_envelopes_sealed_in_node_open_in_python(world: Json) -> None:

@@ -15,6 +15,8 @@ from vector_support import (
     devices_from,
     key_from,
     keyring_from,
+    open_vector,
+    opened_fields,
 )
 
 from alongside.crypto import (
@@ -25,7 +27,6 @@ from alongside.crypto import (
     item_signature_message,
     judge_versions,
     next_version,
-    open_item,
     reseal_item,
     seal_item,
     sign_field,
@@ -134,36 +135,14 @@ def test_envelope_generate_vector_seals_or_reseals_byte_for_byte(case: Case) -> 
 
 @pytest.mark.parametrize("case", cases("envelope.json", "verify"))
 def test_envelope_verify_vector_opens_to_the_body_author_and_version(case: Case) -> None:
-    opened = open_item(
-        case["document"],
-        plan_id=case["plan_id"],
-        keyring=keyring_from(case["plan_id"], case["keys"]),
-        devices=devices_from(case["devices"]),
-        allow_retired=case["allow_retired"],
-    )
-    got = {
-        "body": opened.body,
-        "author": opened.author,
-        "kid": opened.kid,
-        "deleted": opened.deleted,
-        "version": opened.version,
-        "n": opened.n,
-        "prev": list(opened.prev),
-        "vh": opened.vh,
-    }
-    assert got == case["expected"]
+    opened = open_vector(case)
+    assert opened_fields(opened) == case["expected"]
 
 
 @pytest.mark.parametrize("case", cases("envelope.json", "invalid"))
 def test_envelope_invalid_vector_is_refused_with_the_named_error(case: Case) -> None:
     with pytest.raises(ERRORS[case["error"]]) as caught:
-        open_item(
-            case["document"],
-            plan_id=case["plan_id"],
-            keyring=keyring_from(case["plan_id"], case["keys"]),
-            devices=devices_from(case["devices"]),
-            allow_retired=case["allow_retired"],
-        )
+        open_vector(case)
     assert type(caught.value) is ERRORS[case["error"]]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from vector_support import devices_from, keyring_from, load
+from vector_support import load, open_vector
 
 from alongside.crypto import (
     DecryptionError,
@@ -80,13 +80,7 @@ def test_the_version_one_vectors_open_with_n_zero_and_no_prev() -> None:
     legacy = [case for case in load("envelope.json")["verify"] if case["expected"]["version"] == 1]
     assert len(legacy) == 2
     for case in legacy:
-        opened = open_item(
-            case["document"],
-            plan_id=case["plan_id"],
-            keyring=keyring_from(case["plan_id"], case["keys"]),
-            devices=devices_from(case["devices"]),
-            allow_retired=case["allow_retired"],
-        )
+        opened = open_vector(case)
         assert case["document"]["v"] == 1
         assert (opened.version, opened.n, opened.prev) == (1, 0, ())
         assert opened.vh == case["expected"]["vh"]

@@ -15,10 +15,12 @@ from alongside.crypto import (
     FormatError,
     InviteExpiredError,
     Keyring,
+    OpenedItem,
     PlanKey,
     SignatureError,
     WireFormatError,
     b64u_decode,
+    open_item,
 )
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -91,3 +93,28 @@ def key_from(plan_id: str, value: Mapping[str, Any]) -> PlanKey:
 def keyring_from(plan_id: str, values: Iterable[Mapping[str, Any]]) -> Keyring:
     """Keyring from a list of ``{"epoch", "secret"}``."""
     return Keyring(plan_id, [key_from(plan_id, value) for value in values])
+
+
+def opened_fields(opened: OpenedItem) -> Json:
+    """An opened item as the vectors and the JS side's ``open_item`` task write it: every field, as JSON."""
+    return {
+        "body": opened.body,
+        "author": opened.author,
+        "kid": opened.kid,
+        "deleted": opened.deleted,
+        "version": opened.version,
+        "n": opened.n,
+        "prev": list(opened.prev),
+        "vh": opened.vh,
+    }
+
+
+def open_vector(case: Mapping[str, Any]) -> OpenedItem:
+    """Open an envelope vector's document with its plan, keys and devices (its ``allow_retired`` too)."""
+    return open_item(
+        case["document"],
+        plan_id=case["plan_id"],
+        keyring=keyring_from(case["plan_id"], case["keys"]),
+        devices=devices_from(case["devices"]),
+        allow_retired=case["allow_retired"],
+    )

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 RUN = REPO / "loadtests" / "run.py"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 def run(*args: str, tmp_path: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:

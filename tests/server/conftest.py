@@ -3,48 +3,33 @@ plan per test; for the Python device tests a server, a hostile proxy and a famil
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.backends import server_on_backend
 from support.hostile_proxy import HostileProxy
 from support.plan_world import Family, PlanWorld, family_plan, serving
-from support.processes import AlongsideServer, PouchDBServer
-from support.server_plan import Device, ServerPlan, enrol
+from support.processes import AlongsideServer
+from support.server_plan import Organisation, ServerPlan, running_organisation
 
 BACKENDS = ("sqlite", "couchdb")
 
 
-@dataclass
-class Organisation:
-    server: AlongsideServer
-    worker: Device  # the worker's tablet: it starts a plan for each test
+@pytest.fixture(scope="module")
+def server_env() -> dict[str, str]:
+    """Settings from the environment for the module's servers; a module overrides this fixture to set its own."""
+    return {}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def organisation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Organisation]:
+def organisation(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]
+) -> Iterator[Organisation]:
     """One ``alongside serve`` per backend for the module, with an organisation and the worker's enrolled tablet."""
     directory = tmp_path_factory.mktemp(f"organisation-{request.param}")
-    if request.param == "couchdb":
-        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
-        server = AlongsideServer(
-            data_dir=directory / "data",
-            storage_args=["--couchdb", couch.url],
-            env={"ALONGSIDE_COUCHDB_PREFIX": f"t{uuid.uuid4().hex[:12]}-"},
-            couchdb=couch,
-        )
-    else:
-        server = AlongsideServer(data_dir=directory / "data")
-    server.start()
-    try:
-        server.admin("init", "--org", "Riverside Family Support", "--name", "Admin", "--json")
-        worker = enrol(server, server.admin("add-worker", "--name", "Ali", "--json")["code"])
-        yield Organisation(server, worker)
-        worker.client.close()
-    finally:
-        server.stop()
+    with running_organisation(server_on_backend(request, request.param, directory, server_env)) as organisation:
+        yield organisation
 
 
 @pytest.fixture

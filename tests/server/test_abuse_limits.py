@@ -23,10 +23,13 @@ from typing import Any
 import httpx
 import pytest
 from support.processes import AlongsideServer
-from support.server_plan import Device, ServerPlan, enrol
+from support.server_plan import Device, ServerPlan, running_organisation
 from support.server_watch import Watch
 
 from alongside.server import settings as defaults
+
+# Timed against the server: run alone, after the parallel run (Makefile test-py).
+pytestmark = pytest.mark.serial
 
 READ_TIMEOUT = 2.0  # the server's header and body read timeouts in this module
 
@@ -52,17 +55,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "ALONGSIDE_HEADER_TIMEOUT_SECONDS": str(READ_TIMEOUT),
         "ALONGSIDE_BODY_TIMEOUT_SECONDS": str(READ_TIMEOUT),
     }
-    server = AlongsideServer(data_dir=directory / "data", env=env).start()
-    try:
-        server.admin("init", "--org", "Riverside Family Support", "--name", "Admin", "--json")
-        worker = enrol(server, server.admin("add-worker", "--name", "Ali", "--json")["code"])
+    with running_organisation(AlongsideServer(data_dir=directory / "data", env=env)) as organisation:
+        server, worker = organisation.server, organisation.worker
         plan = ServerPlan.start(server, worker)
         yield World(server, plan, worker)
         plan.close()
-        worker.client.close()
         assert "Traceback" not in server.logs(), server.logs()[-5000:]
-    finally:
-        server.stop()
 
 
 def assert_refused(response: httpx.Response, status: int, *, sync: bool, error: str | None = None) -> None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from support.processes import AlongsideServer, PouchDBServer
-from support.server_plan import Device, ServerPlan, enrol
+from support.answers import assert_couch_error
+from support.server_plan import Organisation, ServerPlan
 from support.server_watch import Watch
 
 MAX_LOCAL_DOCUMENTS = 5
@@ -29,49 +27,14 @@ LIMITS = {
 }
 
 
-@pytest.fixture(scope="module", params=("sqlite", "couchdb"))
-def limited(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[AlongsideServer, Device]]:
-    """``alongside serve`` with small ``_local`` limits from the environment, and the worker's enrolled tablet."""
-    directory = tmp_path_factory.mktemp(f"local-{request.param}")
-    if request.param == "couchdb":
-        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
-        server = AlongsideServer(
-            data_dir=directory / "data",
-            storage_args=["--couchdb", couch.url],
-            env={**LIMITS, "ALONGSIDE_COUCHDB_PREFIX": f"t{uuid.uuid4().hex[:12]}-"},
-            couchdb=couch,
-        )
-    else:
-        server = AlongsideServer(data_dir=directory / "data", env=LIMITS)
-    server.start()
-    try:
-        server.admin("init", "--org", "Riverside Family Support", "--name", "Admin", "--json")
-        worker = enrol(server, server.admin("add-worker", "--name", "Ali", "--json")["code"])
-        yield server, worker
-        worker.client.close()
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def plan(limited: tuple[AlongsideServer, Device]) -> Iterator[ServerPlan]:
-    started = ServerPlan.start(*limited)
-    try:
-        yield started
-    finally:
-        started.close()
+@pytest.fixture(scope="module")
+def server_env() -> dict[str, str]:
+    """The module's servers (the ``organisation`` fixture) run with small ``_local`` limits."""
+    return LIMITS
 
 
 def local_url(plan: ServerPlan, name: str) -> str:
     return f"/sync/{plan.plan_id}/_local/{name}"
-
-
-def assert_couch_error(response: httpx.Response, status: int, error: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "reason"} and body["error"] == error and body["reason"], body
 
 
 def test_a_checkpoint_is_the_devices_own_and_other_members_cannot_read_overwrite_or_delete_it(plan: ServerPlan) -> None:
@@ -160,10 +123,11 @@ def test_a_local_document_with_a_lone_surrogate_is_refused_with_a_clear_error(pl
     assert_couch_error(plan.worker.client.get(local_url(plan, "odd")), 404, "not_found")
 
 
+@pytest.mark.serial  # timed against the server: runs alone, after the parallel run
 def test_a_local_flood_from_one_token_is_refused_past_the_limit_while_the_server_stays_healthy(
-    plan: ServerPlan, limited: tuple[AlongsideServer, Device]
+    plan: ServerPlan, organisation: Organisation
 ) -> None:
-    server = limited[0]
+    server = organisation.server
     reader = plan.reader  # read-only: the least a member can be
     token = reader.client.headers["Authorization"]
 

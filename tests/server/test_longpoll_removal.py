@@ -19,7 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
-from support.server_plan import Device, ServerPlan, enrol
+from support.server_plan import Device, Organisation, ServerPlan, enrol
+
+# Timed against the server: run alone, after the parallel run (Makefile test-py).
+pytestmark = pytest.mark.serial
 
 LONGPOLL_MS = 30_000
 WOKEN_WITHIN = 1.0  # seconds from the removal's answer to the end of the longpoll
@@ -135,7 +138,7 @@ def test_a_longpoll_of_a_device_removed_from_the_plan_ends_at_once_with_403(plan
     assert [row["id"] for row in stays.answer["results"]] == [later_id]
 
 
-def test_a_switched_off_workers_longpoll_ends_at_once_with_401(organisation: Any) -> None:
+def test_a_switched_off_workers_longpoll_ends_at_once_with_401(organisation: Organisation) -> None:
     server = organisation.server
     admin = enrol(server, server.admin("add-worker", "--name", "Bo", "--admin", "--json")["code"])
     leaving = enrol(server, server.admin("add-worker", "--name", "Cal", "--json")["code"])

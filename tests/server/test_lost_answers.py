@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 from support.api import assert_api_error
 from support.flaky_proxy import Fault, FlakyProxy, route_of
-from support.processes import AlongsideServer, PouchDBServer
-from support.server_plan import Device
+from support.processes import PouchDBServer
+from support.server_plan import Organisation
 
 from alongside.crypto import (
     DeviceKeys,
@@ -47,13 +47,6 @@ from alongside.sync.store import Json
 ENROL = route_of("POST", "/api/v1/enrol")
 REDEEM = route_of("POST", f"/api/v1/invites/{'0' * 32}/redeem")
 CUT_SHORT = (Fault.DROP_REQUEST, Fault.TRUNCATE_ANSWER, Fault.LOSE_ANSWER)
-
-
-class Organisation(Protocol):
-    """The ``organisation`` fixture (tests/server/conftest.py): a server per backend, the worker's tablet."""
-
-    server: AlongsideServer
-    worker: Device
 
 
 @pytest.fixture

@@ -40,8 +40,8 @@ from support.api import Member, admin_cli, create_plan, enrol, join, redemption,
 from support.sync_openapi import sync_openapi_document
 
 from alongside.crypto import create_invite, generate_device_keys, new_document_id, seal_item
+from alongside.server.api_operations import openapi_document
 from alongside.server.app import create_app
-from alongside.server.openapi import openapi_document
 from alongside.server.settings import Settings
 
 MAX_EXAMPLES = 25

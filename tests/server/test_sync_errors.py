@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from support.answers import assert_couch_error
 from support.documents import doc_id, item_doc
 
 from alongside.server.app import create_app
@@ -43,15 +44,6 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
     app = create_app(Settings(data_dir=tmp_path, **LIMITS))  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Harness(client)
-
-
-def assert_couch_error(response: Any, status: int, error: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "reason"}, body
-    assert isinstance(body["error"], str) and isinstance(body["reason"], str) and body["reason"]
-    if error is not None:
-        assert body["error"] == error, body
 
 
 def sync_routes(client: TestClient) -> list[tuple[str, str]]:

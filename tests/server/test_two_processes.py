@@ -12,10 +12,7 @@ are on events (progress lines, replication events) under overall limits; nothing
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support.processes import TESTS, AlongsideServer, PouchDBServer
+from support.node_script import stream_node
+from support.processes import AlongsideServer, PouchDBServer
 
 JS = Path(__file__).parent / "js"
 BOUND = 120.0  # seconds: "finished at all", never a performance claim
@@ -33,29 +31,7 @@ FIRST, SECOND, KILL_AFTER = 2_000, 3_000, 500
 def drive(script: str, request: dict[str, Any], on_line: Callable[[dict[str, Any]], None], log: Path) -> dict[str, Any]:
     """Run ``js/SCRIPT.mjs`` with ``request`` on stdin, hand every JSON line it prints to ``on_line``, and
     return the last one (its facts)."""
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            ["node", str(JS / f"{script}.mjs")], cwd=TESTS, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr
-        )
-    watchdog = threading.Timer(BOUND, process.kill)
-    watchdog.start()
-    lines: list[dict[str, Any]] = []
-    try:
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps(request).encode())
-        process.stdin.close()
-        for raw in process.stdout:
-            line = json.loads(raw)
-            lines.append(line)
-            on_line(line)
-        returncode = process.wait(timeout=BOUND)
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert returncode == 0, log.read_text()
-    return lines[-1]
+    return stream_node(JS / f"{script}.mjs", request, on_line, log, BOUND)
 
 
 def server_revs(server: AlongsideServer, plan: str, token: str) -> dict[str, str]:

@@ -1,5 +1,8 @@
 """Driving ``/api/v1`` in-process: bootstrap with the ``alongside admin`` command, enrol devices, invite, join.
 
+The calls go through the one Python client of the API (``alongside.server.api_client``) over a Starlette test
+client, so their bodies and answers are checked against the API's models on the way.
+
 The tests that use these helpers build their world the way a real deployment does: the operator runs
 ``alongside admin init`` and ``add-worker`` (here in-process, before the app opens the store), devices
 make their own keys with ``alongside.crypto`` and enrol with the one-time codes, workers start plans
@@ -29,6 +32,8 @@ from alongside.crypto import (
     invite_verifier,
     new_plan_key,
 )
+from alongside.server import api_client as api
+from alongside.server.api_client import ApiClient
 from alongside.server.cli import main as alongside_cli
 
 
@@ -65,18 +70,14 @@ class Member:
 
 def enrol(client: TestClient, code: str, keys: DeviceKeys | None = None) -> Member:
     keys = keys or generate_device_keys()
-    response = client.post("/api/v1/enrol", json={"code": code, "public_keys": keys.public.to_json()})
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["device_id"] == keys.device_id
-    return Member(keys=keys, token=body["token"], account=body["account"])
+    enrolled = ApiClient(client)(api.enrol(code, keys.public.to_json()))
+    assert enrolled.device_id == keys.device_id
+    return Member(keys=keys, token=enrolled.token, account=enrolled.account)
 
 
 def create_plan(client: TestClient, worker: Member) -> tuple[str, PlanKey]:
     """A worker starts a plan; the plan key is made on the worker's device and never sent."""
-    response = client.post("/api/v1/plans", headers=worker.auth)
-    assert response.status_code == 201, response.text
-    plan_id: str = response.json()["plan_id"]
+    plan_id = ApiClient(client, worker.token)(api.create_plan()).plan_id
     return plan_id, new_plan_key(plan_id)
 
 
@@ -103,9 +104,7 @@ def register_invite(
 ) -> Invite:
     """Create an invite on ``inviter``'s device (what its QR code carries) and register it with the server."""
     invite = create_invite(key, inviter=inviter.keys, now=now, lifetime=lifetime)
-    body = registration(invite, role=role, access=access)
-    response = client.post(f"/api/v1/plans/{key.plan_id}/invites", json=body, headers=inviter.auth)
-    assert response.status_code == 201, response.text
+    ApiClient(client, inviter.token)(api.register_invite(key.plan_id, **registration(invite, role=role, access=access)))
     return invite
 
 
@@ -117,10 +116,9 @@ def redemption(invite: Invite, keys: DeviceKeys) -> dict[str, Any]:
 def join(client: TestClient, invite: Invite, keys: DeviceKeys | None = None) -> Member:
     """A brand-new device redeems ``invite`` and becomes a member of the invite's plan."""
     keys = keys or generate_device_keys()
-    response = client.post(f"/api/v1/invites/{invite.invite_id_hex}/redeem", json=redemption(invite, keys))
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return Member(keys=keys, token=body["token"], account=body["account"])
+    joined = ApiClient(client)(api.redeem_invite(invite.invite_id_hex, **redemption(invite, keys)))
+    assert joined.token is not None
+    return Member(keys=keys, token=joined.token, account=joined.account)
 
 
 def assert_api_error(response: Any, status: int, error: str | None = None) -> None:

@@ -25,6 +25,8 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from playwright.sync_api import Browser, Page
 
 from alongside.crypto import DeviceKeys, create_invite, invite_bind_key, invite_registration
+from alongside.server import api_client as api
+from alongside.server.api_client import AsyncApiClient
 
 from . import hand_made
 from .hostile_proxy import HostileProxy
@@ -47,9 +49,8 @@ async def show_invite(inviter: PlanDevice, *, role: str, access: str) -> str:
     """``inviter`` makes an invite (docs/crypto.md §11), registers it with the server and keeps its bind key
     to admit the device that joins with it (§11.5); returns its text, for the app's join link."""
     invite = create_invite(inviter.keyring.current, inviter=inviter.keys, role=role, access=access)
-    registration = {k: v for k, v in invite_registration(invite).items() if k in REGISTRATION_FIELDS}
-    registered = await inviter.http.post(f"/api/v1/plans/{inviter.plan_id}/invites", json=registration)
-    assert registered.status_code == 201, registered.text
+    registration: dict[str, Any] = {k: v for k, v in invite_registration(invite).items() if k in REGISTRATION_FIELDS}
+    await AsyncApiClient(inviter.http)(api.register_invite(inviter.plan_id, **registration))
     inviter.invites[invite.invite_id_hex] = (invite_bind_key(invite), role, access)
     return invite.to_text()
 

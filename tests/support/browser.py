@@ -1,10 +1,24 @@
-"""Debian's Chromium as every browser test and benchmark launches it (never a downloaded browser)."""
+"""Debian's Chromium as every browser test and benchmark launches it (never a downloaded browser), and a
+loopback server over the repository for running its JavaScript modules in a page."""
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
-# Flags that work on this machine as root, headless, with a closed network (docs: DESIGN.md §7).
+from playwright.sync_api import Page, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+BLANK = "/__blank__.html"
+
+# Flags that work as root, headless, with a closed network (no sandbox, no background or component downloads).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -23,3 +37,55 @@ def chromium_executable() -> str:
     if path is None:
         raise RuntimeError("Debian's chromium is required: apt-get install chromium (make test does it)")
     return path
+
+
+class _RepositoryHandler(SimpleHTTPRequestHandler):
+    """Serves the repository read-only, with module MIME types, plus one empty page to run scripts in."""
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        if str(path).endswith((".js", ".mjs")):
+            return "text/javascript"
+        return super().guess_type(path)
+
+    def do_GET(self) -> None:
+        if self.path == BLANK:
+            body = b"<!doctype html><meta charset=utf-8><title>crypto in Chromium</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving_repository() -> Iterator[str]:
+    """A loopback HTTP server over the repository root (its base URL; ``BLANK`` is an empty page), stopped after."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_RepositoryHandler, directory=str(REPO)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def page_over_repository(timeout_ms: float) -> Iterator[Page]:
+    """Debian's Chromium with one page open on an empty page of a loopback server over the repository (a secure
+    context, so WebCrypto is there), each step allowed `timeout_ms`; all closed afterwards."""
+    with serving_repository() as base_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(timeout_ms)
+            page.goto(base_url + BLANK)
+            yield page
+        finally:
+            browser.close()

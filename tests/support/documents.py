@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from alongside.crypto.padding import bucket_size
@@ -21,6 +23,27 @@ TEST_KID = "00112233445566aa"
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+_BASE64URL_BLOB = re.compile(r"[A-Za-z0-9_-]{16,}")
+
+
+def plaintext_strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value that is not a base64url blob (ciphertext, nonces, keys, signatures).
+
+    Tests that check the server holds no plain words search these: a short word such as a name can turn up
+    inside random ciphertext by chance, and a word found there is chance, not a leak.
+    """
+    if isinstance(value, str):
+        if not _BASE64URL_BLOB.fullmatch(value):
+            yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from plaintext_strings(key)
+            yield from plaintext_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from plaintext_strings(item)
 
 
 def doc_id(label: object) -> str:

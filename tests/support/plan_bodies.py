@@ -25,7 +25,7 @@ SCHEMA = 2
 FIELD_HISTORY = 24
 Body = dict[str, Any]
 
-# The fields of each type that hold what someone said (docs/app.md: `WORDS`, as `pwa/src/data/model.js`).
+# The fields of each type that hold what someone said (docs/app.md: `WORDS`, as the registry `pwa/src/data/kinds.js`).
 WORDS: dict[str, tuple[str, ...]] = {
     "strength": ("text", "noticed", "example"),
     "matter": ("text",),
@@ -34,6 +34,7 @@ WORDS: dict[str, tuple[str, ...]] = {
     "step": ("text",),
     "contingency": ("trigger", "response"),
     "person": ("name", "relationship"),
+    "activity": ("text", "where"),
     "good_news": ("text",),
 }
 # Fields an agreement does not cover (docs/app.md "Agreements"): where steps and goals are up to, and the

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from alongside.crypto import DevicePublicKeys, admission_bind, roster_document_id, rotate_plan_key
+from alongside.server import api_client as api
+from alongside.server.api_client import AsyncApiClient
 from alongside.sync.store import Json
 
 if TYPE_CHECKING:
@@ -46,10 +48,8 @@ async def admit_joiners(device: PlanDevice) -> None:
 
 async def recorded_keys(device: PlanDevice) -> Json:
     """``GET /api/v1/plans/{plan}/keys``: the rotation the server has recorded."""
-    response = await device.http.get(f"/api/v1/plans/{device.plan_id}/keys")
-    response.raise_for_status()
-    answer: Json = response.json()
-    return answer
+    recorded = await AsyncApiClient(device.http)(api.plan_keys(device.plan_id))
+    return recorded.model_dump(mode="json")
 
 
 async def check_key(device: PlanDevice) -> None:
@@ -69,13 +69,9 @@ async def check_key(device: PlanDevice) -> None:
 
 async def remaining_devices(device: PlanDevice) -> list[DevicePublicKeys]:
     """The devices the plan vouches for (counting roster entries, itself) that the server still serves."""
-    response = await device.http.get(f"/api/v1/plans/{device.plan_id}/members")
-    response.raise_for_status()
+    members = await AsyncApiClient(device.http)(api.list_members(device.plan_id))
     active = {
-        served["device_id"]
-        for member in response.json()["members"]
-        for served in member["devices"]
-        if served["active"] and member["active"]
+        served.device_id for member in members.members for served in member.devices if served.active and member.active
     }
     vouched = {device.device_id: device.keys.public, **{d: e.keys for d, e in device.roster.items()}}
     return [keys for device_id, keys in sorted(vouched.items()) if device_id in active]

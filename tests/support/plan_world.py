@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -28,6 +29,8 @@ from alongside.crypto import (
     new_plan_key,
     open_invite,
 )
+from alongside.server import api_client as api
+from alongside.server.api_client import AsyncApiClient
 
 from .plan_client import PlanDevice
 from .plan_roles import Role
@@ -67,14 +70,9 @@ class PlanWorld:
         code = self.server.admin("add-worker", "--name", name, "--json")["code"]
         keys = generate_device_keys()
         async with httpx.AsyncClient(base_url=self.server.url) as client:
-            enrolled = await client.post("/api/v1/enrol", json={"code": code, "public_keys": keys.public.to_json()})
-            assert enrolled.status_code == 201, enrolled.text
-            token = enrolled.json()["token"]
+            token = (await AsyncApiClient(client)(api.enrol(code, keys.public.to_json()))).token
             plan_id, salt = new_plan_id_for(keys.public)
-            started = await client.post(
-                "/api/v1/plans", json={"plan_id": plan_id}, headers={"Authorization": f"Bearer {token}"}
-            )
-            assert started.status_code == 201, started.text
+            await AsyncApiClient(client, token)(api.create_plan(plan_id))
         key = new_plan_key(plan_id)
         worker = await self._device(
             PlanDevice(
@@ -109,25 +107,26 @@ class PlanWorld:
         Returns the new device, synced, once the inviter has written its admission.
         """
         invite = create_invite(inviter.keyring.current, inviter=inviter.keys, role=role, access=access)
-        registration = {k: v for k, v in invite_registration(invite).items() if k in REGISTRATION_FIELDS}
-        registered = await inviter.http.post(f"/api/v1/plans/{inviter.plan_id}/invites", json=registration)
-        assert registered.status_code == 201, registered.text
+        registration: dict[str, Any] = {
+            k: v for k, v in invite_registration(invite).items() if k in REGISTRATION_FIELDS
+        }
+        await AsyncApiClient(inviter.http)(api.register_invite(inviter.plan_id, **registration))
         inviter.invites[invite.invite_id_hex] = (invite_bind_key(invite), role, access)
 
         keys = generate_device_keys()
         joined = open_invite(invite.to_text())
+        redeeming = api.redeem_invite(
+            invite.invite_id_hex, auth_token=joined.auth_token, public_keys=keys.public.to_json()
+        )
         async with httpx.AsyncClient(base_url=self.server.url) as client:
-            redeemed = await client.post(
-                f"/api/v1/invites/{invite.invite_id_hex}/redeem",
-                json={"auth_token": joined.auth_token, "public_keys": keys.public.to_json()},
-            )
-        assert redeemed.status_code == 201, redeemed.text
+            redeemed = await AsyncApiClient(client)(redeeming)
+        assert redeemed.token is not None
         device = await self._device(
             PlanDevice(
                 name=name,
                 label=label,
                 keys=keys,
-                token=redeemed.json()["token"],
+                token=redeemed.token,
                 plan_id=inviter.plan_id,
                 url=url or self.server.url,
                 workdir=self.workdir,

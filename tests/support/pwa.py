@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, expect
 
-from support.browser import CHROMIUM_ARGS
+from support.browser import CHROMIUM_ARGS, chromium_executable
 
 from .processes import REPO, AlongsideServer
 
@@ -32,13 +31,6 @@ DESKTOP = {"width": 1280, "height": 800}
 NEUTRAL = "https://www.bbc.co.uk/weather"
 
 
-def chromium_path() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        raise RuntimeError("Debian's chromium is needed for the browser tests (apt-get install chromium)")
-    return path
-
-
 def ensure_built() -> None:
     """Build the app once if pwa/dist is missing (make builds it; this helps a bare pytest run)."""
     if not (DIST / "asset-manifest.json").exists():
@@ -46,12 +38,17 @@ def ensure_built() -> None:
 
 
 def launch(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
 
 
-def new_device(browser: Browser, *, viewport: ViewportSize = PHONE, **options: Any) -> BrowserContext:
-    """A browser context is one device: its own IndexedDB, keys and service worker."""
+def new_device(
+    browser: Browser, *, viewport: ViewportSize = PHONE, init_script: str | None = None, **options: Any
+) -> BrowserContext:
+    """A browser context is one device: its own IndexedDB, keys and service worker (`init_script` runs in each of
+    its pages before the app's own scripts)."""
     context = browser.new_context(viewport=viewport, **options)
+    if init_script is not None:
+        context.add_init_script(init_script)
     context.on("weberror", lambda error: print("page error:", error.error))
     context.on("response", lambda r: print("api:", r.status, r.url) if "/api/" in r.url and r.status >= 400 else None)
     context.on("console", lambda m: print("console:", m.type, m.text) if m.type in ("error", "warning") else None)
@@ -81,12 +78,17 @@ def wait_synced(page: Page, timeout: float = 30_000) -> None:
     expect(page.locator('.sync[data-sync-state="synced"][data-pending="0"]')).to_be_visible(timeout=timeout)
 
 
-def enrol(page: Page, url: str, code: str, *, name: str = "Ali", label: str = "work tablet") -> None:
+def fill_enrolment(page: Page, url: str, code: str, *, name: str = "Ali", label: str = "work tablet") -> None:
+    """Open "Set up this device for work" and fill it in (the button is not pressed yet)."""
     page.goto(url + "/")
     page.get_by_role("link", name="Set up this device for work").click()
     page.get_by_label("Your code").fill(code)
     page.get_by_label("Your name").fill(name)
     page.get_by_label("A name for this device").fill(label)
+
+
+def enrol(page: Page, url: str, code: str, *, name: str = "Ali", label: str = "work tablet") -> None:
+    fill_enrolment(page, url, code, name=name, label=label)
     page.get_by_role("button", name="Set up this device").click()
     expect(page.get_by_role("heading", name="My plans")).to_be_visible()
 
@@ -147,13 +149,19 @@ def invite(page: Page, plan_id: str, who: str = "The person's own phone") -> str
     return text
 
 
+def submit_join(page: Page, *, name: str = "Sam", label: str | None = "Sam's phone") -> None:
+    """On "Join a plan" with a code in place: give a name (and a device name) and press "Join the plan"."""
+    page.get_by_label("Your name").fill(name)
+    if label is not None:
+        page.get_by_label("A name for this device").fill(label)
+    page.get_by_role("button", name="Join the plan").click()
+
+
 def join(page: Page, url: str, text: str, *, name: str = "Sam", label: str = "Sam's phone") -> str:
     """Open the join link on a new device and join the plan; returns the plan id."""
     page.goto(f"{url}/join#{text}")
     expect(page.get_by_role("heading", name="Join a plan")).to_be_visible()
-    page.get_by_label("Your name").fill(name)
-    page.get_by_label("A name for this device").fill(label)
-    page.get_by_role("button", name="Join the plan").click()
+    submit_join(page, name=name, label=label)
     expect(page.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
     match = re.search(r"#/plan/([0-9a-f]{32})", page.url)
     assert match, page.url
@@ -198,6 +206,93 @@ def run_axe(page: Page) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def set_language(page: Page, base: str, code: str, name: str) -> None:
+    """Choose the UI language `name` (lang `code`) in this device's settings."""
+    page.goto(f"{base}/#/settings")
+    page.get_by_role("radio", name=name).check()
+    expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+FOCUS_VISIBLE = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+}"""
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches `selector`; it must show a visible focus outline."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            assert page.evaluate(FOCUS_VISIBLE), f"no visible focus on {selector}"
+            return
+    raise AssertionError(f"could not reach {selector!r} with the keyboard")
+
+
+def press_by_keyboard(page: Page, selector: str) -> None:
+    """Reach `selector` with Tab alone (see `tab_to`) and press Enter on it."""
+    tab_to(page, selector)
+    page.keyboard.press("Enter")
+
+
+def check_axe(page: Page, where: str, lang: str, problems: dict[str, Any]) -> None:
+    """The screen's direction follows `lang`; its axe-core violations, if any, go into `problems[where]`."""
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    # From the top of the screen, as it opens (a sticky bar partly over a scrolled control is not a fault).
+    page.evaluate("window.scrollTo(0, 0)")
+    violations = run_axe(page)
+    if violations:
+        problems[where] = violations
+
+
+def read_qr_from_photo(page: Page, url: str, photo: Path) -> str:
+    """Open "Join a plan" and give it a photo of the QR code; returns what landed in the code field."""
+    page.goto(f"{url}/#/join")
+    expect(page.get_by_role("heading", name="Join a plan")).to_be_visible()
+    page.get_by_label("Or choose a photo of the code").set_input_files(str(photo))
+    expect(page.get_by_role("status").filter(has_text="The code was read.")).to_be_visible()
+    return page.get_by_label("Code", exact=True).input_value()
+
+
+def photograph_invite(page: Page, photo: Path) -> str:
+    """Save the QR code this device shows as a photo at `photo`; returns the plan check number shown with it."""
+    qr = page.get_by_role("img", name="QR code for the other device")
+    expect(qr).to_be_visible()
+    qr.screenshot(path=str(photo))
+    fingerprint = page.locator("[data-fingerprint]").inner_text()
+    assert re.fullmatch(r"\d{5} \d{5} \d{5} \d{5}", fingerprint)
+    return fingerprint
+
+
+def expect_code_refused_a_second_time(browser: Browser, url: str, photo: Path, text: str) -> None:
+    """The same QR code a second time, on another device: refused in plain words."""
+    other = new_device(browser).new_page()
+    assert read_qr_from_photo(other, url, photo) == text
+    submit_join(other, name="Someone", label=None)
+    expect(other.get_by_text("This code did not work. Ask for a new one.")).to_be_visible()
+    expect(other.get_by_role("heading", name="Join a plan")).to_be_visible()
+
+
+def save_plan_file(page: Page, passphrase: str, folder: Path) -> Path:
+    """On the read-back screen: save the whole plan as a file locked with `passphrase`, into `folder`."""
+    page.get_by_label("Passphrase for the file").fill(passphrase)
+    page.get_by_label("The same again").fill(passphrase)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Save the file").click()
+    saved = folder / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    return saved
+
+
+def open_plan_file(page: Page, plan_file: Path, passphrase: str) -> None:
+    """From "My plans" on a worker's device: open a plan from `plan_file` with `passphrase`."""
+    page.get_by_role("link", name="Open a plan from a file").click()
+    expect(page.get_by_role("heading", name="Open a plan from a file")).to_be_visible()
+    page.get_by_label("The plan file").set_input_files(str(plan_file))
+    page.get_by_label("Passphrase for the file").fill(passphrase)
+    page.get_by_role("button", name="Open the plan").click()
 
 
 STRENGTH = "I'm good with my hands"

@@ -8,6 +8,8 @@ envelopes, keyring documents), so the server refuses nothing for its shape.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,8 @@ from alongside.crypto import (
     roster_document_id,
     seal_item,
 )
+from alongside.server import api_client as api
+from alongside.server.api_client import ApiClient
 
 from .processes import AlongsideServer
 
@@ -50,10 +54,34 @@ class Device:
 def enrol(server: AlongsideServer, code: str) -> Device:
     """A device makes its keys and enrols with a one-time code from ``alongside admin``."""
     keys = generate_device_keys()
-    response = httpx.post(f"{server.url}/api/v1/enrol", json={"code": code, "public_keys": keys.public.to_json()})
-    assert response.status_code == 201, response.text
-    client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {response.json()['token']}"})
-    return Device(keys, client, response.json()["account"])
+    client = httpx.Client(base_url=server.url)
+    enrolled = ApiClient(client)(api.enrol(code, keys.public.to_json()))
+    client.headers["Authorization"] = f"Bearer {enrolled.token}"
+    return Device(keys, client, enrolled.account)
+
+
+@dataclass
+class Organisation:
+    """A running server with an organisation, and the worker's tablet (it starts the plans)."""
+
+    server: AlongsideServer
+    worker: Device
+
+
+@contextmanager
+def running_organisation(server: AlongsideServer) -> Iterator[Organisation]:
+    """Start `server`, set up an organisation with ``alongside admin`` and enrol the worker Ali's tablet;
+    stop it all afterwards."""
+    server.start()
+    try:
+        server.admin("init", "--org", "Riverside Family Support", "--name", "Admin", "--json")
+        worker = enrol(server, server.admin("add-worker", "--name", "Ali", "--json")["code"])
+        try:
+            yield Organisation(server, worker)
+        finally:
+            worker.client.close()
+    finally:
+        server.stop()
 
 
 @dataclass
@@ -69,9 +97,7 @@ class ServerPlan:
     @classmethod
     def start(cls, server: AlongsideServer, worker: Device) -> ServerPlan:
         """The worker's tablet starts a plan; the person's phone, a supporter who writes and one who reads join."""
-        created = worker.client.post("/api/v1/plans")
-        assert created.status_code == 201, created.text
-        plan_id = created.json()["plan_id"]
+        plan_id = ApiClient(worker.client)(api.create_plan()).plan_id
         plan = cls(server, plan_id, new_plan_key(plan_id), worker)
         plan.join("owner", "write")
         plan.join("supporter", "write")
@@ -100,15 +126,18 @@ class ServerPlan:
         """A new device joins with an invite made (and registered) on ``inviter``'s device."""
         inviter = inviter or self.worker
         invite = create_invite(self.key, inviter=inviter.keys, role=role, access=access)
-        registration = {k: v for k, v in invite_registration(invite).items() if k in REGISTRATION_FIELDS}
-        registered = inviter.client.post(f"/api/v1/plans/{self.plan_id}/invites", json=registration)
-        assert registered.status_code == 201, registered.text
+        registration: dict[str, Any] = {
+            k: v for k, v in invite_registration(invite).items() if k in REGISTRATION_FIELDS
+        }
+        ApiClient(inviter.client)(api.register_invite(self.plan_id, **registration))
         keys = generate_device_keys()
-        body = {"auth_token": invite_auth_token(invite), "public_keys": keys.public.to_json()}
-        joined = httpx.post(f"{self.server.url}/api/v1/invites/{invite.invite_id_hex}/redeem", json=body)
-        assert joined.status_code == 201, joined.text
-        client = httpx.Client(base_url=self.server.url, headers={"Authorization": f"Bearer {joined.json()['token']}"})
-        device = Device(keys, client, joined.json()["account"])
+        client = httpx.Client(base_url=self.server.url)
+        redeeming = api.redeem_invite(
+            invite.invite_id_hex, auth_token=invite_auth_token(invite), public_keys=keys.public.to_json()
+        )
+        joined = ApiClient(client)(redeeming)
+        client.headers["Authorization"] = f"Bearer {joined.token}"
+        device = Device(keys, client, joined.account)
         self.devices.append(device)
         return device
 

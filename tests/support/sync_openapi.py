@@ -1,6 +1,6 @@
 """An OpenAPI 3.1 description of ``/sync/{plan_id}/…`` as this server speaks it, for fuzzing (schemathesis).
 
-The served OpenAPI document (server/openapi.py) is the ``/api/v1`` surface people program against; ``/sync`` is
+The served OpenAPI document (generated: server/api_operations.py) is the ``/api/v1`` surface; ``/sync`` is
 CouchDB's replication protocol, whose reference is CouchDB's own documentation (README, "The sync endpoints").
 This description is what schemathesis needs to generate requests for it: every route and method, its query
 parameters with the ranges the server accepts (docs/api.md, "Limits"), its bodies, the statuses it may answer
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from alongside.server.api_models import HEX_ID
+
 MAX_INTEGER = 2**53 - 1
-HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+HEX32 = {"type": "string", "pattern": f"^{HEX_ID}$"}
 ERRORS = (400, 401, 403, 404, 409, 413, 503)
 ERROR_DESCRIPTIONS = {
     400: "A malformed request (a bad parameter, JSON, id or revision)",

@@ -1,7 +1,8 @@
 """The document-store contract, run against both backends with the same assertions.
 
 ``sqlite`` is :class:`SqliteStore` on a temporary directory; ``couchdb`` is :class:`CouchDBStore` on
-pouchdb-server from npm (or on ``COUCHDB_URL`` when set), each test under its own database prefix.
+pouchdb-server from npm behind the adapter that makes it answer as Apache CouchDB does
+(``loadtests/kit/pouchdb_adapter.py``), or on ``COUCHDB_URL`` when set, each test under its own prefix.
 Revision ids are chosen by the tests (``new_edits=False``) wherever the assertions need them, since
 the two backends hash new revisions differently.
 """
@@ -9,16 +10,14 @@ the two backends hash new revisions differently.
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import pytest
-from support.processes import PouchDBServer
 
 from alongside.sync.couchdb_store import CouchDBStore
 from alongside.sync.errors import Conflict, NotFound, PreconditionFailed
@@ -56,16 +55,6 @@ R2B, R2C = sorted([rev(2, "b"), rev(2, "c")])  # two branches off R1; R2C wins (
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def couch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One pouchdb-server (or ``COUCHDB_URL``) for the module; tests keep apart by database prefix."""
-    server = PouchDBServer(tmp_path_factory.mktemp("couch"), external_url=os.environ.get("COUCHDB_URL")).start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 def _drop_databases(url: str, prefix: str) -> None:
@@ -140,15 +129,26 @@ async def test_databases_are_created_described_and_deleted(backend: tuple[Docume
         await store.bulk_docs("plan-one", [{"_id": "a"}])
 
 
+async def test_list_databases_names_this_stores_databases_sorted_and_no_others(
+    backend: tuple[DocumentStore, DocumentStore],
+) -> None:
+    store = backend[0]
+    assert await store.list_databases() == []  # other tests' databases (other prefixes) are not this store's
+    for name in ("plan-b", "directory", "plan-a"):
+        await store.create_database(name)
+    await store.delete_database("plan-b")
+    assert await backend[1].list_databases() == ["directory", "plan-a"]
+
+
 # -- writes --------------------------------------------------------------------------------------
 
 
 async def test_the_deleted_count_follows_other_processes_undeletes_and_a_recreated_database(
     backend: tuple[DocumentStore, DocumentStore],
 ) -> None:
-    """pouchdb-server does not count deleted documents, so the CouchDB store follows the feed; the count
-    must stay right when another process writes, when a deleted document comes back, and when the
-    database is deleted and created again behind its back."""
+    """The deleted count (which the adapter in front of pouchdb-server keeps by following the feed) must
+    stay right when another process writes, when a deleted document comes back, and when the database
+    is deleted and created again behind its back."""
     first, second = backend
     await first.create_database("plan-count")
     written = await first.bulk_docs("plan-count", [{"_id": f"d{i}"} for i in range(4)])
@@ -441,7 +441,7 @@ async def test_wait_for_change_wakes_on_a_write_through_another_store(
     since = (await store.changes(DB, ChangesRequest()))["last_seq"]
     assert await store.wait_for_change(DB, 0, 5.0) is True
     with anyio.fail_after(30):
-        assert await store.wait_for_change(DB, since, 0.3) is False  # pouchdb-server needs the client timeout
+        assert await store.wait_for_change(DB, since, 0.3) is False  # the client holds the deadline too
     woke: list[bool] = []
 
     async def waiter() -> None:

@@ -796,7 +796,7 @@ def peers(
     alongside = httpx.Client(
         base_url=alongside_server.plan_url(plan_id), headers={"Authorization": f"Bearer {token}"}, timeout=30.0
     )
-    db_url = f"{pouchdb_server.url.rstrip('/')}/differential-{uuid.uuid4().hex[:12]}/"
+    db_url = f"{pouchdb_server.pouchdb_url}/differential-{uuid.uuid4().hex[:12]}/"  # as it is, no adapter
     reference = httpx.Client(base_url=db_url, timeout=30.0)
     created = reference.put("")
     assert created.status_code in (201, 202), created.text

@@ -6,16 +6,14 @@ and read the server's side over HTTP. Nothing here is timed: waits are on events
 
 from __future__ import annotations
 
-import json
-import subprocess
-import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from support.documents import doc_id, item_doc
-from support.processes import TESTS, AlongsideServer, run_node
+from support.node_script import stream_node
+from support.processes import AlongsideServer, run_node
 
 JS = Path(__file__).parent / "js"
 # Plaintext bytes per document: its ciphertext pads to the 1 KiB bucket, so each envelope is about 1.4 KB.
@@ -233,39 +231,17 @@ def test_push_interrupted_by_a_server_kill_resumes_from_its_checkpoint(
 ) -> None:
     plan_id, token = plan
     request = {"url": alongside_server.plan_url(plan_id), "token": token, "count": PUSH_COUNT, "size": DOC_SIZE}
-    lines: list[dict[str, Any]] = []
     killed_at: int | None = None
-    with (tmp_path / "push_resume.stderr").open("wb") as stderr:
-        process = subprocess.Popen(
-            ["node", str(JS / "push_resume.mjs")],
-            cwd=TESTS,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-    watchdog = threading.Timer(300, process.kill)
-    watchdog.start()
-    try:
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps(request).encode())
-        process.stdin.close()
-        for raw in process.stdout:
-            line = json.loads(raw)
-            lines.append(line)
-            if killed_at is None and line.get("progress", 0) >= KILL_AFTER:
-                alongside_server.kill()
-                killed_at = line["progress"]
-                alongside_server.start()
-        returncode = process.wait(timeout=60)
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert returncode == 0, (tmp_path / "push_resume.stderr").read_text()
-    assert killed_at is not None and killed_at < PUSH_COUNT, lines[-1]
 
-    facts = lines[-1]
+    def kill_once_past(line: dict[str, Any]) -> None:
+        nonlocal killed_at
+        if killed_at is None and line.get("progress", 0) >= KILL_AFTER:
+            alongside_server.kill()
+            killed_at = line["progress"]
+            alongside_server.start()
+
+    facts = stream_node(JS / "push_resume.mjs", request, kill_once_past, tmp_path / "push_resume.stderr", 300)
+    assert killed_at is not None and killed_at < PUSH_COUNT, facts
     first, second = facts["runs"]
     # The kill broke the first run part-way.
     assert first["ok"] is False

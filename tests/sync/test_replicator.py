@@ -13,6 +13,7 @@ from support.documents import doc_id as make_doc_id
 from support.documents import item_doc
 from support.processes import AlongsideServer
 
+from alongside.sync.errors import Forbidden, Unauthorized
 from alongside.sync.peers import HttpPeer, Peer, StorePeer
 from alongside.sync.replicator import ReplicationResult, replicate
 from alongside.sync.sqlite_store import SqliteStore
@@ -158,3 +159,15 @@ async def test_an_interrupted_replication_resumes_from_its_checkpoint(
         assert resumed.start_seq != 0
         assert resumed.docs_read < total
         assert await snapshot(local) == await snapshot(server)
+
+
+async def test_an_http_peer_raises_unauthorized_for_an_unknown_token_and_forbidden_for_another_plans(
+    alongside_server: AlongsideServer,
+) -> None:
+    plan, _ = alongside_server.create_plan()
+    _, other_plans_token = alongside_server.create_plan()
+    for token, refused in (("not-a-token", Unauthorized), (other_plans_token, Forbidden)):
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
+            with pytest.raises(refused) as raised:
+                await HttpPeer(client, alongside_server.plan_url(plan)).info()
+        assert raised.value.status == refused.status

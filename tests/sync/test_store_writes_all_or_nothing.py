@@ -33,7 +33,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support.processes import PouchDBServer
 
 from alongside.sync.couchdb_store import CouchDBStore
 from alongside.sync.errors import BadRequest, NotFound
@@ -526,15 +525,6 @@ PROPERTY = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-
-
-@pytest.fixture(scope="module")
-def couch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = PouchDBServer(tmp_path_factory.mktemp("couch"), external_url=os.environ.get("COUCHDB_URL")).start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 def run_with(open_store: Callable[[], DocumentStore], body: Callable[[DocumentStore], Awaitable[None]]) -> None:

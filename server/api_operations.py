@@ -1,0 +1,269 @@
+"""``/api/v1`` declared once: every operation's method, path, handler, summary, auth, models and statuses.
+
+The routes (:func:`api_routes`) and the OpenAPI 3.1 document served at ``/api/v1/openapi.json``
+(:func:`openapi_document`) are both built from :data:`OPERATIONS`; the request and answer schemas are generated
+from the pydantic models in :mod:`alongside.server.api_models`, which also validate the requests. Each operation
+lists the error statuses it can answer (no catch-all ``default``), so the tests tell an undocumented status from
+a documented one. What a schema cannot say (an expiry within the next 7 days, an epoch one more than the last
+one recorded) is in the descriptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import api_models as models
+from . import api_routes as api
+from . import invite_routes as invites
+
+PREFIX = "/api/v1"
+Handler = Callable[[Request], Awaitable[Response]]
+
+ERROR_DESCRIPTIONS = {
+    400: "The request is malformed (`detail` says which field)",
+    401: "No device token, a wrong one, or the device or its account was switched off",
+    403: "Not allowed (not a member, not enough access, not the person's or the worker's device, wrong or used "
+    "code or invite)",
+    404: "No such plan, member, device or worker",
+    409: "Conflicts with the current state (already registered, already enrolled, not the next key epoch)",
+    413: f"The request body is larger than {models.MAX_API_BODY // 1024} KiB",
+    429: "Too many failed attempts from this address; wait and try again",
+    503: "The storage is unavailable; try again",
+}
+PATH_PARAMETERS = {
+    "plan_id": "A plan id",
+    "invite_id": "The invite id from the QR code",
+    "account": "An account id",
+    "device_id": "A device id",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route of ``/api/v1``: how it is served and how it is described."""
+
+    method: str
+    path: str  # under /api/v1, with {parameters}
+    handler: Handler
+    summary: str
+    answer: type[BaseModel]  # the success answer's model
+    status: int = 200  # the success status
+    repeated: str = ""  # when set: a repeated request is answered 200 with the same model, and why
+    errors: tuple[int, ...] = (403, 404)
+    body: type[BaseModel] | None = None
+    body_required: bool = True
+    auth: bool = True
+    description: str = ""
+    parameters: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(part[1:-1] for part in self.path.split("/") if part.startswith("{"))
+        object.__setattr__(self, "parameters", names)
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "POST",
+        "/enrol",
+        api.enrol,
+        "Enrol a worker's device with a one-time code",
+        description="The code comes from `alongside admin init` or `add-worker`; it works once, for 7 days. "
+        "Failed attempts count towards the limit per client address. The code is claimed for the device the "
+        "public keys name: the same keys sent again (an answer lost on the way) get 201 again, with another "
+        "token, until the device first uses one of its tokens (docs/api.md §4); other keys get 403.",
+        auth=False,
+        body=models.EnrolRequest,
+        answer=models.Enrolled,
+        status=201,
+        errors=(400, 403, 409, 413, 429),
+    ),
+    Operation("GET", "/me", api.me, "The calling device and its account", answer=models.Me, errors=()),
+    Operation("GET", "/plans", api.list_plans, "Plans this device can sync", answer=models.Plans, errors=()),
+    Operation(
+        "POST",
+        "/plans",
+        api.create_plan,
+        "Start a plan with a person (workers and admins only)",
+        description="The worker joins as `worker`; a new account for the person joins as `owner`. A device "
+        "that started the plan offline sends the id it drew (`plan_id`); without a body the server draws "
+        "one. The same request again from the same device answers 200 with the same plan; an id that "
+        "exists for anyone else is 409.",
+        body=models.CreatePlanRequest,
+        body_required=False,
+        answer=models.PlanCreated,
+        status=201,
+        repeated="This device set up this plan already (a repeated request)",
+        errors=(400, 403, 409, 413),
+    ),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/invites",
+        invites.create_invite,
+        "Register an invite created on this device",
+        description="Only devices of the owner or the worker (the plan's stewards) with write access invite; "
+        "anyone else gets 403. An owner invite (the person's own device) always gives write access. "
+        "`expires_at` must be in the next 7 days. If the new device registered the invite already (redeeming it "
+        "with the signed registration), the same invite id, verifier and inviting device answer 200, even once "
+        "it is used; anything else is 409.",
+        body=models.InviteRequest,
+        answer=models.InviteRegistered,
+        status=201,
+        repeated="Registered already, by the new device with the signed registration",
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "POST",
+        "/invites/{invite_id}/redeem",
+        invites.redeem_invite,
+        "Join a plan from a new device with an invite's one-time token",
+        description="No device token is needed. A device that is already enrolled sends its token too and "
+        "joins with its own account (then no new token is returned). Wrong tokens count towards the limit "
+        "per client address. If the inviting device had no connection, the invite is not registered yet: "
+        "the body may then carry `registration`, the inviting device's signed registration from the QR "
+        "code (docs/crypto.md §11). The server checks the signature against the inviting device's key "
+        "and the same rules as registering an invite, then registers and redeems it in one step. When "
+        "the plan itself is not on the server yet the answer is 404 with `error` `plan_not_set_up`. The "
+        "invite is claimed for the joining device: the same device sending it again (an answer lost on the "
+        "way) gets 201 with the same membership (docs/api.md §7); another device gets 403.",
+        auth=False,
+        body=models.RedeemRequest,
+        answer=models.Joined,
+        status=201,
+        errors=(400, 401, 403, 404, 409, 413, 429),
+    ),
+    Operation(
+        "GET", "/plans/{plan_id}/members", api.list_members, "Who can see this plan, and their devices", models.Members
+    ),
+    Operation(
+        "DELETE",
+        "/plans/{plan_id}/members/{account}",
+        api.remove_member,
+        "Remove a member (the owner removes anyone; a worker removes supporters; anyone may leave)",
+        description="Nobody else can remove the owner. The member's devices are refused at once; a "
+        "remaining device then rotates the plan key and records the rotation.",
+        answer=models.MemberRemoved,
+    ),
+    Operation(
+        "DELETE",
+        "/plans/{plan_id}/devices/{device_id}",
+        api.remove_device,
+        "Stop serving this plan to one device (the owner, or the device's own account)",
+        models.DeviceRemoved,
+    ),
+    Operation(
+        "POST",
+        "/workers/{account}/revoke",
+        api.revoke_worker,
+        "Switch off a worker who left (admins only): all their devices are refused",
+        models.WorkerRevoked,
+    ),
+    Operation("GET", "/plans/{plan_id}/keys", api.plan_keys, "The plan's current and retired key ids", models.PlanKeys),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/rotations",
+        api.record_rotation,
+        "Record a key rotation: documents under retired key ids are refused from now on",
+        description="Devices of the owner or the worker (the plan's stewards) with write access; anyone "
+        "else gets 403. `epoch` must be exactly one more than the epoch recorded (1 before the first "
+        "rotation): an older or equal epoch, a jump, or a key id used before is 409. The previous current "
+        "key id and those in `retire` become retired, so the next rotation also replaces one the other "
+        "devices could not open (docs/crypto.md §10.3).",
+        body=models.RotationRequest,
+        answer=models.PlanKeys,
+        status=201,
+        errors=(400, 403, 404, 409, 413),
+    ),
+)
+
+
+async def serve_openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+def api_routes() -> list[Route]:
+    """The ``/api/v1`` routes: the document, then every operation."""
+    routes = [Route(PREFIX + "/openapi.json", serve_openapi, methods=["GET"])]
+    return routes + [Route(PREFIX + op.path, op.handler, methods=[op.method]) for op in OPERATIONS]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _error(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status], **_json(_ref(models.ApiError))}
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer "}}
+        }
+    return response
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(op.status): {"description": "Success", **_json(_ref(op.answer))}}
+    if op.repeated:
+        responses["200"] = {"description": op.repeated, **_json(_ref(op.answer))}
+    # Every route may meet storage that is down; every route with a device token may meet a wrong one.
+    for status in sorted({*op.errors, 503, *((401,) if op.auth else ())}):
+        responses[str(status)] = _error(status)
+    operation: dict[str, Any] = {"summary": op.summary}
+    if op.description:
+        operation["description"] = op.description
+    if op.body is not None:
+        operation["requestBody"] = {"required": op.body_required, **_json(_ref(op.body))}
+    operation["responses"] = responses
+    operation["security"] = [{"device": []}] if op.auth else []
+    if op.parameters:
+        operation["parameters"] = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": PATH_PARAMETERS[name],
+                "schema": {"type": "string", "pattern": f"^{models.HEX_ID}$"},
+            }
+            for name in op.parameters
+        ]
+    return operation
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The document served at ``/api/v1/openapi.json``, generated from :data:`OPERATIONS` and the models."""
+    requests = {op.body for op in OPERATIONS if op.body is not None}
+    answers = {op.answer for op in OPERATIONS} | {models.ApiError}
+    _, schemas = models_json_schema(
+        [(model, "validation") for model in sorted(requests, key=lambda m: m.__name__)]
+        + [(model, "serialization") for model in sorted(answers, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Alongside API",
+            "version": "1",
+            "description": "Enrolment, plans, invites, members and key rotations. Plan content never passes "
+            "through this API: it is end-to-end encrypted and synchronised under /sync/{plan_id}. See docs/api.md.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"device": {"type": "http", "scheme": "bearer", "description": "A device token"}},
+            "schemas": schemas.get("$defs", {}),
+        },
+    }

@@ -1,0 +1,28 @@
+"""``alongside serve`` on either storage backend, as the fixtures in ``tests/conftest.py`` and ``tests/server``
+start it: the embedded SQLite store in the test's own folder, or CouchDB (the session's shared
+``pouchdb-server``, or ``COUCHDB_URL``) under a database prefix of the server's own."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .processes import AlongsideServer, PouchDBServer
+
+
+def server_on_backend(
+    request: pytest.FixtureRequest, backend: str, directory: Path, env: dict[str, str] | None = None
+) -> AlongsideServer:
+    """An ``alongside serve`` (not started yet) keeping its data under `directory` on `backend`
+    (``"sqlite"`` or ``"couchdb"``), with `env` added to its environment."""
+    if backend == "couchdb":
+        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
+        return AlongsideServer(
+            data_dir=directory / "data",
+            storage_args=["--couchdb", couch.url],
+            env={**(env or {}), "ALONGSIDE_COUCHDB_PREFIX": f"t{uuid.uuid4().hex[:12]}-"},
+            couchdb=couch,
+        )
+    return AlongsideServer(data_dir=directory / "data", env=dict(env or {}))
