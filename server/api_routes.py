@@ -126,25 +126,40 @@ async def create_plan(request: Request) -> Response:
         raise Forbidden("Only workers can start a plan here.")
     wanted = (await read_model(request, CreatePlanRequest, optional=True)).plan_id
     directory = state.directory
-    if wanted is not None:
+    if wanted is None:
+        plan_id = await directory.create_plan(device)
+        plan = await directory.plan(plan_id)
+        return json_response(PlanCreated(plan_id=plan_id, owner_account=plan["owner"]), 201)
+    # A retry may arrive while the first attempt still runs (the page reloaded mid-request): one at a time here,
+    # and a race with another server process ends in the directory's conflict, answered as a replay below.
+    async with state.plan_setups.holding(wanted):
+        if await directory.get(plan_doc_id(wanted)) is None:
+            try:
+                await directory.create_plan(device, plan_id=wanted)
+            except Conflict:
+                pass  # another process set it up at the same moment: a replay if it was this device
+            else:
+                plan = await directory.plan(wanted)
+                return json_response(PlanCreated(plan_id=wanted, owner_account=plan["owner"]), 201)
         existing = await directory.get(plan_doc_id(wanted))
-        if existing is not None:
-            if existing.get("created_by_device") != device.id:
-                raise Conflict("A plan with this id already exists.")
-            await _finish_plan_setup(directory, wanted, existing, device)
-            return json_response(PlanCreated(plan_id=wanted, owner_account=existing["owner"]), 200)
-    plan_id = await directory.create_plan(device, plan_id=wanted)
-    plan = await directory.plan(plan_id)
-    return json_response(PlanCreated(plan_id=plan_id, owner_account=plan["owner"]), 201)
+        if existing is None or existing.get("created_by_device") != device.id:
+            raise Conflict("A plan with this id already exists.")
+        await _finish_plan_setup(directory, wanted, existing, device)
+        return json_response(PlanCreated(plan_id=wanted, owner_account=existing["owner"]), 200)
 
 
 async def _finish_plan_setup(directory: Directory, plan_id: str, plan: Json, device: Device) -> None:
     """A replayed plan set-up: add the memberships an earlier, interrupted attempt did not get to."""
     owner = str(plan["owner"])
-    if await directory.get(membership_doc_id(plan_id, owner)) is None:
-        await directory.add_member(plan_id, owner, role="owner", access="write")
-    if device.account != owner and await directory.get(membership_doc_id(plan_id, device.account)) is None:
-        await directory.add_member(plan_id, device.account, role="worker", access="write")
+    wanted = [(owner, "owner")] + ([(device.account, "worker")] if device.account != owner else [])
+    for account, role in wanted:
+        if await directory.get(membership_doc_id(plan_id, account)) is not None:
+            continue
+        try:
+            await directory.add_member(plan_id, account, role=role, access="write")
+        except Conflict:
+            if await directory.get(membership_doc_id(plan_id, account)) is None:
+                raise  # not a concurrent attempt's membership: a real failure
 
 
 # -- members and removal -----------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alongside.sync.store import DocumentStore, Json
 
 from .directory import Directory
+from .keyed_locks import KeyedLocks
 from .longpolls import Longpolls
 from .ratelimit import FailureLimiter
 from .settings import Settings
@@ -21,3 +22,4 @@ class AppState:
     validate_document: Callable[[Json], None]
     limiter: FailureLimiter
     longpolls: Longpolls
+    plan_setups: KeyedLocks = field(default_factory=KeyedLocks)

@@ -9,6 +9,7 @@ device; the inviting device's late registration of the same invite is then answe
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,21 @@ def test_a_plan_started_offline_is_set_up_with_its_own_id_once_and_repeats_are_s
     drawn = worker.client.post("/api/v1/plans")
     assert drawn.status_code == 201 and drawn.json()["plan_id"] != plan_id
     assert worker.client.post("/api/v1/plans", json={}).status_code == 201
+
+
+def test_the_same_plan_set_up_sent_several_times_at_once_makes_one_plan_and_answers_every_copy(
+    alongside_server: AlongsideServer,
+) -> None:
+    # A page reloaded while its first set-up is still on the wire sends the same request again at once.
+    [worker] = workers(alongside_server, 1)
+    plan_id = new_plan_id()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: worker.client.post("/api/v1/plans", json={"plan_id": plan_id}), range(6)))
+    assert sorted(answer.status_code for answer in answers) == [200] * 5 + [201], [a.text for a in answers]
+    assert len({answer.json()["owner_account"] for answer in answers}) == 1
+    members = worker.client.get(f"/api/v1/plans/{plan_id}/members").json()["members"]
+    assert sorted(m["role"] for m in members) == ["owner", "worker"]
+    assert worker.client.get(f"/sync/{plan_id}/").status_code == 200
 
 
 def test_a_signed_registration_admits_once_and_the_late_registration_is_answered_as_done(
