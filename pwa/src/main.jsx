@@ -2,10 +2,11 @@
 
 import { render } from 'preact';
 import { isLocked, loadDevice } from './data/device.js';
+import { clearExited } from './data/safety.js';
 import { askPersistentStorage, startOutboxSending } from './data/session.js';
 import { applyLanguage } from './i18n/index.js';
 import './styles.css';
-import { App, listenForQuickExit } from './ui/app.jsx';
+import { App, listenForQuickExit, startAfterQuickExit } from './ui/app.jsx';
 import { listenForAutoLock } from './ui/lock.jsx';
 import { setState } from './ui/store.js';
 
@@ -42,8 +43,16 @@ async function start() {
     const text = decodeURIComponent(location.hash.slice(1));
     history.replaceState(null, '', '/#/join');
     setState({ inviteText: text });
+    clearExited(); // a join link is opened on purpose
   }
+  const afterQuickExit = startAfterQuickExit();
   render(<App />, document.getElementById('app'));
+  // After a quick exit nothing of this device is read until the user chooses "Open" (docs/security.md).
+  if (afterQuickExit) {
+    setState({ device: null, ready: true });
+    registerServiceWorker();
+    return;
+  }
   // With the app lock on, nothing of the plans is read until the PIN unwraps this device's keys.
   const locked = await isLocked().catch(() => false);
   const device = locked ? null : await loadDevice().catch(() => null);

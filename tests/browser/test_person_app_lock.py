@@ -60,12 +60,12 @@ def test_app_lock_wraps_the_keys_and_hides_the_plan(chromium: Browser, alongside
 
     # Settings: set a PIN, choose the neutral name.
     page.goto(f"{url}/#/settings")
-    page.get_by_label("New PIN or passphrase").fill("2468")
-    page.get_by_label("The same again").fill("2469")
+    page.get_by_label("New PIN or passphrase").fill("246800")
+    page.get_by_label("The same again").fill("246900")
     page.get_by_role("button", name="Turn on the app lock").click()
     expect(page.get_by_text("The two do not match. Type them again.")).to_be_visible()
-    page.get_by_label("New PIN or passphrase").fill("2468")
-    page.get_by_label("The same again").fill("2468")
+    page.get_by_label("New PIN or passphrase").fill("246800")
+    page.get_by_label("The same again").fill("246800")
     page.get_by_role("button", name="Turn on the app lock").click()
     expect(page.get_by_role("status").filter(has_text="The app lock is on.")).to_be_visible(timeout=20_000)
     page.get_by_label('Call the app "Notes" on this phone').check()
@@ -90,12 +90,12 @@ def test_app_lock_wraps_the_keys_and_hides_the_plan(chromium: Browser, alongside
     assert page.title() == "Notes"
     expect(page.get_by_role("link", name="Settings")).to_have_count(0)
 
-    page.get_by_label("PIN or passphrase").fill("1357")
+    page.get_by_label("PIN or passphrase").fill("135700")
     page.get_by_role("button", name="Unlock").click()
     expect(page.get_by_text("That PIN or passphrase is not right. Try again.").first).to_be_visible(timeout=20_000)
     assert STRENGTH not in page.locator("body").inner_text()
 
-    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_label("PIN or passphrase").fill("246800")
     page.get_by_role("button", name="Unlock").click()
     expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible(timeout=20_000)
     assert page.title() == "Notes"
@@ -105,12 +105,12 @@ def test_app_lock_wraps_the_keys_and_hides_the_plan(chromium: Browser, alongside
     page.goto(f"{url}/#/settings")
     page.get_by_role("button", name="Lock now").click()
     expect(page.get_by_role("heading", name="Notes is locked")).to_be_visible()
-    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_label("PIN or passphrase").fill("246800")
     page.get_by_role("button", name="Unlock").click()
     expect(page.get_by_role("heading", name="Settings")).to_be_visible(timeout=20_000)
 
     # Turning the lock off needs the PIN; then the app opens without asking.
-    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_label("PIN or passphrase").fill("246800")
     page.get_by_role("button", name="Turn off the app lock").click()
     expect(page.get_by_role("status").filter(has_text="The app lock is off.")).to_be_visible(timeout=20_000)
     page.get_by_label('Call the app "Notes" on this phone').uncheck()
@@ -152,8 +152,8 @@ def test_change_pin_and_lock_when_hidden(chromium: Browser, alongside_server: Al
     page = worker_device(chromium, alongside_server)
     plan_id = plan_with_strengths(page, STRENGTH)
     page.goto(f"{url}/#/settings")
-    page.get_by_label("New PIN or passphrase").fill("2468")
-    page.get_by_label("The same again").fill("2468")
+    page.get_by_label("New PIN or passphrase").fill("246800")
+    page.get_by_label("The same again").fill("246800")
     page.get_by_role("button", name="Turn on the app lock").click()
     expect(page.get_by_role("status").filter(has_text="The app lock is on.")).to_be_visible(timeout=20_000)
     expect(page.get_by_role("radio", name="1 minute")).to_be_checked()  # the default
@@ -162,14 +162,14 @@ def test_change_pin_and_lock_when_hidden(chromium: Browser, alongside_server: Al
     before = locked_store(page)
     page.get_by_role("button", name="Change the PIN or passphrase").click()
     page.get_by_label("The PIN or passphrase you use now").fill("1111")
-    page.get_by_label("New PIN or passphrase").fill("97531")
-    page.get_by_label("The same again").fill("97531")
+    page.get_by_label("New PIN or passphrase").fill("975310")
+    page.get_by_label("The same again").fill("975310")
     page.get_by_role("button", name="Save the new PIN or passphrase").click()
     expect(page.get_by_role("alert")).to_have_text(
         "The PIN or passphrase you use now is not right. Nothing was changed.", timeout=20_000
     )
     assert locked_store(page) == before
-    page.get_by_label("The PIN or passphrase you use now").fill("2468")
+    page.get_by_label("The PIN or passphrase you use now").fill("246800")
     page.get_by_role("button", name="Save the new PIN or passphrase").click()
     expect(page.get_by_role("status").filter(has_text="Changed. Use the new PIN or passphrase")).to_be_visible(
         timeout=20_000
@@ -193,10 +193,10 @@ def test_change_pin_and_lock_when_hidden(chromium: Browser, alongside_server: Al
     expect_locked_without_content(page)
 
     # The old PIN no longer opens it; the new one does.
-    page.get_by_label("PIN or passphrase").fill("2468")
+    page.get_by_label("PIN or passphrase").fill("246800")
     page.get_by_role("button", name="Unlock").click()
     expect(page.get_by_text("That PIN or passphrase is not right. Try again.").first).to_be_visible(timeout=20_000)
-    page.get_by_label("PIN or passphrase").fill("97531")
+    page.get_by_label("PIN or passphrase").fill("975310")
     page.get_by_role("button", name="Unlock").click()
     expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible(timeout=20_000)
 
@@ -211,7 +211,7 @@ def test_change_pin_and_lock_when_hidden(chromium: Browser, alongside_server: Al
     expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible()
     set_visibility(page, "hidden")
     expect_locked_without_content(page)
-    page.get_by_label("PIN or passphrase").fill("97531")
+    page.get_by_label("PIN or passphrase").fill("975310")
     page.get_by_role("button", name="Unlock").click()
     expect(page.locator(".item-text", has_text=STRENGTH)).to_be_visible(timeout=20_000)
 

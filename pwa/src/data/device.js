@@ -5,6 +5,7 @@
 
 import { DeviceKeys, DevicePublicKeys, generateDeviceKeys, lockDeviceKeys, unlockDeviceKeys } from '../crypto/index.js';
 import { idbGet, idbSet } from '../lib/idb.js';
+import { newPinProblem } from './safety.js';
 
 const KEY = 'device';
 let cached = null;
@@ -39,6 +40,7 @@ export async function unlockDevice(pin) {
 
 /** Turn the app lock on (or change the PIN): from now on only the wrapped keys are stored. */
 export async function setLock(pin) {
+  refuseWeakPin(pin);
   const device = await loadDevice();
   const locked = await lockDeviceKeys(device.keys, pin);
   return save({ ...device, locked });
@@ -46,11 +48,18 @@ export async function setLock(pin) {
 
 /** Change the PIN: the old one must unwrap the stored keys (DecryptionError if not); they are re-wrapped under the new one. */
 export async function changeLock(oldPin, newPin) {
+  refuseWeakPin(newPin);
   const stored = await idbGet(KEY);
   const keys = await unlockDeviceKeys(stored.locked, oldPin);
   const locked = await lockDeviceKeys(keys, newPin);
   const device = await loadDevice();
   return save({ ...(device || { ...stored, keys }), locked });
+}
+
+/** A new PIN must have at least 6 characters (safety.js); a lock set before with a shorter one still opens. */
+function refuseWeakPin(pin) {
+  const problem = newPinProblem(pin);
+  if (problem) throw new RangeError(problem);
 }
 
 /** Forget the unwrapped keys held in memory (the app lock closes the app). */

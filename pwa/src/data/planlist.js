@@ -13,6 +13,7 @@ import { Plan } from './plan.js';
 import { isOpen } from './session.js';
 import { signal } from './state.js';
 import { PlanSync } from './sync.js';
+import { readNews } from './looks.js';
 
 const STATUS = '_local/alongside-status';
 const summaries = new Map(); // planId -> signal of {person, title, pending, noKey}, or null until read
@@ -90,7 +91,8 @@ let running = null;
 
 /**
  * Sync the plans that are not open, one at a time, each with a one-shot replication; then read each
- * one's names again. One pass at a time; a plan opened meanwhile is left to its own live sync.
+ * one's names again, and what changed since the user last looked (offline too). One pass at a time; a
+ * plan opened meanwhile is left to its own live sync.
  */
 export function syncInBackground(planIds) {
   if (running) return running;
@@ -98,11 +100,14 @@ export function syncInBackground(planIds) {
     for (const planId of planIds) {
       const device = await loadDevice();
       const info = device?.plans[planId];
-      if (!device?.token || !info || info.pending || info.copy || isOpen(planId) || !navigator.onLine) continue;
-      const plan = new Plan(planId, device, { db: openLocalDatabase(planId) });
-      await plan.readStatus();
-      await new PlanSync(plan, device.token).once();
-      if (!isOpen(planId)) await readSummary(planId).catch(() => {});
+      if (!device || !info || info.pending || isOpen(planId)) continue;
+      if (device.token && !info.copy && navigator.onLine) {
+        const plan = new Plan(planId, device, { db: openLocalDatabase(planId) });
+        await plan.readStatus();
+        await new PlanSync(plan, device.token).once();
+        if (!isOpen(planId)) await readSummary(planId).catch(() => {});
+      }
+      if (!isOpen(planId)) await readNews(planId).catch(() => {}); // what changed since the user last looked (whatsnew.js)
     }
   })().finally(() => {
     running = null;

@@ -90,6 +90,9 @@ function closeOthers(planId) {
   }
 }
 
+/** Close every open plan and stop its sync (the quick exit): this page keeps no plan open. */
+export const closeAllPlans = () => closeOthers(null);
+
 /** The plan and its sync, started once per page. */
 export function openPlan(planId) {
   if (!opened.has(planId)) {

@@ -1,32 +1,73 @@
 // The frame around every screen (quick exit, update prompt, sync status) and the router: wouter follows
 // the location hash, and the route table (routes.js) says which screen each hash shows.
 
+import { signal } from '@preact/signals';
 import { useEffect, useState } from 'preact/hooks';
 import { Router, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
-import { openPlan } from '../data/session.js';
-import { appName, formatTime, t, tn } from '../i18n/index.js';
+import { forgetKeys } from '../data/device.js';
+import { clearExited, hasExited, markExited } from '../data/safety.js';
+import { closeAllPlans, openPlan } from '../data/session.js';
+import { appName, formatTime, t, tn, usesNeutralName } from '../i18n/index.js';
 import { OpenFile } from './backup.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
 import { ItemHistory } from './history.jsx';
 import { People } from './people.jsx';
-import { ItemScreen, PlanHome, Section } from './plan.jsx';
+import { ItemScreen, PlanHome, Section, useVisit } from './plan.jsx';
 import { ReadBack, VersionView, Versions } from './readback.jsx';
 import { MyPlan } from './myplan.jsx';
 import { LockScreen } from './lock.jsx';
 import { Resolve } from './resolve.jsx';
 import { Share } from './share.jsx';
+import { Button, Screen } from './common.jsx';
 import { appRoute, planRoute } from './routes.js';
 import { Enrol, Join, NewPlan, Plans, Settings, Welcome } from './start.jsx';
-import { appState } from './store.js';
+import { appState, setState } from './store.js';
 
 export const NEUTRAL_PAGE = 'https://www.bbc.co.uk/weather';
 
-/** Leave at once: blank the app, then replace this page in history with a neutral one. */
+/** After a quick exit the app shows only a neutral "Open" screen, until the user chooses to open it. */
+export const exited = signal(false);
+
+/**
+ * Leave at once: mark the exit on this device (so Back, a reload or the home-screen icon show nothing of any
+ * plan), blank the page, forget the keys and close the open plans, then replace this page in history with a
+ * neutral one.
+ */
 export function quickExit() {
+  markExited();
   document.body.replaceChildren();
   document.title = '\u200b';
+  forgetKeys();
+  closeAllPlans();
+  exited.value = true;
+  setState({ device: null });
   location.replace(NEUTRAL_PAGE);
+}
+
+/** On start after a quick exit: the address that led back here (a plan's) is replaced by the app's root. */
+export function startAfterQuickExit() {
+  exited.value = hasExited();
+  if (exited.value) history.replaceState(null, '', '/#/');
+  return exited.value;
+}
+
+/** The screen after a quick exit: the app's (perhaps neutral) name and "Open"; opening starts the app afresh. */
+function AfterQuickExit() {
+  const [path] = useLocation();
+  // A plan's address typed or followed meanwhile does not stay in the address bar or history either.
+  useEffect(() => {
+    if (path !== '/') history.replaceState(null, '', '/#/');
+  }, [path]);
+  const open = () => {
+    clearExited();
+    location.reload();
+  };
+  return (
+    <Screen title={appName()}>
+      <Button onClick={open}>{t('exit.open')}</Button>
+    </Screen>
+  );
 }
 
 /** Shift pressed three times within two seconds also leaves (GOV.UK "Exit this page"). */
@@ -38,15 +79,21 @@ export function listenForQuickExit() {
     presses = [...presses.filter((at) => now - at < 2000), now];
     if (presses.length >= 3) quickExit();
   });
+  // A page the browser kept whole (back-forward cache) and shows again after a quick exit starts afresh.
+  addEventListener('pageshow', (event) => {
+    if (event.persisted && hasExited()) location.reload();
+  });
 }
 
+/** The quick exit, first on every screen; with the neutral name it is a plain "Close" that gives nothing away. */
 function QuickExit() {
+  const neutral = usesNeutralName();
   return (
     <div class="exit-bar">
-      <button type="button" class="button exit" onClick={quickExit}>
-        {t('exit.button')}
+      <button type="button" class={neutral ? 'button exit quiet' : 'button exit'} onClick={quickExit}>
+        {t(neutral ? 'exit.neutral' : 'exit.button')}
       </button>
-      <span class="exit-hint">{t('exit.hint')}</span>
+      {!neutral && <span class="exit-hint">{t('exit.hint')}</span>}
     </div>
   );
 }
@@ -155,6 +202,7 @@ const PLAN_SCREENS = {
 
 function PlanRoutes({ planId, path }) {
   const opened = usePlan(planId);
+  useVisit(opened?.plan);
   if (!opened) {
     return (
       <main id="main" class="screen">
@@ -196,6 +244,7 @@ const APP_SCREENS = {
 function Routes() {
   const [path] = useLocation();
   const device = appState.device.value;
+  if (exited.value) return <AfterQuickExit />;
   if (appState.locked.value) return <LockScreen />;
   if (device === undefined) return null;
   const route = appRoute(path, !!device);
@@ -220,7 +269,7 @@ export function App() {
           <a class="brand" href="#/">
             {appName()}
           </a>
-          {!locked && (
+          {!locked && !exited.value && (
             <a class="settings-link" href="#/settings">
               {t('settings.link')}
             </a>

@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { defaultsOf, fieldValue, formOf } from '../data/kinds.js';
 import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
+import { whatsNew } from '../data/looks.js';
 import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
 import { provenanceParts } from './wording.js';
@@ -295,12 +296,25 @@ function DeleteButton({ plan, item }) {
 }
 
 /** One item as a card: its text in the person's words, details, provenance, and what can be done. */
+/** "New" or "Changed" on a card whose item another device wrote since the user last looked (data/looks.js). */
+export function NewMark({ plan, item }) {
+  const mark = whatsNew(plan).marks.get(item.id);
+  if (!mark) return null;
+  return (
+    <p class="new-mark" data-new={mark}>
+      <strong>{t(mark === 'new' ? 'news.new' : 'news.changed_mark')}</strong>
+      <span class="visually-hidden"> ({t('news.since_you_looked')})</span>
+    </p>
+  );
+}
+
 export function ItemCard({ plan, item, children, headingLevel = 3 }) {
   const v = valuesOf(item);
   const Heading = `h${headingLevel}`;
   const removedUnsigned = !!item.flags?.unsignedRemoval;
   return (
     <article class="card item" data-item={item.id} data-type={item.type} data-flags={flagNames(item)}>
+      <NewMark plan={plan} item={item} />
       <IntegrityNote plan={plan} item={item} />
       {(item.conflicts || item.removed) && (
         <p class="conflict-note" role="note">

@@ -6,11 +6,17 @@
 import { useState } from 'preact/hooks';
 import { changeLock, forgetKeys, removeLock, setLock, unlockDevice } from '../data/device.js';
 import { sendQueuedNow } from '../data/session.js';
+import { MIN_NEW_PIN, newPinProblem } from '../data/safety.js';
 import { appName, setNeutralName, t, usesNeutralName } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Radios, Screen, TextInput } from './common.jsx';
 import { appState, setState } from './store.js';
 
-const MIN_PIN = 4;
+// A new PIN needs at least 6 digits (a 4- or 5-digit one is refused in plain words); a lock set with a
+// shorter PIN before this rule still opens, and only the next new PIN must follow it.
+const pinProblem = (pin) => {
+  const problem = newPinProblem(pin);
+  return problem && t(problem, { n: MIN_NEW_PIN });
+};
 let failures = 0;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -104,7 +110,7 @@ export function LockSettings() {
     event.preventDefault();
     setDone(null);
     if (!oldPin) return setError(t('lock.missing'));
-    if ([...pin].length < MIN_PIN) return setError(t('lock.too_short', { n: MIN_PIN }));
+    if (pinProblem(pin)) return setError(pinProblem(pin));
     if (pin !== again) return setError(t('lock.mismatch'));
     setBusy(true);
     setError(null);
@@ -129,7 +135,7 @@ export function LockSettings() {
   const turnOn = async (event) => {
     event.preventDefault();
     setDone(null);
-    if ([...pin].length < MIN_PIN) return setError(t('lock.too_short', { n: MIN_PIN }));
+    if (pinProblem(pin)) return setError(pinProblem(pin));
     if (pin !== again) return setError(t('lock.mismatch'));
     setBusy(true);
     setError(null);
@@ -188,7 +194,7 @@ export function LockSettings() {
             <form onSubmit={change} noValidate class="change-pin" aria-labelledby="change-pin-h">
               <h3 id="change-pin-h">{t('lock.change')}</h3>
               <TextInput name="pin-old" type="password" label={t('lock.old_pin')} value={oldPin} onInput={setOldPin} />
-              <TextInput name="pin-new" type="password" label={t('lock.new_pin')} hint={t('lock.new_pin_hint', { n: MIN_PIN })} value={pin} onInput={setPin} />
+              <TextInput name="pin-new" type="password" label={t('lock.new_pin')} hint={t('lock.new_pin_hint', { n: MIN_NEW_PIN })} value={pin} onInput={setPin} />
               <TextInput name="pin-again" type="password" label={t('lock.pin_again')} value={again} onInput={setAgain} />
               <div class="actions">
                 <Button type="submit" disabled={busy}>
@@ -235,7 +241,7 @@ export function LockSettings() {
       ) : (
         <form onSubmit={turnOn} noValidate>
           <p>{t('lock.intro')}</p>
-          <TextInput name="pin-new" type="password" label={t('lock.new_pin')} hint={t('lock.new_pin_hint', { n: MIN_PIN })} value={pin} onInput={setPin} />
+          <TextInput name="pin-new" type="password" label={t('lock.new_pin')} hint={t('lock.new_pin_hint', { n: MIN_NEW_PIN })} value={pin} onInput={setPin} />
           <TextInput name="pin-again" type="password" label={t('lock.pin_again')} value={again} onInput={setAgain} />
           <Button type="submit" disabled={busy}>
             {t('lock.turn_on')}

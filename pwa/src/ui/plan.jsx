@@ -1,12 +1,14 @@
 // A plan's home (the conversation's sections), the section screens (each lists the kinds the registry,
 // data/kinds.js, puts in it), and the screen that changes one item.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { CHOICES, KINDS, SECTIONS, fieldValue, formOf, sectionOf } from '../data/kinds.js';
 import { mainText, values as valuesOf } from '../data/model.js';
+import { beginVisit, endVisit, markLooked, whatsNew } from '../data/looks.js';
+import { anyNews } from '../data/whatsnew.js';
 import { t, tn } from '../i18n/index.js';
 import { Button, Screen, U } from './common.jsx';
-import { HistoryLink, IntegrityNote, ItemCard, ItemForm, Provenance, flagNames } from './items.jsx';
+import { HistoryLink, IntegrityNote, ItemCard, ItemForm, NewMark, Provenance, flagNames } from './items.jsx';
 import { go } from './store.js';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
@@ -49,6 +51,57 @@ function IntegrityBanner({ plan }) {
   );
 }
 
+/**
+ * A visit to a plan (docs/app.md, "What's new since you last looked"): from opening any of its screens to
+ * leaving them (or the page), what another device wrote since the last look is shown as new; leaving
+ * writes the new look mark.
+ */
+export function useVisit(plan) {
+  useEffect(() => {
+    if (!plan) return undefined;
+    beginVisit(plan).catch(() => {});
+    const leavePage = () => markLooked(plan).catch(() => {});
+    addEventListener('pagehide', leavePage);
+    return () => {
+      removeEventListener('pagehide', leavePage);
+      endVisit(plan).catch(() => {});
+    };
+  }, [plan]);
+}
+
+const NEWS_PARTS = [
+  ['stepsDone', 'news.steps_done'],
+  ['goodNews', 'news.good_news'],
+  ['added', 'news.added'],
+  ['changed', 'news.changed'],
+  ['clashes', 'news.clashes'],
+];
+
+/** "Since you last looked: 1 step done, 1 piece of good news." (null when nothing is new). */
+export function newsSentence(counts) {
+  if (!anyNews(counts)) return null;
+  const parts = NEWS_PARTS.filter(([name]) => counts[name] > 0).map(([name, key]) => tn(key, counts[name]));
+  return t('news.since', { list: parts.join(t('news.separator')) });
+}
+
+function WhatsNew({ plan }) {
+  const sentence = newsSentence(whatsNew(plan).counts);
+  if (!sentence) return null;
+  return (
+    <div class="banner whats-new" role="status" data-whats-new>
+      <p>{sentence}</p>
+    </div>
+  );
+}
+
+/** How many items of a section are new or changed since the last look. */
+function newInSection(plan, section) {
+  const { marks } = whatsNew(plan);
+  if (!marks.size) return 0;
+  const kinds = section.screen === 'readback' ? [] : section.kinds;
+  return [...marks.keys()].filter((id) => kinds.includes(plan.items.get(id)?.type)).length;
+}
+
 export function PlanHome({ plan }) {
   if (!plan.keyring) {
     return (
@@ -74,6 +127,7 @@ export function PlanHome({ plan }) {
         </div>
       )}
       <KeyWaiting plan={plan} />
+      <WhatsNew plan={plan} />
       <IntegrityBanner plan={plan} />
       {conflicted.length > 0 && (
         <div class="banner conflict" role="alert">
@@ -89,7 +143,7 @@ export function PlanHome({ plan }) {
         </a>
       </p>
       <h2>{t('plan.conversation')}</h2>
-      <ol class="sections plain">
+      <ol class="sections plain" data-news-read={whatsNew(plan).ready ? '' : undefined}>
         {SECTIONS.map((section, index) => (
           <li key={section.id}>
             <a class="section-link" href={`#/plan/${plan.id}/${section.route}`}>
@@ -98,6 +152,11 @@ export function PlanHome({ plan }) {
               </span>
               <span class="section-name">{t(section.label)}</span>
               <span class="count">{tn(section.screen === 'readback' ? 'count.versions' : 'count.items', sectionCount(plan, section))}</span>
+              {newInSection(plan, section) > 0 && (
+                <span class="badge new-badge" data-new-in-section>
+                  {tn('news.in_section', newInSection(plan, section))}
+                </span>
+              )}
             </a>
           </li>
         ))}
@@ -133,6 +192,7 @@ function MatterCard({ plan, item }) {
   const v = valuesOf(item);
   return (
     <article class="card item matter" data-item={item.id} data-type="matter" data-flags={flagNames(item)}>
+      <NewMark plan={plan} item={item} />
       <IntegrityNote plan={plan} item={item} />
       {(item.conflicts || item.removed) && (
         <p class="conflict-note" role="note">

@@ -3,10 +3,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
 import { readSummary, summaryOf, syncInBackground } from '../data/planlist.js';
+import { newsOf } from '../data/looks.js';
 import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
 import { decodeImageFile, scanCamera } from '../lib/qr.js';
 import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
 import { LockSettings } from './lock.jsx';
+import { newsSentence } from './plan.jsx';
 import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
 import { appState, go, setState } from './store.js';
 
@@ -227,8 +229,10 @@ function PlanRow({ planId }) {
     readSummary(planId).catch(() => {});
   }, [planId]);
   const named = summary && !summary.noKey && (summary.person || summary.title);
+  const counts = newsOf(planId);
+  const news = named ? newsSentence(counts) : null;
   return (
-    <li class="plan-row">
+    <li class="plan-row" data-news-read={counts ? '' : undefined}>
       <a href={`#/plan/${planId}`} class="card-link">
         {named ? (
           <>
@@ -239,6 +243,11 @@ function PlanRow({ planId }) {
           <span>{joining ? t(joining) : summary ? t('plans.waiting_key') : t('plan.opening')}</span>
         )}
         {summary?.pending > 0 && <span class="badge">{t('plans.unsynced')}</span>}
+        {news && (
+          <span class="whats-new-row" data-whats-new>
+            {news}
+          </span>
+        )}
       </a>
     </li>
   );
@@ -357,6 +366,7 @@ export function Settings() {
       />
       <h2>{t('settings.safety')}</h2>
       <p>{t('settings.safety_text')}</p>
+      <p>{t('settings.safety_after', { name: t('app.neutral_name') })}</p>
       {device && <LockSettings />}
     </Screen>
   );
