@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { grantPlanKey, newPlanId, newPlanKey, rosterDocumentId } from '../../pwa/src/crypto/index.js';
 import { sealSignedItem } from '../../pwa/src/crypto/envelope.js';
 import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
+import { defaultSpeaker } from '../../pwa/src/data/roles.js';
 import { cleanUp, handMade, joinPlan, newDatabase, newDevice, openPlan, sync, tabletAndPhone } from './plan_harness.mjs';
 
 after(cleanUp);
@@ -42,6 +43,8 @@ test('roles come from the plan itself: the creator, and the admissions its stewa
     [[true, true], [true, true], [false, false], [false, false]],
   );
   assert.deepEqual(phone.me, { deviceId: phone.device.deviceId, role: 'owner', access: 'write', steward: true });
+  // "Who said it" starts as the person's name on stewards' devices, and as the supporter's own on theirs.
+  assert.deepEqual(all.map(defaultSpeaker), ['Dee', 'Dee', 'Sam', 'Mo']);
 });
 
 test('a device nobody admitted is not confirmed; an admission a supporter writes counts for nothing', async () => {

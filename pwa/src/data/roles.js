@@ -5,6 +5,7 @@
 // list and marks them not proven (spec §19.4).
 
 import { DevicePublicKeys, b64uDecode, planIdFor, rosterDocumentId, verifyField, verifyItem } from '../crypto/index.js';
+import { fieldValue } from './kinds.js';
 import { STEWARDS, TYPES } from './model.js';
 
 /** The role and access combinations an invite (and so an admission) can give (spec §11.1). */
@@ -183,4 +184,14 @@ export function originOf(fields) {
     if (!origin || field.at < origin.at || (field.at === origin.at && name < origin.name)) origin = { name, dev: field.dev, at: field.at };
   }
   return origin;
+}
+
+/**
+ * Whose words a new item is by default ("Who said it"). On a steward's device, the person's: at the visit the
+ * worker types what the person says, and the person's own phone is theirs. On anyone else's device (a
+ * supporter's), that device's own user: a default never puts a supporter's words in the person's mouth.
+ */
+export function defaultSpeaker(plan) {
+  if (plan.me.steward) return fieldValue(plan.header, 'person') || '';
+  return plan.deviceName(plan.device.deviceId)?.name || plan.device.name || '';
 }

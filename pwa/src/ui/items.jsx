@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { defaultsOf, fieldValue, formOf } from '../data/kinds.js';
 import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
 import { whatsNew } from '../data/looks.js';
+import { defaultSpeaker } from '../data/roles.js';
 import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
 import { provenanceParts } from './wording.js';
@@ -52,7 +53,7 @@ function Control({ spec, type, value, set, plan, error }) {
 export function ItemForm({ plan, type, item, defaults, onDone }) {
   const content = TYPES[type].content;
   const [values, setValues] = useState(() =>
-    item ? valuesOf(item) : { ...defaultsOf(type), said_by: fieldValue(plan.header, 'person') || '', voice: 'own', ...defaults },
+    item ? valuesOf(item) : { ...defaultsOf(type), said_by: defaultSpeaker(plan), voice: 'own', ...defaults },
   );
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
