@@ -26,6 +26,3 @@ class KeyedLocks:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key], self._locks[key]
-
-    def __len__(self) -> int:
-        return len(self._locks)

@@ -193,20 +193,24 @@ def _strategy(api: Api, path: str, method: str, mode: str) -> st.SearchStrategy[
     return st.one_of(operation.as_strategy(generation_mode=generation_mode, path_parameters=api.real[path]), generated)
 
 
+# The same examples every run (no database, no deadline): a 5xx found once is found again.
+FUZZ_SETTINGS = hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+)
+
+
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
 def test_generated_requests_get_documented_answers(api: Api, path: str, method: str, mode: str) -> None:
     headers = api.auth(path, method)
     statuses: list[int] = []
 
-    @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-    )
+    @FUZZ_SETTINGS
     @hypothesis.given(case=_strategy(api, path, method, mode))
     def run(case: Any) -> None:
         statuses.append(case.call_and_validate(headers=headers, checks=CHECKS).status_code)
@@ -233,14 +237,7 @@ def test_generated_sync_requests_from_members_get_documented_answers_and_no_serv
     )
     statuses: list[int] = []
 
-    @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-    )
+    @FUZZ_SETTINGS
     @hypothesis.given(case=strategy)
     def run(case: Any) -> None:
         statuses.append(case.call_and_validate(headers=member.auth, checks=SYNC_CHECKS).status_code)

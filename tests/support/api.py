@@ -36,6 +36,8 @@ from alongside.server import api_client as api
 from alongside.server.api_client import ApiClient
 from alongside.server.cli import main as alongside_cli
 
+from .answers import assert_api_error as assert_api_error  # callers import the /api error check from here
+
 
 def admin_cli(data_dir: Path, *args: str) -> dict[str, str]:
     """Run ``alongside admin ARGS --json --data DATA_DIR`` in this process and return its JSON.
@@ -119,13 +121,3 @@ def join(client: TestClient, invite: Invite, keys: DeviceKeys | None = None) -> 
     joined = ApiClient(client)(api.redeem_invite(invite.invite_id_hex, **redemption(invite, keys)))
     assert joined.token is not None
     return Member(keys=keys, token=joined.token, account=joined.account)
-
-
-def assert_api_error(response: Any, status: int, error: str | None = None) -> None:
-    """An ``/api`` error: the status, and a body of exactly ``{"error", "detail"}``."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "detail"}, body
-    assert isinstance(body["error"], str) and isinstance(body["detail"], str) and body["detail"]
-    if error is not None:
-        assert body["error"] == error, body
