@@ -21,11 +21,13 @@ from .encoding import (
 )
 from .errors import DecryptionError, FormatError, SignatureError
 from .keys import (
+    EVERYONE,
     DeviceKeys,
     DevicePublicKeys,
     Keyring,
     PlanKey,
     Random,
+    check_audience,
     check_epoch,
     derive_key_id,
     draw,
@@ -47,6 +49,7 @@ from .provenance import lookup_device
 from .wire import KEYRING_VERSION, check_wire_document
 
 _GRANT_FIELDS = frozenset({"by", "epoch", "key", "kid", "plan", "sig", "to"})
+_AUDIENCE_GRANT_FIELDS = _GRANT_FIELDS | {"aud"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +87,22 @@ def parse_keyring_document(doc: Mapping[str, object]) -> KeyringEnvelope:
     )
 
 
-def grant_signature_message(*, plan_id: str, epoch: int, kid: str, by: str, to: str) -> bytes:
-    """``canonical_json({"by", "ctx": "alongside/v1/grant", "epoch", "kid", "plan", "to"})``."""
-    return canonical_json(
-        {"by": by, "ctx": "alongside/v1/grant", "epoch": epoch, "kid": kid, "plan": plan_id, "to": to}
-    )
+def grant_signature_message(*, plan_id: str, epoch: int, kid: str, by: str, to: str, audience: str = EVERYONE) -> bytes:
+    """``canonical_json({"by", "ctx": "alongside/v1/grant", "epoch", "kid", "plan", "to"})``.
+
+    For an audience other than ``everyone`` (spec §5.3) the object also holds ``"aud": audience``.
+    """
+    message: dict[str, JSONValue] = {
+        "by": by,
+        "ctx": "alongside/v1/grant",
+        "epoch": epoch,
+        "kid": kid,
+        "plan": plan_id,
+        "to": to,
+    }
+    if check_audience(audience) != EVERYONE:
+        message["aud"] = audience
+    return canonical_json(message)
 
 
 def keyring_associated_data(*, plan_id: str, doc_id: str, kid: str, to: str, epk: bytes) -> bytes:
@@ -136,7 +150,9 @@ def grant_plan_key(
         raise FormatError("the recipient X25519 public key is not usable") from exc
     nonce = draw(random, NONCE_BYTES)
     to, by = recipient.device_id, granter.device_id
-    message = grant_signature_message(plan_id=key.plan_id, epoch=key.epoch, kid=key.kid, by=by, to=to)
+    message = grant_signature_message(
+        plan_id=key.plan_id, epoch=key.epoch, kid=key.kid, by=by, to=to, audience=key.audience
+    )
     grant: dict[str, JSONValue] = {
         "by": by,
         "epoch": key.epoch,
@@ -146,6 +162,8 @@ def grant_plan_key(
         "sig": b64u_encode(ed25519_sign(granter.signing_private, message)),
         "to": to,
     }
+    if key.audience != EVERYONE:
+        grant["aud"] = key.audience
     associated = keyring_associated_data(plan_id=key.plan_id, doc_id=doc_id, kid=key.kid, to=to, epk=epk)
     ct = aead_seal(_wrap_key(shared, epk, recipient.encryption), nonce, canonical_json(grant), associated)
     return {
@@ -171,8 +189,10 @@ def _decrypt_grant(envelope: KeyringEnvelope, plan_id: str, device: DeviceKeys) 
         _wrap_key(shared, envelope.epk, device.public.encryption), envelope.nonce, envelope.ct, associated
     )
     grant = parse_canonical_json(plaintext)
-    if not isinstance(grant, dict) or set(grant) != _GRANT_FIELDS:
-        raise FormatError("a grant has exactly by, epoch, key, kid, plan, sig, to")
+    if not isinstance(grant, dict) or set(grant) not in (_GRANT_FIELDS, _AUDIENCE_GRANT_FIELDS):
+        raise FormatError("a grant has exactly by, epoch, key, kid, plan, sig, to and, for an audience key, aud")
+    if "aud" in grant and (grant["aud"] == EVERYONE or not isinstance(grant["aud"], str)):
+        raise FormatError("a grant of the plan key carries no aud")
     return grant
 
 
@@ -197,17 +217,20 @@ def open_grant(
         secret = b64u_decode(grant["key"], KEY_BYTES, "key")
         by = check_hex_id(grant["by"], 16, "granter")
         signature = b64u_decode(grant["sig"], SIGNATURE_BYTES, "sig")
+        audience = check_audience(grant.get("aud", EVERYONE))
         if grant["plan"] != plan_id or grant["kid"] != envelope.kid or grant["to"] != envelope.to:
             raise DecryptionError()
-        if derive_key_id(plan_id, epoch, secret) != envelope.kid:
+        if derive_key_id(plan_id, epoch, secret, audience) != envelope.kid:
             raise DecryptionError()
     except FormatError as exc:
         raise DecryptionError() from exc
     granter = lookup_device(trusted, by)
-    message = grant_signature_message(plan_id=plan_id, epoch=epoch, kid=envelope.kid, by=by, to=envelope.to)
+    message = grant_signature_message(
+        plan_id=plan_id, epoch=epoch, kid=envelope.kid, by=by, to=envelope.to, audience=audience
+    )
     if not ed25519_verify(granter.signing, signature, message):
         raise SignatureError()
-    return Grant(PlanKey(plan_id, epoch, secret), by)
+    return Grant(PlanKey(plan_id, epoch, secret, audience), by)
 
 
 def rotate_plan_key(
@@ -217,6 +240,7 @@ def rotate_plan_key(
     granter: DeviceKeys,
     random: Random = os.urandom,
     epoch: int | None = None,
+    audience: str = EVERYONE,
 ) -> tuple[PlanKey, list[dict[str, object]]]:
     """Start a new epoch (spec §10): a new key, granted only to ``remaining`` (in order), read-only members included.
 
@@ -225,7 +249,8 @@ def rotate_plan_key(
     greater than the keyring's current epoch. Draws 32 bytes for the key, then for each remaining device
     16 (``_id``), 32 and 12. The caller then re-seals live documents with
     :func:`alongside.crypto.envelope.reseal_item`. Only stewards rotate (spec §10.1); that is the
-    caller's and the server's rule, not checked here.
+    caller's and the server's rule, not checked here. ``audience`` names the key line rotated (spec §5.3):
+    its epochs count on their own, from the keyring's current key of that audience (1 when it holds none).
     """
     if not isinstance(keyring, Keyring) or not keyring:
         raise FormatError("rotation needs the plan's current keyring")
@@ -233,13 +258,14 @@ def rotate_plan_key(
         raise FormatError("granter must be DeviceKeys")
     if not all(isinstance(device, DevicePublicKeys) for device in remaining):
         raise FormatError("remaining must be a sequence of DevicePublicKeys")
-    current = keyring.current.epoch
+    line = [keyring[kid] for kid in keyring if keyring[kid].audience == check_audience(audience)]
+    current = keyring.current_of(audience).epoch if line else 0
     if epoch is None:
         new_epoch = check_epoch(current + 1)
     else:
         new_epoch = check_epoch(epoch)
         if new_epoch <= current:
             raise FormatError("a rotation's epoch must be greater than the current epoch")
-    new_key = PlanKey(keyring.plan_id, new_epoch, draw(random, KEY_BYTES))
+    new_key = PlanKey(keyring.plan_id, new_epoch, draw(random, KEY_BYTES), audience)
     documents = [grant_plan_key(new_key, recipient=device, granter=granter, random=random) for device in remaining]
     return new_key, documents

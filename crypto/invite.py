@@ -4,6 +4,10 @@ Layout version 2 is self-authorising: besides the wrapped plan key it carries th
 invite grants and the inviting device's Ed25519 signature over the registration the server needs
 (``{plan_id, invite_id, verifier, expires_at, role, access}``), so that the new device can have the
 invite registered and redeemed in one step when the inviting device has no connection.
+
+Layout version 3 is a *pending* invite (spec §11.6): made by anyone but the person's own device, for a
+supporter, it carries no plan key but a random 32-byte request key under which the new device sends its
+join request; the person's device grants the plan key only after the person says yes.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from .primitives import (
 )
 
 INVITE_VERSION = 2
+PENDING_INVITE_VERSION = 3
 TEXT_PREFIX = "AS1:"
 DEFAULT_INVITE_LIFETIME = 15 * 60
 MAX_EXPIRY = 2**32 - 1
@@ -76,6 +81,7 @@ class Invite:
     signature: bytes
     nonce: bytes
     wrapped: bytes = field(repr=False)
+    pending: bool = False
 
     def __post_init__(self) -> None:
         check_plan_id(self.plan_id)
@@ -83,6 +89,8 @@ class Invite:
         check_bytes(self.secret, SECRET_BYTES, "invite secret")
         _check_expiry(self.expires_at)
         grant_code(self.role, self.access)
+        if self.pending and self.role == "owner":
+            raise FormatError("a pending invite is for a supporter; the person's own device is never pending")
         if not isinstance(self.inviter, DevicePublicKeys):
             raise FormatError("inviter must be DevicePublicKeys")
         check_bytes(self.signature, SIGNATURE_BYTES, "registration signature")
@@ -99,7 +107,7 @@ class Invite:
         """Every payload byte before the nonce (the associated data's tail)."""
         plan = self.plan_id.encode("ascii")
         return (
-            bytes([INVITE_VERSION, len(plan)])
+            bytes([PENDING_INVITE_VERSION if self.pending else INVITE_VERSION, len(plan)])
             + plan
             + self.invite_id
             + self.secret
@@ -130,7 +138,23 @@ class JoinedPlan:
     role: str
     access: str
     auth_token: str = field(repr=False)
-    registration: dict[str, str | int]
+    registration: dict[str, str | int | bool]
+    bind_key: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingJoin:
+    """What opening a pending invite (version 3) yields: no plan key, only the request key (spec §11.6)."""
+
+    plan_id: str
+    request_key: bytes = field(repr=False)
+    inviter: DevicePublicKeys
+    invite_id: str
+    expires_at: int
+    role: str
+    access: str
+    auth_token: str = field(repr=False)
+    registration: dict[str, str | int | bool]
     bind_key: bytes = field(repr=False)
 
 
@@ -161,25 +185,34 @@ def _now(now: int | None) -> int:
 
 
 def registration_message(
-    *, plan_id: str, invite_id: str, verifier: str, expires_at: int, role: str, access: str
+    *, plan_id: str, invite_id: str, verifier: str, expires_at: int, role: str, access: str, pending: bool = False
 ) -> bytes:
-    """The canonical JSON the inviting device signs (spec §11.1): the registration the server stores."""
+    """The canonical JSON the inviting device signs (spec §11.1): the registration the server stores.
+
+    A pending invite's registration (spec §11.6) also carries ``"pending": true``, so that nobody can
+    present it to the server as one that admits the new device at once.
+    """
     check_plan_id(plan_id)
     check_hex_id(invite_id, INVITE_ID_BYTES, "invite id")
     b64u_decode(verifier, KEY_BYTES, "verifier")
     _check_expiry(expires_at)
     grant_code(role, access)
-    return canonical_json(
-        {
-            "access": access,
-            "ctx": REGISTRATION_CONTEXT,
-            "expires_at": expires_at,
-            "invite_id": invite_id,
-            "plan_id": plan_id,
-            "role": role,
-            "verifier": verifier,
-        }
-    )
+    if pending is not True and pending is not False:
+        raise FormatError("pending is true or false")
+    if pending and role == "owner":
+        raise FormatError("a pending invite is for a supporter")
+    fields: dict[str, str | int | bool] = {
+        "access": access,
+        "ctx": REGISTRATION_CONTEXT,
+        "expires_at": expires_at,
+        "invite_id": invite_id,
+        "plan_id": plan_id,
+        "role": role,
+        "verifier": verifier,
+    }
+    if pending:
+        fields["pending"] = True
+    return canonical_json(fields)
 
 
 def verify_invite_registration(
@@ -192,11 +225,18 @@ def verify_invite_registration(
     expires_at: int,
     role: str,
     access: str,
+    pending: bool = False,
 ) -> bool:
     """Server side: True when ``signature`` (base64url) is the inviter's signature over the registration."""
     try:
         message = registration_message(
-            plan_id=plan_id, invite_id=invite_id, verifier=verifier, expires_at=expires_at, role=role, access=access
+            plan_id=plan_id,
+            invite_id=invite_id,
+            verifier=verifier,
+            expires_at=expires_at,
+            role=role,
+            access=access,
+            pending=pending,
         )
         raw = b64u_decode(signature, SIGNATURE_BYTES, "signature")
     except FormatError:
@@ -204,8 +244,7 @@ def verify_invite_registration(
     return ed25519_verify(inviter_signing_key, raw, message)
 
 
-def _seal(draft: Invite, key: PlanKey) -> Invite:
-    plaintext = key.epoch.to_bytes(4, "big") + key.secret
+def _seal(draft: Invite, plaintext: bytes) -> Invite:
     wrapped = aead_seal(_invite_key(draft.secret, draft.invite_id), draft.nonce, plaintext, _associated(draft.header()))
     return Invite(
         draft.plan_id,
@@ -218,6 +257,7 @@ def _seal(draft: Invite, key: PlanKey) -> Invite:
         draft.signature,
         draft.nonce,
         wrapped,
+        draft.pending,
     )
 
 
@@ -236,27 +276,69 @@ def create_invite(
     Draws 16 bytes (invite id), 16 (secret), 12 (nonce). ``now`` defaults to the system clock. The
     inviter signs the registration (spec §11.1) with its Ed25519 key.
     """
-    if not isinstance(key, PlanKey) or not isinstance(inviter, DeviceKeys):
+    if not isinstance(key, PlanKey):
+        raise FormatError("key must be a PlanKey and inviter DeviceKeys")
+    draft = _draft(key.plan_id, inviter, role, access, now, lifetime, random, pending=False)
+    return _seal(draft, key.epoch.to_bytes(4, "big") + key.secret)
+
+
+def create_pending_invite(
+    plan_id: str,
+    *,
+    inviter: DeviceKeys,
+    role: str = "supporter",
+    access: str = "read",
+    now: int | None = None,
+    lifetime: int = DEFAULT_INVITE_LIFETIME,
+    random: Random = os.urandom,
+) -> tuple[Invite, bytes]:
+    """A pending invite (layout version 3, spec §11.6) to ``plan_id``: it carries no plan key.
+
+    Returns the invite and its request key ``Q``, which the inviting device records in the plan (an
+    ``invite`` item) so that the person's devices can read the join request. Draws 16 bytes (invite id),
+    16 (secret), 12 (nonce), 32 (``Q``). Only supporter grants can be pending.
+    """
+    check_plan_id(plan_id)
+    draft = _draft(plan_id, inviter, role, access, now, lifetime, random, pending=True)
+    request_key = draw(random, KEY_BYTES)
+    return _seal(draft, bytes(4) + request_key), request_key
+
+
+def _draft(
+    plan_id: str,
+    inviter: DeviceKeys,
+    role: str,
+    access: str,
+    now: int | None,
+    lifetime: int,
+    random: Random,
+    *,
+    pending: bool,
+) -> Invite:
+    """An invite with everything but its ciphertext: ids drawn, registration signed."""
+    if not isinstance(inviter, DeviceKeys):
         raise FormatError("key must be a PlanKey and inviter DeviceKeys")
     if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
         raise FormatError("lifetime must be a positive number of seconds")
     grant_code(role, access)
+    if pending and role == "owner":
+        raise FormatError("a pending invite is for a supporter; the person's own device is never pending")
     expires_at = _check_expiry(_now(now) + lifetime)
     invite_id = draw(random, INVITE_ID_BYTES)
     secret = draw(random, SECRET_BYTES)
     nonce = draw(random, NONCE_BYTES)
     verifier = b64u_encode(sha256(_auth_token_bytes(secret, invite_id)))
     message = registration_message(
-        plan_id=key.plan_id,
+        plan_id=plan_id,
         invite_id=invite_id.hex(),
         verifier=verifier,
         expires_at=expires_at,
         role=role,
         access=access,
+        pending=pending,
     )
     signature = ed25519_sign(inviter.signing_private, message)
-    draft = Invite(key.plan_id, invite_id, secret, expires_at, role, access, inviter.public, signature, nonce, b"")
-    return _seal(draft, key)
+    return Invite(plan_id, invite_id, secret, expires_at, role, access, inviter.public, signature, nonce, b"", pending)
 
 
 def parse_invite(data: bytes | str) -> Invite:
@@ -276,7 +358,7 @@ def parse_invite(data: bytes | str) -> Invite:
         raw = bytes(data)
     else:
         raise FormatError("an invite is bytes or text")
-    if len(raw) < _FIXED_BYTES + 1 or raw[0] != INVITE_VERSION:
+    if len(raw) < _FIXED_BYTES + 1 or raw[0] not in (INVITE_VERSION, PENDING_INVITE_VERSION):
         raise FormatError("unknown invite version or truncated invite")
     plan_length = raw[1]
     if not 1 <= plan_length <= 64 or len(raw) != _FIXED_BYTES + plan_length:
@@ -303,7 +385,12 @@ def parse_invite(data: bytes | str) -> Invite:
     signature = take(SIGNATURE_BYTES)
     nonce = take(NONCE_BYTES)
     wrapped = take(WRAPPED_BYTES)
-    return Invite(plan_id, invite_id, secret, expires_at, grant[0], grant[1], inviter, signature, nonce, wrapped)
+    pending = raw[0] == PENDING_INVITE_VERSION
+    if pending and grant[0] == "owner":
+        raise FormatError("a pending invite is for a supporter")
+    return Invite(
+        plan_id, invite_id, secret, expires_at, grant[0], grant[1], inviter, signature, nonce, wrapped, pending
+    )
 
 
 def invite_auth_token(invite: Invite) -> str:
@@ -316,9 +403,12 @@ def invite_verifier(auth_token: str) -> str:
     return b64u_encode(sha256(b64u_decode(auth_token, KEY_BYTES, "invite token")))
 
 
-def invite_registration(invite: Invite) -> dict[str, str | int]:
-    """The signed registration (spec §11.4) either device may send: the fields, the inviter and its signature."""
-    return {
+def invite_registration(invite: Invite) -> dict[str, str | int | bool]:
+    """The signed registration (spec §11.4) either device may send: the fields, the inviter and its signature.
+
+    A pending invite's registration also has ``"pending": true`` (spec §11.6).
+    """
+    registration: dict[str, str | int | bool] = {
         "plan_id": invite.plan_id,
         "invite_id": invite.invite_id_hex,
         "verifier": invite_verifier(invite_auth_token(invite)),
@@ -328,6 +418,9 @@ def invite_registration(invite: Invite) -> dict[str, str | int]:
         "inviter": invite.inviter.device_id,
         "signature": b64u_encode(invite.signature),
     }
+    if invite.pending:
+        registration["pending"] = True
+    return registration
 
 
 def invite_bind_key(invite: Invite) -> bytes:
@@ -364,18 +457,8 @@ def check_invite_token(auth_token: object, verifier: object) -> bool:
     return hmac.compare_digest(expected, actual)
 
 
-def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> JoinedPlan:
-    """Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
-
-    The result also carries the invite's ``bind_key``, from which the joining device computes the
-    ``bind`` of its roster entry (:func:`admission_bind`). An invite whose wrapped epoch is 0 fails
-    with ``DecryptionError`` (spec §11.1).
-
-    Raises ``FormatError`` for a malformed invite, ``InviteExpiredError`` when ``now >= expires_at``,
-    ``DecryptionError`` when any byte was altered, ``SignatureError`` when the registration signature
-    does not verify under the inviter's signing key.
-    """
-    parsed = invite if isinstance(invite, Invite) else parse_invite(invite)
+def _open_payload(parsed: Invite, now: int | None) -> tuple[int, bytes]:
+    """Check expiry, decrypt the ciphertext and check the registration signature: ``(epoch, 32 bytes)``."""
     if len(parsed.wrapped) != WRAPPED_BYTES:
         raise FormatError("the invite carries no wrapped key")
     if _now(now) >= parsed.expires_at:
@@ -385,10 +468,7 @@ def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> Join
     )
     if len(plaintext) != 4 + KEY_BYTES:
         raise DecryptionError()
-    try:
-        epoch = check_epoch(int.from_bytes(plaintext[:4], "big"))
-    except FormatError as exc:
-        raise DecryptionError() from exc
+    epoch = int.from_bytes(plaintext[:4], "big")
     registration = invite_registration(parsed)
     if not verify_invite_registration(
         parsed.inviter.signing,
@@ -399,17 +479,66 @@ def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> Join
         expires_at=parsed.expires_at,
         role=parsed.role,
         access=parsed.access,
+        pending=parsed.pending,
     ):
         raise SignatureError()
-    plan_key = PlanKey(parsed.plan_id, epoch, plaintext[4:])
+    return epoch, plaintext[4:]
+
+
+def open_invite(invite: Invite | bytes | str, *, now: int | None = None) -> JoinedPlan:
+    """Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
+
+    The result also carries the invite's ``bind_key``, from which the joining device computes the
+    ``bind`` of its roster entry (:func:`admission_bind`). An invite whose wrapped epoch is 0 fails
+    with ``DecryptionError`` (spec §11.1). A pending invite (version 3) carries no plan key: it is a
+    ``FormatError`` here; open it with :func:`open_pending_invite`.
+
+    Raises ``FormatError`` for a malformed invite, ``InviteExpiredError`` when ``now >= expires_at``,
+    ``DecryptionError`` when any byte was altered, ``SignatureError`` when the registration signature
+    does not verify under the inviter's signing key.
+    """
+    parsed = invite if isinstance(invite, Invite) else parse_invite(invite)
+    if parsed.pending:
+        raise FormatError("this invite waits for the person's yes: it carries no plan key")
+    epoch, secret = _open_payload(parsed, now)
+    try:
+        epoch = check_epoch(epoch)
+    except FormatError as exc:
+        raise DecryptionError() from exc
     return JoinedPlan(
-        plan_key,
+        PlanKey(parsed.plan_id, epoch, secret),
         parsed.inviter,
         parsed.invite_id_hex,
         parsed.expires_at,
         parsed.role,
         parsed.access,
         invite_auth_token(parsed),
-        registration,
+        invite_registration(parsed),
+        _bind_key(parsed.secret, parsed.invite_id),
+    )
+
+
+def open_pending_invite(invite: Invite | bytes | str, *, now: int | None = None) -> PendingJoin:
+    """Open a pending invite (version 3, spec §11.6): its request key, never a plan key.
+
+    The same checks as :func:`open_invite`; the wrapped epoch must be 0 (``DecryptionError`` otherwise).
+    A version 2 invite is a ``FormatError`` here.
+    """
+    parsed = invite if isinstance(invite, Invite) else parse_invite(invite)
+    if not parsed.pending:
+        raise FormatError("this invite is not a pending invite")
+    epoch, request_key = _open_payload(parsed, now)
+    if epoch != 0:
+        raise DecryptionError()
+    return PendingJoin(
+        parsed.plan_id,
+        request_key,
+        parsed.inviter,
+        parsed.invite_id_hex,
+        parsed.expires_at,
+        parsed.role,
+        parsed.access,
+        invite_auth_token(parsed),
+        invite_registration(parsed),
         _bind_key(parsed.secret, parsed.invite_id),
     )

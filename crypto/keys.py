@@ -131,12 +131,33 @@ def generate_device_keys(random: Random = os.urandom) -> DeviceKeys:
     return DeviceKeys(encryption_private, signing_private)
 
 
-def derive_key_id(plan_id: str, epoch: int, secret: bytes) -> str:
-    """``kid = hex(HKDF(K, utf8(plan_id), "alongside/v1/key-id" || 0x00 || u32(epoch), 8))``."""
+EVERYONE = "everyone"
+AUDIENCES = (EVERYONE, "worker", "family")
+"""The audiences of a plan (spec §5.3): each has its own key line; ``everyone`` is the plan key of §5.2."""
+
+
+def check_audience(audience: object) -> str:
+    """Return ``audience`` if it is one of :data:`AUDIENCES`."""
+    if not isinstance(audience, str) or audience not in AUDIENCES:
+        raise FormatError("audience must be everyone, worker or family")
+    return audience
+
+
+def derive_key_id(plan_id: str, epoch: int, secret: bytes, audience: str = EVERYONE) -> str:
+    """The key id of a plan key (spec §5.2) or of an audience key (spec §5.3).
+
+    ``everyone``: ``hex(HKDF(K, utf8(plan_id), "alongside/v1/key-id" || 0x00 || u32(epoch), 8))``; any other
+    audience: ``hex(HKDF(K, utf8(plan_id), "alongside/v2/audience-key-id" || 0x00 || utf8(audience) || 0x00 ||
+    u32(epoch), 8))``.
+    """
     check_plan_id(plan_id)
     check_epoch(epoch)
     check_bytes(secret, KEY_BYTES, "plan key")
-    info = b"alongside/v1/key-id\x00" + epoch.to_bytes(4, "big")
+    check_audience(audience)
+    if audience == EVERYONE:
+        info = b"alongside/v1/key-id\x00" + epoch.to_bytes(4, "big")
+    else:
+        info = b"alongside/v2/audience-key-id\x00" + audience.encode("ascii") + b"\x00" + epoch.to_bytes(4, "big")
     return hkdf_sha256(secret, plan_id.encode("ascii"), info, 8).hex()
 
 
@@ -149,16 +170,17 @@ def check_epoch(epoch: object) -> int:
 
 @dataclass(frozen=True, slots=True)
 class PlanKey:
-    """One epoch's plan key. ``kid`` and the item encryption key are derived, never supplied."""
+    """One epoch's key of one audience's key line (spec §5.2, §5.3). ``kid`` and the item key are derived."""
 
     plan_id: str
     epoch: int
     secret: bytes = field(repr=False)
+    audience: str = EVERYONE
     kid: str = field(init=False)
     _aead: AESGCM = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kid", derive_key_id(self.plan_id, self.epoch, self.secret))
+        object.__setattr__(self, "kid", derive_key_id(self.plan_id, self.epoch, self.secret, self.audience))
         item_key = hkdf_sha256(self.secret, self.plan_id.encode("ascii"), b"alongside/v1/item-key", KEY_BYTES)
         object.__setattr__(self, "_aead", AESGCM(item_key))
 
@@ -168,11 +190,12 @@ class PlanKey:
         return self._aead
 
 
-def new_plan_key(plan_id: str, epoch: int = 1, random: Random = os.urandom) -> PlanKey:
-    """A fresh plan key for ``epoch``: draws 32 bytes."""
+def new_plan_key(plan_id: str, epoch: int = 1, random: Random = os.urandom, audience: str = EVERYONE) -> PlanKey:
+    """A fresh key for ``epoch`` of ``audience``'s key line (default: the plan key): draws 32 bytes."""
     check_plan_id(plan_id)
     check_epoch(epoch)
-    return PlanKey(plan_id, epoch, draw(random, KEY_BYTES))
+    check_audience(audience)
+    return PlanKey(plan_id, epoch, draw(random, KEY_BYTES), audience)
 
 
 class Keyring(Mapping[str, PlanKey]):
@@ -208,11 +231,23 @@ class Keyring(Mapping[str, PlanKey]):
 
     @property
     def current(self) -> PlanKey:
-        """The current key: highest epoch, then highest kid (spec §5.2)."""
-        if not self._keys:
-            raise FormatError("the keyring is empty")
-        return max(self._keys.values(), key=lambda key: (key.epoch, key.kid))
+        """The current plan key (audience ``everyone``): highest epoch, then highest kid (spec §5.2)."""
+        return self.current_of(EVERYONE)
+
+    def current_of(self, audience: str) -> PlanKey:
+        """The current key of ``audience``'s key line: highest epoch, then highest kid (spec §5.2, §5.3)."""
+        line = [key for key in self._keys.values() if key.audience == check_audience(audience)]
+        if not line:
+            raise FormatError(f"the keyring holds no {audience} key")
+        return max(line, key=lambda key: (key.epoch, key.kid))
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        """The audiences this keyring holds keys of, in the order of :data:`AUDIENCES`."""
+        held = {key.audience for key in self._keys.values()}
+        return tuple(audience for audience in AUDIENCES if audience in held)
 
     def is_retired(self, kid: str) -> bool:
-        """True when ``kid`` is in this keyring but is not the current key."""
-        return kid in self._keys and kid != self.current.kid
+        """True when ``kid`` is in this keyring but is not the current key of its audience's line."""
+        key = self._keys.get(kid)
+        return key is not None and kid != self.current_of(key.audience).kid

@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from .api_models import (
+    ApproveRequest,
     CreatePlanRequest,
     DeviceRemoved,
     Enrolled,
@@ -27,13 +28,19 @@ from .api_models import (
     InviteRegistered,
     InviteRegistration,
     InviteRequest,
+    JoinCodeBox,
+    JoinCodeRequest,
+    JoinCodeStored,
     Joined,
     Me,
+    MemberDecided,
     MemberRemoved,
     Members,
     PlanCreated,
     PlanKeys,
     Plans,
+    PlanSettings,
+    PlanSettingsAnswer,
     RedeemRequest,
     RotationRequest,
     WorkerRevoked,
@@ -128,12 +135,19 @@ def create_plan(plan_id: str | None = None) -> Call[PlanCreated]:
 
 
 def register_invite(
-    plan_id: str, *, invite_id: str, verifier: str, expires_at: int, role: str = "supporter", access: str = "read"
+    plan_id: str,
+    *,
+    invite_id: str,
+    verifier: str,
+    expires_at: int,
+    role: str = "supporter",
+    access: str = "read",
+    pending: bool = False,
 ) -> Call[InviteRegistered]:
-    """``POST /plans/{plan_id}/invites``: register an invite made on this device."""
-    body = InviteRequest.model_validate(
-        {"invite_id": invite_id, "verifier": verifier, "expires_at": expires_at, "role": role, "access": access}
-    )
+    """``POST /plans/{plan_id}/invites``: register an invite made on this device (``pending``: its new member
+    waits for the person's yes, docs/crypto.md §11.6)."""
+    fields = {"invite_id": invite_id, "verifier": verifier, "expires_at": expires_at, "role": role, "access": access}
+    body = InviteRequest.model_validate({**fields, **({"pending": True} if pending else {})})
     route = "/plans/{plan_id}/invites"
     return _call("POST", route, InviteRegistered, body=body, ok=(201, 200), plan_id=plan_id)
 
@@ -145,21 +159,62 @@ def redeem_invite(
     public_keys: dict[str, str],
     label: str | None = None,
     registration: dict[str, Any] | None = None,
+    join_request: str | None = None,
 ) -> Call[Joined]:
     """``POST /invites/{invite_id}/redeem``: a device joins with an invite's one-time token (and, for an invite
-    made offline, the inviting device's signed registration)."""
+    made offline, the inviting device's signed registration; for a pending invite, its sealed join request)."""
     fields: dict[str, Any] = {"auth_token": auth_token, "public_keys": public_keys}
     if label is not None:
         fields["label"] = label
+    if join_request is not None:
+        fields["join_request"] = join_request
     if registration is not None:
         fields["registration"] = InviteRegistration.model_validate(registration)
     body = RedeemRequest.model_validate(fields)
     return _call("POST", "/invites/{invite_id}/redeem", Joined, body=body, ok=(201,), invite_id=invite_id)
 
 
+def put_join_code(lookup: str, *, plan_id: str, invite_id: str, box: str, expires_at: int) -> Call[JoinCodeStored]:
+    """``PUT /join-codes/{lookup}``: keep an invite's box under a join code's lookup id (docs/crypto.md §21)."""
+    body = JoinCodeRequest.model_validate(
+        {"plan_id": plan_id, "invite_id": invite_id, "box": box, "expires_at": expires_at}
+    )
+    return _call("PUT", "/join-codes/{lookup}", JoinCodeStored, body=body, ok=(201, 200), lookup=lookup)
+
+
+def open_join_code(lookup: str) -> Call[JoinCodeBox]:
+    """``POST /join-codes/{lookup}/open``: fetch the box kept under a lookup id (no token)."""
+    return _call("POST", "/join-codes/{lookup}/open", JoinCodeBox, lookup=lookup)
+
+
 def list_members(plan_id: str) -> Call[Members]:
     """``GET /plans/{plan_id}/members``: who can see the plan, and their devices."""
     return _call("GET", "/plans/{plan_id}/members", Members, plan_id=plan_id)
+
+
+def approve_member(plan_id: str, account: str, *, in_person: bool = False) -> Call[MemberDecided]:
+    """``POST /plans/{plan_id}/members/{account}/approve``: the person says yes to a pending member."""
+    body = ApproveRequest.model_validate({"in_person": in_person})
+    route = "/plans/{plan_id}/members/{account}/approve"
+    return _call("POST", route, MemberDecided, body=body, plan_id=plan_id, account=account)
+
+
+def decline_member(plan_id: str, account: str, *, in_person: bool = False) -> Call[MemberDecided]:
+    """``POST /plans/{plan_id}/members/{account}/decline``: the person says no to a pending member."""
+    body = ApproveRequest.model_validate({"in_person": in_person})
+    route = "/plans/{plan_id}/members/{account}/decline"
+    return _call("POST", route, MemberDecided, body=body, plan_id=plan_id, account=account)
+
+
+def plan_settings(plan_id: str) -> Call[PlanSettingsAnswer]:
+    """``GET /plans/{plan_id}/settings``."""
+    return _call("GET", "/plans/{plan_id}/settings", PlanSettingsAnswer, plan_id=plan_id)
+
+
+def change_plan_settings(plan_id: str, *, supporters_may_invite: bool) -> Call[PlanSettingsAnswer]:
+    """``PUT /plans/{plan_id}/settings``: the person's own device lets supporters invite, or not."""
+    body = PlanSettings.model_validate({"supporters_may_invite": supporters_may_invite})
+    return _call("PUT", "/plans/{plan_id}/settings", PlanSettingsAnswer, body=body, plan_id=plan_id)
 
 
 def remove_member(plan_id: str, account: str) -> Call[MemberRemoved]:

@@ -89,6 +89,27 @@ class CreatePlanRequest(Model):
     plan_id: HexId | None = Field(None, description="32 lower-case hex characters (the id the device drew)")
 
 
+# A join request sealed under a pending invite's request key (docs/crypto.md §11.6), opaque to the server.
+MAX_JOIN_REQUEST = 2048
+JoinRequest = Annotated[
+    str,
+    StringConstraints(min_length=38, max_length=MAX_JOIN_REQUEST, pattern=r"^[A-Za-z0-9_-]+$"),
+    Field(description=f"base64url text of 38 to {MAX_JOIN_REQUEST} characters (a sealed join request)"),
+]
+
+
+class PlanSettings(Model):
+    supporters_may_invite: bool = Field(
+        description="true or false: whether people the person trusts (with write access) may invite others"
+    )
+
+
+class ApproveRequest(Model):
+    in_person: bool = Field(
+        False, description="true or false: the worker's device confirms that the person is there and says yes"
+    )
+
+
 class InviteRequest(Model):
     invite_id: HexId = Field(description="32 lower-case hex characters")
     verifier: Base64Url32 = Field(
@@ -97,6 +118,9 @@ class InviteRequest(Model):
     expires_at: int = Field(description="a Unix time in the next 7 days")
     role: InvitedRole = Field("supporter", description="owner or supporter")
     access: Access = Field("read", description="write or read (an owner invite always gives write)")
+    pending: bool = Field(
+        False, description="true or false: true when the new member waits for the person's yes (docs/crypto.md §11.6)"
+    )
 
 
 class InviteRegistration(Model):
@@ -110,6 +134,7 @@ class InviteRegistration(Model):
     access: Access = Field(description="write or read")
     inviter: HexId = Field(description="a device id (the inviting device)")
     signature: str = Field(description="base64url (the inviting device's Ed25519 signature, 64 bytes)")
+    pending: bool = Field(False, description="true or false (true for a pending invite, docs/crypto.md §11.6)")
 
 
 class RedeemRequest(NewDevice):
@@ -117,6 +142,25 @@ class RedeemRequest(NewDevice):
     registration: InviteRegistration | None = Field(
         None, description="the signed invite registration object, when the invite is not registered yet"
     )
+    join_request: JoinRequest | None = Field(
+        None, description=f"base64url text of at most {MAX_JOIN_REQUEST} characters (the sealed join request)"
+    )
+
+
+# A join code's box (docs/crypto.md §21): a 12-byte nonce, 1 to 1024 bytes of invite, a 16-byte tag, in base64url.
+MAX_JOIN_BOX_BYTES = 12 + 1024 + 16
+JoinBox = Annotated[
+    str,
+    StringConstraints(min_length=39, max_length=(MAX_JOIN_BOX_BYTES * 4 + 2) // 3, pattern=r"^[A-Za-z0-9_-]+$"),
+    Field(description=f"base64url without padding: a join code's box, 29 to {MAX_JOIN_BOX_BYTES} bytes"),
+]
+
+
+class JoinCodeRequest(Model):
+    plan_id: HexId = Field(description="32 lower-case hex characters (the plan the invite is for)")
+    invite_id: HexId = Field(description="32 lower-case hex characters (the invite the box holds)")
+    box: JoinBox
+    expires_at: int = Field(description="a Unix time in the next 24 hours, not after the invite's expiry")
 
 
 class RotationRequest(Model):
@@ -146,6 +190,19 @@ class PlanEntry(Model):
     plan_id: HexId
     role: Role
     access: Access
+    status: Literal["pending"] | None = Field(None, description="`pending` while the member waits for the person's yes")
+
+
+class PlanSettingsAnswer(Model):
+    plan_id: HexId
+    supporters_may_invite: bool
+
+
+class MemberDecided(Model):
+    ok: bool
+    plan_id: HexId
+    account: HexId
+    decision: Literal["approved", "declined"]
 
 
 class Plans(Model):
@@ -165,6 +222,18 @@ class InviteRegistered(Model):
     expires_at: int
 
 
+class JoinCodeStored(Model):
+    lookup: HexId
+    plan_id: HexId
+    invite_id: HexId
+    expires_at: int
+
+
+class JoinCodeBox(Model):
+    box: JoinBox
+    expires_at: int
+
+
 class Joined(Model):
     plan_id: HexId
     device_id: HexId
@@ -172,6 +241,7 @@ class Joined(Model):
     role: Role
     access: Access
     token: DeviceToken | None = Field(None, description="only for a new device; shown once")
+    status: Literal["pending"] | None = Field(None, description="`pending` while the member waits for the person's yes")
 
 
 class MemberDevice(Model):
@@ -191,6 +261,13 @@ class Member(Model):
     access: Access
     active: bool
     devices: list[MemberDevice]
+    status: Literal["pending"] | None = Field(None, description="`pending` while the member waits for the person's yes")
+    invited_by: HexId | None = Field(None, description="a pending member's inviting device")
+    invite_id: HexId | None = Field(None, description="the invite a pending member used")
+    join_request: str | None = Field(None, description="a pending member's sealed join request (base64url)")
+    agreed: Literal["in person"] | None = Field(
+        None, description="`in person` when the worker's device recorded the person's yes"
+    )
 
 
 class Members(Model):

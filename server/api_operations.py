@@ -23,7 +23,9 @@ from starlette.routing import Route
 
 from . import api_models as models
 from . import api_routes as api
+from . import consent_routes as consent
 from . import invite_routes as invites
+from . import joincode_routes as join_codes
 
 PREFIX = "/api/v1"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -44,6 +46,7 @@ PATH_PARAMETERS = {
     "invite_id": "The invite id from the QR code",
     "account": "An account id",
     "device_id": "A device id",
+    "lookup": "A join code's lookup id (docs/crypto.md §21)",
 }
 
 
@@ -109,8 +112,11 @@ OPERATIONS: tuple[Operation, ...] = (
         "/plans/{plan_id}/invites",
         invites.create_invite,
         "Register an invite created on this device",
-        description="Only devices of the owner or the worker (the plan's stewards) with write access invite; "
-        "anyone else gets 403. An owner invite (the person's own device) always gives write access. "
+        description="Devices of the owner or the worker (the plan's stewards) with write access invite; a "
+        "supporter with write access only while the plan's `supporters_may_invite` is on, and only `pending` "
+        "supporter invites; anyone else gets 403. A `pending` invite admits its new member as pending: they "
+        "wait for the person's yes (docs/crypto.md §11.6). An owner invite (the person's own device) always "
+        "gives write access. "
         "`expires_at` must be in the next 7 days. If the new device registered the invite already (redeeming it "
         "with the signed registration), the same invite id, verifier and inviting device answer 200, even once "
         "it is used; anything else is 409.",
@@ -141,7 +147,79 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 401, 403, 404, 409, 413, 429),
     ),
     Operation(
+        "PUT",
+        "/join-codes/{lookup}",
+        join_codes.put_join_code,
+        "Keep an invite's box under a join code's lookup id",
+        description="The box is the invite encrypted under a key derived from a short code the server never sees "
+        "(docs/crypto.md §21). Only a device that may register the invite (section 6) puts its box. `expires_at` "
+        "must be in the next 24 hours and not after the invite's expiry. The same box from the same device again "
+        "is answered 200; anything else under a lookup id in use, or a box for an invite already used or "
+        "registered for another plan, is 409. The box is deleted when the invite is redeemed, or once expired.",
+        body=models.JoinCodeRequest,
+        answer=models.JoinCodeStored,
+        status=201,
+        repeated="The same box from the same device, stored already",
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "POST",
+        "/join-codes/{lookup}/open",
+        join_codes.open_join_code,
+        "Fetch the box kept under a join code's lookup id",
+        description="No device token is needed. An unknown or expired lookup id is 404 and counts towards the "
+        "limit of failed attempts per client address; once the limit is reached every request is 429 with "
+        "Retry-After until the window passes.",
+        auth=False,
+        answer=models.JoinCodeBox,
+        errors=(404, 429),
+    ),
+    Operation(
         "GET", "/plans/{plan_id}/members", api.list_members, "Who can see this plan, and their devices", models.Members
+    ),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/members/{account}/approve",
+        consent.approve_member,
+        "The person says yes to a pending member (the person's devices; the worker's with `in_person`)",
+        description="A member invited by anyone but the person's own device waits for the person's yes "
+        "(docs/crypto.md §11.6). The owner's devices approve; the worker's device only with `in_person: true`, "
+        'which the membership records as `agreed: "in person"`. Anyone else gets 403; a member who is not '
+        "waiting is 409. The person's device then grants the keys; the server only records the yes.",
+        body=models.ApproveRequest,
+        body_required=False,
+        answer=models.MemberDecided,
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/members/{account}/decline",
+        consent.decline_member,
+        "The person says no to a pending member: they are removed, nothing was granted",
+        description="The same callers as approving. The member's devices are then refused with a plain "
+        "`forbidden` saying that the person said no.",
+        body=models.ApproveRequest,
+        body_required=False,
+        answer=models.MemberDecided,
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "GET",
+        "/plans/{plan_id}/settings",
+        consent.plan_settings,
+        "The plan's settings (members)",
+        answer=models.PlanSettingsAnswer,
+    ),
+    Operation(
+        "PUT",
+        "/plans/{plan_id}/settings",
+        consent.change_plan_settings,
+        "Change the plan's settings (the person's own devices only)",
+        description="`supporters_may_invite`: whether supporters with write access may invite others. Their "
+        "invites are always pending, for supporters only, and wait for the person's yes.",
+        body=models.PlanSettings,
+        answer=models.PlanSettingsAnswer,
+        errors=(400, 403, 404, 413),
     ),
     Operation(
         "DELETE",
@@ -176,7 +254,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "else gets 403. `epoch` must be exactly one more than the epoch recorded (1 before the first "
         "rotation): an older or equal epoch, a jump, or a key id used before is 409. The previous current "
         "key id and those in `retire` become retired, so the next rotation also replaces one the other "
-        "devices could not open (docs/crypto.md §10.3).",
+        "devices could not open (docs/crypto.md §10.3), and the other audiences' key lines rotated with it "
+        "are retired too (§5.3).",
         body=models.RotationRequest,
         answer=models.PlanKeys,
         status=201,

@@ -111,7 +111,10 @@ async def list_plans(request: Request) -> Response:
     state, device = await authenticated(request)
     plans = []
     for membership in await state.directory.memberships_of_device(device):
-        plans.append(PlanEntry(plan_id=membership["plan"], role=membership["role"], access=membership["access"]))
+        entry = {"plan_id": membership["plan"], "role": membership["role"], "access": membership["access"]}
+        if membership.get("status") == "pending":  # waits for the person's yes: /sync refuses it until then
+            entry["status"] = "pending"
+        plans.append(PlanEntry.model_validate(entry))
     return json_response(Plans(plans=plans))
 
 
@@ -195,16 +198,20 @@ async def list_members(request: Request) -> Response:
         account_doc = await state.directory.get(account_doc_id(account)) or {}
         details = role in STEWARD_ROLES or account == device.account
         devices = [_member_device(d, excluded, details=details) for d in devices_of[account]]
-        members.append(
-            Member(
-                account=account,
-                kind=account_doc.get("kind"),
-                role=membership["role"],
-                access=membership["access"],
-                active=bool(account_doc.get("active")),
-                devices=devices,
-            )
-        )
+        member = {
+            "account": account,
+            "kind": account_doc.get("kind"),
+            "role": membership["role"],
+            "access": membership["access"],
+            "active": bool(account_doc.get("active")),
+            "devices": devices,
+        }
+        # A pending member's request (sealed: only devices holding the invite's request key read it), and how
+        # a yes given on the worker's device was recorded (docs/crypto.md §11.6).
+        for name in ("status", "invited_by", "invite_id", "join_request", "agreed"):
+            if membership.get(name) is not None:
+                member[name] = membership[name]
+        members.append(Member.model_validate(member))
     return json_response(Members(plan_id=plan_id, members=members))
 
 

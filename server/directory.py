@@ -126,6 +126,11 @@ class NewPlan:
     token: str
 
 
+# A member invited by anyone but the person's own device waits for the person's yes (docs/crypto.md §11.6).
+WAITING_FOR_YES = "This device is waiting for the person's yes before it can open this plan."
+DECLINED = "The person said no: this device was not let into this plan."
+
+
 class Directory:
     """The directory on top of any :class:`DocumentStore`."""
 
@@ -476,8 +481,11 @@ class Directory:
         plan_id = await self.create_plan(None, owner_account=account)
         return NewPlan(plan_id=plan_id, device_id=device_id, token=token)
 
-    async def add_member(self, plan_id: str, account: str, *, role: str, access: str) -> None:
-        """Make ``account`` a member of ``plan_id``: its ``plan-of`` index entry first, then the membership."""
+    async def add_member(
+        self, plan_id: str, account: str, *, role: str, access: str, extra: Json | None = None
+    ) -> None:
+        """Make ``account`` a member of ``plan_id``: its ``plan-of`` index entry first, then the membership
+        (with ``extra`` fields, e.g. a pending member's join request, in the same document)."""
         if role not in ROLES or access not in ACCESS:
             raise ValueError("unknown role or access")
         await add_index_entries(self.store, DIRECTORY_DB, [plan_of_doc_id(account, plan_id)])
@@ -490,6 +498,7 @@ class Directory:
                 "role": role,
                 "access": access,
                 "joined": self.now(),
+                **(extra or {}),
             }
         )
         await self.audit("member.joined", plan=plan_id, account=account, role=role)
@@ -552,8 +561,12 @@ class Directory:
         if not ID_PATTERN.fullmatch(plan_id) or docs["plan"] is None:
             raise NotFound("Database does not exist.")
         membership = docs["membership"]
+        if membership is not None and membership.get("declined"):
+            raise Forbidden(DECLINED)
         if membership is None or membership.get("removed"):
             raise Forbidden("This device is not a member of this plan.")
+        if membership.get("status") == "pending":
+            raise Forbidden(WAITING_FOR_YES)
         if docs["excluded"] is not None:
             raise Forbidden("This device was removed from this plan.")
         if write and membership.get("access") != "write":

@@ -7,6 +7,8 @@ what its listings need, so a listing is a key-range read of the ``_all_docs`` in
   ``invite:<invite>``, ``enrolment:<sha-256 of the code>``, ``audit:<time>:<random>``: one document each.
 - ``membership:<plan>:<account>``: an account's membership of a plan (the plan's members are one range).
 - ``excluded:<plan>:<device>``: a device no longer served one plan.
+- ``join-code:<lookup>``: a join code's box (docs/crypto.md §21), and ``join-code-of:<invite>:<lookup>``, so that
+  the boxes of an invite are one range (they are deleted when it is redeemed).
 - ``plan-of:<account>:<plan>`` and ``device-of:<account>:<device>``: index entries, so that an account's plans
   and an account's devices are each one range too. An entry only points at the document it names, which stays
   the source of truth (see :mod:`alongside.server.directory_indexes`).
@@ -50,6 +52,8 @@ device_doc_id = SingleIds(DEVICE_PREFIX).doc_id
 org_doc_id = SingleIds(ORG_PREFIX).doc_id
 keys_doc_id = SingleIds("keys:").doc_id  # the plan's current and retired key ids
 invite_doc_id = SingleIds("invite:").doc_id
+JOIN_CODE_PREFIX = "join-code:"
+join_code_doc_id = SingleIds(JOIN_CODE_PREFIX).doc_id
 
 
 def audit_doc_id(stamp: int, random_part: str) -> str:
@@ -100,11 +104,13 @@ MEMBERSHIPS = KeyedIds(MEMBERSHIP_PREFIX)  # owner: the plan; part: the account
 EXCLUSIONS = KeyedIds("excluded:")  # owner: the plan; part: the device no longer served it
 PLANS_OF = KeyedIds(PLAN_OF_PREFIX)  # owner: the account; part: a plan it is (or was) a member of
 DEVICES_OF = KeyedIds(DEVICE_OF_PREFIX)  # owner: the account; part: a device of it (or being enrolled as one)
+JOIN_CODES_OF = KeyedIds("join-code-of:")  # owner: the invite; part: the lookup id of a box that opens it
 
 membership_doc_id, membership_prefix = MEMBERSHIPS.doc_id, MEMBERSHIPS.prefix
 excluded_doc_id, excluded_prefix = EXCLUSIONS.doc_id, EXCLUSIONS.prefix
 plan_of_doc_id, plans_of_prefix = PLANS_OF.doc_id, PLANS_OF.prefix
 device_of_doc_id, devices_of_prefix = DEVICES_OF.doc_id, DEVICES_OF.prefix
+join_code_of_doc_id, join_codes_of_prefix = JOIN_CODES_OF.doc_id, JOIN_CODES_OF.prefix
 
 
 def last_part(doc_id: str) -> str:

@@ -36,11 +36,18 @@ from .directory_ids import (
     membership_doc_id,
     plan_doc_id,
 )
+from .join_codes import forget_join_codes_of
 from .state import AppState
 
 MAX_INVITE_LIFETIME = 7 * 24 * 3600
+# What a membership records while it waits for the person's yes, and how the yes was given.
+CONSENT_FIELDS = ("status", "invited_by", "invite_id", "join_request", "approved_by", "approved_at", "agreed")
 STEWARD_ROLES = ("owner", "worker")
 ONLY_STEWARDS_INVITE = "Only the person's or the worker's devices can invite someone to this plan."
+SUPPORTERS_MAY_NOT_INVITE = (
+    "Only the person's or the worker's devices can invite someone to this plan: "
+    "the person has not let people they trust invite others."
+)
 
 
 class PlanNotSetUp(NotFound):
@@ -59,10 +66,9 @@ async def create_invite(request: Request) -> Response:
     """
     state, device = await authenticated(request)
     plan_id = plan_id_param(request)
-    role = await member_role(state.directory, plan_id, device, write=True)
-    if role not in STEWARD_ROLES:
-        raise Forbidden(ONLY_STEWARDS_INVITE)
+    issuer_role = await check_may_invite(state.directory, plan_id, device)
     body = await read_model(request, InviteRequest)
+    _check_grant(issuer_role, body.role, pending=body.pending)
     invite_id, verifier, expires_at, access = body.invite_id, body.verifier, body.expires_at, body.access
     registered = await state.directory.get(invite_doc_id(invite_id))
     if registered is not None:
@@ -79,7 +85,7 @@ async def create_invite(request: Request) -> Response:
         raise BadRequest("`expires_at` must be a Unix time in the next 7 days")
     if body.role == "owner":
         access = "write"
-    doc = _invite_doc(invite_id, plan_id, body.role, access, verifier, expires_at, device.id, now)
+    doc = _invite_doc(invite_id, plan_id, body.role, access, verifier, expires_at, device.id, now, pending=body.pending)
     try:
         await state.directory.put(doc)
     except Conflict:
@@ -88,10 +94,49 @@ async def create_invite(request: Request) -> Response:
     return json_response(_invite_answer(doc), 201)
 
 
+async def check_may_invite(directory: Directory, plan_id: str, device: Device) -> str:
+    """``Forbidden`` unless ``device`` may invite someone to the plan now (``NotFound`` for an unknown plan);
+    the inviting member's role.
+
+    Registering an invite and putting a join code's box (:mod:`joincode_routes`) both ask this. The person's
+    and the worker's devices with write access invite; a supporter with write access only while the person
+    lets people they trust invite (``supporters_may_invite``, docs/api.md §6).
+    """
+    role = await member_role(directory, plan_id, device, write=True)
+    if role not in STEWARD_ROLES and not (await directory.plan(plan_id)).get("supporters_may_invite"):
+        raise Forbidden(SUPPORTERS_MAY_NOT_INVITE)
+    return role
+
+
+def _check_grant(issuer_role: str, role: str, *, pending: bool) -> None:
+    """What an invite may grant, by whom it is made (docs/crypto.md §11.6): the person's own device is never
+    pending; a supporter invites only supporters, and they wait for the person's yes."""
+    if pending and role == "owner":
+        raise BadRequest("`pending` must be false for an invite for the person's own device")
+    if issuer_role in STEWARD_ROLES:
+        return
+    if role != "supporter":
+        raise Forbidden("People the person trusts can invite only other supporters, never the person's own device.")
+    if not pending:
+        raise Forbidden(
+            "Someone invited by a person they trust waits for the person's yes: the invite must be pending."
+        )
+
+
 def _invite_doc(
-    invite_id: str, plan_id: str, role: str, access: str, verifier: str, expires_at: int, issuer: str, now: int
+    invite_id: str,
+    plan_id: str,
+    role: str,
+    access: str,
+    verifier: str,
+    expires_at: int,
+    issuer: str,
+    now: int,
+    *,
+    pending: bool = False,
 ) -> Json:
     return {
+        **({"pending": True} if pending else {}),
         "_id": invite_doc_id(invite_id),
         "type": "invite",
         "plan": plan_id,
@@ -114,7 +159,8 @@ def _invite_answer(doc: Json) -> InviteRegistered:
 async def _check_issuer_may_invite(directory: Directory, invite: Json, plan_id: str) -> None:
     """``Forbidden`` unless the device that registered (or signed) ``invite`` could register it now.
 
-    Only the person's and the worker's devices invite (docs/crypto.md §11). An invite dies with its maker's
+    The person's and the worker's devices invite, and a supporter with write access while the person lets
+    them, for a supporter who waits for the person's yes (docs/crypto.md §11, §11.6). An invite dies with its maker's
     access: once they are removed from the plan, lose write access, or their device is removed or switched
     off, nobody can join through the invites they made before.
     """
@@ -128,23 +174,35 @@ async def _check_issuer_may_invite(directory: Directory, invite: Json, plan_id: 
         raise gone
     if await directory.get(excluded_doc_id(plan_id, issuer_id)) is not None:
         raise gone
-    membership = await directory.membership(plan_id, str(issuer["account"]))
-    if membership is None or membership.access != "write":
+    membership = await directory.get(membership_doc_id(plan_id, str(issuer["account"])))
+    if membership is None or membership.get("removed") or membership.get("status") == "pending":
         raise gone
-    if membership.role not in STEWARD_ROLES:
-        raise Forbidden(f"{ONLY_STEWARDS_INVITE} Ask the person or the worker for a new one.")
+    if membership.get("access") != "write":
+        raise gone
+    if membership.get("role") not in STEWARD_ROLES:
+        if not (await directory.plan(plan_id)).get("supporters_may_invite"):
+            raise Forbidden(f"{SUPPORTERS_MAY_NOT_INVITE} Ask the person or the worker for a new one.")
+        _check_grant(str(membership.get("role")), str(invite.get("role")), pending=bool(invite.get("pending")))
 
 
-async def _admit(directory: Directory, plan_id: str, account: str, *, role: str, access: str) -> None:
-    """Make ``account`` a member; someone removed earlier comes back with the new role and access."""
+async def _admit(
+    directory: Directory, plan_id: str, account: str, *, role: str, access: str, pending: Json | None = None
+) -> None:
+    """Make ``account`` a member; someone removed earlier comes back with the new role and access.
+
+    With ``pending`` (``{"invited_by", "invite_id", "join_request"}``) the member waits for the person's yes
+    (``status: "pending"``): written with the membership in one document, so nobody is ever admitted half-way.
+    """
     doc_id = membership_doc_id(plan_id, account)
+    extra: Json = {"status": "pending", **pending} if pending is not None else {}
     if await directory.get(doc_id) is None:
-        await directory.add_member(plan_id, account, role=role, access=access)
+        await directory.add_member(plan_id, account, role=role, access=access, extra=extra)
         return
 
     def rejoin(doc: Json) -> Json:
-        kept = {k: v for k, v in doc.items() if k not in ("removed", "removed_at", "removed_by")}
-        return {**kept, "role": role, "access": access, "joined": directory.now()}
+        gone = ("removed", "removed_at", "removed_by", "declined", *CONSENT_FIELDS)
+        kept = {k: v for k, v in doc.items() if k not in gone}
+        return {**kept, **extra, "role": role, "access": access, "joined": directory.now()}
 
     await directory.update(doc_id, rejoin)
     await directory.audit("member.joined", plan=plan_id, account=account, role=role)
@@ -189,6 +247,7 @@ async def _register_on_redemption(
         expires_at=expires_at,
         role=role,
         access=access,
+        pending=registration.pending,
     ):
         state.limiter.fail(client_key(request))
         raise Forbidden("This invite's signature does not check out. Ask for a new one.")
@@ -196,7 +255,11 @@ async def _register_on_redemption(
         raise PlanNotSetUp(
             "This plan is not set up on the server yet: the device that made the invite has to connect first."
         )
-    doc = _invite_doc(invite_id, plan_id, role, access, verifier, expires_at, inviter, now)
+    if registration.pending and role == "owner":
+        raise BadRequest("`registration.pending` must be false for an invite for the person's own device")
+    doc = _invite_doc(
+        invite_id, plan_id, role, access, verifier, expires_at, inviter, now, pending=registration.pending
+    )
     await _check_issuer_may_invite(directory, doc, plan_id)
     try:
         stored = await directory.put({**doc, "registered_on_redemption": True})
@@ -248,6 +311,9 @@ async def redeem_invite(request: Request) -> Response:
     account = await _joining_account(directory, invite, plan, existing, keys.device_id, repeat=repeat)
     if repeat:
         await _check_not_removed_since(directory, invite, plan_id, account)
+    pending = bool(invite.get("pending"))
+    if pending and body.join_request is None:
+        raise BadRequest("`join_request` is required: this invite waits for the person's yes")
 
     # The directory is a document store: no transaction spans two documents. So the writes go in an order a
     # repeat of this redemption can always finish: the invite is claimed for this device and the account it
@@ -265,16 +331,27 @@ async def redeem_invite(request: Request) -> Response:
         token = await directory.ensure_device(
             account, device_id=device_id, public_keys=keys.to_json(), label=body.label or ""
         )
-    membership = await directory.membership(plan_id, account)
-    if membership is not None:  # already a member (or joined by an earlier attempt): the invite changes nothing
-        role, access = membership.role, membership.access
+    membership = await directory.get(membership_doc_id(plan_id, account))
+    if membership is not None and not membership.get("removed"):
+        # Already a member (or joined by an earlier attempt): the invite changes nothing.
+        role, access, status = str(membership["role"]), str(membership["access"]), membership.get("status")
     else:
         role, access = ("owner", "write") if account == plan["owner"] else (str(invite["role"]), str(invite["access"]))
-        await _admit(directory, plan_id, account, role=role, access=access)
+        waiting = pending and role != "owner"
+        request_fields = {
+            "invited_by": str(invite["issued_by"]),
+            "invite_id": invite_id,
+            "join_request": body.join_request,
+        }
+        await _admit(directory, plan_id, account, role=role, access=access, pending=request_fields if waiting else None)
+        status = "pending" if waiting else None
     await directory.audit("invite.redeemed", plan=plan_id, device=device_id, again=1 if repeat else None)
+    await forget_join_codes_of(directory, invite_id)  # its join codes' boxes are not needed any more
     out = {"plan_id": plan_id, "device_id": device_id, "account": account, "role": role, "access": access}
     if token is not None:
         out["token"] = token
+    if status == "pending":
+        out["status"] = "pending"
     return json_response(Joined.model_validate(out), 201)
 
 

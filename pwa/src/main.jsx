@@ -2,6 +2,7 @@
 
 import { render } from 'preact';
 import { isLocked, loadDevice } from './data/device.js';
+import { moveLocalDatabases } from './data/localdb.js';
 import { clearExited } from './data/safety.js';
 import { askPersistentStorage, startOutboxSending } from './data/session.js';
 import { applyLanguage } from './i18n/index.js';
@@ -58,6 +59,7 @@ async function start() {
   const device = locked ? null : await loadDevice().catch(() => null);
   setState({ device, locked, ready: true });
   if (device) askPersistentStorage();
+  if (device) moveLocalDatabases().catch(() => {}); // a move of the plans' databases cut short finishes now
   // What this device owes the server (plans started and invites made offline, joins to finish).
   startOutboxSending();
   registerServiceWorker();

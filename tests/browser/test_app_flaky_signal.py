@@ -28,6 +28,7 @@ from support.pwa import (
     new_device,
     open_section,
     start_plan,
+    submit_join,
     wait_for_service_worker,
     wait_synced,
     worker_code,
@@ -132,9 +133,7 @@ def test_a_visit_on_one_bar_of_signal_ends_with_every_item_on_both_devices_and_t
 
         phone.goto(f"{url}/#/join")
         phone.get_by_label("Code", exact=True).fill(text)
-        phone.get_by_label("Your name").fill("Sam")
-        phone.get_by_label("A name for this device").fill("Sam's phone")
-        phone.get_by_role("button", name="Join the plan").click()
+        submit_join(phone, name="Sam", label="Sam's phone")  # "Not now" to the app lock offered next
         expect(phone.locator(".sync")).to_contain_text("Waiting for a connection to finish joining.", timeout=20_000)
         assert f"#/plan/{plan_id}" in phone.url
         open_section(phone, plan_id, "strengths")

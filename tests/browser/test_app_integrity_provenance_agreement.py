@@ -23,7 +23,7 @@ from anyio.from_thread import BlockingPortal
 from playwright.sync_api import Browser, Page, expect
 from support import hand_made
 from support.beside_the_app import page_device_keys, python_devices
-from support.devices import joined_device, plan_with_strengths, worker_device
+from support.devices import approved_device, joined_device, plan_with_strengths, worker_device
 from support.plan_client import PlanDevice
 from support.plan_roles import Role
 from support.plan_world import serving
@@ -59,7 +59,8 @@ def plan(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             plan_id = plan_with_strengths(tablet, person="Dee")
             phone = joined_device(chromium, url, invite(tablet, plan_id), plan_id, name="Dee", label="Dee's phone")
             writer = invite(tablet, plan_id, "Someone they trust, who can write in the plan")
-            sam = joined_device(chromium, url, writer, plan_id, name="Sam", label="Sam's phone")
+            # The worker's code for a supporter waits for the person's yes: Dee says yes on her phone.
+            sam = approved_device(chromium, url, writer, plan_id, phone, name="Sam", label="Sam's phone")
             yield ThreeDevices(portal, url, plan_id, tablet, phone, sam)
         finally:
             for context in chromium.contexts:

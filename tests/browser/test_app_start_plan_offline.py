@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 from playwright.sync_api import Browser, expect
-from support.devices import joined_device, worker_device
+from support.devices import approved_device, worker_device
 from support.documents import plaintext_strings
 from support.processes import AlongsideServer
 from support.pwa import (
@@ -72,7 +72,8 @@ def test_a_plan_started_offline_is_set_up_when_the_connection_comes_back(
     # Another device of the plan (joined with a code from the tablet, which can write) sees it all.
     text = invite(page, plan_id, who="Someone they trust, who can write in the plan")
     expect(page.locator("[data-invite-registered]")).to_have_attribute("data-invite-registered", "sent", timeout=20_000)
-    second = joined_device(chromium, url, text, plan_id, name="Ali", label="Ali's phone")
+    # A code from the worker for a supporter waits for the person's yes: the person is at the table and says yes.
+    second = approved_device(chromium, url, text, plan_id, page, name="Ali", label="Ali's phone")
     expect(second.get_by_text("Sam", exact=True)).to_be_visible()
     open_section(second, plan_id, "strengths")
     expect(second.locator(".item-text", has_text=STRENGTH)).to_be_visible()

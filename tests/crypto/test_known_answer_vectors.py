@@ -18,13 +18,13 @@ from vector_support import (
     device_from,
     devices_from,
     key_from,
+    key_json,
     keyring_from,
     public_from,
 )
 
 from alongside.crypto import (
     DevicePublicKeys,
-    PlanKey,
     admission_bind,
     b64u_decode,
     b64u_encode,
@@ -161,7 +161,7 @@ def test_keys_verify_vector_public_keys_match_private_keys_and_plan_ids_their_cr
 def test_keys_invalid_vector_is_refused(case: Case) -> None:
     with pytest.raises(ERRORS[case["error"]]):
         if case["type"] == "plan_key":
-            PlanKey(case["plan_id"], case["epoch"], b64u_decode(case["secret"]))
+            key_from(case["plan_id"], case)
         elif case["type"] == "plan_id":
             plan_id_for(b64u_decode(case["sig"]), b64u_decode(case["salt"]))
         elif case["type"] == "roster_id":
@@ -193,8 +193,9 @@ def test_keywrap_generate_vector_wraps_byte_for_byte(case: Case) -> None:
             granter=granter,
             random=random,
             epoch=case["epoch"],
+            audience=case.get("audience", "everyone"),
         )
-        assert (new_key.epoch, b64u_encode(new_key.secret), new_key.kid) == tuple(case["new_key"].values())
+        assert key_json(new_key) == case["new_key"]
         assert docs == case["documents"]
     random.assert_used_up()
 
@@ -211,6 +212,7 @@ def test_keywrap_verify_vector_unwraps_the_plan_key(case: Case) -> None:
     assert grant.key.epoch == expected["epoch"]
     assert b64u_encode(grant.key.secret) == expected["secret"]
     assert grant.key.kid == expected["kid"]
+    assert grant.key.audience == expected.get("audience", "everyone")
     assert grant.granter == expected["granter"]
 
 
@@ -224,6 +226,7 @@ def test_keywrap_invalid_vector_is_refused_with_the_named_error(case: Case) -> N
                 granter=device_from(case["granter"]),
                 random=ScriptedRandom([]),
                 epoch=case["epoch"],
+                audience=case.get("audience", "everyone"),
             )
         else:
             open_grant(

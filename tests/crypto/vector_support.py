@@ -20,6 +20,7 @@ from alongside.crypto import (
     SignatureError,
     WireFormatError,
     b64u_decode,
+    b64u_encode,
     open_item,
 )
 
@@ -86,8 +87,14 @@ def devices_from(values: Iterable[Mapping[str, str]]) -> dict[str, DevicePublicK
 
 
 def key_from(plan_id: str, value: Mapping[str, Any]) -> PlanKey:
-    """PlanKey from ``{"epoch", "secret"}``."""
-    return PlanKey(plan_id, value["epoch"], b64u_decode(value["secret"]))
+    """PlanKey from ``{"epoch", "secret"}`` and, for an audience key (spec §5.3), ``"audience"``."""
+    return PlanKey(plan_id, value["epoch"], b64u_decode(value["secret"]), value.get("audience", "everyone"))
+
+
+def key_json(key: PlanKey) -> dict[str, Any]:
+    """``{"epoch", "secret", "kid"}`` and, for an audience key, ``"audience"`` (as the vectors write a key)."""
+    audience = {} if key.audience == "everyone" else {"audience": key.audience}
+    return {"epoch": key.epoch, "secret": b64u_encode(key.secret), "kid": key.kid, **audience}
 
 
 def keyring_from(plan_id: str, values: Iterable[Mapping[str, Any]]) -> Keyring:

@@ -6,6 +6,7 @@ import { isBucketSize } from '../../pwa/src/crypto/padding.js';
 import { digitsFromHash } from '../../pwa/src/crypto/fingerprint.js';
 import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
 import { fieldStatementFields } from '../../pwa/src/crypto/statements.js';
+import * as joinCodes from '../../pwa/src/crypto/joincode.js';
 
 export const FILES = [
   'padding.json',
@@ -17,9 +18,11 @@ export const FILES = [
   'statements.json',
   'keywrap.json',
   'invite.json',
+  'pending_invite.json',
   'fingerprint.json',
   'pinlock.json',
   'wire.json',
+  'join_code.json',
 ];
 
 const ERRORS = {
@@ -88,9 +91,9 @@ export function scripted(draws) {
 
 export const deviceFrom = (p) => c.DeviceKeys.fromPrivate(b(p.enc_private), b(p.sig_private));
 export const publicFrom = (p) => c.DevicePublicKeys.create(b(p.enc), b(p.sig));
-export const keyFrom = (planId, k) => c.PlanKey.fromSecret(planId, k.epoch, b(k.secret));
+export const keyFrom = (planId, k) => c.PlanKey.fromSecret(planId, k.epoch, b(k.secret), k.audience ?? 'everyone');
 export const publicJson = (p) => ({ ...p.toJSON(), device_id: p.deviceId });
-export const keyJson = (k) => ({ epoch: k.epoch, secret: e(k.secret), kid: k.kid });
+export const keyJson = (k) => ({ epoch: k.epoch, secret: e(k.secret), kid: k.kid, ...(k.audience !== 'everyone' && { audience: k.audience }) });
 
 export async function devicesFrom(list) {
   const out = new Map();
@@ -164,7 +167,7 @@ const checks = {
     },
     invalid: async (v) =>
       expectError(v.error, async () => {
-        if (v.type === 'plan_key') await c.PlanKey.fromSecret(v.plan_id, v.epoch, b(v.secret));
+        if (v.type === 'plan_key') await keyFrom(v.plan_id, v);
         else if (v.type === 'plan_id') await c.planIdFor(b(v.sig), b(v.salt));
         else if (v.type === 'roster_id') await c.rosterDocumentId(v.plan_id, v.device_id);
         else await c.DevicePublicKeys.fromJSON(v.public);
@@ -310,7 +313,8 @@ const checks = {
         const remaining = [];
         for (const p of v.remaining) remaining.push(await publicFrom(p));
         const keyring = await keyringFrom(v.plan_id, v.keys);
-        const { key, documents } = await c.rotatePlanKey(keyring, { remaining, granter, random, epoch: v.epoch });
+        const audience = v.audience ?? 'everyone';
+        const { key, documents } = await c.rotatePlanKey(keyring, { remaining, granter, random, epoch: v.epoch, audience });
         expectJson(keyJson(key), v.new_key, 'new key');
         expectJson(documents, v.documents, 'documents');
       }
@@ -330,7 +334,8 @@ const checks = {
         for (const p of v.remaining) remaining.push(await publicFrom(p));
         const keyring = await keyringFrom(v.plan_id, v.keys);
         const granter = await deviceFrom(v.granter);
-        await expectError(v.error, () => c.rotatePlanKey(keyring, { remaining, granter, epoch: v.epoch, random: noDraws }));
+        const audience = v.audience ?? 'everyone';
+        await expectError(v.error, () => c.rotatePlanKey(keyring, { remaining, granter, epoch: v.epoch, random: noDraws, audience }));
         return;
       }
       const device = await deviceFrom(v.device);
@@ -394,6 +399,69 @@ const checks = {
           : c.openInvite(v.text, { now: v.now }),
       ),
   },
+  'pending_invite.json': {
+    generate: async (v) => {
+      const random = scripted(v.random);
+      if (v.type === 'join_request') {
+        const sealed = await c.sealJoinRequest(b(v.request_key), v.request, { planId: v.plan_id, inviteId: v.invite_id, deviceId: v.device_id, random });
+        random.assertUsedUp();
+        expectEqual(sealed, v.sealed, 'sealed join request');
+        return;
+      }
+      const inviter = await deviceFrom(v.inviter);
+      const { invite, requestKey } = await c.createPendingInvite(v.plan_id, { inviter, access: v.access, now: v.now, lifetime: v.lifetime, random });
+      random.assertUsedUp();
+      expectEqual(e(invite.toBytes()), v.expected.bytes, 'bytes');
+      expectEqual(invite.toText(), v.expected.text, 'text');
+      expectEqual(e(requestKey), v.expected.request_key, 'request key');
+      expectJson(await c.inviteRegistration(invite), v.expected.registration, 'registration');
+      const { inviter: by, signature, ...fields } = v.expected.registration;
+      const named = {
+        planId: fields.plan_id,
+        inviteId: fields.invite_id,
+        verifier: fields.verifier,
+        expiresAt: fields.expires_at,
+        role: fields.role,
+        access: fields.access,
+        pending: fields.pending,
+      };
+      expectEqual(new TextDecoder().decode(c.registrationMessage(named)), v.expected.registration_message, 'registration message');
+      expectEqual(await c.verifyInviteRegistration(inviter.public.signing, signature, named), true, 'registration signature');
+      expectEqual(by, inviter.deviceId, 'registration inviter');
+    },
+    verify: async (v) => {
+      if (v.type === 'join_request') {
+        const opened = await c.openJoinRequest(b(v.request_key), v.sealed, { planId: v.plan_id, inviteId: v.invite_id, deviceId: v.device_id });
+        expectJson(opened, v.request, 'join request');
+        return;
+      }
+      const pending = await c.openPendingInvite(v.text, { now: v.now });
+      if ('planKey' in pending) fail('a pending invite opened to a plan key');
+      expectJson(
+        {
+          plan_id: pending.planId,
+          request_key: e(pending.requestKey),
+          inviter: publicJson(pending.inviter),
+          invite_id: pending.inviteId,
+          expires_at: pending.expiresAt,
+          auth_token: pending.authToken,
+          role: pending.role,
+          access: pending.access,
+          registration: pending.registration,
+          bind_key: e(pending.bindKey),
+        },
+        v.expected,
+        'pending join',
+      );
+    },
+    invalid: async (v) =>
+      expectError(v.error, () => {
+        if (v.type === 'join_request') {
+          return c.openJoinRequest(b(v.request_key), v.sealed, { planId: v.plan_id, inviteId: v.invite_id, deviceId: v.device_id });
+        }
+        return v.type === 'invite' ? c.openInvite(v.text, { now: v.now }) : c.openPendingInvite(v.text, { now: v.now });
+      }),
+  },
   'fingerprint.json': {
     generate: async (v) => {
       if (v.type === 'plan') {
@@ -434,7 +502,47 @@ const checks = {
       if (!error.reason) fail('no reason given');
     },
   },
+  'join_code.json': joinCodeChecks(),
 };
+
+/** The checks of tests/vectors/join_code.json (docs/crypto.md §21): codes, stretching, boxes, parsing. */
+export function joinCodeChecks() {
+  const keysOf = (code) => joinCodes.joinCodeKeys(code);
+  return {
+    generate: async (v) => {
+      if (v.type === 'code') {
+        const random = scripted(v.random);
+        expectEqual(joinCodes.newJoinCode(random), v.code, 'code');
+        random.assertUsedUp();
+        expectEqual(joinCodes.formatJoinCode(v.code), v.display, 'display');
+      } else if (v.type === 'keys') {
+        const keys = await keysOf(v.code);
+        expectEqual(keys.lookup, v.lookup, 'lookup');
+        expectEqual(e(keys.boxKey), v.box_key, 'box key');
+      } else {
+        const random = scripted(v.random);
+        const keys = await keysOf(v.code);
+        expectEqual(keys.lookup, v.lookup, 'lookup');
+        expectEqual(e(await joinCodes.sealJoinBox(keys, b(v.payload), { random })), v.box, 'box');
+        random.assertUsedUp();
+      }
+    },
+    verify: async (v) => {
+      if (v.type === 'parse') {
+        expectEqual(joinCodes.parseJoinCode(v.text), v.code, 'code');
+      } else {
+        const keys = await keysOf(v.code);
+        expectEqual(keys.lookup, v.lookup, 'lookup');
+        expectEqual(e(await joinCodes.openJoinBox(keys, b(v.box))), v.payload, 'payload');
+      }
+    },
+    invalid: async (v) => {
+      if (v.type === 'parse') return expectError(v.error, () => joinCodes.parseJoinCode(v.text));
+      if (v.type === 'open') return expectError(v.error, async () => joinCodes.openJoinBox(await keysOf(v.code), b(v.box)));
+      return expectError(v.error, async () => joinCodes.sealJoinBox(await keysOf(v.code), b(v.payload), { random: noDraws }));
+    },
+  };
+}
 
 /** Every vector case as {label, run}; `loadJson(name)` returns the parsed file. */
 export async function collectCases(loadJson) {

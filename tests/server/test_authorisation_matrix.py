@@ -31,10 +31,20 @@ from typing import Any
 import pytest
 from starlette.routing import BaseRoute, Route
 from starlette.testclient import TestClient
-from support.api import Member, admin_cli, create_plan, enrol, join, redemption, register_invite, registration
+from support.api import (
+    Member,
+    admin_cli,
+    create_plan,
+    enrol,
+    join,
+    join_pending,
+    redemption,
+    register_invite,
+    registration,
+)
 from support.documents import item_doc
 
-from alongside.crypto import PlanKey, create_invite, generate_device_keys, new_document_id
+from alongside.crypto import PlanKey, b64u_encode, create_invite, generate_device_keys, new_document_id
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
 
@@ -214,6 +224,39 @@ def redeem_call(world: World, caller: str) -> Call:
     return Call("POST", f"/api/v1/invites/{invite.invite_id_hex}/redeem", redemption(invite, generate_device_keys()))
 
 
+def join_code_body(world: World) -> dict[str, Any]:
+    """A join code's box for a fresh invite (the server cannot tell a box from random bytes)."""
+    invite = create_invite(world.key, inviter=world.worker.keys)
+    box = b64u_encode(secrets.token_bytes(300))
+    return {"plan_id": world.plan, "invite_id": invite.invite_id_hex, "box": box, "expires_at": invite.expires_at}
+
+
+def put_join_code_call(world: World, caller: str) -> Call:
+    return Call("PUT", f"/api/v1/join-codes/{secrets.token_hex(16)}", join_code_body(world))
+
+
+def open_join_code_call(world: World, caller: str) -> Call:
+    lookup = secrets.token_hex(16)
+    url = f"/api/v1/join-codes/{lookup}"
+    stored = world.client.put(url, json=join_code_body(world), headers=world.worker.auth)
+    assert stored.status_code == 201, stored.text
+    return Call("POST", f"{url}/open")
+
+
+def approve_call(world: World, caller: str) -> Call:
+    waiting = join_pending(world.client, world.worker, world.plan).member
+    return Call("POST", f"/api/v1/plans/{world.plan}/members/{waiting.account}/approve", {"in_person": True})
+
+
+def decline_call(world: World, caller: str) -> Call:
+    waiting = join_pending(world.client, world.worker, world.plan).member
+    return Call("POST", f"/api/v1/plans/{world.plan}/members/{waiting.account}/decline", {"in_person": True})
+
+
+def settings_call(world: World, caller: str) -> Call:
+    return Call("PUT", f"/api/v1/plans/{world.plan}/settings", {"supporters_may_invite": False})
+
+
 def remove_member_call(world: World, caller: str) -> Call:
     return Call("DELETE", f"/api/v1/plans/{world.plan}/members/{world.fresh_supporter().account}")
 
@@ -289,7 +332,8 @@ TABLE: dict[tuple[str, str], Rule] = {
         (401, 401, 401, 403, 403, 403, 403, 201, 201, 403),
         invite_call,
         "Only the person's and the worker's devices invite (docs/crypto.md §11): a supporter, even with write "
-        "access, gets 403. Each cell registers a fresh invite.",
+        "access, gets 403 while the person has not let supporters invite (the plan's setting is off here; "
+        "tests/server/test_member_consent.py covers it on). Each cell registers a fresh invite.",
     ),
     ("POST", "/api/v1/invites/{invite_id}/redeem"): Rule(
         (201, 401, 401, 201, 201, 201, 201, 201, 201, 201),
@@ -298,10 +342,43 @@ TABLE: dict[tuple[str, str], Rule] = {
         "be a valid device's, which then joins with its own account. Each cell redeems a fresh supporter invite "
         "to the worker's second plan, so joining changes nothing else in the matrix.",
     ),
+    ("PUT", "/api/v1/join-codes/{lookup}"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 201, 201, 403),
+        put_join_code_call,
+        "Whoever may register the invite puts its join code's box (the same check). Each cell a fresh lookup id.",
+    ),
+    ("POST", "/api/v1/join-codes/{lookup}/open"): Rule(
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+        open_join_code_call,
+        "Anyone: the code is the credential (a lookup that finds nothing counts as a failed attempt). Any "
+        "Authorization header is ignored. Each cell opens a box the worker put just before.",
+    ),
     ("GET", "/api/v1/plans/{plan_id}/members"): Rule(
         (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
         api_get("/plans/{plan}/members"),
         "Members of the plan, read-only included; admins are not members.",
+    ),
+    ("POST", "/api/v1/plans/{plan_id}/members/{account}/approve"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 200, 200, 403),
+        approve_call,
+        "Target: a member the worker invited with a pending invite just before the cell. The person's devices say "
+        "yes; the worker's only with `in_person` (sent in every cell); supporters never (docs/crypto.md §11.6).",
+    ),
+    ("POST", "/api/v1/plans/{plan_id}/members/{account}/decline"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 200, 200, 403),
+        decline_call,
+        "As approving: a fresh pending member per cell; the person's devices, or the worker's with `in_person`.",
+    ),
+    ("GET", "/api/v1/plans/{plan_id}/settings"): Rule(
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
+        api_get("/plans/{plan}/settings"),
+        "Members of the plan, read-only included (a supporter's device shows whether they may invite).",
+    ),
+    ("PUT", "/api/v1/plans/{plan_id}/settings"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 200, 403),
+        settings_call,
+        "Only the person's own devices: whether people they trust may invite is the person's choice. Every cell "
+        "sends the setting's current value (off), so the invite row is unchanged.",
     ),
     ("DELETE", "/api/v1/plans/{plan_id}/members/{account}"): Rule(
         (401, 401, 401, 403, 403, 403, 403, 200, 200, 403),

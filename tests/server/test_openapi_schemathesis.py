@@ -36,10 +36,22 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from starlette.testclient import TestClient
-from support.api import Member, admin_cli, create_plan, enrol, join, redemption, register_invite, registration
+from support.api import (
+    Member,
+    admin_cli,
+    create_plan,
+    enrol,
+    join,
+    join_pending,
+    redemption,
+    register_invite,
+    registration,
+)
 from support.sync_openapi import sync_openapi_document
 
-from alongside.crypto import create_invite, generate_device_keys, new_document_id, seal_item
+from alongside.crypto import b64u_encode, create_invite, generate_device_keys, new_document_id, seal_item
+from alongside.server import api_client
+from alongside.server.api_client import ApiClient
 from alongside.server.api_operations import openapi_document
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
@@ -126,6 +138,17 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         unused = register_invite(client, worker, key)
         fresh = create_invite(key, inviter=worker.keys)
         sync_reader = join(client, register_invite(client, worker, key, access="read"))  # for /sync only
+        # Members waiting for the person's yes: two for the generated requests, two for the valid ones.
+        fuzz_approve, fuzz_decline, to_approve, to_decline = (
+            join_pending(client, worker, plan).member for _ in range(4)
+        )
+        boxed, in_a_box = register_invite(client, worker, key), create_invite(key, inviter=worker.keys)
+        stored_lookup, new_lookup = secrets.token_hex(16), secrets.token_hex(16)
+        box = b64u_encode(secrets.token_bytes(300))  # the server cannot tell a box from random bytes
+        put_box = api_client.put_join_code(
+            stored_lookup, plan_id=plan, invite_id=boxed.invite_id_hex, box=box, expires_at=boxed.expires_at
+        )
+        ApiClient(client, worker.token)(put_box)
         item = seal_item({"text": "strong"}, plan_id=plan, doc_id=new_document_id(), key=key, author=worker.keys)
         assert client.put(f"/sync/{plan}/{item['_id']}", json=item, headers=worker.auth).status_code == 201
         for member in (worker, sync_reader):  # a replication checkpoint of each device's own
@@ -139,10 +162,15 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         "/api/v1/invites/{invite_id}/redeem": {"invite_id": invite.invite_id_hex},
         "/api/v1/plans/{plan_id}/members": {"plan_id": plan},
         "/api/v1/plans/{plan_id}/members/{account}": {"plan_id": plan, "account": supporter.account},
+        "/api/v1/plans/{plan_id}/members/{account}/approve": {"plan_id": plan, "account": fuzz_approve.account},
+        "/api/v1/plans/{plan_id}/members/{account}/decline": {"plan_id": plan, "account": fuzz_decline.account},
+        "/api/v1/plans/{plan_id}/settings": {"plan_id": plan},
         "/api/v1/plans/{plan_id}/devices/{device_id}": {"plan_id": plan, "device_id": other.device_id},
         "/api/v1/workers/{account}/revoke": {"account": leaver},
         "/api/v1/plans/{plan_id}/keys": {"plan_id": plan},
         "/api/v1/plans/{plan_id}/rotations": {"plan_id": plan},
+        "/api/v1/join-codes/{lookup}": {"lookup": stored_lookup},
+        "/api/v1/join-codes/{lookup}/open": {"lookup": stored_lookup},
     }
     new_keys = generate_device_keys().public.to_json()
     valid = {
@@ -162,7 +190,21 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             {"plan_id": plan, "device_id": losing_a_device.device_id}, None, owner
         ),
         ("/api/v1/workers/{account}/revoke", "POST"): Valid({"account": leaver}, None, admin),
+        ("/api/v1/plans/{plan_id}/members/{account}/approve", "POST"): Valid(
+            {"plan_id": plan, "account": to_approve.account}, {}, owner
+        ),
+        ("/api/v1/plans/{plan_id}/members/{account}/decline", "POST"): Valid(
+            {"plan_id": plan, "account": to_decline.account}, {"in_person": True}, worker
+        ),
+        ("/api/v1/plans/{plan_id}/settings", "GET"): Valid({"plan_id": plan}, None, worker),
+        ("/api/v1/plans/{plan_id}/settings", "PUT"): Valid({"plan_id": plan}, {"supporters_may_invite": False}, owner),
         ("/api/v1/plans/{plan_id}/keys", "GET"): Valid({"plan_id": plan}, None, worker),
+        ("/api/v1/join-codes/{lookup}", "PUT"): Valid(
+            {"lookup": new_lookup},
+            {"plan_id": plan, "invite_id": in_a_box.invite_id_hex, "box": box, "expires_at": in_a_box.expires_at},
+            worker,
+        ),
+        ("/api/v1/join-codes/{lookup}/open", "POST"): Valid({"lookup": stored_lookup}, None, None),
         # The epoch is filled in when the request is sent: the recorded epoch plus one (docs/crypto.md §10.2).
         ("/api/v1/plans/{plan_id}/rotations", "POST"): Valid(
             {"plan_id": plan}, {"kid": secrets.token_hex(8), "retire": [secrets.token_hex(8)]}, owner

@@ -26,11 +26,15 @@ from alongside.crypto import (
     DeviceKeys,
     Invite,
     PlanKey,
+    admission_bind,
     create_invite,
+    create_pending_invite,
     generate_device_keys,
     invite_auth_token,
     invite_verifier,
     new_plan_key,
+    open_pending_invite,
+    seal_join_request,
 )
 from alongside.server import api_client as api
 from alongside.server.api_client import ApiClient
@@ -121,3 +125,32 @@ def join(client: TestClient, invite: Invite, keys: DeviceKeys | None = None) -> 
     joined = ApiClient(client)(api.redeem_invite(invite.invite_id_hex, **redemption(invite, keys)))
     assert joined.token is not None
     return Member(keys=keys, token=joined.token, account=joined.account)
+
+
+@dataclass
+class PendingMember:
+    """A device that joined with a pending invite (docs/crypto.md §11.6): it waits for the person's yes."""
+
+    member: Member
+    invite: Invite
+    request_key: bytes
+
+
+def join_pending(
+    client: TestClient, inviter: Member, plan_id: str, *, name: str = "Dee", access: str = "read"
+) -> PendingMember:
+    """``inviter``'s device makes and registers a pending invite; a brand-new device redeems it with its join
+    request (its own chosen ``name``, a label and its bind, sealed under the invite's request key)."""
+    invite, request_key = create_pending_invite(plan_id, inviter=inviter.keys, access=access)
+    ApiClient(client, inviter.token)(api.register_invite(plan_id, **registration(invite, access=access), pending=True))
+    keys = generate_device_keys()
+    opened = open_pending_invite(invite)
+    bind = admission_bind(opened.bind_key, plan_id=plan_id, device_id=keys.device_id)
+    request = {"name": name, "label": f"{name}'s phone", "bind": bind}
+    sealed = seal_join_request(
+        request_key, request, plan_id=plan_id, invite_id=opened.invite_id, device_id=keys.device_id
+    )
+    call = api.redeem_invite(invite.invite_id_hex, **redemption(invite, keys), join_request=sealed)
+    joined = ApiClient(client)(call)
+    assert joined.token is not None and joined.status == "pending"
+    return PendingMember(Member(keys=keys, token=joined.token, account=joined.account), invite, request_key)

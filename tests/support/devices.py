@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from . import pwa
 from .processes import AlongsideServer
@@ -45,6 +45,37 @@ def joined_device(
     """A new device joined to plan `plan_id` with the invite `invite_text` (see `invite`), synced."""
     page = pwa.new_device(browser, **options).new_page()
     assert pwa.join(page, url, invite_text, name=name, label=label) == plan_id
+    pwa.wait_synced(page)
+    return page
+
+
+def let_in(page: Page, url: str, plan_id: str, name: str) -> None:
+    """On the person's phone (or, with the person there, the worker's device): say yes to `name`, who joined
+    with a code from someone other than the person and waits for the person's yes (docs/crypto.md §11.6)."""
+    page.goto(f"{url}/#/plan/{plan_id}")
+    waiting = page.locator(f'[data-pending-member="{name}"]')
+    expect(waiting.get_by_role("button").first).to_be_enabled(timeout=20_000)
+    waiting.get_by_role("button").first.click()
+    expect(page.get_by_role("status").filter(has_text=f"{name} can now see the plan.")).to_be_visible(timeout=20_000)
+
+
+def approved_device(
+    browser: Browser,
+    url: str,
+    invite_text: str,
+    plan_id: str,
+    approver: Page,
+    *,
+    name: str,
+    label: str,
+    **options: Any,
+) -> Page:
+    """A new device joined with a code from the worker (or a supporter), let in on `approver` (see `let_in`), synced."""
+    page = pwa.new_device(browser, **options).new_page()
+    assert pwa.join(page, url, invite_text, name=name, label=label) == plan_id
+    expect(page.locator("[data-waiting-for-yes]")).to_be_visible(timeout=20_000)
+    let_in(approver, url, plan_id, name)
+    expect(page.locator(".my-plan-link")).to_be_visible(timeout=30_000)  # the key arrived: the plan opens
     pwa.wait_synced(page)
     return page
 

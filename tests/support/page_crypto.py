@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Browser, Page, Route
 
 from .processes import REPO
 from .pwa import new_device
@@ -55,4 +55,64 @@ def try_old_key(browser: Browser, url: str, invite_text: str, plan_id: str, toke
     lab.goto(url + "/manifest.webmanifest")
     result: dict[str, Any] = lab.evaluate(CHECK_OLD_KEY, {"text": invite_text, "planId": plan_id, "token": token})
     lab_context.close()
+    return result
+
+
+# In a page of a device's own context (same IndexedDB), with the app's crypto module: every key the keyring
+# documents on the server grant to this device, unwrapped with its private keys and tried on each item given.
+TRY_OWN_KEYS = """async ({planId, ids}) => {
+  const c = await import('/__crypto__/index.js');
+  const stored = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('alongside-device');
+    open.onsuccess = () => {
+      const get = open.result.transaction('kv').objectStore('kv').get('device');
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    };
+    open.onerror = () => reject(open.error);
+  });
+  const device = await c.DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
+  const auth = {headers: {Authorization: `Bearer ${stored.token}`}};
+  const members = await (await fetch(`/api/v1/plans/${planId}/members`, auth)).json();
+  const trusted = new Map();
+  for (const member of members.members) {
+    for (const d of member.devices) {
+      const keys = await c.DevicePublicKeys.fromJSON(d.public_keys);
+      trusted.set(keys.deviceId, keys);
+    }
+  }
+  const docs = (await (await fetch(`/sync/${planId}/_all_docs?include_docs=true`, auth)).json()).rows.map((r) => r.doc);
+  const keys = [];
+  for (const doc of docs.filter((d) => d.kind === 'keyring' && d.to === device.deviceId)) {
+    try {
+      keys.push((await c.openGrant(doc, {planId, device, trusted})).key);
+    } catch {
+      /* granted by a device no longer listed */
+    }
+  }
+  const outcomes = {};
+  for (const id of ids) {
+    const doc = docs.find((d) => d._id === id);
+    outcomes[id] = [];
+    for (const key of keys) {
+      try {
+        await c.openItem({...doc, kid: key.kid}, {planId, keyring: new c.Keyring(planId, [key]), devices: trusted});
+        outcomes[id].push('opened');
+      } catch (error) {
+        outcomes[id].push(error.name);
+      }
+    }
+  }
+  return {keys: keys.map((k) => [k.audience, k.kid]), outcomes};
+}"""
+
+
+def try_own_keys(page: Page, url: str, plan_id: str, ids: list[str]) -> dict[str, Any]:
+    """Every key the server's keyring documents give `page`'s device (its context made with ``bypass_csp``), tried
+    on each item of `ids`: ``{"keys": [[audience, kid], …], "outcomes": {id: ["opened" | error name, …]}}``."""
+    page.context.route(re.compile(r".*/__crypto__/.*"), serve_crypto)
+    lab = page.context.new_page()
+    lab.goto(url + "/manifest.webmanifest")
+    result: dict[str, Any] = lab.evaluate(TRY_OWN_KEYS, {"planId": plan_id, "ids": ids})
+    lab.close()
     return result

@@ -140,21 +140,45 @@ def add_goal(page: Page, text: str, *, due: str = "", low: str = "", high: str =
 def invite(page: Page, plan_id: str, who: str = "The person's own phone") -> str:
     """Show an invite on this device (Who can read this plan → Add a device) and return its text."""
     open_section(page, plan_id, "share")
+    code = page.locator("[data-invite]")
+    shown = code.get_attribute("data-invite") if code.count() else None  # a code shown before, on this screen
     page.get_by_role("radio", name=who, exact=True).check()
     page.get_by_role("button", name="Show a code for the other device").click()
-    code = page.locator("[data-invite]")
     expect(code).to_be_visible()
+    if shown:
+        expect(code).not_to_have_attribute("data-invite", shown)
     text = code.get_attribute("data-invite")
     assert text and text.startswith("AS1:")
     return text
 
 
-def submit_join(page: Page, *, name: str = "Sam", label: str | None = "Sam's phone") -> None:
-    """On "Join a plan" with a code in place: give a name (and a device name) and press "Join the plan"."""
+def submit_join(page: Page, *, name: str = "Sam", label: str | None = "Sam's phone", pin: str | None = None) -> None:
+    """On "Join a plan" with a code in place: give a name (and a device name) and press "Join the plan". A device
+    new to the app is then offered the app lock: lock it with `pin`, or (None) choose "Not now"."""
     page.get_by_label("Your name").fill(name)
     if label is not None:
         page.get_by_label("A name for this device").fill(label)
     page.get_by_role("button", name="Join the plan").click()
+    step = page.get_by_role("heading", name=LOCK_STEP)
+    settled = step.or_(page.get_by_role("heading", name="The plan")).or_(page.get_by_role("alert"))
+    expect(settled.first).to_be_visible(timeout=20_000)
+    if step.is_visible():
+        answer_lock_step(page, pin)
+
+
+LOCK_STEP = "Lock this app?"
+
+
+def answer_lock_step(page: Page, pin: str | None) -> None:
+    """The step after joining: lock the app with `pin`, or (None) choose "Not now" and open the plan."""
+    if pin is None:
+        page.get_by_role("radio", name="Not now").check()
+        page.get_by_role("button", name="Open the plan without a lock").click()
+        return
+    page.get_by_role("radio", name="Yes, lock it with a PIN or passphrase").check()
+    page.get_by_label("New PIN or passphrase").fill(pin)
+    page.get_by_label("The same again").fill(pin)
+    page.get_by_role("button", name="Lock the app and open the plan").click()
 
 
 def join(page: Page, url: str, text: str, *, name: str = "Sam", label: str = "Sam's phone") -> str:

@@ -16,6 +16,8 @@ from typing import Any
 from vectors_documents import invite_vectors, keywrap_vectors
 from vectors_history import history_vectors
 from vectors_items import envelope_vectors, signature_vectors
+from vectors_joincode import join_code_vectors
+from vectors_pending import pending_invite_vectors
 from vectors_simple import canonical_vectors, fingerprint_vectors, keys_vectors, padding_vectors, pinlock_vectors
 from vectors_statements import statements_vectors
 from vectors_wire import wire_vectors
@@ -37,8 +39,10 @@ def build() -> dict[str, Json]:
         "statements.json": statements_vectors(),
         "keywrap.json": keywraps,
         "invite.json": invite_vectors(),
+        "pending_invite.json": pending_invite_vectors(),
         "fingerprint.json": fingerprint_vectors(),
         "pinlock.json": pinlock_vectors(),
+        "join_code.json": join_code_vectors(),
         "wire.json": wire_vectors(envelopes, keywraps),
     }
 

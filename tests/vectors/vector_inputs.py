@@ -54,7 +54,8 @@ def public_json(keys: DevicePublicKeys) -> Json:
 
 
 def key_json(key: PlanKey) -> Json:
-    return {"epoch": key.epoch, "secret": b64u_encode(key.secret), "kid": key.kid}
+    audience = {} if key.audience == "everyone" else {"audience": key.audience}
+    return {"epoch": key.epoch, "secret": b64u_encode(key.secret), "kid": key.kid, **audience}
 
 
 ALICE, BOB, CARO, MALLORY = device("alice"), device("bob"), device("caro"), device("mallory")
@@ -63,6 +64,9 @@ OTHER_PLAN = "other-plan_7"
 KEY1 = PlanKey(PLAN, 1, fixed("plan/key1", 32))
 KEY2 = PlanKey(PLAN, 2, fixed("plan/key2", 32))
 OTHER_KEY = PlanKey(OTHER_PLAN, 1, fixed("plan/key1", 32))
+# Audience keys (spec §5.3): the worker key shares KEY1's secret to show that the audience changes the key id.
+WORKER1 = PlanKey(PLAN, 1, fixed("plan/key1", 32), "worker")
+FAMILY1 = PlanKey(PLAN, 1, fixed("plan/family1", 32), "family")
 DOC1 = fixed("doc/1", 16).hex()
 DOC2 = fixed("doc/2", 16).hex()
 BODIES: list[Json] = [

@@ -9,6 +9,7 @@ from vector_inputs import (
     BOB,
     CARO,
     DOC1,
+    FAMILY1,
     KEY1,
     KEY2,
     MALLORY,
@@ -56,6 +57,7 @@ def keywrap_vectors() -> Json:
         ("alice grants epoch 1 to bob", KEY1, ALICE, BOB, fixed("kr/1", 16).hex()),
         ("bob grants epoch 2 to caro, id drawn", KEY2, BOB, CARO, None),
         ("caro grants epoch 2 to herself", KEY2, CARO, CARO, fixed("kr/3", 16).hex()),
+        ("alice grants the family key of epoch 1 to caro", FAMILY1, ALICE, CARO, fixed("kr/4", 16).hex()),
     ]
     for name, key, granter, recipient, doc_id in cases:
         script = Script(f"keywrap/{name}")
@@ -64,7 +66,12 @@ def keywrap_vectors() -> Json:
         epk = x25519_public(ephemeral)
         shared = x25519_shared(ephemeral, recipient.public.encryption)
         message = grant_signature_message(
-            plan_id=PLAN, epoch=key.epoch, kid=key.kid, by=granter.device_id, to=recipient.device_id
+            plan_id=PLAN,
+            epoch=key.epoch,
+            kid=key.kid,
+            by=granter.device_id,
+            to=recipient.device_id,
+            audience=key.audience,
         )
         generate.append(
             {
@@ -127,9 +134,44 @@ def keywrap_vectors() -> Json:
             "documents": superseding_docs,
         }
     )
+    script = Script("keywrap/rotate-family")
+    family_key, family_docs = rotate_plan_key(
+        Keyring(PLAN, [KEY1, KEY2, FAMILY1]),
+        remaining=[ALICE.public, CARO.public],
+        granter=ALICE,
+        random=script,
+        audience="family",
+    )
+    generate.append(
+        {
+            "name": "alice rotates only the family key line (epoch 1 to 2) after removing a family member",
+            "type": "rotate",
+            "plan_id": PLAN,
+            "keys": [key_json(KEY1), key_json(KEY2), key_json(FAMILY1)],
+            "granter": private_json(ALICE),
+            "remaining": [public_json(ALICE.public), public_json(CARO.public)],
+            "epoch": None,
+            "audience": "family",
+            "random": script.draws,
+            "new_key": key_json(family_key),
+            "documents": family_docs,
+        }
+    )
     trusted = [public_json(d.public) for d in (ALICE, BOB, CARO)]
     verify: list[Json] = []
-    for g, recipient in zip(generate[:3], (BOB, CARO, CARO), strict=True):
+    for doc in family_docs:
+        recipient = ALICE if doc["to"] == ALICE.device_id else CARO
+        verify.append(
+            {
+                "name": f"open the family rotation's grant for {recipient.device_id[:6]}",
+                "plan_id": PLAN,
+                "device": private_json(recipient),
+                "trusted": trusted,
+                "document": doc,
+                "expected": {**key_json(family_key), "granter": ALICE.device_id},
+            }
+        )
+    for g, recipient in zip(generate[:4], (BOB, CARO, CARO, CARO), strict=True):
         verify.append(
             {
                 "name": "open: " + g["name"],
@@ -216,6 +258,22 @@ def keywrap_vectors() -> Json:
     bad("grant whose key is 31 bytes", _raw_grant("short-key", _grant_fields(ALICE, key=b64u_encode(bytes(31)))))
     bad("grant naming another plan", _raw_grant("other-plan", _grant_fields(ALICE, plan=OTHER_PLAN)))
     bad("grant whose signature is 63 bytes", _raw_grant("short-sig", _grant_fields(ALICE, sig=b64u_encode(bytes(63)))))
+    bad("grant of the plan key naming aud everyone", _raw_grant("aud-everyone", _grant_fields(ALICE, aud="everyone")))
+    bad("grant of an everyone key id claiming aud family", _raw_grant("aud-moved", _grant_fields(ALICE, aud="family")))
+    bad("grant naming an unknown audience", _raw_grant("aud-unknown", _grant_fields(ALICE, aud="organisation")))
+    unsigned_aud = grant_signature_message(plan_id=PLAN, epoch=1, kid=FAMILY1.kid, by=ALICE.device_id, to=BOB.device_id)
+    family = {
+        "epoch": 1,
+        "key": b64u_encode(FAMILY1.secret),
+        "kid": FAMILY1.kid,
+        "aud": "family",
+        "sig": b64u_encode(ed25519_sign(ALICE.signing_private, unsigned_aud)),
+    }
+    bad(
+        "family grant whose signature does not cover aud",
+        _raw_grant("aud-unsigned", _grant_fields(ALICE, **family), kid=FAMILY1.kid),
+        "SignatureError",
+    )
     invalid += _rotation_invalid()
     return {"spec": "docs/crypto.md sections 9 and 10", "generate": generate, "verify": verify, "invalid": invalid}
 
@@ -265,21 +323,21 @@ def _grant_fields(signer: DeviceKeys, **changes: object) -> Json:
     return {k: v for k, v in grant.items() if v is not None}
 
 
-def _raw_grant(label: str, grant: Json) -> Json:
-    """A keyring document for bob wrapping any grant plaintext, built from primitives."""
+def _raw_grant(label: str, grant: Json, kid: str = KEY1.kid) -> Json:
+    """A keyring document for bob wrapping any grant plaintext (under key id ``kid``), built from primitives."""
     random: Callable[[int], bytes] = Script(f"keywrap/raw/{label}")
     doc_id = fixed(f"kr/raw/{label}", 16).hex()
     ephemeral = random(32)
     epk = x25519_public(ephemeral)
     shared = x25519_shared(ephemeral, BOB.public.encryption)
     nonce = random(12)
-    ad = keyring_associated_data(plan_id=PLAN, doc_id=doc_id, kid=KEY1.kid, to=BOB.device_id, epk=epk)
+    ad = keyring_associated_data(plan_id=PLAN, doc_id=doc_id, kid=kid, to=BOB.device_id, epk=epk)
     wrap = hkdf_sha256(shared, epk + BOB.public.encryption, b"alongside/v1/keyring-wrap", 32)
     return {
         "_id": doc_id,
         "v": 1,
         "kind": "keyring",
-        "kid": KEY1.kid,
+        "kid": kid,
         "to": BOB.device_id,
         "epk": b64u_encode(epk),
         "nonce": b64u_encode(nonce),

@@ -10,12 +10,14 @@ from vector_inputs import (
     ALICE,
     BOB,
     CARO,
+    FAMILY1,
     KEY1,
     KEY2,
     MALLORY,
     OTHER_KEY,
     OTHER_PLAN,
     PLAN,
+    WORKER1,
     Json,
     Script,
     fixed,
@@ -151,10 +153,12 @@ def keys_vectors() -> Json:
                 "public": public_json(keys.public),
             }
         )
-    for key in (KEY1, KEY2, OTHER_KEY, PlanKey("p", 4294967295, fixed("plan/max", 32))):
+    keys = (KEY1, KEY2, OTHER_KEY, PlanKey("p", 4294967295, fixed("plan/max", 32)), WORKER1, FAMILY1)
+    for key in (*keys, PlanKey(PLAN, 2, fixed("plan/family2", 32), "family")):
         generate.append(
             {
-                "name": f"key id epoch {key.epoch} plan {key.plan_id}",
+                "name": f"key id epoch {key.epoch} plan {key.plan_id}"
+                + ("" if key.audience == "everyone" else f" audience {key.audience}"),
                 "type": "plan_key",
                 "plan_id": key.plan_id,
                 **key_json(key),
@@ -203,6 +207,15 @@ def keys_vectors() -> Json:
         for d in (ALICE, BOB)
     ]
     invalid: list[Json] = [
+        {
+            "name": "an audience that is not everyone, worker or family",
+            "type": "plan_key",
+            "plan_id": PLAN,
+            "epoch": 1,
+            "secret": b64u_encode(KEY1.secret),
+            "audience": "organisation",
+            "error": "FormatError",
+        },
         {
             "name": "epoch 0",
             "type": "plan_key",

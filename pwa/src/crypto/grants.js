@@ -12,7 +12,7 @@ import {
   parseCanonicalJson,
   utf8,
 } from './encoding.js';
-import { DeviceKeys, DevicePublicKeys, Keyring, PlanKey, checkEpoch, deriveKeyId, newDocumentId } from './keys.js';
+import { DeviceKeys, DevicePublicKeys, EVERYONE, Keyring, PlanKey, checkAudience, checkEpoch, deriveKeyId, newDocumentId } from './keys.js';
 import {
   KEY_BYTES,
   NONCE_BYTES,
@@ -31,6 +31,7 @@ import { lookupDevice } from './provenance.js';
 import { KEYRING_VERSION, checkWireDocument } from './wire.js';
 
 const GRANT_FIELDS = 'by,epoch,key,kid,plan,sig,to';
+const AUDIENCE_GRANT_FIELDS = 'aud,by,epoch,key,kid,plan,sig,to';
 
 /** Parse a keyring document's shape; FormatError if it is not one. */
 export function parseKeyringDocument(doc) {
@@ -46,9 +47,11 @@ export function parseKeyringDocument(doc) {
   };
 }
 
-/** canonical_json({"by", "ctx": "alongside/v1/grant", "epoch", "kid", "plan", "to"}). */
-export function grantSignatureMessage({ planId, epoch, kid, by, to }) {
-  return canonicalJson({ by, ctx: 'alongside/v1/grant', epoch, kid, plan: planId, to });
+/** canonical_json({"by", "ctx": "alongside/v1/grant", "epoch", "kid", "plan", "to"}), plus "aud" for an audience other than everyone (spec §5.3). */
+export function grantSignatureMessage({ planId, epoch, kid, by, to, audience = EVERYONE }) {
+  const message = { by, ctx: 'alongside/v1/grant', epoch, kid, plan: planId, to };
+  if (checkAudience(audience) !== EVERYONE) message.aud = audience;
+  return canonicalJson(message);
 }
 
 /** canonical_json({"ctx": "alongside/v1/keyring", "epk", "id", "kid", "plan", "to", "v": 1}). */
@@ -82,8 +85,9 @@ export async function grantPlanKey(key, { recipient, granter, docId = null, rand
   const nonce = draw(random, NONCE_BYTES);
   const to = recipient.deviceId;
   const by = granter.deviceId;
-  const message = grantSignatureMessage({ planId: key.planId, epoch: key.epoch, kid: key.kid, by, to });
+  const message = grantSignatureMessage({ planId: key.planId, epoch: key.epoch, kid: key.kid, by, to, audience: key.audience });
   const grant = {
+    ...(key.audience !== EVERYONE && { aud: key.audience }),
     by,
     epoch: key.epoch,
     key: b64uEncode(key.secret),
@@ -105,16 +109,19 @@ async function unwrap(doc, planId, device) {
   const associated = keyringAssociatedData({ planId, docId: envelope.docId, kid: envelope.kid, to: envelope.to, epk: envelope.epk });
   const plaintext = await aeadOpen(await wrapKey(shared, envelope.epk, device.public.encryption), envelope.nonce, envelope.ct, associated);
   const grant = parseCanonicalJson(plaintext);
-  if (grant === null || typeof grant !== 'object' || Array.isArray(grant) || Object.keys(grant).sort().join() !== GRANT_FIELDS) {
-    throw new FormatError('a grant has exactly by, epoch, key, kid, plan, sig, to');
+  const members = grant !== null && typeof grant === 'object' && !Array.isArray(grant) ? Object.keys(grant).sort().join() : '';
+  if (members !== GRANT_FIELDS && members !== AUDIENCE_GRANT_FIELDS) {
+    throw new FormatError('a grant has exactly by, epoch, key, kid, plan, sig, to and, for an audience key, aud');
   }
+  if ('aud' in grant && grant.aud === EVERYONE) throw new FormatError('a grant of the plan key carries no aud');
+  const audience = checkAudience(grant.aud ?? EVERYONE);
   const epoch = checkEpoch(grant.epoch);
   const secret = b64uDecode(grant.key, KEY_BYTES, 'key');
   const by = checkHexId(grant.by, 16, 'granter');
   const signature = b64uDecode(grant.sig, SIGNATURE_BYTES, 'sig');
   if (grant.plan !== planId || grant.kid !== envelope.kid || grant.to !== envelope.to) throw new DecryptionError();
-  if ((await deriveKeyId(planId, epoch, secret)) !== envelope.kid) throw new DecryptionError();
-  return { envelope, epoch, secret, by, signature };
+  if ((await deriveKeyId(planId, epoch, secret, audience)) !== envelope.kid) throw new DecryptionError();
+  return { envelope, epoch, secret, by, signature, audience };
 }
 
 /**
@@ -131,29 +138,30 @@ export async function openGrant(doc, { planId, device, trusted }) {
     if (error instanceof FormatError) throw new DecryptionError();
     throw error;
   }
-  const { envelope, epoch, secret, by, signature } = unwrapped;
+  const { envelope, epoch, secret, by, signature, audience } = unwrapped;
   const granter = await lookupDevice(trusted, by);
-  const message = grantSignatureMessage({ planId, epoch, kid: envelope.kid, by, to: envelope.to });
+  const message = grantSignatureMessage({ planId, epoch, kid: envelope.kid, by, to: envelope.to, audience });
   if (!(await ed25519Verify(granter.signing, signature, message))) throw new SignatureError();
-  return { key: await PlanKey.fromSecret(planId, epoch, secret), granter: by };
+  return { key: await PlanKey.fromSecret(planId, epoch, secret, audience), granter: by };
 }
 
 /**
  * Start a new epoch (spec §10): a new key, granted only to `remaining` (in order). `epoch` defaults to one
  * more than the keyring's current epoch; a steward superseding a stuck rotation (spec §10.3) passes the
- * recorded epoch + 1, which must be greater than the keyring's current epoch. Draws 32 bytes for the key,
+ * recorded epoch + 1, which must be greater than the keyring's current epoch. `audience` names the key line
+ * rotated (spec §5.3; its epochs count on their own, from 1 when the keyring holds none). Draws 32 bytes for the key,
  * then for each remaining device 16 (_id), 32 and 12. Returns {key, documents}.
  */
-export async function rotatePlanKey(keyring, { remaining, granter, random = systemRandom, epoch = null }) {
+export async function rotatePlanKey(keyring, { remaining, granter, random = systemRandom, epoch = null, audience = EVERYONE }) {
   if (!(keyring instanceof Keyring) || keyring.size === 0) throw new FormatError('rotation needs the plan\'s current keyring');
   if (!Array.isArray(remaining) || !remaining.every((device) => device instanceof DevicePublicKeys)) {
     throw new FormatError('remaining must be a list of DevicePublicKeys');
   }
   if (!(granter instanceof DeviceKeys)) throw new FormatError('granter must be DeviceKeys');
-  const current = keyring.current.epoch;
+  const current = keyring.currentOf(checkAudience(audience), { orNull: true })?.epoch ?? 0;
   const next = checkEpoch(epoch === null || epoch === undefined ? current + 1 : epoch);
   if (next <= current) throw new FormatError("a rotation's epoch must be greater than the current epoch");
-  const key = await PlanKey.fromSecret(keyring.planId, next, draw(random, KEY_BYTES));
+  const key = await PlanKey.fromSecret(keyring.planId, next, draw(random, KEY_BYTES), audience);
   const documents = [];
   for (const device of remaining) documents.push(await grantPlanKey(key, { recipient: device, granter, random }));
   return { key, documents };

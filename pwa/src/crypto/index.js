@@ -16,10 +16,13 @@ export {
 export { bucketSize, isBucketSize, pad, unpad } from './padding.js';
 export { systemRandom } from './primitives.js';
 export {
+  AUDIENCES,
   DeviceKeys,
   DevicePublicKeys,
+  EVERYONE,
   Keyring,
   PlanKey,
+  checkAudience,
   deriveKeyId,
   deviceIdFor,
   generateDeviceKeys,
@@ -57,16 +60,29 @@ export {
   admissionBind,
   checkInviteToken,
   createInvite,
+  createPendingInvite,
   grantCode,
   inviteAuthToken,
   inviteBindKey,
   inviteRegistration,
   inviteVerifier,
   openInvite,
+  openPendingInvite,
   parseInvite,
   registrationMessage,
   verifyInviteRegistration,
 } from './invite.js';
+export { openJoinRequest, sealJoinRequest } from './joinrequest.js';
 export { deviceFingerprint, planFingerprint } from './fingerprint.js';
-export { lockDeviceKeys, lockSecret, parsePinlock, unlockDeviceKeys, unlockSecret } from './pinlock.js';
+export {
+  localDatabaseId,
+  localMarkKey,
+  lockDeviceKeys,
+  lockSecret,
+  openAtRest,
+  parsePinlock,
+  sealAtRest,
+  unlockDeviceKeys,
+  unlockSecret,
+} from './pinlock.js';
 export { checkWireDocument, documentKeyId, documentKind } from './wire.js';

@@ -1,6 +1,8 @@
 // Invites (spec §11): what a QR code carries so that one new device can join a plan once. Layout
 // version 2 also carries the role and access the invite grants and the inviting device's signature over
-// the registration the server needs, so the new device can register and redeem it in one step.
+// the registration the server needs, so the new device can register and redeem it in one step. Layout
+// version 3 is a pending invite (spec §11.6): for a supporter, made by anyone but the person's own device,
+// it carries no plan key but a request key Q under which the new device sends its join request.
 
 import { DecryptionError, FormatError, InviteExpiredError, SignatureError } from './errors.js';
 import {
@@ -34,6 +36,7 @@ import {
 } from './primitives.js';
 
 export const INVITE_VERSION = 2;
+export const PENDING_INVITE_VERSION = 3;
 export const TEXT_PREFIX = 'AS1:';
 export const DEFAULT_INVITE_LIFETIME = 15 * 60;
 export const MAX_EXPIRY = 2 ** 32 - 1;
@@ -57,8 +60,9 @@ export function grantCode(role, access) {
 
 /** A parsed invite payload. `secret` and `wrapped` never leave the QR code. */
 export class Invite {
-  constructor({ planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped }) {
-    Object.assign(this, { planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped });
+  constructor({ planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped, pending = false }) {
+    if (pending && role === 'owner') throw new FormatError("a pending invite is for a supporter; the person's own device is never pending");
+    Object.assign(this, { planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped, pending });
     Object.freeze(this);
   }
 
@@ -71,7 +75,7 @@ export class Invite {
   header() {
     const plan = utf8(this.planId);
     return concatBytes(
-      Uint8Array.of(INVITE_VERSION, plan.length),
+      Uint8Array.of(this.pending ? PENDING_INVITE_VERSION : INVITE_VERSION, plan.length),
       plan,
       this.inviteId,
       this.secret,
@@ -108,22 +112,20 @@ function checkExpiry(value) {
 
 const clock = (now) => (now === null || now === undefined ? Math.floor(Date.now() / 1000) : checkExpiry(now));
 
-/** The canonical JSON the inviting device signs (spec §11.1): the registration the server stores. */
-export function registrationMessage({ planId, inviteId, verifier, expiresAt, role, access }) {
+/**
+ * The canonical JSON the inviting device signs (spec §11.1): the registration the server stores. A pending
+ * invite's registration (spec §11.6) also carries "pending": true.
+ */
+export function registrationMessage({ planId, inviteId, verifier, expiresAt, role, access, pending = false }) {
   checkPlanId(planId);
   checkHexId(inviteId, INVITE_ID_BYTES, 'invite id');
   b64uDecode(verifier, KEY_BYTES, 'verifier');
   checkExpiry(expiresAt);
   grantCode(role, access);
-  return canonicalJson({
-    access,
-    ctx: REGISTRATION_CONTEXT,
-    expires_at: expiresAt,
-    invite_id: inviteId,
-    plan_id: planId,
-    role,
-    verifier,
-  });
+  if (pending !== true && pending !== false) throw new FormatError('pending is true or false');
+  if (pending && role === 'owner') throw new FormatError('a pending invite is for a supporter');
+  const fields = { access, ctx: REGISTRATION_CONTEXT, expires_at: expiresAt, invite_id: inviteId, plan_id: planId, role, verifier };
+  return canonicalJson(pending ? { ...fields, pending: true } : fields);
 }
 
 /** True when `signature` (base64url) is the inviter's signature over the registration fields. */
@@ -149,21 +151,45 @@ export async function createInvite(
   key,
   { inviter, role = 'supporter', access = 'read', now = null, lifetime = DEFAULT_INVITE_LIFETIME, random = systemRandom },
 ) {
-  if (!(key instanceof PlanKey) || !(inviter instanceof DeviceKeys)) throw new FormatError('key must be a PlanKey and inviter DeviceKeys');
+  if (!(key instanceof PlanKey)) throw new FormatError('key must be a PlanKey and inviter DeviceKeys');
+  const draft = await inviteDraft(key.planId, { inviter, role, access, now, lifetime, random, pending: false });
+  return sealInvite(draft, concatBytes(u32(key.epoch), key.secret));
+}
+
+/**
+ * A pending invite (layout version 3, spec §11.6) to `planId`: it carries no plan key. Returns {invite,
+ * requestKey}: the inviting device records the request key Q in the plan (an `invite` item) so that the
+ * person's devices can read the join request. Draws 16 bytes (invite id), 16 (secret), 12 (nonce), 32 (Q).
+ */
+export async function createPendingInvite(
+  planId,
+  { inviter, role = 'supporter', access = 'read', now = null, lifetime = DEFAULT_INVITE_LIFETIME, random = systemRandom },
+) {
+  checkPlanId(planId);
+  const draft = await inviteDraft(planId, { inviter, role, access, now, lifetime, random, pending: true });
+  const requestKey = draw(random, KEY_BYTES);
+  return { invite: await sealInvite(draft, concatBytes(u32(0), requestKey)), requestKey };
+}
+
+async function inviteDraft(planId, { inviter, role, access, now, lifetime, random, pending }) {
+  if (!(inviter instanceof DeviceKeys)) throw new FormatError('key must be a PlanKey and inviter DeviceKeys');
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw new FormatError('lifetime must be a positive number of seconds');
   grantCode(role, access);
+  if (pending && role === 'owner') throw new FormatError("a pending invite is for a supporter; the person's own device is never pending");
   const expiresAt = checkExpiry(clock(now) + lifetime);
   const inviteId = draw(random, INVITE_ID_BYTES);
   const secret = draw(random, SECRET_BYTES);
   const nonce = draw(random, NONCE_BYTES);
   const verifier = b64uEncode(await sha256(await authTokenBytes(secret, inviteId)));
-  const message = registrationMessage({ planId: key.planId, inviteId: bytesToHex(inviteId), verifier, expiresAt, role, access });
+  const message = registrationMessage({ planId, inviteId: bytesToHex(inviteId), verifier, expiresAt, role, access, pending });
   const signature = await ed25519Sign(inviter.signingKey, message);
-  const fields = { planId: key.planId, inviteId, secret, expiresAt, role, access, inviter: inviter.public, signature, nonce };
-  const draft = new Invite({ ...fields, wrapped: new Uint8Array(0) });
-  const plaintext = concatBytes(u32(key.epoch), key.secret);
-  const wrapped = await aeadSeal(await inviteKey(secret, inviteId), nonce, plaintext, associated(draft.header()));
-  return new Invite({ ...fields, wrapped });
+  const fields = { planId, inviteId, secret, expiresAt, role, access, inviter: inviter.public, signature, nonce, pending };
+  return new Invite({ ...fields, wrapped: new Uint8Array(0) });
+}
+
+async function sealInvite(draft, plaintext) {
+  const wrapped = await aeadSeal(await inviteKey(draft.secret, draft.inviteId), draft.nonce, plaintext, associated(draft.header()));
+  return new Invite({ ...draft, wrapped });
 }
 
 /**
@@ -180,7 +206,7 @@ export async function parseInvite(data) {
     raw = base32Decode(text.slice(TEXT_PREFIX.length), 'invite');
   } else if (data instanceof Uint8Array) raw = data;
   else throw new FormatError('an invite is bytes or text');
-  if (raw.length < FIXED_BYTES + 1 || raw[0] !== INVITE_VERSION) throw new FormatError('unknown invite version or truncated invite');
+  if (raw.length < FIXED_BYTES + 1 || (raw[0] !== INVITE_VERSION && raw[0] !== PENDING_INVITE_VERSION)) throw new FormatError('unknown invite version or truncated invite');
   const planLength = raw[1];
   if (planLength < 1 || planLength > 64 || raw.length !== FIXED_BYTES + planLength) throw new FormatError('invite has the wrong length');
   let planId = '';
@@ -202,7 +228,9 @@ export async function parseInvite(data) {
   const signature = take(SIGNATURE_BYTES);
   const nonce = take(NONCE_BYTES);
   const wrapped = take(WRAPPED_BYTES);
-  return new Invite({ planId, inviteId, secret, expiresAt, role: grant[0], access: grant[1], inviter, signature, nonce, wrapped });
+  const pending = raw[0] === PENDING_INVITE_VERSION;
+  if (pending && grant[0] === 'owner') throw new FormatError('a pending invite is for a supporter');
+  return new Invite({ planId, inviteId, secret, expiresAt, role: grant[0], access: grant[1], inviter, signature, nonce, wrapped, pending });
 }
 
 /** b64u(HKDF(secret, invite_id, "alongside/v1/invite-auth", 32)): what the new device shows the server. */
@@ -215,9 +243,12 @@ export async function inviteVerifier(authToken) {
   return b64uEncode(await sha256(b64uDecode(authToken, KEY_BYTES, 'invite token')));
 }
 
-/** The signed registration (spec §11.4) either device may send: {plan_id, invite_id, verifier, expires_at, role, access, inviter, signature}. */
+/**
+ * The signed registration (spec §11.4) either device may send: {plan_id, invite_id, verifier, expires_at, role,
+ * access, inviter, signature}, and "pending": true for a pending invite (spec §11.6).
+ */
 export async function inviteRegistration(invite) {
-  return {
+  const registration = {
     plan_id: invite.planId,
     invite_id: invite.inviteIdHex,
     verifier: await inviteVerifier(await inviteAuthToken(invite)),
@@ -227,6 +258,7 @@ export async function inviteRegistration(invite) {
     inviter: invite.inviter.deviceId,
     signature: b64uEncode(invite.signature),
   };
+  return invite.pending ? { ...registration, pending: true } : registration;
 }
 
 /**
@@ -261,20 +293,12 @@ export async function checkInviteToken(authToken, verifier) {
   }
 }
 
-/**
- * Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
- * Returns {planKey, inviter, inviteId, expiresAt, role, access, authToken, bindKey, registration}. Throws
- * FormatError (malformed), InviteExpiredError (now >= expiresAt), DecryptionError (any byte altered),
- * SignatureError (the registration signature does not verify).
- */
-export async function openInvite(invite, { now = null } = {}) {
-  const parsed = invite instanceof Invite ? invite : await parseInvite(invite);
+async function openPayload(parsed, now) {
   if (clock(now) >= parsed.expiresAt) throw new InviteExpiredError();
   const key = await inviteKey(parsed.secret, parsed.inviteId);
   const plaintext = await aeadOpen(key, parsed.nonce, parsed.wrapped, associated(parsed.header()));
   if (plaintext.length !== 4 + KEY_BYTES) throw new DecryptionError();
   const epoch = ((plaintext[0] << 24) >>> 0) + (plaintext[1] << 16) + (plaintext[2] << 8) + plaintext[3];
-  if (epoch < 1) throw new DecryptionError();
   const registration = await inviteRegistration(parsed);
   const fields = {
     planId: parsed.planId,
@@ -283,11 +307,10 @@ export async function openInvite(invite, { now = null } = {}) {
     expiresAt: parsed.expiresAt,
     role: parsed.role,
     access: parsed.access,
+    pending: parsed.pending,
   };
   if (!(await verifyInviteRegistration(parsed.inviter.signing, registration.signature, fields))) throw new SignatureError();
-  const planKey = await PlanKey.fromSecret(parsed.planId, checkEpoch(epoch), plaintext.slice(4));
-  return {
-    planKey,
+  const opened = {
     inviter: parsed.inviter,
     inviteId: parsed.inviteIdHex,
     expiresAt: parsed.expiresAt,
@@ -297,4 +320,31 @@ export async function openInvite(invite, { now = null } = {}) {
     bindKey: await bindKeyBytes(parsed.secret, parsed.inviteId),
     registration,
   };
+  return { epoch, secret: plaintext.slice(4), opened };
+}
+
+/**
+ * Check expiry, unwrap the plan key an invite carries and check the inviter's registration signature.
+ * Returns {planKey, inviter, inviteId, expiresAt, role, access, authToken, bindKey, registration}. Throws
+ * FormatError (malformed, or a pending invite, which carries no plan key), InviteExpiredError (now >=
+ * expiresAt), DecryptionError (any byte altered), SignatureError (the registration signature does not verify).
+ */
+export async function openInvite(invite, { now = null } = {}) {
+  const parsed = invite instanceof Invite ? invite : await parseInvite(invite);
+  if (parsed.pending) throw new FormatError("this invite waits for the person's yes: it carries no plan key");
+  const { epoch, secret, opened } = await openPayload(parsed, now);
+  if (epoch < 1) throw new DecryptionError();
+  return { planKey: await PlanKey.fromSecret(parsed.planId, checkEpoch(epoch), secret), ...opened };
+}
+
+/**
+ * Open a pending invite (version 3, spec §11.6): {planId, requestKey, inviter, inviteId, expiresAt, role, access,
+ * authToken, bindKey, registration}, never a plan key. The same checks as openInvite; the wrapped epoch must be 0.
+ */
+export async function openPendingInvite(invite, { now = null } = {}) {
+  const parsed = invite instanceof Invite ? invite : await parseInvite(invite);
+  if (!parsed.pending) throw new FormatError('this invite is not a pending invite');
+  const { epoch, secret, opened } = await openPayload(parsed, now);
+  if (epoch !== 0) throw new DecryptionError();
+  return { planId: parsed.planId, requestKey: secret, ...opened };
 }

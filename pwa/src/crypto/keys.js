@@ -148,40 +148,60 @@ export function u32(value) {
   return Uint8Array.of((value >>> 24) & 255, (value >>> 16) & 255, (value >>> 8) & 255, value & 255);
 }
 
-/** kid = hex(HKDF(K, utf8(plan_id), "alongside/v1/key-id" || 0x00 || u32(epoch), 8)). */
-export async function deriveKeyId(planId, epoch, secret) {
+/** The audiences of a plan (spec §5.3): each has its own key line; `everyone` is the plan key of §5.2. */
+export const EVERYONE = 'everyone';
+export const AUDIENCES = Object.freeze([EVERYONE, 'worker', 'family']);
+
+/** Return `audience` if it is one of AUDIENCES. */
+export function checkAudience(audience) {
+  if (!AUDIENCES.includes(audience)) throw new FormatError('audience must be everyone, worker or family');
+  return audience;
+}
+
+/**
+ * The key id of a plan key (spec §5.2) or an audience key (§5.3). everyone:
+ * hex(HKDF(K, utf8(plan_id), "alongside/v1/key-id" || 0x00 || u32(epoch), 8)); any other audience:
+ * hex(HKDF(K, utf8(plan_id), "alongside/v2/audience-key-id" || 0x00 || utf8(audience) || 0x00 || u32(epoch), 8)).
+ */
+export async function deriveKeyId(planId, epoch, secret, audience = EVERYONE) {
   checkPlanId(planId);
   checkEpoch(epoch);
   checkBytes(secret, KEY_BYTES, 'plan key');
-  const info = concatBytes(utf8('alongside/v1/key-id'), Uint8Array.of(0), u32(epoch));
+  checkAudience(audience);
+  const info =
+    audience === EVERYONE
+      ? concatBytes(utf8('alongside/v1/key-id'), Uint8Array.of(0), u32(epoch))
+      : concatBytes(utf8('alongside/v2/audience-key-id'), Uint8Array.of(0), utf8(audience), Uint8Array.of(0), u32(epoch));
   return bytesToHex(await hkdfSha256(secret, utf8(planId), info, 8));
 }
 
-/** One epoch's plan key; `kid` and the item encryption key (`aesKey`) are derived. */
+/** One epoch's key of one audience's key line (spec §5.2, §5.3); `kid` and the item encryption key (`aesKey`) are derived. */
 export class PlanKey {
-  constructor(planId, epoch, secret, kid, itemKey, token) {
+  constructor(planId, epoch, secret, kid, itemKey, audience, token) {
     direct(token, 'PlanKey.fromSecret()');
     this.planId = planId;
     this.epoch = epoch;
     this.secret = secret;
     this.kid = kid;
     this.itemKey = itemKey;
+    this.audience = audience;
     Object.freeze(this);
   }
 
-  /** Build from (plan id, epoch, 32-byte secret). */
-  static async fromSecret(planId, epoch, secret) {
-    const kid = await deriveKeyId(planId, epoch, secret);
+  /** Build from (plan id, epoch, 32-byte secret) and the audience whose line it belongs to (default everyone). */
+  static async fromSecret(planId, epoch, secret, audience = EVERYONE) {
+    const kid = await deriveKeyId(planId, epoch, secret, audience);
     const raw = await hkdfSha256(secret, utf8(planId), utf8('alongside/v1/item-key'), KEY_BYTES);
-    return new PlanKey(planId, epoch, secret.slice(), kid, await aesKey(raw), FACTORY);
+    return new PlanKey(planId, epoch, secret.slice(), kid, await aesKey(raw), audience, FACTORY);
   }
 }
 
-/** A fresh plan key for `epoch`: draws 32 bytes. */
-export async function newPlanKey(planId, { epoch = 1, random = systemRandom } = {}) {
+/** A fresh key for `epoch` of `audience`'s line (default: the plan key): draws 32 bytes. */
+export async function newPlanKey(planId, { epoch = 1, random = systemRandom, audience = EVERYONE } = {}) {
   checkPlanId(planId);
   checkEpoch(epoch);
-  return PlanKey.fromSecret(planId, epoch, draw(random, KEY_BYTES));
+  checkAudience(audience);
+  return PlanKey.fromSecret(planId, epoch, draw(random, KEY_BYTES), audience);
 }
 
 /** The plan keys one device holds for one plan, by key id. Immutable; withKey() returns a new one. */
@@ -215,18 +235,32 @@ export class Keyring {
     return new Keyring(this.planId, [...this.keys.values(), key]);
   }
 
-  /** The current key: highest epoch, then highest kid (spec §5.2). */
+  /** The current plan key (audience everyone): highest epoch, then highest kid (spec §5.2). */
   get current() {
+    return this.currentOf(EVERYONE);
+  }
+
+  /** The current key of `audience`'s line (spec §5.3), or, with `orNull`, null when none is held. */
+  currentOf(audience, { orNull = false } = {}) {
+    checkAudience(audience);
     let best = null;
     for (const key of this.keys.values()) {
+      if (key.audience !== audience) continue;
       if (best === null || key.epoch > best.epoch || (key.epoch === best.epoch && key.kid > best.kid)) best = key;
     }
-    if (best === null) throw new FormatError('the keyring is empty');
+    if (best === null && !orNull) throw new FormatError(`the keyring holds no ${audience} key`);
     return best;
   }
 
-  /** True when `kid` is in this keyring but is not the current key. */
+  /** The audiences this keyring holds keys of, in the order of AUDIENCES. */
+  get audiences() {
+    const held = new Set([...this.keys.values()].map((key) => key.audience));
+    return AUDIENCES.filter((audience) => held.has(audience));
+  }
+
+  /** True when `kid` is in this keyring but is not the current key of its audience's line. */
   isRetired(kid) {
-    return this.keys.has(kid) && kid !== this.current.kid;
+    const key = this.keys.get(kid);
+    return !!key && kid !== this.currentOf(key.audience).kid;
   }
 }

@@ -1,9 +1,9 @@
 // PIN lock (spec §13): device private keys at rest, wrapped under PBKDF2-SHA-256 of a PIN or passphrase.
 
 import { DecryptionError, FormatError } from './errors.js';
-import { b64uDecode, b64uEncode, canonicalJson, isBytes, isWellFormed, utf8 } from './encoding.js';
+import { b64uDecode, b64uEncode, bytesToHex, canonicalJson, concatBytes, isBytes, isWellFormed, utf8 } from './encoding.js';
 import { DeviceKeys } from './keys.js';
-import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, aeadOpen, aeadSeal, draw, pbkdf2Sha256, systemRandom } from './primitives.js';
+import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, aeadOpen, aeadSeal, draw, hkdfSha256, pbkdf2Sha256, systemRandom } from './primitives.js';
 
 export const PINLOCK_VERSION = 1;
 export const MIN_ITERATIONS = 600_000;
@@ -79,4 +79,47 @@ export async function unlockDeviceKeys(blob, pin) {
   const secret = await unlockSecret(blob, pin);
   if (secret.length !== 2 * KEY_BYTES) throw new DecryptionError();
   return DeviceKeys.fromPrivateBytes(secret);
+}
+
+// A device's record at rest (spec §13.2): sealed under a random 32-byte record key, itself locked
+// under the PIN or passphrase with lockSecret. A PIN change re-locks only the record key.
+const AT_REST_NAMES = new Set(['device', 'outbox', 'looked']);
+const atRestAssociated = (what) => canonicalJson({ ctx: 'alongside/v1/at-rest', v: 1, what });
+
+function checkAtRestName(what) {
+  if (!AT_REST_NAMES.has(what)) throw new FormatError('unknown record at rest');
+}
+
+/** Seal `plaintext` (bytes) stored as `what` ('device', 'outbox' or 'looked') under a 32-byte key: {nonce, ct}. Draws 12 bytes. */
+export async function sealAtRest(recordKey, what, plaintext, { random = systemRandom } = {}) {
+  checkAtRestName(what);
+  if (!isBytes(recordKey) || recordKey.length !== KEY_BYTES) throw new FormatError('a record key is 32 bytes');
+  if (!isBytes(plaintext)) throw new FormatError('a record at rest is bytes');
+  const nonce = draw(random, NONCE_BYTES);
+  const ct = await aeadSeal(recordKey, nonce, plaintext, atRestAssociated(what));
+  return { nonce: b64uEncode(nonce), ct: b64uEncode(ct) };
+}
+
+/** Open a record sealed with sealAtRest; DecryptionError for the wrong key, the wrong `what` or an altered record. */
+export async function openAtRest(recordKey, what, sealed) {
+  checkAtRestName(what);
+  if (!isBytes(recordKey) || recordKey.length !== KEY_BYTES) throw new FormatError('a record key is 32 bytes');
+  if (sealed === null || typeof sealed !== 'object' || typeof sealed.ct !== 'string') throw new FormatError('not a sealed record');
+  const nonce = b64uDecode(sealed.nonce, NONCE_BYTES, 'nonce');
+  const ct = b64uDecode(sealed.ct, null, 'ct');
+  if (ct.length < TAG_BYTES) throw new FormatError('ct has an implausible length');
+  return aeadOpen(recordKey, nonce, ct, atRestAssociated(what));
+}
+
+/** The opaque name of a plan's local database (spec §13.2): hex(HKDF(databaseKey, "", "alongside/v1/local-db" || 0x00 || plan id, 16)). */
+export async function localDatabaseId(databaseKey, planId) {
+  if (!isBytes(databaseKey) || databaseKey.length !== KEY_BYTES) throw new FormatError('a database key is 32 bytes');
+  const info = concatBytes(utf8('alongside/v1/local-db'), Uint8Array.of(0), utf8(planId));
+  return bytesToHex(await hkdfSha256(databaseKey, new Uint8Array(0), info, 16));
+}
+
+/** The key that seals a plan's local look mark (spec §13.2): HKDF(databaseKey, "", "alongside/v1/local-mark", 32). */
+export async function localMarkKey(databaseKey) {
+  if (!isBytes(databaseKey) || databaseKey.length !== KEY_BYTES) throw new FormatError('a database key is 32 bytes');
+  return hkdfSha256(databaseKey, new Uint8Array(0), utf8('alongside/v1/local-mark'), KEY_BYTES);
 }

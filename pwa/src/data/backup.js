@@ -49,7 +49,7 @@ export async function readPlanFile(text, passphrase) {
 export async function importPlan(text, passphrase, openPlan) {
   const { planId, keys, trusted, docs } = await readPlanFile(text, passphrase);
   for (const pub of trusted) await DevicePublicKeys.fromJSON(pub); // each one must be well formed
-  const db = openLocalDatabase(planId);
+  const db = await openLocalDatabase(planId);
   await db.bulkDocs(docs, { new_edits: false });
   const device = await loadDevice();
   const member = device.plans[planId] && !device.plans[planId].copy;

@@ -1,59 +1,162 @@
 // This device's identity: its key pairs (made here, never sent anywhere), its server token and the
-// plans it belongs to. The one module that touches the device store. With the app lock on, the store
-// holds the private keys only wrapped under the PIN or passphrase (spec §13, `locked`), never raw
-// (`secret`); they are unwrapped into memory when the app is unlocked.
+// plans it belongs to. The one module that touches the device store. With the app lock on, the whole
+// record (keys, token, names, device label, plans, roles, invite bind keys) is stored as one sealed blob
+// (spec §13.2): sealed under a random record key that is itself wrapped under the PIN or passphrase
+// (spec §13), with the outbox sealed under the same record key. Only that a lock is set and its KDF
+// parameters stay readable. It is unsealed into memory when the app is unlocked.
 
-import { DeviceKeys, DevicePublicKeys, generateDeviceKeys, lockDeviceKeys, unlockDeviceKeys } from '../crypto/index.js';
-import { idbGet, idbSet } from '../lib/idb.js';
+import {
+  DeviceKeys,
+  DevicePublicKeys,
+  b64uDecode,
+  b64uEncode,
+  generateDeviceKeys,
+  lockSecret,
+  openAtRest,
+  sealAtRest,
+  systemRandom,
+  unlockDeviceKeys,
+  unlockSecret,
+} from '../crypto/index.js';
+import { idbGet, idbSet, idbSetMany } from '../lib/idb.js';
 import { newPinProblem } from './safety.js';
 
 const KEY = 'device';
+const OUTBOX = 'outbox'; // the outbox's store (outbox.js), sealed with the record while the lock is on
 let cached = null;
+let writing = Promise.resolve();
+
+/** Thrown when something kept sealed at rest is read or written while the app is locked. */
+export class AppLocked extends Error {
+  constructor() {
+    super('the app is locked');
+  }
+}
+
+// Writes go one at a time, so turning the lock on or off is never overtaken by a write begun before it.
+function serially(task) {
+  const run = writing.then(task, task);
+  writing = run.catch(() => {});
+  return run;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+// The record as JSON, its byte arrays (the private keys, the database key) written {"$b64u": ...}.
+function bytesOut(_, v) {
+  if (v instanceof ArrayBuffer) return { $b64u: b64uEncode(new Uint8Array(v)) };
+  return v instanceof Uint8Array ? { $b64u: b64uEncode(v) } : v;
+}
+function bytesIn(_, v) {
+  const bytes = v && typeof v === 'object' && typeof v.$b64u === 'string' && Object.keys(v).length === 1;
+  return bytes ? b64uDecode(v.$b64u) : v;
+}
+const toBytes = (value) => encoder.encode(JSON.stringify(value, bytesOut));
+const fromBytes = (bytes) => JSON.parse(decoder.decode(bytes), bytesIn);
+
+const isSealed = (stored, name = KEY) => stored?.v === 2 && stored.kind === `locked-${name}`;
+
+/** The record as stored with no lock: the private keys raw (`secret`), nothing of what is only held in memory. */
+function plainForm(device) {
+  const { keys, locked, recordKey, ...rest } = device;
+  return { ...rest, secret: keys.privateBytes() };
+}
+
+/** The record as stored with the lock on: one sealed blob and the wrapped record key (spec §13.2). */
+async function sealedForm(device) {
+  const { keys, locked, recordKey, ...rest } = device;
+  const sealed = await sealAtRest(recordKey, KEY, toBytes({ ...rest, secret: keys.privateBytes() }));
+  return { v: 2, kind: `locked-${KEY}`, locked, ...sealed };
+}
+
+async function sealedStore(recordKey, name, value) {
+  if (value === undefined) return undefined;
+  return { v: 2, kind: `locked-${name}`, ...(await sealAtRest(recordKey, name, toBytes(value))) };
+}
+
+async function fromRecord(record) {
+  const { secret, ...rest } = record;
+  return { ...rest, keys: await DeviceKeys.fromPrivateBytes(new Uint8Array(secret)) };
+}
+
+/** What a store holds, unsealed with the record key in memory; AppLocked when it is sealed and the app is locked. */
+async function unsealed(name, stored) {
+  if (!isSealed(stored, name)) return stored;
+  if (!cached?.recordKey) throw new AppLocked();
+  return fromBytes(await openAtRest(cached.recordKey, name, stored));
+}
 
 /**
- * {keys: DeviceKeys, token, deviceId, account, kind, name, label, plans: {planId: {...}}} or null (also
- * while locked). A device that joined a plan with no connection has no token yet (`joining` is true).
+ * {keys: DeviceKeys, token, deviceId, account, kind, name, label, plans: {planId: {...}}, dbKey} or null
+ * (also while locked). A device that joined a plan with no connection has no token yet (`joining` is true).
+ * `dbKey`, once set (the lock was turned on once), names the plans' local databases (localdb.js).
  */
 export async function loadDevice() {
   if (cached) return cached;
   const stored = await idbGet(KEY);
-  if (!stored || !(stored.token || stored.joining) || stored.locked) return null;
-  const keys = await DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
-  cached = { ...stored, keys };
+  if (!stored || isSealed(stored) || stored.locked || !(stored.token || stored.joining)) return null;
+  cached = await fromRecord(stored);
   return cached;
 }
 
-/** True when this device's keys are locked and not yet unlocked in this page. */
+/** True when this device's record is locked and not yet unlocked in this page. */
 export async function isLocked() {
   if (cached) return false;
   const stored = await idbGet(KEY);
-  return !!(stored && (stored.token || stored.joining) && stored.locked);
+  return isSealed(stored) || !!(stored && (stored.token || stored.joining) && stored.locked);
 }
 
-/** Unwrap the device keys with the PIN; DecryptionError when it is wrong. */
+/** Unseal the device record with the PIN; DecryptionError when it is wrong. */
 export async function unlockDevice(pin) {
   const stored = await idbGet(KEY);
+  if (isSealed(stored)) {
+    const recordKey = await unlockSecret(stored.locked, pin);
+    const record = fromBytes(await openAtRest(recordKey, KEY, stored));
+    cached = { ...(await fromRecord(record)), locked: stored.locked, recordKey };
+    return cached;
+  }
+  // Locked by an earlier version of the app (spec §13: only the keys wrapped): sealed whole at once.
   const keys = await unlockDeviceKeys(stored.locked, pin);
-  cached = { ...stored, keys };
-  return cached;
+  const { locked, ...rest } = stored;
+  return lockWith({ ...rest, keys }, pin);
 }
 
-/** Turn the app lock on (or change the PIN): from now on only the wrapped keys are stored. */
+/**
+ * Seal the record under a new record key wrapped under `pin`, and the outbox under the same key, in one
+ * transaction (a crash leaves the one form or the other, never half of each).
+ */
+async function lockWith(device, pin) {
+  const recordKey = systemRandom(32);
+  const next = { ...device, dbKey: device.dbKey || systemRandom(32), locked: await lockSecret(recordKey, pin), recordKey };
+  await serially(async () => {
+    const outbox = await unsealed(OUTBOX, await idbGet(OUTBOX));
+    await idbSetMany([
+      [KEY, await sealedForm(next)],
+      [OUTBOX, await sealedStore(recordKey, OUTBOX, outbox)],
+    ]);
+    cached = next;
+  });
+  return next;
+}
+
+/** Turn the app lock on: from now on the record (and the outbox) are stored only sealed. Move the databases after (localdb.js). */
 export async function setLock(pin) {
   refuseWeakPin(pin);
-  const device = await loadDevice();
-  const locked = await lockDeviceKeys(device.keys, pin);
-  return save({ ...device, locked });
+  return lockWith(await loadDevice(), pin);
 }
 
-/** Change the PIN: the old one must unwrap the stored keys (DecryptionError if not); they are re-wrapped under the new one. */
+/** Change the PIN: the old one must unwrap the record key (DecryptionError if not); it is wrapped again under the new one. */
 export async function changeLock(oldPin, newPin) {
   refuseWeakPin(newPin);
   const stored = await idbGet(KEY);
-  const keys = await unlockDeviceKeys(stored.locked, oldPin);
-  const locked = await lockDeviceKeys(keys, newPin);
-  const device = await loadDevice();
-  return save({ ...(device || { ...stored, keys }), locked });
+  if (!isSealed(stored)) {
+    const keys = await unlockDeviceKeys(stored.locked, oldPin);
+    const { locked, recordKey, ...rest } = cached || stored;
+    return lockWith({ ...rest, keys }, newPin);
+  }
+  const recordKey = await unlockSecret(stored.locked, oldPin);
+  const device = cached || { ...(await fromRecord(fromBytes(await openAtRest(recordKey, KEY, stored)))), recordKey };
+  return save({ ...device, locked: await lockSecret(recordKey, newPin), recordKey });
 }
 
 /** A new PIN must have at least 6 characters (safety.js); a lock set before with a shorter one still opens. */
@@ -62,17 +165,41 @@ function refuseWeakPin(pin) {
   if (problem) throw new RangeError(problem);
 }
 
-/** Forget the unwrapped keys held in memory (the app lock closes the app). */
+/** Forget the unsealed record and keys held in memory (the app lock closes the app, the quick exit). */
 export function forgetKeys() {
   cached = null;
 }
 
-/** Turn the app lock off, after checking the PIN: the keys are stored unwrapped again. */
+/** Turn the app lock off, after checking the PIN: the record and the outbox are stored unsealed again (one transaction). */
 export async function removeLock(pin) {
   const device = await loadDevice();
-  await unlockDeviceKeys(device.locked, pin);
-  const { locked, ...rest } = device;
-  return save(rest);
+  const stored = await idbGet(KEY);
+  if (isSealed(stored)) await unlockSecret(stored.locked, pin);
+  else await unlockDeviceKeys(stored.locked, pin);
+  const { locked, recordKey, ...rest } = device;
+  await serially(async () => {
+    const outbox = await unsealed(OUTBOX, await idbGet(OUTBOX));
+    await idbSetMany([
+      [KEY, plainForm(rest)],
+      [OUTBOX, outbox],
+    ]);
+    cached = rest;
+  });
+  return rest;
+}
+
+/** Read a store kept sealed with the record while the lock is on (the outbox); AppLocked before unlocking. */
+export async function readPrivate(name) {
+  return unsealed(name, await idbGet(name));
+}
+
+/** Write such a store: sealed under the record key while the lock is on; AppLocked while the app is locked. */
+export function writePrivate(name, value) {
+  return serially(async () => {
+    if (cached?.recordKey) return idbSet(name, await sealedStore(cached.recordKey, name, value));
+    if (!cached && (await isLocked())) throw new AppLocked();
+    return idbSet(name, value);
+  });
 }
 
 /**
@@ -82,7 +209,8 @@ export async function removeLock(pin) {
  */
 export async function newDeviceKeys({ fresh = false } = {}) {
   const stored = await idbGet(KEY);
-  if (fresh && (stored?.token || stored?.joining || stored?.locked)) throw new Error('this device is set up already');
+  if (fresh && (stored?.token || stored?.joining || stored?.locked || isSealed(stored))) throw new Error('this device is set up already');
+  if (isSealed(stored) || stored?.locked) throw new AppLocked(); // never new keys over a locked record
   if (stored && stored.secret && !fresh) return DeviceKeys.fromPrivateBytes(new Uint8Array(stored.secret));
   const keys = await generateDeviceKeys();
   await idbSet(KEY, { secret: keys.privateBytes() });
@@ -90,10 +218,11 @@ export async function newDeviceKeys({ fresh = false } = {}) {
 }
 
 async function save(device) {
-  const { keys, secret, ...rest } = device;
-  // Locked: only the wrapped form (rest.locked) is written; the raw private keys never are.
-  await idbSet(KEY, rest.locked ? rest : { ...rest, secret: keys.privateBytes() });
-  cached = device;
+  // Locked: only the sealed form is written; the raw private keys and the record never are.
+  await serially(async () => {
+    await idbSet(KEY, device.locked ? await sealedForm(device) : plainForm(device));
+    cached = device;
+  });
   return device;
 }
 

@@ -147,10 +147,21 @@ export const KINDS = {
   // A device's roster entry, written by the device itself at its roster id (spec §19.1); `plan_salt` on
   // the device that started the plan, `invite: {invite_id, bind}` on a device that joined by invite.
   device: { text: 'name', record: true, fields: ['device_id', 'keys', 'name', 'label', 'role', 'plan_salt', 'invite'] },
-  // A steward vouching for a device it invited (spec §19.2).
-  admission: { text: 'device_id', record: true, fields: ['device_id', 'keys', 'role', 'access', 'invite_id'] },
-  // One participant's agreement with one item: `content` is the item's content hash when agreed.
-  agreement: { text: 'value', record: true, fields: ['item', 'content', 'value', 'note', 'for'] },
+  // A steward vouching for a device it invited (spec §19.2); `agreed: 'in person'` when the worker's device
+  // records the person's yes to someone who waited for it (spec §11.6).
+  admission: { text: 'device_id', record: true, fields: ['device_id', 'keys', 'role', 'access', 'invite_id', 'agreed'] },
+  // A pending invite's request key and bind key, so the person's devices can read and check the join
+  // request of whoever uses it (spec §11.6; data/consent.js).
+  invite: { text: 'invite_id', record: true, fields: ['invite_id', 'role', 'access', 'request_key', 'bind_key'] },
+  // The person's sharing choices (data/audiences.js): each section's default audience, the supporters from a service.
+  sharing: { text: 'sections', record: true, fields: ['sections', 'services'] },
+  // One participant's agreement with one item: `content` is the item's content hash when agreed. A sign-up to
+  // the plan (data/meeting.js) is one about the plan's header, `for: named` with the participant's `name` when
+  // a device passed round records it.
+  agreement: { text: 'value', record: true, fields: ['item', 'content', 'value', 'note', 'for', 'name'] },
+  // Someone taking part in the family's meeting (data/meeting.js): their name, and whether they are here (on a
+  // device passed round) or join from their own phone.
+  participant: { text: 'name', fields: ['name', 'joins'] },
   // An agreed version: a frozen snapshot, never edited.
   version: { text: 'number', fields: ['number', 'snapshot', 'person'] },
 };

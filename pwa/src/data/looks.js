@@ -3,10 +3,10 @@
 // "My plans" says is new in each plan (the computation itself is in whatsnew.js).
 
 import { loadDevice, trustedDevices } from './device.js';
-import { openLocalDatabase } from './localdb.js';
+import { openLocalDatabase, readLookMark, sealLookMark } from './localdb.js';
 import { Plan } from './plan.js';
 import { signal } from './state.js';
-import { NOTHING, changesSince, readLook, watermarks, writeLook } from './whatsnew.js';
+import { NOTHING, changesSince, watermarks, writeLook } from './whatsnew.js';
 
 const looks = new Map(); // planId -> signal of the stored look mark (undefined until read)
 const visits = new Map(); // planId -> {plan, since, ready}: the plan on screen and the mark it is compared with
@@ -43,7 +43,7 @@ export async function beginVisit(plan) {
   const visit = { plan, since: null, ready: false };
   visits.set(plan.id, visit);
   live.set(plan.id, plan);
-  const look = await readLook(plan.db);
+  const look = await readLookMark(plan.db);
   lookOf(plan.id).value = look;
   if (visits.get(plan.id) !== visit) return; // left already
   visit.since = look;
@@ -66,7 +66,7 @@ export async function markLooked(plan) {
   const seen = watermarks(plan.items.values());
   lookOf(plan.id).value = { seen };
   listedOf(plan.id).value = NOTHING;
-  await writeLook(plan.db, seen);
+  await writeLook(plan.db, await sealLookMark(seen)); // sealed once the device has a database key (localdb.js)
 }
 
 /** What is new in the plan on screen, for its screens: {counts, marks} (see changesSince). */
@@ -98,10 +98,10 @@ export function newsOf(planId) {
  * and checked, then closed. Read again only when the database changed since.
  */
 export async function readNews(planId) {
-  const db = openLocalDatabase(planId);
+  const db = await openLocalDatabase(planId);
   const { update_seq: seq } = await db.info();
   if (readAt.get(planId) === seq) return listedOf(planId).value;
-  const look = await readLook(db);
+  const look = await readLookMark(db);
   lookOf(planId).value = look;
   let counts = NOTHING;
   if (look) {

@@ -6,10 +6,11 @@
 // has it, throws `RetryLater` or a network/server error to try again later, or throws anything else
 // to set it aside as refused (kept, with the server's words, never dropped silently). An action may be
 // sent more than once (its answer lost on the way): each is one the server answers the same way when
-// repeated (api.md §5 to §7, §9).
+// repeated (api.md §5 to §7, §9). With the app lock on the queue is stored sealed with the device
+// record (device.js, spec §13.2): actions name plans, and it is read only once the app is unlocked.
 
-import { idbGet, idbSet } from '../lib/idb.js';
 import { worthRetrying } from './api.js';
+import { AppLocked, readPrivate, writePrivate } from './device.js';
 import { signal } from './state.js';
 
 const KEY = 'outbox';
@@ -36,7 +37,7 @@ const retryable = (error) => error instanceof RetryLater || worthRetrying(error)
 
 async function load() {
   if (!outboxActions.value) {
-    const stored = (await idbGet(KEY)) || [];
+    const stored = (await readPrivate(KEY)) || [];
     if (!outboxActions.value) outboxActions.value = stored; // a save while this was reading wins
   }
   return outboxActions.value;
@@ -44,7 +45,7 @@ async function load() {
 
 async function save(next) {
   outboxActions.value = next;
-  await idbSet(KEY, next);
+  await writePrivate(KEY, next);
 }
 
 async function change(id, changes) {
@@ -90,7 +91,7 @@ export function drain() {
         await drainOnce();
       } while (again);
     } catch (error) {
-      console.error('could not send queued actions', error);
+      if (!(error instanceof AppLocked)) console.error('could not send queued actions', error); // locked: sent after unlocking
     } finally {
       running = null;
     }

@@ -5,6 +5,7 @@
 
 import { newDocumentId, nextVersion, resealItem, rosterDocumentId, sealItem, signField } from '../crypto/index.js';
 import { agreementsFor, provenanceOf } from './agreements.js';
+import { EVERYONE, moveItem, sectionDefault, setSharing, shareAudienceKeys } from './audiences.js';
 import { itemHistory } from './itemhistory.js';
 import { KeyStore } from './keystore.js';
 import { adoptKeys, admitInvited, enrolSelf, rotate } from './plankeys.js';
@@ -230,7 +231,7 @@ export class Plan extends PlanState {
       else if (write.kind === 'reseal') {
         const doc = await this.db.get(write.id, { rev: write.onTop });
         const { keyring } = this;
-        await this.save([await resealItem(doc, { planId: this.id, keyring, devices: this.known(), key: keyring.current })]);
+        await this.save([await resealItem(doc, { planId: this.id, keyring, devices: this.known(), key: this.keyFor(doc.kid) })]);
       }
       else if (write.kind === 'forward') {
         await this.save([await this.seal(item.id, { ...this.bodyOf(item), f: item.f }, { rev: item.rev, replaces: item.base })]);
@@ -247,7 +248,12 @@ export class Plan extends PlanState {
   async resealRemembered(id, rev) {
     const memory = this.versions.memory(id);
     const doc = await this.db.get(id, { rev: memory.rev });
-    return resealItem(doc, { planId: this.id, keyring: this.keyring, devices: this.known(), key: this.keyring.current, rev });
+    return resealItem(doc, { planId: this.id, keyring: this.keyring, devices: this.known(), key: this.keyFor(doc.kid), rev });
+  }
+
+  /** The current key of the audience whose key line `kid` belongs to (spec §5.3): where a re-seal of it goes. */
+  keyFor(kid) {
+    return this.keyring.currentOf(this.keyring.get(kid)?.audience ?? EVERYONE);
   }
 
   bodyOf(item) {
@@ -264,10 +270,11 @@ export class Plan extends PlanState {
     return (name, field) => signField({ planId: this.id, docId, name, value: field.v, h: field.h, at: field.at, author });
   }
 
-  /** Seal `body` as a new version of `docId` replacing `replaces` ([{n, vh}], spec §8.2), on top of `rev`. */
-  async seal(docId, body, { rev = null, deleted = false, replaces = [] } = {}) {
+  /** Seal `body` as a new version of `docId` replacing `replaces` ([{n, vh}], spec §8.2) on top of `rev`, for `audience` (default: the item's). */
+  async seal(docId, body, { rev = null, deleted = false, replaces = [], audience = this.items.get(docId)?.audience ?? EVERYONE } = {}) {
     const { n, prev } = nextVersion(replaces.map(({ n: number, vh }) => ({ n: number, vh })));
-    return sealItem(body, { planId: this.id, docId, key: this.keyring.current, author: this.device.keys, deleted, rev, n, prev });
+    const key = this.keyring.currentOf(audience);
+    return sealItem(body, { planId: this.id, docId, key, author: this.device.keys, deleted, rev, n, prev });
   }
 
   async save(docs) {
@@ -377,20 +384,49 @@ export class Plan extends PlanState {
     return this.writes;
   }
 
-  /** A new item of `type` with plain `values`; returns its id. */
-  create(type, values) {
-    return this.queueWrite(() => this.createNow(type, values));
+  /** A new item of `type` with plain `values`, for `audience` (default: its section's); returns its id. */
+  create(type, values, { audience = null } = {}) {
+    return this.queueWrite(() => this.createNow(type, values, undefined, { audience }));
   }
 
-  async createNow(type, values, id = newDocumentId()) {
+  async createNow(type, values, id = newDocumentId(), { audience = null } = {}) {
+    const chosen = audience ?? sectionDefault(this, type);
+    if (!this.audiences.includes(chosen)) throw new Error('this device cannot write for that audience');
     const stamp = this.stamp();
     const f = {};
     for (const [name, value] of Object.entries(values)) {
       if (value !== undefined) f[name] = await editField(undefined, value, stamp, { name, sign: this.signer(id) });
     }
-    await this.save([await this.seal(id, { a: SCHEMA, type, created: stamp, f })]);
+    await this.save([await this.seal(id, { a: SCHEMA, type, created: stamp, f }, { audience: chosen })]);
     await this.reload();
     return id;
+  }
+
+  // -- audiences (spec §5.3; docs/app.md, "Who can read what"; the work is in audiences.js) ---------------
+
+  /** The audiences this device holds keys for ('everyone', 'worker', 'family'). */
+  get audiences() {
+    return this.keyring ? this.keyring.audiences : [];
+  }
+
+  /** The audience new items in `section` start in (the person's choice, if held here; else everyone). */
+  sectionAudience(section) {
+    return sectionDefault(this, null, section);
+  }
+
+  /** Move an item to `audience` (moveItem); returns {narrowed}. */
+  setAudience(itemId, audience) {
+    return this.queueWrite(() => moveItem(this, itemId, audience));
+  }
+
+  /** The person's choices: `sections` ({section: audience}), `services` (supporters' device ids). */
+  setSharing(choices) {
+    return this.queueWrite(() => setSharing(this, choices));
+  }
+
+  /** Give each audience's current key to the devices in it that lack it (shareAudienceKeys). */
+  shareAudienceKeys() {
+    return this.queueWrite(() => shareAudienceKeys(this));
   }
 
   /** Change some fields of an item (only those whose value differs get a new version). */
@@ -527,7 +563,7 @@ export class Plan extends PlanState {
         (a) => a.f.item?.v === itemId && a.f.for?.v === party && a.f.value?.dev === this.device.deviceId && !a.flags?.unsignedRemoval,
       );
       if (own) await this.updateNow(own.id, values, { renew: ['value', 'content'] });
-      else await this.createNow('agreement', values);
+      else await this.createNow('agreement', values, undefined, { audience: item.audience ?? EVERYONE });
     });
   }
 

@@ -2,7 +2,7 @@
 // entry (spec §19.1), admitting the devices that joined with its invites (spec §11.5, §19.2), rotating the
 // plan key (spec §10, and §10.3 for a rotation nobody could open), and keys brought back from a file.
 
-import { admissionBind, b64uDecode, grantPlanKey, resealItem, rosterDocumentId, rotatePlanKey } from '../crypto/index.js';
+import { EVERYONE, admissionBind, b64uDecode, grantPlanKey, resealItem, rosterDocumentId, rotatePlanKey } from '../crypto/index.js';
 
 /**
  * Give this device the plan key inside the plan (so it survives a restart) and write its roster entry at
@@ -50,42 +50,58 @@ export async function admitInvited(plan, invites) {
  * A new epoch key (spec §10): granted only to `remaining` (DevicePublicKeys, this device first), then every
  * live item re-sealed under it, other devices' roster entries included (a steward may move an existing entry
  * to a new key, spec §14.3; it stays signed by its own device), so that devices joining later can still check
- * who wrote what, also for members who have left. `epoch` (default: one more than the keyring's) and `retire` (key ids to
- * retire besides this device's own, e.g. a stuck rotation's) serve §10.3. An item sealed under a key this
- * device does not hold gets the version it remembers back on top; items whose author cannot be checked stay
- * under the old key (readable only in history). Returns {key, retired}.
+ * who wrote what, also for members who have left. `lines` ([{audience, remaining}]) rotates other audiences'
+ * key lines with it (spec §5.3: only those a removed device held); the items under them are re-sealed under
+ * their own audience's new key, the other lines stay as they are. `epoch` (default: one more than the
+ * keyring's) and `retire` (key ids to retire besides this device's own, e.g. a stuck rotation's) serve §10.3.
+ * An item sealed under a stuck key id (in `retire`) gets the version this device remembers back on top;
+ * items under keys it never held (audiences it is not in) are left alone; items whose author cannot be
+ * checked stay under the old key (readable only in history). Returns {key, retired, keys}.
  */
-export async function rotate(plan, remaining, { epoch = null, retire = [] } = {}) {
-  const keys = plan.device.keys;
-  const retired = [...new Set([...plan.keyring.keys.keys(), ...retire])];
-  const { key, documents } = await rotatePlanKey(plan.keyring, { remaining, granter: keys, epoch });
+export async function rotate(plan, remaining, { epoch = null, retire = [], lines = [] } = {}) {
+  const own = plan.device.keys;
+  const held = plan.keyring;
+  const newKeys = new Map();
+  const documents = [];
+  for (const line of [{ audience: EVERYONE, remaining, epoch }, ...lines]) {
+    const rotated = await rotatePlanKey(held, { remaining: line.remaining, granter: own, epoch: line.epoch ?? null, audience: line.audience });
+    newKeys.set(line.audience, rotated.key);
+    documents.push(...rotated.documents);
+  }
+  const key = newKeys.get(EVERYONE);
+  // Retired: every key of the lines rotated now (the others' current keys stay in use), and `retire`.
+  const retired = [...new Set([...[...held.keys.values()].filter((k) => newKeys.has(k.audience)).map((k) => k.kid), ...retire])];
   await plan.db.bulkDocs(documents);
   await plan.markPending(documents.map((d) => d._id));
-  const own = documents.find((doc) => doc.to === keys.deviceId);
-  if (own) await plan.keyStore.add(own, keys.public);
-  const held = plan.keyring;
-  const keyring = held.withKey(key);
+  for (const doc of documents) if (doc.to === own.deviceId) await plan.keyStore.add(doc, own.public);
+  let keyring = held;
+  for (const k of newKeys.values()) keyring = keyring.withKey(k);
   plan.keyring = keyring;
   const devices = plan.known();
   const { rows } = await plan.db.allDocs({ include_docs: true });
   const resealed = [];
   for (const { doc } of rows) {
-    if (!doc || doc.kind !== 'item' || doc._deleted || doc.kid === key.kid) continue;
-    try {
-      resealed.push(await resealItem(doc, { planId: plan.id, keyring, devices, key }));
-    } catch {
-      const memory = plan.versions.memory(doc._id);
-      if (!memory || memory.deleted || held.has(doc.kid)) continue;
+    if (!doc || doc.kind !== 'item' || doc._deleted) continue;
+    const target = newKeys.get(held.get(doc.kid)?.audience);
+    if (target && doc.kid !== target.kid) {
       try {
-        resealed.push(await plan.resealRemembered(doc._id, doc._rev));
+        resealed.push(await resealItem(doc, { planId: plan.id, keyring, devices, key: target }));
+        continue;
       } catch {
-        /* the remembered revision is not here any more */
+        /* its author cannot be checked: it stays where it is */
       }
+    }
+    const memory = plan.versions.memory(doc._id);
+    if (held.has(doc.kid) || !retire.includes(doc.kid) || !memory || memory.deleted) continue;
+    try {
+      resealed.push(await plan.resealRemembered(doc._id, doc._rev));
+    } catch {
+      /* the remembered revision is not here any more */
     }
   }
   for (let i = 0; i < resealed.length; i += 200) await plan.save(resealed.slice(i, i + 200));
   await plan.reload();
-  return { key, retired };
+  return { key, retired, keys: newKeys };
 }
 
 /** Keys from a plan file: each one this device lacks is granted to itself, so it survives a restart. */

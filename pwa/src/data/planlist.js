@@ -33,7 +33,7 @@ export function forgetSummary(planId) {
 export async function readSummary(planId) {
   const device = await loadDevice();
   const info = device.plans[planId] || {};
-  const db = openLocalDatabase(planId);
+  const db = await openLocalDatabase(planId);
   const status = await db.get(STATUS).catch(() => null);
   let summary = info.header && info.grant ? await readHeader(db, planId, device, info) : null;
   if (!summary) summary = await readWholePlan(planId, device);
@@ -61,7 +61,7 @@ async function readHeader(db, planId, device, info) {
 
 /** The first time (or after a key change): read the whole plan, without syncing, and remember where its names are. */
 async function readWholePlan(planId, device) {
-  const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
+  const plan = await new Plan(planId, device, { db: await openLocalDatabase(planId) }).start(await trustedDevices(planId));
   plan.stop();
   await rememberRoster(planId, [...plan.devices.values()]);
   const header = plan.header;
@@ -102,7 +102,7 @@ export function syncInBackground(planIds) {
       const info = device?.plans[planId];
       if (!device || !info || info.pending || isOpen(planId)) continue;
       if (device.token && !info.copy && navigator.onLine) {
-        const plan = new Plan(planId, device, { db: openLocalDatabase(planId) });
+        const plan = new Plan(planId, device, { db: await openLocalDatabase(planId) });
         await plan.readStatus();
         await new PlanSync(plan, device.token).once();
         if (!isOpen(planId)) await readSummary(planId).catch(() => {});

@@ -6,6 +6,7 @@
 
 import { Keyring, decryptItem, judgeVersions, openGrant, verifyField, verifyItem } from '../crypto/index.js';
 import { agreementRecord, contentHash } from './agreements.js';
+import { EVERYONE, acceptsAudienceGrant } from './audiences.js';
 import { fieldsWentBack, isDeletion, latestDeletion, mergeLeaves } from './merge.js';
 import { TYPES } from './model.js';
 import { acceptsGrant, admissionClaim, computeRoles, mayDelete, planCreator, rosterDevice, writerOf } from './roles.js';
@@ -118,14 +119,30 @@ async function acceptGrants(plan, grants) {
     try {
       opened = await openGrant(grant, { planId: plan.id, device: plan.device.keys, trusted: known });
     } catch {
+      // A device let in by the person's yes holds no key yet (spec §11.6): the first key may come from a device the
+      // server names as the person's. It is kept only if the plan it opens proves that device a steward (below).
+      if (!plan.keyring && !keys.length && plan.candidates?.size) {
+        try {
+          const first = await openGrant(grant, { planId: plan.id, device: plan.device.keys, trusted: plan.candidates });
+          if (first.key.audience !== EVERYONE) continue; // the plan key first: an audience's key comes once roles are proven (spec §5.3)
+          keys.push(first.key);
+          held.add(first.key.kid);
+          plan.provisional = { grant, granter: plan.candidates.get(first.granter) };
+        } catch {
+          /* not a grant from them either */
+        }
+      }
       continue; // granted by a device this device does not know (yet), or not a grant at all
     }
-    if (!acceptsGrant(opened.granter, { selfId: plan.device.deviceId, roles: plan.roles, proven: plan.proven, trusted })) continue;
+    const steward = acceptsGrant(opened.granter, { selfId: plan.device.deviceId, roles: plan.roles, proven: plan.proven, trusted });
+    // An audience's key only from a device in that audience that may give it (spec §5.3).
+    if (!acceptsAudienceGrant(plan, opened.granter, opened.key.audience, steward)) continue;
     keys.push(opened.key);
     held.add(opened.key.kid);
     await plan.keyStore.add(grant, known.get(opened.granter));
   }
-  if (keys.length && keys.length !== (plan.keyring?.size ?? 0)) plan.keyring = new Keyring(plan.id, keys);
+  // No keyring without the plan key itself (an audience's key can arrive first): everything else builds on it.
+  if (keys.some((key) => key.audience === EVERYONE) && keys.length !== (plan.keyring?.size ?? 0)) plan.keyring = new Keyring(plan.id, keys);
 }
 
 /** The roster entries (spec §19.1), the plan's creator and the roles they and the admissions prove. */
@@ -166,6 +183,19 @@ async function readRoles(plan, versions) {
  * which may make more grants acceptable. `liveDocs` are the winning live revisions.
  */
 export async function readKeysAndRoles(plan, grants, liveDocs) {
+  await readPasses(plan, grants, liveDocs);
+  const first = plan.provisional;
+  if (!first) return;
+  plan.provisional = null;
+  // The first key of a device let in by the person's yes: kept only from a device the plan proves a steward.
+  if (plan.proven && acceptsGrant(first.granter.deviceId, { selfId: plan.device.deviceId, roles: plan.roles, proven: true, trusted: new Map() })) {
+    await plan.keyStore.add(first.grant, first.granter);
+  } else {
+    plan.keyring = null;
+  }
+}
+
+async function readPasses(plan, grants, liveDocs) {
   for (let pass = 0; pass < 6; pass += 1) {
     const keysBefore = plan.keyring?.size ?? 0;
     await acceptGrants(plan, grants);
@@ -213,7 +243,7 @@ async function leavesOf(plan, id, doc) {
   }
   const leaves = [];
   for (const leafDoc of docs) {
-    leaves.push({ rev: leafDoc._rev, deleted: leafDoc._deleted === true, opened: await openVersion(plan, leafDoc) });
+    leaves.push({ rev: leafDoc._rev, deleted: leafDoc._deleted === true, kid: leafDoc.kid, opened: await openVersion(plan, leafDoc) });
   }
   return { id, winner: winningLeaf(leaves), leaves };
 }
@@ -303,6 +333,7 @@ async function judgeItem(plan, record, { final, known, canWrite }) {
     fieldChecks: shown.fieldChecks,
     n: shown.n,
     vh: shown.vh,
+    audience: plan.keyring.get(shown.kid)?.audience ?? EVERYONE, // from the key that opened it, never from the server
     base: [{ n: shown.n, vh: shown.vh }],
     flags,
   };
@@ -356,6 +387,10 @@ async function judgeItem(plan, record, { final, known, canWrite }) {
     if (forward && canWrite) result.writes.push({ kind: 'forward' });
     else if (judgement.restore && canWrite && memory) result.writes.push({ kind: 'restore', memoryRev: memory.rev });
   }
+  // Sealed under a key this device was never given (moved to an audience it is not in, spec §5.3, or a
+  // rotation it cannot open yet, §10.3): it keeps what it has, and puts nothing back on top (that would
+  // hand an item moved to a narrower audience back to everyone).
+  if (!winner.deleted && winner.opened.failed && winner.kid && !plan.keyring.has(winner.kid)) result.writes = [];
   result.item = item;
   return result;
 }

@@ -11,9 +11,12 @@ import {
   newPlanIdFor,
   newPlanKey,
   openInvite,
+  parseInvite,
   planFingerprint,
 } from '../crypto/index.js';
 import { api, retrying, worthRetrying } from './api.js';
+import { invitesWait, joinPending, pendingInvite, watchForYes } from './consent.js';
+import { AUDIENCES, EVERYONE, grantsAudience, holdersOfKeys, linesToRotate, sharingOf, shrunkAudiences } from './audiences.js';
 import {
   forgetInvites,
   forgetPlan,
@@ -101,9 +104,10 @@ export function openPlan(planId) {
       planId,
       (async () => {
         const device = await loadDevice();
-        const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
+        const plan = await new Plan(planId, device, { db: await openLocalDatabase(planId) }).start(await trustedDevices(planId));
         keepRoster(plan);
         admitWhenJoined(plan);
+        shareKeysWhenNeeded(plan);
         // A plan opened from a file on a device that is not one of its members stays on this device.
         if (device.plans[planId]?.copy) return { plan, sync: null, copy: true };
         const sync = new PlanSync(plan, device.token);
@@ -111,6 +115,8 @@ export function openPlan(planId) {
         const info = device.plans[planId] || {};
         if (info.pending) sync.hold(info.refused ? 'refused' : info.waitingFor === 'inviter' ? 'inviter' : info.pending, info.fingerprint);
         else sync.start();
+        // Joined with a pending invite: waits for the person's yes, then for a key (data/consent.js).
+        if (info.consent) watchForYes(plan, sync);
         // Once synced: learn who the server serves, see whether the key was changed in a way this device
         // cannot open (spec §10.3), and whether someone left since the key was last changed.
         const stopWatching = sync.subscribe(() => {
@@ -166,12 +172,32 @@ function admitWhenJoined(plan) {
   admit().catch(() => {});
 }
 
+/**
+ * Whenever who is in an audience may have changed (the roster, the roles, the person's circles, the keys
+ * held), a device that gives an audience's keys grants them to the devices in it that lack them (spec §5.3).
+ */
+function shareKeysWhenNeeded(plan) {
+  let seen = '';
+  const share = () => {
+    if (!plan.keyring || plan.me.access !== 'write' || !AUDIENCES.some((a) => a !== EVERYONE && grantsAudience(plan.me.role, a))) return;
+    const now = JSON.stringify([[...plan.keyring.keys.keys()], [...plan.roles], [...sharingOf(plan).services], plan.context.members || []]);
+    if (now === seen) return;
+    seen = now;
+    plan.shareAudienceKeys().catch(() => {
+      seen = '';
+    });
+  };
+  plan.subscribe(share);
+  share();
+}
+
 /** After the first sync of an opened plan: the member list, a stuck rotation, someone who left. */
 async function afterFirstSync(plan) {
   const device = await loadDevice();
   if (!device?.token) return;
   // Only what roles need is kept (spec §19.4): no labels, accounts or keys.
-  const members = (await listMembers(plan.id)).map(({ role, access, active, devices }) => ({
+  // Members still waiting for the person's yes are nobody yet (spec §11.6): no roles, no keys.
+  const members = (await listMembers(plan.id)).filter((m) => m.status !== 'pending').map(({ role, access, active, devices }) => ({
     role,
     access,
     active,
@@ -230,6 +256,9 @@ onAction('setup-plan', async ({ plan: planId }) => {
  * online. The invite's bind key is kept so the device that joins with it can be admitted (spec §11.5).
  */
 export async function inviteDevice(plan, { role, access }) {
+  // Anyone's but the person's own device's invite for a supporter waits for the person's yes (spec §11.6); a
+  // supporter invites only such invites, and only while the person lets them (the server checks).
+  if (invitesWait(plan, role)) return pendingInvite(plan, { access });
   if (!plan.canInvite) throw new Error("only the person's or the worker's devices can invite");
   const device = await loadDevice();
   const grant = role === 'owner' ? { role, access: 'write' } : { role, access };
@@ -263,7 +292,9 @@ async function fingerprintOf(joined) {
  */
 export async function joinWithInvite({ text, name, label }) {
   const compact = text.replace(/[\s-]/g, '');
-  const invite = await openInvite(/^AS1:/i.test(compact) ? compact : `AS1:${compact}`);
+  const full = /^AS1:/i.test(compact) ? compact : `AS1:${compact}`;
+  if ((await parseInvite(full)).pending) return joinPending(full, { name, label });
+  const invite = await openInvite(full);
   const existing = await loadDevice();
   let keys = existing ? existing.keys : await newDeviceKeys();
   const planId = invite.planKey.planId;
@@ -415,7 +446,8 @@ async function rotateNow(plan, { retire = [] } = {}) {
     }
   }
   const epoch = Math.max(plan.keyring.current.epoch, current?.epoch ?? 1) + 1;
-  const { key, retired } = await plan.rotate(remaining, { epoch, retire });
+  const lines = await linesToRotate(plan, remaining);
+  const { key, retired } = await plan.rotate(remaining, { epoch, retire, lines });
   const body = { epoch: key.epoch, kid: key.kid, retire: retired };
   await api(`/plans/${plan.id}/rotations`, { method: 'POST', token: device.token, body });
 }
@@ -492,12 +524,13 @@ export async function rotateIfSomeoneLeft(plan) {
   for (const member of members) {
     for (const d of member.devices) if (member.active && d.active) served.set(d.device_id, member);
   }
+  // Another audience's key (spec §5.3) held by someone gone, or no longer in it, is rotated with the plan key.
+  const shrunk = (await shrunkAudiences(plan, (id) => served.has(id))).length > 0;
   // Cheap first: every device on the roster is still served, so nobody holding the key is gone.
-  if ([...plan.devices.keys()].every((id) => served.has(id))) return false;
+  if (!shrunk && [...plan.devices.keys()].every((id) => served.has(id))) return false;
   const kid = plan.keyring.current.kid;
-  const { rows } = await plan.db.allDocs({ include_docs: true });
-  const holders = new Set(rows.map((r) => r.doc).filter((d) => d?.kind === 'keyring' && d.kid === kid).map((d) => d.to));
-  if ([...holders].every((id) => served.has(id))) return false;
+  const holders = (await holdersOfKeys(plan)).get(kid) || new Set();
+  if (!shrunk && [...holders].every((id) => served.has(id))) return false;
   const personHolds = [...holders].some((id) => served.get(id)?.role === 'owner');
   if (me.role !== 'owner' && personHolds) return false;
   const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
@@ -527,7 +560,7 @@ async function destroyLocalCopy(planId, keep) {
     plan?.stop();
     db = plan?.db || null;
   }
-  await (db || openLocalDatabase(planId)).destroy();
+  await (db || (await openLocalDatabase(planId))).destroy();
   await dropActionsFor(planId, keep);
   await forgetPlan(planId);
 }

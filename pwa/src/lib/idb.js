@@ -30,3 +30,19 @@ async function run(mode, action) {
 export const idbGet = (key) => run('readonly', (store) => store.get(key));
 export const idbSet = (key, value) => run('readwrite', (store) => store.put(value, key));
 export const idbDelete = (key) => run('readwrite', (store) => store.delete(key));
+
+/** Write several keys in one transaction: all of them or (a crash, an error) none. `undefined` deletes the key. */
+export async function idbSetMany(entries) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    for (const [key, value] of entries) {
+      if (value === undefined) store.delete(key);
+      else store.put(value, key);
+    }
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}

@@ -16,9 +16,11 @@ import { People } from './people.jsx';
 import { ItemScreen, PlanHome, Section, useVisit } from './plan.jsx';
 import { ReadBack, VersionView, Versions } from './readback.jsx';
 import { MyPlan } from './myplan.jsx';
+import { Meeting } from './meeting.jsx';
 import { LockScreen } from './lock.jsx';
 import { Resolve } from './resolve.jsx';
 import { Share } from './share.jsx';
+import { Sharing } from './audience.jsx';
 import { Button, Screen } from './common.jsx';
 import { appRoute, planRoute } from './routes.js';
 import { Enrol, Join, NewPlan, Plans, Settings, Welcome } from './start.jsx';
@@ -136,7 +138,7 @@ export function SyncStatus({ sync }) {
       break;
     case 'waiting': // not on the server for this device yet: a plan started offline, or a join to finish
       text = t(`sync.waiting_${sync.waiting}`, { n: pending });
-      tone = sync.waiting === 'refused' ? 'problem' : 'local';
+      tone = sync.waiting === 'refused' || sync.waiting === 'declined' ? 'problem' : 'local';
       break;
     default:
       text = pending ? `${t('sync.saved_here')} ${waiting}` : t('sync.synced', { time: sync.lastSynced ? formatTime(sync.lastSynced) : '' });
@@ -194,9 +196,11 @@ const PLAN_SCREENS = {
   version: VersionView,
   resolve: Resolve,
   share: Share,
+  sharing: Sharing,
   'item-history': ItemHistory,
   item: ItemScreen,
   mine: MyPlan,
+  meeting: Meeting,
   section: Section,
 };
 

@@ -55,16 +55,18 @@ export function Field({ label, hint, error, children, id }) {
 
 const describedBy = (id, hint, error) => [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
 
-export function TextInput({ label, hint, error, value, onInput, type = 'text', name, autocomplete, list, required, big }) {
+/** A one-line text field; `attributes` (such as inputmode, autocapitalize, spellcheck, class) go on the input. */
+export function TextInput({ label, hint, error, value, onInput, type = 'text', name, autocomplete, list, required, big, ...attributes }) {
   const id = useId(name || 'text');
   return (
     <Field label={label} hint={hint} error={error} id={id}>
       <input
+        {...attributes}
         id={id}
         name={name}
         type={type}
         dir={type === 'text' ? 'auto' : undefined}
-        class={big ? 'big' : undefined}
+        class={big ? 'big' : attributes.class}
         value={value ?? ''}
         list={list}
         required={required}

@@ -2,13 +2,14 @@
 // kind's fields in the registry (data/kinds.js).
 
 import { useState } from 'preact/hooks';
-import { defaultsOf, fieldValue, formOf } from '../data/kinds.js';
+import { defaultsOf, fieldValue, formOf, sectionOf } from '../data/kinds.js';
 import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
 import { whatsNew } from '../data/looks.js';
 import { defaultSpeaker } from '../data/roles.js';
 import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
 import { provenanceParts } from './wording.js';
+import { AudienceField, AudienceTag } from './audience.jsx';
 
 /** Names people might pick for "said by", "who" or "who checks": the person, this device's user, my people. */
 export function knownNames(plan) {
@@ -55,6 +56,7 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
   const [values, setValues] = useState(() =>
     item ? valuesOf(item) : { ...defaultsOf(type), said_by: defaultSpeaker(plan), voice: 'own', ...defaults },
   );
+  const [audience, setAudience] = useState(() => item?.audience ?? plan.sectionAudience(sectionOf(type)));
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const set = (name) => (value) => setValues((v) => ({ ...v, [name]: value }));
@@ -67,8 +69,10 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
     }
     setBusy(true);
     try {
-      if (item) await plan.update(item.id, values);
-      else await plan.create(type, { ...values, lang: values.lang || currentLanguage() });
+      if (item) {
+        await plan.update(item.id, values);
+        if (audience !== item.audience) await plan.setAudience(item.id, audience);
+      } else await plan.create(type, { ...values, lang: values.lang || currentLanguage() }, { audience });
       onDone?.();
     } catch (e) {
       console.error(e);
@@ -94,6 +98,7 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
           <Radios name="voice" legend={t('prov.voice')} value={values.voice} onChange={set('voice')} options={choiceOptions(CHOICES.voice, 'choice.voice')} />
         </fieldset>
       )}
+      {content && <AudienceField plan={plan} item={item} value={audience} onChange={setAudience} />}
       <div class="actions">
         <Button type="submit" disabled={busy}>
           {t('form.save')}
@@ -325,6 +330,7 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
       <Heading class="item-text" dir="auto">
         {mainText(item)}
       </Heading>
+      <AudienceTag item={item} />
       <Details plan={plan} type={item.type} values={v} />
       {item.type === 'step' && <TickedBy plan={plan} item={item} />}
       {children}

@@ -1,11 +1,12 @@
-// The app lock: a PIN or passphrase wraps this device's private keys (spec §13). While locked the app
+// The app lock: a PIN or passphrase wraps this device's record, keys and all (spec §13, §13.2). While locked the app
 // shows only this screen (no plan content, a neutral title); the keys are unwrapped into memory on
 // unlock. Settings turns the lock on or off, changes the PIN, chooses how soon the app locks itself
 // when it is out of sight, and can give the app a neutral name (and icon).
 
 import { useState } from 'preact/hooks';
 import { changeLock, forgetKeys, removeLock, setLock, unlockDevice } from '../data/device.js';
-import { sendQueuedNow } from '../data/session.js';
+import { moveLocalDatabases } from '../data/localdb.js';
+import { closeAllPlans, sendQueuedNow } from '../data/session.js';
 import { MIN_NEW_PIN, newPinProblem } from '../data/safety.js';
 import { appName, setNeutralName, t, usesNeutralName } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Radios, Screen, TextInput } from './common.jsx';
@@ -13,7 +14,7 @@ import { appState, setState } from './store.js';
 
 // A new PIN needs at least 6 digits (a 4- or 5-digit one is refused in plain words); a lock set with a
 // shorter PIN before this rule still opens, and only the next new PIN must follow it.
-const pinProblem = (pin) => {
+export const pinProblem = (pin) => {
   const problem = newPinProblem(pin);
   return problem && t(problem, { n: MIN_NEW_PIN });
 };
@@ -25,6 +26,16 @@ const LOCK_AFTER = 'alongside-lock-after';
 export const LOCK_DELAYS = { now: 0, one: 60_000, five: 300_000 };
 export const lockAfter = () => (localStorage.getItem(LOCK_AFTER) in LOCK_DELAYS ? localStorage.getItem(LOCK_AFTER) : 'one');
 const setLockAfter = (choice) => localStorage.setItem(LOCK_AFTER, choice);
+
+/**
+ * Turn the app lock on with `pin` (from Settings or the step after joining): the record is sealed, the open
+ * plans are closed, and the plans' databases move to names that say nothing of the plans (localdb.js).
+ */
+export async function turnOnLock(pin) {
+  setState({ device: await setLock(pin) });
+  closeAllPlans(); // nothing open keeps using a database by its old name
+  await moveLocalDatabases();
+}
 
 /** Lock at once: the lock screen replaces everything, the keys are forgotten, and the page reloads
  * so nothing decrypted stays in memory. */
@@ -71,6 +82,7 @@ export function LockScreen() {
       failures = 0;
       setState({ device, locked: false });
       sendQueuedNow(); // what waited for the keys (a plan's set-up, an invite) goes now, not at the next retry
+      moveLocalDatabases().catch(() => {}); // databases still named after their plans (a move cut short, an older lock)
     } catch {
       failures += 1;
       // Each wrong try after the third waits a little longer (the format itself cannot count tries).
@@ -140,7 +152,7 @@ export function LockSettings() {
     setBusy(true);
     setError(null);
     try {
-      setState({ device: await setLock(pin) });
+      await turnOnLock(pin);
       setPin('');
       setAgain('');
       setDone(t('lock.on_done'));

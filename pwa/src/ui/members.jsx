@@ -81,7 +81,7 @@ export function Members({ plan }) {
       {members && (
         <ul class="plain members">
           {members
-            .filter((m) => m.active)
+            .filter((m) => m.active && m.status !== 'pending')
             .map((member) => (
               <li key={member.account} class="card member" data-account={member.account}>
                 {rosterName(member) ? (

@@ -10,6 +10,7 @@ import { t, tn } from '../i18n/index.js';
 import { Button, Screen, U } from './common.jsx';
 import { HistoryLink, IntegrityNote, ItemCard, ItemForm, NewMark, Provenance, flagNames } from './items.jsx';
 import { go } from './store.js';
+import { PendingMembers, WaitingForYes } from './consent.jsx';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
 
@@ -106,7 +107,9 @@ export function PlanHome({ plan }) {
   if (!plan.keyring) {
     return (
       <Screen title={t('plan.title')} back={{ path: 'plans', label: t('plans.title') }}>
-        {plan.keyProblem === 'waiting' ? <KeyWaiting plan={plan} /> : <p role="status">{t('plan.no_key')}</p>}
+        <WaitingForYes plan={plan}>
+          {plan.keyProblem === 'waiting' ? <KeyWaiting plan={plan} /> : <p role="status">{t('plan.no_key')}</p>}
+        </WaitingForYes>
       </Screen>
     );
   }
@@ -127,6 +130,7 @@ export function PlanHome({ plan }) {
         </div>
       )}
       <KeyWaiting plan={plan} />
+      <PendingMembers plan={plan} />
       <WhatsNew plan={plan} />
       <IntegrityBanner plan={plan} />
       {conflicted.length > 0 && (
@@ -162,9 +166,17 @@ export function PlanHome({ plan }) {
         ))}
       </ol>
       <div class="actions stacked">
+        <a class="button secondary" href={`#/plan/${plan.id}/meeting`}>
+          {t('meeting.link')}
+        </a>
         <a class="button secondary" href={`#/plan/${plan.id}/share`}>
           {t('share.link')}
         </a>
+        {plan.audiences.length > 1 && (
+          <a class="button secondary" href={`#/plan/${plan.id}/sharing`} data-sharing-link>
+            {t('audience.link')}
+          </a>
+        )}
       </div>
     </Screen>
   );

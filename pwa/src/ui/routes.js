@@ -38,9 +38,11 @@ export function planRoutes() {
     { path: '/version/:sub?', screen: 'version' },
     { path: '/resolve/:sub?', screen: 'resolve' },
     { path: '/share/:sub?', screen: 'share' },
+    { path: '/sharing', screen: 'sharing' },
     { path: '/item/:sub/history', screen: 'item-history' },
     { path: '/item/:sub?', screen: 'item' },
     { path: '/mine/:sub?', screen: 'mine' },
+    { path: '/meeting/:sub?', screen: 'meeting' },
     ...SECTIONS.map((section) => {
       const own = section.screen ?? section.id;
       return { path: `/${section.route ?? section.id}/:sub?`, screen: OWN_SCREENS.includes(own) ? own : 'section', section: section.id };

@@ -2,16 +2,18 @@
 // one-time invite. The invite carries the plan key, so it is shown only on this screen, never sent
 // to the server; both devices show the same check number (the plan fingerprint).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { b64uDecode, planFingerprint } from '../crypto/index.js';
 import { loadDevice } from '../data/device.js';
 import { outboxActions, queuedActions } from '../data/outbox.js';
 import { inviteDevice } from '../data/session.js';
+import { shareJoinCode } from '../data/joincodes.js';
 import { qrPath } from '../lib/qr.js';
 import { formatTime, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, U } from './common.jsx';
 import { LeaveOrDelete } from './leave.jsx';
 import { Members } from './members.jsx';
+import { InviteSetting, PendingMembers, useSupportersMayInvite } from './consent.jsx';
 import { problemText } from './start.jsx';
 
 function useFingerprint(plan) {
@@ -44,7 +46,33 @@ function roleText(plan, deviceId) {
   return t(role ? `role.${role}` : 'role.unconfirmed');
 }
 
-const grouped = (text) => text.replace(/^AS1:/, '').match(/.{1,5}/g).join(' ');
+/**
+ * The short code to type for `invite` (docs/crypto.md §21): put on the server once the invite is shown. Its state:
+ * null (none yet), {making}, {code: "7D3H ZK1K CW66 G2YY"}, or {failed: the catalog key saying why} (the QR code still works).
+ */
+function useJoinCode(planId, invite) {
+  const [state, setState] = useState(null);
+  const shown = useRef(null); // the invite on screen: an answer for an earlier one is dropped
+  const make = async () => {
+    const made = invite;
+    setState({ making: true });
+    let next;
+    try {
+      next = { code: await shareJoinCode(planId, made) };
+    } catch (error) {
+      // No connection, or this device or plan not on the server yet: the short code waits for a connection.
+      const offline = !error?.status || error.status === 404;
+      next = { failed: offline ? 'share.code_offline' : 'share.code_unavailable' };
+    }
+    if (shown.current === made) setState(next);
+  };
+  useEffect(() => {
+    shown.current = invite;
+    setState(null);
+    if (invite) make();
+  }, [invite]);
+  return [state, make];
+}
 
 /** The invite as a QR code (SVG, dark modules on white, with its quiet zone). */
 export function QrCode({ text, label }) {
@@ -64,22 +92,28 @@ export function Share({ plan }) {
   const [busy, setBusy] = useState(false);
   const fingerprint = useFingerprint(plan);
   const registration = useRegistration(invite?.inviteId);
+  const [joinCode, retryJoinCode] = useJoinCode(plan.id, invite);
+  const [supportersMay, setSupportersMay] = useSupportersMayInvite(plan);
+  // A supporter with write access invites while the person lets them: only supporters, who wait for the person's yes.
+  const supporterInvites = !plan.canInvite && plan.me.role === 'supporter' && plan.me.access === 'write' && supportersMay === true;
   const create = async () => {
     setBusy(true);
     setError(null);
     try {
       const access = who === 'reader' ? 'read' : 'write';
-      setInvite(await inviteDevice(plan, { role: who === 'owner' ? 'owner' : 'supporter', access }));
+      const owner = who === 'owner' && !supporterInvites;
+      setInvite(await inviteDevice(plan, { role: owner ? 'owner' : 'supporter', access }));
     } catch (e) {
       setError(problemText(e, 'share.refused'));
     } finally {
       setBusy(false);
     }
   };
-  const link = invite ? `${location.origin}/join#${invite.text}` : '';
   return (
     <Screen title={t('share.title')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
+      <PendingMembers plan={plan} />
       <Members plan={plan} />
+      <InviteSetting plan={plan} allowed={supportersMay} onChange={setSupportersMay} />
       <h2>{t('share.devices')}</h2>
       <ul class="plain roster">
         {plan.list('device').map((entry) => (
@@ -98,18 +132,18 @@ export function Share({ plan }) {
         </p>
       )}
       <h2>{t('share.add')}</h2>
-      {!plan.canInvite ? (
-        <p data-cannot-invite>{t('share.no_invite')}</p>
+      {!plan.canInvite && !supporterInvites ? (
+        <p data-cannot-invite>{t(plan.me.role === 'supporter' && plan.me.access === 'write' ? 'consent.may_not_invite' : 'share.no_invite')}</p>
       ) : (
         <>
           <ErrorSummary message={error} />
           <Radios
             name="who"
             legend={t('share.who')}
-            value={who}
+            value={supporterInvites && who === 'owner' ? 'writer' : who}
             onChange={setWho}
             options={[
-              { value: 'owner', label: t('share.who.owner') },
+              ...(supporterInvites ? [] : [{ value: 'owner', label: t('share.who.owner') }]),
               { value: 'writer', label: t('share.who.writer') },
               { value: 'reader', label: t('share.who.reader') },
             ]}
@@ -118,18 +152,36 @@ export function Share({ plan }) {
             {t('share.create')}
           </Button>
           {invite && (
-            <section class="card invite" aria-labelledby="invite-h">
+            <section class="card invite" aria-labelledby="invite-h" data-invite={invite.text}>
               <h3 id="invite-h">{t('share.invite_title')}</h3>
               <p>{t('share.invite_text', { time: formatTime(invite.expiresAt * 1000) })}</p>
               <QrCode text={invite.text} label={t('share.qr_label')} />
-              <p>{t('share.invite_type')}</p>
-              <p class="invite-code" dir="ltr" data-invite={invite.text}>
-                {grouped(invite.text)}
-              </p>
-              <p>
-                {t('share.invite_link')} <span class="invite-link" dir="ltr">{link}</span>
-              </p>
-              <p class="muted">{t('share.invite_secret')}</p>
+              {joinCode?.making && (
+                <p role="status" class="muted">
+                  {t('share.code_making')}
+                </p>
+              )}
+              {joinCode?.code && (
+                <>
+                  <p>{t('share.code_type')}</p>
+                  <p class="join-code" dir="ltr" data-join-code={joinCode.code.replaceAll(' ', '')}>
+                    {joinCode.code}
+                  </p>
+                </>
+              )}
+              {joinCode?.failed && (
+                <div class="notice" data-join-code-failed>
+                  <p role="status">{t(joinCode.failed)}</p>
+                  <Button kind="secondary" onClick={retryJoinCode}>
+                    {t('share.code_retry')}
+                  </Button>
+                </div>
+              )}
+              {invite.pending ? (
+                <p data-invite-pending>{t('consent.invite_waits')}</p>
+              ) : (
+                <p class="muted">{t('share.invite_secret')}</p>
+              )}
               {registration && (
                 <p role="status" data-invite-registered={registration}>
                   {t(`share.invite_${registration}`)}

@@ -5,11 +5,13 @@ import { loadDevice } from '../data/device.js';
 import { readSummary, summaryOf, syncInBackground } from '../data/planlist.js';
 import { newsOf } from '../data/looks.js';
 import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
+import { JoinCodeError, inviteTextFromCode, isJoinCode } from '../data/joincodes.js';
 import { decodeImageFile, scanCamera } from '../lib/qr.js';
 import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
+import { OfferLock } from './joinlock.jsx';
 import { LockSettings } from './lock.jsx';
 import { newsSentence } from './plan.jsx';
-import { Button, ErrorSummary, LinkButton, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
+import { Button, ErrorSummary, LinkButton, Radios, Screen, TextInput, U } from './common.jsx';
 import { appState, go, setState } from './store.js';
 
 /**
@@ -185,6 +187,7 @@ export function Join({ code: initial }) {
   const [label, setLabel] = useState('');
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [offer, setOffer] = useState(null);
   const submit = async (event) => {
     event.preventDefault();
     if (!code.trim() || (!device && !name.trim())) {
@@ -194,22 +197,39 @@ export function Join({ code: initial }) {
     setBusy(true);
     setError(null);
     try {
-      const planId = await joinWithInvite({ text: code, name: name.trim(), label: label.trim() || t('join.default_label') });
-      setState({ device: await loadDevice(), inviteText: null });
-      go(`plan/${planId}`);
+      // A short code typed by hand finds the invite on the server first (docs/crypto.md §21); then the same as a QR code.
+      const text = isJoinCode(code) ? await inviteTextFromCode(code) : code;
+      const planId = await joinWithInvite({ text, name: name.trim(), label: label.trim() || t('join.default_label') });
+      const joined = await loadDevice();
+      setState({ device: joined, inviteText: null });
+      // A device new to the app is offered the app lock next (joinlock.jsx); one set up before goes straight on.
+      if (!device && !joined?.locked) setOffer({ planId, role: joined?.plans[planId]?.role });
+      else go(`plan/${planId}`);
     } catch (e) {
-      setError(problemText(e, 'join.refused', 'join.conflict'));
+      setError(e instanceof JoinCodeError ? t(`join.code_${e.kind}`) : problemText(e, 'join.refused', 'join.conflict'));
     } finally {
       setBusy(false);
     }
   };
+  if (offer) return <OfferLock role={offer.role} onDone={() => go(`plan/${offer.planId}`)} />;
   return (
     <Screen title={t('join.title')} back={{ path: '', label: t('back') }}>
       <p>{t('join.intro')}</p>
       <ErrorSummary message={error} />
       <ScanInvite onCode={setCode} />
       <form onSubmit={submit} noValidate>
-        <TextArea name="invite" label={t('join.code')} hint={t('join.code_hint')} value={code} onInput={setCode} />
+        <h2>{t('join.type_title')}</h2>
+        <TextInput
+          name="invite"
+          label={t('join.code')}
+          hint={t('join.code_hint')}
+          value={code}
+          onInput={setCode}
+          class="join-code-input"
+          inputmode="text"
+          autocapitalize="characters"
+          spellcheck={false}
+        />
         {!device && <TextInput name="name" label={t('join.name')} value={name} onInput={setName} autocomplete="name" />}
         {!device && <TextInput name="label" label={t('enrol.label')} hint={t('enrol.label_hint')} value={label} onInput={setLabel} />}
         <Button type="submit" disabled={busy}>
@@ -224,7 +244,8 @@ export function Join({ code: initial }) {
 function PlanRow({ planId }) {
   const summary = summaryOf(planId).value;
   const info = appState.device.value?.plans?.[planId];
-  const joining = info?.pending === 'join' && !info.refused && (info.waitingFor === 'inviter' ? 'plans.waiting_inviter' : 'plans.joining');
+  const joining =
+    info?.pending === 'consent' ? 'plans.waiting_yes' : info?.pending === 'join' && !info.refused && (info.waitingFor === 'inviter' ? 'plans.waiting_inviter' : 'plans.joining');
   useEffect(() => {
     readSummary(planId).catch(() => {});
   }, [planId]);

@@ -1,0 +1,58 @@
+// The device at rest with the app lock on (spec §13.2): the record and the outbox sealed under the record key,
+// each bound to its slot; the opaque names of the plans' local databases and the key of their look marks,
+// checked against Node's own HKDF and AES-GCM (an implementation apart from the app's WebCrypto calls).
+
+import assert from 'node:assert/strict';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { test } from 'node:test';
+import { DecryptionError, localDatabaseId, localMarkKey, openAtRest, sealAtRest } from '../../pwa/src/crypto/index.js';
+
+const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
+const PLAN = '0123456789abcdef0123456789abcdef';
+const fixed = (byte) => (n) => new Uint8Array(n).fill(byte);
+const b64u = (text) => Buffer.from(text, 'base64url');
+
+test('a sealed record is AES-256-GCM under the record key, its slot bound in the associated data', async () => {
+  const record = new TextEncoder().encode(JSON.stringify({ token: 'Tok-Quokka', name: 'Zephyrine' }));
+  const sealed = await sealAtRest(KEY, 'device', record, { random: fixed(7) });
+  assert.deepEqual(Object.keys(sealed).sort(), ['ct', 'nonce']);
+  assert.equal(sealed.nonce, Buffer.alloc(12, 7).toString('base64url'));
+  const ct = b64u(sealed.ct);
+  const decipher = createDecipheriv('aes-256-gcm', KEY, b64u(sealed.nonce));
+  decipher.setAAD(Buffer.from('{"ctx":"alongside/v1/at-rest","v":1,"what":"device"}'));
+  decipher.setAuthTag(ct.subarray(ct.length - 16));
+  assert.deepEqual(Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]), Buffer.from(record));
+  assert.deepEqual(await openAtRest(KEY, 'device', sealed), record);
+  assert.ok(!sealed.ct.includes('Zephyrine') && !Buffer.from(ct).includes('Zephyrine'));
+});
+
+test('a record opens only in its own slot, under its own key, unaltered', async () => {
+  const cipher = createCipheriv('aes-256-gcm', KEY, Buffer.alloc(12, 1));
+  cipher.setAAD(Buffer.from('{"ctx":"alongside/v1/at-rest","v":1,"what":"outbox"}'));
+  const ct = Buffer.concat([cipher.update('[{"plan":"p1"}]'), cipher.final(), cipher.getAuthTag()]);
+  const sealed = { nonce: Buffer.alloc(12, 1).toString('base64url'), ct: ct.toString('base64url') };
+  assert.equal(new TextDecoder().decode(await openAtRest(KEY, 'outbox', sealed)), '[{"plan":"p1"}]');
+  await assert.rejects(openAtRest(KEY, 'device', sealed), DecryptionError);
+  await assert.rejects(openAtRest(new Uint8Array(32).fill(9), 'outbox', sealed), DecryptionError);
+  const flipped = Buffer.from(ct);
+  flipped[0] ^= 1;
+  await assert.rejects(openAtRest(KEY, 'outbox', { ...sealed, ct: flipped.toString('base64url') }), DecryptionError);
+  await assert.rejects(sealAtRest(KEY, 'plans', new Uint8Array(1)), /unknown record at rest/);
+});
+
+test("a plan's local database name is HKDF of its plan id under the database key: 32 hex characters, nothing of the plan", async () => {
+  const info = Buffer.concat([Buffer.from('alongside/v1/local-db'), Buffer.of(0), Buffer.from(PLAN)]);
+  const expected = Buffer.from(hkdfSync('sha256', KEY, Buffer.alloc(0), info, 16)).toString('hex');
+  const name = await localDatabaseId(KEY, PLAN);
+  assert.equal(name, expected);
+  assert.match(name, /^[0-9a-f]{32}$/);
+  assert.notEqual(name, PLAN);
+  assert.notEqual(await localDatabaseId(KEY, PLAN.replace('0', '1')), name);
+  assert.notEqual(await localDatabaseId(new Uint8Array(32), PLAN), name);
+});
+
+test('the look marks are sealed under their own key, derived apart from the names', async () => {
+  const expected = Buffer.from(hkdfSync('sha256', KEY, Buffer.alloc(0), Buffer.from('alongside/v1/local-mark'), 32));
+  assert.deepEqual(Buffer.from(await localMarkKey(KEY)), expected);
+  await assert.rejects(localMarkKey(new Uint8Array(16)), /32 bytes/);
+});
