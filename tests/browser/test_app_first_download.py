@@ -26,7 +26,8 @@ import { Plan } from './src/data/plan.js';
 
 export async function seed(planId, count) {
   const device = await loadDevice();
-  const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
+  const db = await openLocalDatabase(planId);
+  const plan = await new Plan(planId, device, { db }).start(await trustedDevices(planId));
   plan.stop();
   const docs = [];
   for (let n = 0; n < count; n += 1) {

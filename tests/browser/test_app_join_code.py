@@ -34,8 +34,14 @@ OPEN_A_BOX = """async (lookup) => {
 }"""
 
 
+def ask_for_code(page: Page) -> None:
+    """Press the share screen's "No camera? Show a short code to type" (in any language): its only button then."""
+    page.locator("section.invite").get_by_role("button").click()
+
+
 def shown_code(page: Page) -> str:
-    """The short code the share screen shows once its box is on the server, as shown (four groups of four)."""
+    """The short code the share screen shows, once asked for and its box is on the server (four groups of four)."""
+    ask_for_code(page)
     code = page.locator("[data-join-code]")
     expect(code).to_be_visible(timeout=20_000)
     shown = code.inner_text()
@@ -111,12 +117,16 @@ def test_a_typed_code_joins_and_wrong_codes_are_refused_and_limited(
     # With no connection the share screen says so plainly and the QR code still works; back online, a new code.
     tablet.context.set_offline(True)
     invite(tablet, plan_id)
+    expect(tablet.locator("[data-join-code]")).to_have_count(0)  # made only when someone asks for it
+    ask_for_code(tablet)
     expect(tablet.get_by_text("Use the QR code — the short code needs a connection.")).to_be_visible(timeout=20_000)
     expect(tablet.get_by_role("img", name="QR code for the other device")).to_be_visible()
     expect(tablet.locator("[data-join-code]")).to_have_count(0)
     tablet.context.set_offline(False)
     tablet.get_by_role("button", name="Try the short code again").click()
-    assert shown_code(tablet) not in (code, second)
+    retried = tablet.locator("[data-join-code]")
+    expect(retried).to_be_visible(timeout=20_000)
+    assert retried.inner_text() not in (code, second)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -133,6 +143,7 @@ def test_the_code_on_the_share_screen_and_the_type_the_code_screen_pass_axe(
         set_language(tablet, url, lang, language)
     open_section(tablet, plan_id, "share")
     tablet.locator("main fieldset.radios + button").click()  # "Show a code for the other device", in any language
+    ask_for_code(tablet)
     code = tablet.locator("[data-join-code]")
     expect(code).to_be_visible(timeout=20_000)
     expect(code).to_have_attribute("dir", "ltr")

@@ -29,7 +29,8 @@ import { Plan } from './src/data/plan.js';
 
 export async function forge(planId, strangerText, tamperedText) {
   const device = await loadDevice();
-  const plan = await new Plan(planId, device, { db: openLocalDatabase(planId) }).start(await trustedDevices(planId));
+  const db = await openLocalDatabase(planId);
+  const plan = await new Plan(planId, device, { db }).start(await trustedDevices(planId));
   plan.stop();
   const key = plan.keyring.current;
   // A body whose fields `author` set and signed (spec §8.5).

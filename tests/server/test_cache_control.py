@@ -71,6 +71,7 @@ def concrete(path: str, world: World) -> str:
         "account": world.worker.account,
         "device_id": world.worker.device_id,
         "invite_id": "0" * 32,
+        "lookup": "0" * 32,
         "path": "x",
     }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)

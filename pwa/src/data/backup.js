@@ -4,7 +4,17 @@
 // Opening the file on a device brings the plan back: on a device that belongs to the plan it joins
 // the local copy and syncs as usual; anywhere else it is a copy on that device only, never synced.
 
-import { DevicePublicKeys, FormatError, PlanKey, b64uDecode, b64uEncode, lockSecret, unlockSecret } from '../crypto/index.js';
+import {
+  DevicePublicKeys,
+  EVERYONE,
+  FormatError,
+  PlanKey,
+  b64uDecode,
+  b64uEncode,
+  checkAudience,
+  lockSecret,
+  unlockSecret,
+} from '../crypto/index.js';
 import { loadDevice, rememberPlan } from './device.js';
 import { openLocalDatabase } from './localdb.js';
 
@@ -19,7 +29,12 @@ export async function exportPlan(plan, passphrase) {
   const trusted = new Map([...plan.trusted, ...plan.devices]);
   const secret = {
     plan: plan.id,
-    keys: [...plan.keyring.keys.values()].map((key) => ({ epoch: key.epoch, key: b64uEncode(key.secret) })),
+    // Audience keys (spec §5.3) name their line; a key without `aud` is the plan key, as in older files.
+    keys: [...plan.keyring.keys.values()].map((key) => ({
+      epoch: key.epoch,
+      key: b64uEncode(key.secret),
+      ...(key.audience !== EVERYONE ? { aud: key.audience } : {}),
+    })),
     trusted: [...trusted.values()].map((pub) => pub.toJSON()),
   };
   const lock = await lockSecret(encoder.encode(JSON.stringify(secret)), passphrase);
@@ -40,7 +55,10 @@ export async function readPlanFile(text, passphrase) {
   const secret = JSON.parse(decoder.decode(await unlockSecret(file.lock, passphrase)));
   if (secret.plan !== file.plan) throw new FormatError('not a plan file');
   const keys = [];
-  for (const k of secret.keys) keys.push(await PlanKey.fromSecret(file.plan, k.epoch, b64uDecode(k.key, 32, 'key')));
+  for (const k of secret.keys) {
+    const audience = k.aud === undefined ? EVERYONE : checkAudience(k.aud);
+    keys.push(await PlanKey.fromSecret(file.plan, k.epoch, b64uDecode(k.key, 32, 'key'), audience));
+  }
   const docs = file.docs.filter((doc) => doc && typeof doc._id === 'string' && (doc.kind === 'item' || doc.kind === 'keyring'));
   return { planId: file.plan, keys, trusted: secret.trusted, docs };
 }

@@ -153,7 +153,9 @@ export class Plan extends PlanState {
     await this.versions.load();
     const { rows } = await this.db.allDocs({ include_docs: true, conflicts: true });
     const docs = rows.map((row) => row.doc).filter((doc) => doc && !doc._id.startsWith('_'));
-    const grants = docs.filter((doc) => doc.kind === 'keyring' && doc.to === this.device.deviceId);
+    const keyringDocs = docs.filter((doc) => doc.kind === 'keyring');
+    this.keyringIds = new Set(keyringDocs.map((doc) => doc._id));
+    const grants = keyringDocs.filter((doc) => doc.to === this.device.deviceId);
     this.liveDocs = docs.filter((doc) => doc.kind === 'item');
     await readKeysAndRoles(this, grants, this.liveDocs);
     if (!this.keyring) {

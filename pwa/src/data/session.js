@@ -542,8 +542,11 @@ export async function rotateIfSomeoneLeft(plan) {
   return true;
 }
 
-/** Changes on this device the server does not have yet (for a plan never set up there: all of them). */
-export const unsentChanges = (plan) => plan.status.pending.length;
+/**
+ * Changes on this device the server does not have yet (for a plan never set up there: all of them): the items
+ * people wrote, not the keyring documents the device writes by itself (they are made again where needed).
+ */
+export const unsentChanges = (plan) => plan.status.pending.filter((id) => !plan.keyringIds?.has(id)).length;
 
 /**
  * Destroy this device's copy of a plan: stop its sync, destroy its local database (the envelopes and

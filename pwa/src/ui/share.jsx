@@ -1,6 +1,7 @@
 // Who can read this plan, and adding a device (the person's own phone, or someone they trust) with a
-// one-time invite. The invite carries the plan key, so it is shown only on this screen, never sent
-// to the server; both devices show the same check number (the plan fingerprint).
+// one-time invite. The invite opens the plan, so it is shown only on this screen; it reaches the server only
+// sealed under a short code, when someone asks for one to type (docs/crypto.md §21); both devices show the
+// same check number (the plan fingerprint).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { b64uDecode, planFingerprint } from '../crypto/index.js';
@@ -47,7 +48,8 @@ function roleText(plan, deviceId) {
 }
 
 /**
- * The short code to type for `invite` (docs/crypto.md §21): put on the server once the invite is shown. Its state:
+ * The short code to type for `invite` (docs/crypto.md §21), made only when someone asks for one: only then does the
+ * invite reach the server, sealed under the code (the QR code never leaves the two devices). Its state:
  * null (none yet), {making}, {code: "7D3H ZK1K CW66 G2YY"}, or {failed: the catalog key saying why} (the QR code still works).
  */
 function useJoinCode(planId, invite) {
@@ -69,7 +71,6 @@ function useJoinCode(planId, invite) {
   useEffect(() => {
     shown.current = invite;
     setState(null);
-    if (invite) make();
   }, [invite]);
   return [state, make];
 }
@@ -156,6 +157,11 @@ export function Share({ plan }) {
               <h3 id="invite-h">{t('share.invite_title')}</h3>
               <p>{t('share.invite_text', { time: formatTime(invite.expiresAt * 1000) })}</p>
               <QrCode text={invite.text} label={t('share.qr_label')} />
+              {!joinCode && (
+                <Button kind="secondary" onClick={retryJoinCode}>
+                  {t('share.code_make')}
+                </Button>
+              )}
               {joinCode?.making && (
                 <p role="status" class="muted">
                   {t('share.code_making')}
