@@ -1,8 +1,7 @@
 // What this device does with the server and its plans: enrol, start a plan, invite, join, open,
-// remove someone, leave a plan or delete this device's copy of it.
+// leave a plan or delete this device's copy of it (removing someone and changing keys: rotation.js).
 
 import {
-  DevicePublicKeys,
   admissionBind,
   b64uEncode,
   createInvite,
@@ -16,7 +15,7 @@ import {
 } from '../crypto/index.js';
 import { api, retrying, worthRetrying } from './api.js';
 import { invitesWait, joinPending, pendingInvite, watchForYes } from './consent.js';
-import { AUDIENCES, EVERYONE, grantsAudience, holdersOfKeys, linesToRotate, sharingOf, shrunkAudiences } from './audiences.js';
+import { AUDIENCES, EVERYONE, grantsAudience, sharingOf } from './audiences.js';
 import {
   forgetInvites,
   forgetPlan,
@@ -31,7 +30,10 @@ import {
 import { openLocalDatabase } from './localdb.js';
 import { RetryLater, dropActionsFor, drain, enqueue, onAction, queuedActions, startOutbox } from './outbox.js';
 import { Plan } from './plan.js';
+import { listMembers, replaceStuckRotation, rotateFor, rotateIfSomeoneLeft } from './rotation.js';
 import { PlanSync } from './sync.js';
+
+export { listMembers, removeMember, replaceStuckRotation, rotateIfSomeoneLeft } from './rotation.js';
 
 const opened = new Map(); // planId -> Promise<{plan, sync}>
 
@@ -176,10 +178,29 @@ function admitWhenJoined(plan) {
  * Whenever who is in an audience may have changed (the roster, the roles, the person's circles, the keys
  * held), a device that gives an audience's keys grants them to the devices in it that lack them (spec §5.3).
  */
+const MEMBERS_GAP = 10_000;
+
 function shareKeysWhenNeeded(plan) {
   let seen = '';
+  let asked = 0;
+  let later = null;
   const share = () => {
     if (!plan.keyring || plan.me.access !== 'write' || !AUDIENCES.some((a) => a !== EVERYONE && grantsAudience(plan.me.role, a))) return;
+    // A device new on the roster (someone who joined during the visit) is given keys only once the server
+    // lists it: ask for the member list again (at most every 10 seconds) rather than at the next opening.
+    const listed = new Set((plan.context.members || []).flatMap((m) => m.devices.map((d) => d.device_id)));
+    if ([...plan.devices.keys()].some((id) => !listed.has(id))) {
+      const wait = asked + MEMBERS_GAP - Date.now();
+      if (wait <= 0) {
+        asked = Date.now();
+        refreshMembers(plan).catch(() => {});
+      } else if (!later) {
+        later = setTimeout(() => {
+          later = null;
+          if (opened.has(plan.id)) share(); // not for a plan closed meanwhile
+        }, wait);
+      }
+    }
     const now = JSON.stringify([[...plan.keyring.keys.keys()], [...plan.roles], [...sharingOf(plan).services], plan.context.members || []]);
     if (now === seen) return;
     seen = now;
@@ -191,10 +212,10 @@ function shareKeysWhenNeeded(plan) {
   share();
 }
 
-/** After the first sync of an opened plan: the member list, a stuck rotation, someone who left. */
-async function afterFirstSync(plan) {
+/** Fetch the plan's member list into the plan's context (and the device store); reload the plan with it. */
+async function refreshMembers(plan) {
   const device = await loadDevice();
-  if (!device?.token) return;
+  if (!device?.token) return false;
   // Only what roles need is kept (spec §19.4): no labels, accounts or keys.
   // Members still waiting for the person's yes are nobody yet (spec §11.6): no roles, no keys.
   const members = (await listMembers(plan.id)).filter((m) => m.status !== 'pending').map(({ role, access, active, devices }) => ({
@@ -206,6 +227,12 @@ async function afterFirstSync(plan) {
   await rememberPlan(plan.id, { members });
   plan.setContext({ members });
   await plan.reload();
+  return true;
+}
+
+/** After the first sync of an opened plan: the member list, a stuck rotation, someone who left. */
+async function afterFirstSync(plan) {
+  if (!(await refreshMembers(plan))) return;
   if (await replaceStuckRotation(plan)) return;
   await rotateIfSomeoneLeft(plan);
 }
@@ -390,156 +417,6 @@ export function startOutboxSending() {
 /** Try the queue again now (for example after unlocking the app). */
 export function sendQueuedNow() {
   return drain();
-}
-
-/** Who can see the plan, from the server: members and their devices (api.md §8). */
-export async function listMembers(planId) {
-  const device = await loadDevice();
-  const { members } = await api(`/plans/${planId}/members`, { token: device.token });
-  return members;
-}
-
-/**
- * Remove a member (api.md §9), then rotate the plan key for the devices that remain (spec §10):
- * only devices the plan itself vouches for (this device, the device it joined through, signed roster
- * entries) get the new key, so the server cannot slip in a key of its own. Then the rotation is
- * recorded (api.md §11) and the re-sealed items sync as usual.
- */
-export async function removeMember(plan, account) {
-  const device = await loadDevice();
-  await api(`/plans/${plan.id}/members/${account}`, { method: 'DELETE', token: device.token });
-  // Owed until done: if the rotation is cut short (no signal, the app closed), it runs on next open.
-  await rememberPlan(plan.id, { rotationOwed: true });
-  await rotateFor(plan);
-  await rememberPlan(plan.id, { rotationOwed: false });
-}
-
-const rotating = new Map(); // planId -> the rotation running on this page (never two at once)
-const STUCK_GRACE = 5000; // ms to wait before taking a key this device cannot open for a stuck rotation
-
-function rotateFor(plan) {
-  if (!rotating.has(plan.id)) rotating.set(plan.id, rotateNow(plan).finally(() => rotating.delete(plan.id)));
-  return rotating.get(plan.id);
-}
-
-/**
- * Rotate the plan key (spec §10): only a steward's device with write access. The new key goes to every
- * device the server still serves that the plan itself vouches for (itself, the device it joined
- * through, the roster's, read-only members' included), at one epoch above the highest this device or
- * the server knows; `retire` names key ids to retire besides this device's own (a stuck rotation's).
- */
-async function rotateNow(plan, { retire = [] } = {}) {
-  if (!plan.me.steward || plan.me.access !== 'write') throw new Error("only the person's or the worker's devices change the plan's key");
-  const device = await loadDevice();
-  const members = await listMembers(plan.id);
-  const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
-  const vouched = new Map([...plan.trusted, ...plan.devices]);
-  const remaining = [device.keys.public];
-  for (const member of members) {
-    if (!member.active) continue;
-    for (const d of member.devices) {
-      if (!d.active || d.device_id === device.keys.deviceId) continue;
-      const known = vouched.get(d.device_id);
-      if (!known) continue;
-      const listed = await DevicePublicKeys.fromJSON(d.public_keys).catch(() => null);
-      if (listed?.deviceId === known.deviceId) remaining.push(known);
-    }
-  }
-  const epoch = Math.max(plan.keyring.current.epoch, current?.epoch ?? 1) + 1;
-  const lines = await linesToRotate(plan, remaining);
-  const { key, retired } = await plan.rotate(remaining, { epoch, retire, lines });
-  const body = { epoch: key.epoch, kid: key.kid, retire: retired };
-  await api(`/plans/${plan.id}/rotations`, { method: 'POST', token: device.token, body });
-}
-
-/**
- * A rotation nobody can open (spec §10.3): the server records a current key id this device does not
- * hold, and no grant it can open and accept gives it. A steward with write access rotates again at once
- * (one epoch above the recorded one, the stuck key id retired); any other device waits for the person's
- * or the worker's device (`plan.keyProblem = 'waiting'`). Returns whether this device rotated.
- */
-export async function replaceStuckRotation(plan, { grace = STUCK_GRACE } = {}) {
-  const device = await loadDevice();
-  const info = device?.plans[plan.id];
-  if (!device?.token || !info || info.copy || info.pending || !plan.keyring) return false;
-  const stuckKey = async () => {
-    const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
-    return current && !plan.keyring.has(current.kid) ? current : null;
-  };
-  let stuck = await stuckKey();
-  if (stuck && grace) {
-    // A rotation recorded a moment ago may still be sending its grants: look again once they could be here.
-    await new Promise((resolve) => setTimeout(resolve, grace));
-    await plan.reload();
-    const again = await stuckKey();
-    stuck = again?.kid === stuck.kid ? again : null;
-  }
-  if (!stuck || plan.me.access !== 'write' || !plan.me.steward) {
-    const problem = stuck ? 'waiting' : null;
-    if (plan.keyProblem !== problem) {
-      plan.keyProblem = problem;
-      plan.notify();
-    }
-    if (stuck) stopWaitingOnceGiven(plan, stuck);
-    return false;
-  }
-  await rememberPlan(plan.id, { rotationOwed: true });
-  if (!rotating.has(plan.id)) rotating.set(plan.id, rotateNow(plan, { retire: [stuck.kid] }).finally(() => rotating.delete(plan.id)));
-  await rotating.get(plan.id);
-  await rememberPlan(plan.id, { rotationOwed: false });
-  plan.keyProblem = null;
-  plan.notify();
-  return true;
-}
-
-/** A device waiting for a stuck rotation (`stuck`: {epoch, kid}) stops waiting once it holds that key or a newer one. */
-function stopWaitingOnceGiven(plan, stuck) {
-  const given = () => !!plan.keyring && (plan.keyring.has(stuck.kid) || plan.keyring.current.epoch > stuck.epoch);
-  const stop = plan.subscribe(() => {
-    if (plan.keyProblem !== 'waiting') stop();
-    else if (given()) {
-      stop();
-      plan.keyProblem = null;
-      plan.notify();
-    }
-  });
-}
-
-/**
- * After someone left a plan, or a device's copy was deleted (api.md §9), the devices that remain are
- * not told: each one, once synced, compares the devices holding the current plan key (its keyring
- * documents) with who the server still serves. If a holder is gone, the key is rotated as after any
- * removal (spec §10). The person's devices do it; a worker's or supporter's device only when no
- * device of the person's holds the key. Skipped when another device already recorded a newer key.
- */
-export async function rotateIfSomeoneLeft(plan) {
-  const device = await loadDevice();
-  const info = device?.plans[plan.id];
-  if (!device?.token || !info || info.copy || info.pending || !plan.keyring || rotating.has(plan.id)) return false;
-  const members = await listMembers(plan.id);
-  const me = members.find((m) => m.account === device.account);
-  // Only stewards rotate (spec §10): the person's devices, or the worker's.
-  if (!me?.active || me.access !== 'write' || !plan.me.steward) return false;
-  const served = new Map();
-  for (const member of members) {
-    for (const d of member.devices) if (member.active && d.active) served.set(d.device_id, member);
-  }
-  // Another audience's key (spec §5.3) held by someone gone, or no longer in it, is rotated with the plan key.
-  const shrunk = (await shrunkAudiences(plan, (id) => served.has(id))).length > 0;
-  // Cheap first: every device on the roster is still served, so nobody holding the key is gone.
-  if (!shrunk && [...plan.devices.keys()].every((id) => served.has(id))) return false;
-  const kid = plan.keyring.current.kid;
-  const holders = (await holdersOfKeys(plan)).get(kid) || new Set();
-  if (!shrunk && [...holders].every((id) => served.has(id))) return false;
-  const personHolds = [...holders].some((id) => served.get(id)?.role === 'owner');
-  if (me.role !== 'owner' && personHolds) return false;
-  const { current } = await api(`/plans/${plan.id}/keys`, { token: device.token });
-  if (current && current.kid !== kid && current.epoch >= plan.keyring.current.epoch) return false;
-  if (plan.keyring.current.kid !== kid) return false;
-  await rememberPlan(plan.id, { rotationOwed: true });
-  await rotateFor(plan);
-  await rememberPlan(plan.id, { rotationOwed: false });
-  return true;
 }
 
 /**
