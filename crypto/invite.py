@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .encoding import (
     b64u_decode,
@@ -246,19 +246,7 @@ def verify_invite_registration(
 
 def _seal(draft: Invite, plaintext: bytes) -> Invite:
     wrapped = aead_seal(_invite_key(draft.secret, draft.invite_id), draft.nonce, plaintext, _associated(draft.header()))
-    return Invite(
-        draft.plan_id,
-        draft.invite_id,
-        draft.secret,
-        draft.expires_at,
-        draft.role,
-        draft.access,
-        draft.inviter,
-        draft.signature,
-        draft.nonce,
-        wrapped,
-        draft.pending,
-    )
+    return replace(draft, wrapped=wrapped)
 
 
 def create_invite(

@@ -216,7 +216,7 @@ export async function grantKeysToMember(plan, recipient) {
   const granter = plan.device.keys;
   const grants = [];
   for (const key of plan.keyring.keys.values()) {
-    if ((key.audience ?? EVERYONE) === EVERYONE) grants.push(await grantPlanKey(key, { recipient, granter }));
+    if (key.audience === EVERYONE) grants.push(await grantPlanKey(key, { recipient, granter }));
   }
   grants.push(...(await audienceGrantsFor(plan, recipient))); // and the current key of each audience it is in (spec §5.3)
   await plan.db.bulkDocs(grants);
