@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -38,6 +39,9 @@ class ChangeWaiters:
         self._waiters: dict[str, dict[asyncio.Future[None], int]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: sqlite3.Connection | None = None
+        # A cancelled poll leaves its read running on a worker thread: the connection is closed only once no
+        # read holds it (closing a connection another thread is reading from can crash the process).
+        self._conn_lock = threading.Lock()
         self._data_version: int | None = None
         self._registrations = 0
         self._poller: asyncio.Task[None] | None = None
@@ -60,9 +64,9 @@ class ChangeWaiters:
             self._poller = None
         for waking in list(self._wakers):
             waking.cancel()
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await asyncio.to_thread(self._close, conn)
         for waiters in self._waiters.values():
             for fut in waiters:
                 if not fut.done():
@@ -151,16 +155,21 @@ class ChangeWaiters:
             if seqs:
                 self._wake_passed(seqs)
 
+    def _close(self, conn: sqlite3.Connection) -> None:
+        with self._conn_lock:
+            conn.close()
+
     def _read_seqs(self, names: list[str]) -> dict[str, int]:
         """On a worker thread: the ``update_seq`` of each named database, or nothing if no one committed."""
-        conn = self._conn
-        if conn is None:
-            return {}
-        (version,) = conn.execute("PRAGMA data_version").fetchone()
-        if version == self._data_version:
-            return {}
-        self._data_version = version
-        return read_update_seqs(conn, names)
+        with self._conn_lock:
+            conn = self._conn
+            if conn is None:
+                return {}
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+            if version == self._data_version:
+                return {}
+            self._data_version = version
+            return read_update_seqs(conn, names)
 
 
 def read_update_seqs(conn: sqlite3.Connection, names: list[str]) -> dict[str, int]:

@@ -117,7 +117,9 @@ export function LockSettings() {
   const [changing, setChanging] = useState(false);
   const [oldPin, setOldPin] = useState('');
   const [after, setAfter] = useState(lockAfter);
-  const on = !!device?.locked;
+  // Turning the lock on ends with moving the plans' databases: the screen says "on" only once all of it is done.
+  const [turningOn, setTurningOn] = useState(false);
+  const on = !!device?.locked && !turningOn;
   const change = async (event) => {
     event.preventDefault();
     setDone(null);
@@ -150,6 +152,7 @@ export function LockSettings() {
     if (pinProblem(pin)) return setError(pinProblem(pin));
     if (pin !== again) return setError(t('lock.mismatch'));
     setBusy(true);
+    setTurningOn(true);
     setError(null);
     try {
       await turnOnLock(pin);
@@ -158,6 +161,7 @@ export function LockSettings() {
       setDone(t('lock.on_done'));
     } finally {
       setBusy(false);
+      setTurningOn(false);
     }
   };
   const turnOff = async (event) => {
