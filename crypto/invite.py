@@ -52,7 +52,13 @@ SECRET_BYTES = 16
 WRAPPED_BYTES = 4 + KEY_BYTES + TAG_BYTES
 REGISTRATION_CONTEXT = "alongside/v1/invite-registration"
 # The grant byte: which role and access the invite gives (spec §11.2).
-GRANTS: dict[int, tuple[str, str]] = {1: ("owner", "write"), 2: ("supporter", "write"), 3: ("supporter", "read")}
+# A worker grant (a handover to a colleague, spec §11.7) is only ever pending: the person says yes first.
+GRANTS: dict[int, tuple[str, str]] = {
+    1: ("owner", "write"),
+    2: ("supporter", "write"),
+    3: ("supporter", "read"),
+    4: ("worker", "write"),
+}
 GRANT_CODES = {grant: code for code, grant in GRANTS.items()}
 _FIXED_BYTES = (
     2 + INVITE_ID_BYTES + SECRET_BYTES + 4 + 1 + 2 * KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + WRAPPED_BYTES
@@ -63,8 +69,16 @@ def grant_code(role: str, access: str) -> int:
     """The grant byte for ``(role, access)``; ``FormatError`` for a combination invites cannot carry."""
     code = GRANT_CODES.get((role, access))
     if code is None:
-        raise FormatError("an invite grants owner/write, supporter/write or supporter/read")
+        raise FormatError("an invite grants owner/write, supporter/write, supporter/read or worker/write")
     return code
+
+
+def check_pending_grant(role: str, pending: bool) -> None:
+    """The person's own device is never pending (spec §11.6); a worker's always is (a handover, §11.7)."""
+    if pending and role == "owner":
+        raise FormatError("a pending invite is for a supporter; the person's own device is never pending")
+    if not pending and role == "worker":
+        raise FormatError("an invite for a worker is pending: the person says yes first")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +103,7 @@ class Invite:
         check_bytes(self.secret, SECRET_BYTES, "invite secret")
         _check_expiry(self.expires_at)
         grant_code(self.role, self.access)
-        if self.pending and self.role == "owner":
-            raise FormatError("a pending invite is for a supporter; the person's own device is never pending")
+        check_pending_grant(self.role, self.pending)
         if not isinstance(self.inviter, DevicePublicKeys):
             raise FormatError("inviter must be DevicePublicKeys")
         check_bytes(self.signature, SIGNATURE_BYTES, "registration signature")
@@ -199,8 +212,7 @@ def registration_message(
     grant_code(role, access)
     if pending is not True and pending is not False:
         raise FormatError("pending is true or false")
-    if pending and role == "owner":
-        raise FormatError("a pending invite is for a supporter")
+    check_pending_grant(role, pending)
     fields: dict[str, str | int | bool] = {
         "access": access,
         "ctx": REGISTRATION_CONTEXT,
@@ -309,8 +321,7 @@ def _draft(
     if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
         raise FormatError("lifetime must be a positive number of seconds")
     grant_code(role, access)
-    if pending and role == "owner":
-        raise FormatError("a pending invite is for a supporter; the person's own device is never pending")
+    check_pending_grant(role, pending)
     expires_at = _check_expiry(_now(now) + lifetime)
     invite_id = draw(random, INVITE_ID_BYTES)
     secret = draw(random, SECRET_BYTES)
@@ -374,8 +385,7 @@ def parse_invite(data: bytes | str) -> Invite:
     nonce = take(NONCE_BYTES)
     wrapped = take(WRAPPED_BYTES)
     pending = raw[0] == PENDING_INVITE_VERSION
-    if pending and grant[0] == "owner":
-        raise FormatError("a pending invite is for a supporter")
+    check_pending_grant(grant[0], pending)
     return Invite(
         plan_id, invite_id, secret, expires_at, grant[0], grant[1], inviter, signature, nonce, wrapped, pending
     )

@@ -25,6 +25,9 @@ from .api_models import (
     DeviceRemoved,
     Enrolled,
     EnrolRequest,
+    Handover,
+    HandoverRequest,
+    Handovers,
     InviteRegistered,
     InviteRegistration,
     InviteRequest,
@@ -204,6 +207,17 @@ def decline_member(plan_id: str, account: str, *, in_person: bool = False) -> Ca
     body = ApproveRequest.model_validate({"in_person": in_person})
     route = "/plans/{plan_id}/members/{account}/decline"
     return _call("POST", route, MemberDecided, body=body, plan_id=plan_id, account=account)
+
+
+def start_handover(plan_id: str, invite_id: str) -> Call[Handover]:
+    """``POST /plans/{plan_id}/handovers``: the worker's device records a pending worker invite as a handover."""
+    body = HandoverRequest.model_validate({"invite_id": invite_id})
+    return _call("POST", "/plans/{plan_id}/handovers", Handover, body=body, ok=(201, 200), plan_id=plan_id)
+
+
+def list_handovers(plan_id: str) -> Call[Handovers]:
+    """``GET /plans/{plan_id}/handovers``: who handed the plan over to whom."""
+    return _call("GET", "/plans/{plan_id}/handovers", Handovers, plan_id=plan_id)
 
 
 def plan_settings(plan_id: str) -> Call[PlanSettingsAnswer]:

@@ -54,7 +54,7 @@ Label = Annotated[
 Role = Literal["owner", "worker", "supporter"]
 Access = Literal["write", "read"]
 Kind = Literal["admin", "worker", "person", "supporter"]
-InvitedRole = Literal["owner", "supporter"]
+InvitedRole = Literal["owner", "supporter", "worker"]
 
 
 class Model(BaseModel):
@@ -116,7 +116,7 @@ class InviteRequest(Model):
         description="32 bytes in base64url (43 characters): the SHA-256 of the invite's one-time token"
     )
     expires_at: int = Field(description="a Unix time in the next 7 days")
-    role: InvitedRole = Field("supporter", description="owner or supporter")
+    role: InvitedRole = Field("supporter", description="owner, supporter or worker (a worker only pending: a handover)")
     access: Access = Field("read", description="write or read (an owner invite always gives write)")
     pending: bool = Field(
         False, description="true or false: true when the new member waits for the person's yes (docs/crypto.md §11.6)"
@@ -130,7 +130,7 @@ class InviteRegistration(Model):
     invite_id: HexId = Field(description="the invite id in the path")
     verifier: Base64Url32 = Field(description="32 bytes in base64url (43 characters)")
     expires_at: int = Field(ge=0, le=MAX_UNIX_TIME, description="a Unix time")
-    role: InvitedRole = Field(description="owner or supporter")
+    role: InvitedRole = Field(description="owner, supporter or worker")
     access: Access = Field(description="write or read")
     inviter: HexId = Field(description="a device id (the inviting device)")
     signature: str = Field(description="base64url (the inviting device's Ed25519 signature, 64 bytes)")
@@ -191,6 +191,29 @@ class PlanEntry(Model):
     role: Role
     access: Access
     status: Literal["pending"] | None = Field(None, description="`pending` while the member waits for the person's yes")
+
+
+class HandoverRequest(Model):
+    invite_id: HexId = Field(
+        description="32 lower-case hex characters: the pending worker invite the colleague joins with"
+    )
+
+
+class Handover(Model):
+    """A handover as the server records it: metadata only (the note and the names are in the plan's items)."""
+
+    plan_id: HexId
+    invite_id: HexId
+    from_account: HexId
+    to_account: HexId | None = None
+    status: Literal["asked", "agreed", "declined", "finished"]
+    started_at: int
+    agreed: Literal["in person"] | None = None
+
+
+class Handovers(Model):
+    plan_id: HexId
+    handovers: list[Handover]
 
 
 class PlanSettingsAnswer(Model):

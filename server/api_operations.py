@@ -24,6 +24,7 @@ from starlette.routing import Route
 from . import api_models as models
 from . import api_routes as api
 from . import consent_routes as consent
+from . import handover_routes as handovers
 from . import invite_routes as invites
 from . import joincode_routes as join_codes
 
@@ -202,6 +203,28 @@ OPERATIONS: tuple[Operation, ...] = (
         body_required=False,
         answer=models.MemberDecided,
         errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/handovers",
+        handovers.start_handover,
+        "Record that a pending worker invite hands the plan over to a colleague (the worker's devices)",
+        description="The worker's device (write access) names the pending worker invite (docs/crypto.md §11.7) "
+        "it made for a colleague. The colleague's enrolled work device redeems it and waits for the person's "
+        "yes; the yes marks the handover agreed, and the worker who handed over may then be removed by the "
+        "colleague's device too. Anyone but the worker gets 403; an invite already in another handover is 409.",
+        body=models.HandoverRequest,
+        answer=models.Handover,
+        status=201,
+        repeated="This worker recorded this handover already (a repeated request)",
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "GET",
+        "/plans/{plan_id}/handovers",
+        handovers.list_handovers,
+        "The plan's handovers: who handed over to whom, and how far it got (members)",
+        answer=models.Handovers,
     ),
     Operation(
         "GET",

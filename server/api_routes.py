@@ -51,6 +51,7 @@ from .directory_ids import (
     membership_doc_id,
     plan_doc_id,
 )
+from .handover_routes import agreed_handover, note_removal
 from .invite_routes import MAX_INVITE_LIFETIME, STEWARD_ROLES
 
 __all__ = ["MAX_API_BODY", "MAX_INVITE_LIFETIME"]
@@ -216,7 +217,8 @@ async def list_members(request: Request) -> Response:
 
 
 async def remove_member(request: Request) -> Response:
-    """The owner removes anyone; a worker removes supporters; anyone may leave."""
+    """The owner removes anyone; a worker removes supporters, and the worker who handed the plan over to them
+    once the person agreed (docs/api.md §9); anyone may leave."""
     state, device = await authenticated(request)
     plan_id = plan_id_param(request)
     role = await member_role(state.directory, plan_id, device)
@@ -225,11 +227,15 @@ async def remove_member(request: Request) -> Response:
     if target is None:
         raise NotFound("This person is not a member of this plan.")
     allowed = account == device.account or role == "owner" or (role == "worker" and target.role == "supporter")
+    if not allowed and role == "worker" and target.role == "worker":
+        handover = await agreed_handover(state.directory, plan_id, from_account=account, to_account=device.account)
+        allowed = handover is not None
     if not allowed:
         raise Forbidden("Only the person whose plan this is can remove this member.")
     if target.role == "owner" and account != device.account:
         raise Forbidden("Nobody can remove the person from their own plan.")
     await state.directory.remove_member(plan_id, account, by=device.account)
+    await note_removal(state.directory, plan_id, account, by=device.account)
     return json_response(MemberRemoved(ok=True, plan_id=plan_id, removed=account))
 
 

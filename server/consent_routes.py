@@ -18,6 +18,7 @@ from .api_common import authenticated, json_response, member_role, plan_id_param
 from .api_models import ApproveRequest, MemberDecided, PlanSettings, PlanSettingsAnswer, read_model
 from .directory import Device, Directory
 from .directory_ids import ID_PATTERN, membership_doc_id, plan_doc_id
+from .handover_routes import note_decision
 from .invite_routes import CONSENT_FIELDS
 
 ONLY_THE_PERSON_DECIDES = "Only the person whose plan this is can say who joins it."
@@ -81,9 +82,11 @@ async def approve_member(request: Request) -> Response:
         kept = {k: v for k, v in doc.items() if k not in ("status", "join_request")}
         return {**kept, **agreed, "approved_by": device.id, "approved_at": directory.now()}
 
-    if (await directory.update(membership_doc_id(plan_id, account), approve)).get("removed"):
+    approved = await directory.update(membership_doc_id(plan_id, account), approve)
+    if approved.get("removed"):
         raise Conflict("The person said no to this member a moment ago.")
     await directory.audit("member.approved", plan=plan_id, account=account, by=device.id)
+    await note_decision(directory, plan_id, approved, approved=True, by=device.id, in_person=role != "owner")
     return json_response(MemberDecided(ok=True, plan_id=plan_id, account=account, decision="approved"))
 
 
@@ -100,7 +103,9 @@ async def decline_member(request: Request) -> Response:
         kept = {k: v for k, v in doc.items() if k not in CONSENT_FIELDS}
         return {**kept, "removed": True, "declined": True, "removed_at": directory.now(), "removed_by": device.id}
 
+    pending = await directory.get(membership_doc_id(plan_id, account)) or {}
     if not (await directory.update(membership_doc_id(plan_id, account), decline)).get("declined"):
         raise Conflict("This person was let in a moment ago; remove them from the plan instead.")
     await directory.audit("member.declined", plan=plan_id, account=account, by=device.id)
+    await note_decision(directory, plan_id, pending, approved=False, by=device.id, in_person=role != "owner")
     return json_response(MemberDecided(ok=True, plan_id=plan_id, account=account, decision="declined"))

@@ -105,12 +105,14 @@ EXCLUSIONS = KeyedIds("excluded:")  # owner: the plan; part: the device no longe
 PLANS_OF = KeyedIds(PLAN_OF_PREFIX)  # owner: the account; part: a plan it is (or was) a member of
 DEVICES_OF = KeyedIds(DEVICE_OF_PREFIX)  # owner: the account; part: a device of it (or being enrolled as one)
 JOIN_CODES_OF = KeyedIds("join-code-of:")  # owner: the invite; part: the lookup id of a box that opens it
+HANDOVERS = KeyedIds("handover:")  # owner: the plan; part: the pending worker invite the handover goes through
 
 membership_doc_id, membership_prefix = MEMBERSHIPS.doc_id, MEMBERSHIPS.prefix
 excluded_doc_id, excluded_prefix = EXCLUSIONS.doc_id, EXCLUSIONS.prefix
 plan_of_doc_id, plans_of_prefix = PLANS_OF.doc_id, PLANS_OF.prefix
 device_of_doc_id, devices_of_prefix = DEVICES_OF.doc_id, DEVICES_OF.prefix
 join_code_of_doc_id, join_codes_of_prefix = JOIN_CODES_OF.doc_id, JOIN_CODES_OF.prefix
+handover_doc_id, handovers_prefix = HANDOVERS.doc_id, HANDOVERS.prefix
 
 
 def last_part(doc_id: str) -> str:

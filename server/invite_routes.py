@@ -113,6 +113,8 @@ def _check_grant(issuer_role: str, role: str, *, pending: bool) -> None:
     pending; a supporter invites only supporters, and they wait for the person's yes."""
     if pending and role == "owner":
         raise BadRequest("`pending` must be false for an invite for the person's own device")
+    if role == "worker" and not pending:
+        raise BadRequest("`pending` must be true for an invite for a worker: the person says yes first")
     if issuer_role in STEWARD_ROLES:
         return
     if role != "supporter":
@@ -223,7 +225,9 @@ async def _register_on_redemption(
     if registration.invite_id != invite_id:
         raise BadRequest("`registration.invite_id` must be the invite id in the path")
     if (role, access) not in GRANT_CODES:
-        raise BadRequest("`registration.role` and `access` must be owner/write, supporter/write or supporter/read")
+        raise BadRequest(
+            "`registration.role` and `access` must be owner/write, supporter/write, supporter/read or worker/write"
+        )
     if not check_invite_token(auth_token, verifier):
         state.limiter.fail(client_key(request))
         raise Forbidden("This invite is not valid. Ask for a new one.")
@@ -257,6 +261,8 @@ async def _register_on_redemption(
         )
     if registration.pending and role == "owner":
         raise BadRequest("`registration.pending` must be false for an invite for the person's own device")
+    if role == "worker" and not registration.pending:
+        raise BadRequest("`registration.pending` must be true for an invite for a worker")
     doc = _invite_doc(
         invite_id, plan_id, role, access, verifier, expires_at, inviter, now, pending=registration.pending
     )
@@ -364,6 +370,10 @@ async def _joining_account(
     ``Conflict`` when an enrolled device joins someone else's plan as its owner, or a new device's keys
     are enrolled already (except a repeat's device that has not used a token yet).
     """
+    if invite["role"] == "worker":
+        # A handover code (docs/crypto.md §11.7): for a colleague's enrolled work device, in the plan's organisation.
+        if existing is None or existing.kind != "worker" or existing.org != plan.get("org"):
+            raise Forbidden("A handover code is for a colleague's work device: enrol it first, then use the code.")
     if existing is not None:
         if invite["role"] == "owner" and existing.account != plan["owner"]:
             raise Conflict("This device belongs to someone else; join from a new device.")

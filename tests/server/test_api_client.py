@@ -35,6 +35,8 @@ CALLS: list[Call[Any]] = [
     api.list_members(HEX),
     api.approve_member(HEX, HEX, in_person=True),
     api.decline_member(HEX, HEX),
+    api.start_handover(HEX, HEX),
+    api.list_handovers(HEX),
     api.plan_settings(HEX),
     api.change_plan_settings(HEX, supporters_may_invite=True),
     api.remove_member(HEX, HEX),

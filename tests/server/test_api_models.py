@@ -97,7 +97,7 @@ def test_a_trailing_newline_is_refused_and_the_sentence_names_the_field(
         (RotationRequest, "epoch", 2**32),
         (RotationRequest, "retire", KID),
         (InviteRequest, "expires_at", "1"),
-        (InviteRequest, "role", "worker"),
+        (InviteRequest, "role", "admin"),
         (InviteRequest, "access", "admin"),
         (EnrolRequest, "code", ""),
         (EnrolRequest, "code", 7),

@@ -253,6 +253,10 @@ def decline_call(world: World, caller: str) -> Call:
     return Call("POST", f"/api/v1/plans/{world.plan}/members/{waiting.account}/decline", {"in_person": True})
 
 
+def handover_call(world: World, caller: str) -> Call:
+    return Call("POST", f"/api/v1/plans/{world.plan}/handovers", {"invite_id": secrets.token_hex(16)})
+
+
 def settings_call(world: World, caller: str) -> Call:
     return Call("PUT", f"/api/v1/plans/{world.plan}/settings", {"supporters_may_invite": False})
 
@@ -368,6 +372,17 @@ TABLE: dict[tuple[str, str], Rule] = {
         (401, 401, 401, 403, 403, 403, 403, 200, 200, 403),
         decline_call,
         "As approving: a fresh pending member per cell; the person's devices, or the worker's with `in_person`.",
+    ),
+    ("POST", "/api/v1/plans/{plan_id}/handovers"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 201, 403, 403),
+        handover_call,
+        "Only the worker's devices (write access) hand the plan over to a colleague; not the person, supporters or "
+        "admins (docs/api.md §9). Each cell records a fresh invite id.",
+    ),
+    ("GET", "/api/v1/plans/{plan_id}/handovers"): Rule(
+        (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),
+        api_get("/plans/{plan}/handovers"),
+        "Members of the plan, read-only included: who handed the plan over to whom.",
     ),
     ("GET", "/api/v1/plans/{plan_id}/settings"): Rule(
         (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),

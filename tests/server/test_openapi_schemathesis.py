@@ -165,6 +165,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         "/api/v1/plans/{plan_id}/members/{account}/approve": {"plan_id": plan, "account": fuzz_approve.account},
         "/api/v1/plans/{plan_id}/members/{account}/decline": {"plan_id": plan, "account": fuzz_decline.account},
         "/api/v1/plans/{plan_id}/settings": {"plan_id": plan},
+        "/api/v1/plans/{plan_id}/handovers": {"plan_id": plan},
         "/api/v1/plans/{plan_id}/devices/{device_id}": {"plan_id": plan, "device_id": other.device_id},
         "/api/v1/workers/{account}/revoke": {"account": leaver},
         "/api/v1/plans/{plan_id}/keys": {"plan_id": plan},
@@ -196,6 +197,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         ("/api/v1/plans/{plan_id}/members/{account}/decline", "POST"): Valid(
             {"plan_id": plan, "account": to_decline.account}, {"in_person": True}, worker
         ),
+        ("/api/v1/plans/{plan_id}/handovers", "POST"): Valid(
+            {"plan_id": plan}, {"invite_id": secrets.token_hex(16)}, worker
+        ),
+        ("/api/v1/plans/{plan_id}/handovers", "GET"): Valid({"plan_id": plan}, None, worker),
         ("/api/v1/plans/{plan_id}/settings", "GET"): Valid({"plan_id": plan}, None, worker),
         ("/api/v1/plans/{plan_id}/settings", "PUT"): Valid({"plan_id": plan}, {"supporters_may_invite": False}, owner),
         ("/api/v1/plans/{plan_id}/keys", "GET"): Valid({"plan_id": plan}, None, worker),
