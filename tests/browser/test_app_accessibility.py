@@ -147,6 +147,9 @@ def test_every_screen_passes_axe(
         check_screen(page, url, lang, None if action else (prefix + name if keep else None), problems)
         if action:
             act(page, action)
+            # From the top of the screen, as check_axe does: a sticky bar partly over a control the action
+            # scrolled up (the goal's links under the sync bar once "Add a reading" is pressed) is not a fault.
+            page.evaluate("window.scrollTo(0, 0)")
             violations = run_axe(page)
             if violations:
                 problems[url + " " + action] = violations

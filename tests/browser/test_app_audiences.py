@@ -43,7 +43,7 @@ def add_strength_for(page: Page, text: str, audience: str) -> str:
     """Add a strength on the strengths screen, readable by `audience` (the choice's words); its item id."""
     page.get_by_role("button", name="Add a strength").click()
     page.get_by_label("The strength").fill(text)
-    page.get_by_role("radio", name="Their own words", exact=True).check()
+    page.get_by_role("radio", name="Your own words", exact=True).check()  # on the person's own phone
     page.locator("[data-audience-field]").get_by_role("radio", name=audience, exact=True).check()
     save(page)
     card = page.locator("article.item", has_text=text)

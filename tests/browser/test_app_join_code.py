@@ -78,8 +78,8 @@ def test_a_typed_code_joins_and_wrong_codes_are_refused_and_limited(
     phone = new_device(chromium).new_page()
     type_code(phone, url, f"  {code.lower()} ")
     submit_join(phone, name="Sam", label="Sam's phone")
-    expect(phone.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
-    assert f"#/plan/{plan_id}" in phone.url
+    expect(phone.get_by_role("heading", name="My plan", exact=True)).to_be_visible(timeout=20_000)
+    assert phone.url.endswith(f"#/plan/{plan_id}/mine")
     wait_synced(phone)
     open_section(phone, plan_id, "strengths")
     expect(phone.locator(".item-text", has_text="I make people laugh")).to_be_visible(timeout=20_000)

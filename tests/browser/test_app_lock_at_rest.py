@@ -307,8 +307,8 @@ def test_the_lock_is_offered_at_join_on_by_default_on_the_persons_phone_and_not_
     phone.get_by_role("button", name="Lock the app and open the plan").click()
     expect(phone.get_by_role("alert")).to_contain_text("A PIN needs at least 6 digits.")
     answer_lock_step(phone, PIN)
-    expect(phone.get_by_role("heading", name="The plan")).to_be_visible(timeout=30_000)
-    assert f"#/plan/{plan_id}" in phone.url
+    expect(phone.get_by_role("heading", name="My plan", exact=True)).to_be_visible(timeout=30_000)
+    assert phone.url.endswith(f"#/plan/{plan_id}/mine")
     wait_synced(phone)
     canaries = {"person's name": PERSON, "device label": f"{PERSON}'s phone", "plan id": plan_id}
     expect_nothing_in_clear(phone, canaries, "the person's phone, locked at join")

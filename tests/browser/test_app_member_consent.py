@@ -131,7 +131,7 @@ def test_a_newcomer_waits_for_the_persons_yes_and_holds_no_key_until_then(
     # Everyone sees her by her own name, from her own roster entry.
     open_section(phone, plan_id, "share")
     expect(phone.locator(".member", has_text="Dee")).to_contain_text(
-        "someone they trust, who can write in the plan", timeout=30_000
+        "someone you trust, who can write in the plan", timeout=30_000
     )
 
     # A second newcomer: Sam says no; their phone is told, and the server removed them.

@@ -77,7 +77,7 @@ def test_offline_visit_syncs_and_the_persons_phone_sees_everything(
     expect(person.locator("article.item", has_text=GOAL)).to_contain_text("1 March 2026")
     person.get_by_role("link", name=re.compile("^Scale and readings")).click()
     expect(person.locator(".scale-ends")).to_contain_text("Swimming twice a week with friends")
-    expect(person.get_by_text(READING_WHY)).to_be_visible()
+    expect(person.get_by_text(READING_WHY, exact=True)).to_be_visible()
     open_section(person, plan_id, "people")
     expect(person.locator("article.item", has_text=PERSON)).to_contain_text(GOAL)
     open_section(person, plan_id, "steps")

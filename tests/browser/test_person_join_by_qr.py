@@ -46,8 +46,8 @@ def test_join_by_qr_code(chromium: Browser, alongside_server: AlongsideServer, t
     read = read_qr_from_photo(phone, url, photo)
     assert read == text
     submit_join(phone)
-    expect(phone.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
-    assert f"#/plan/{plan_id}" in phone.url
+    expect(phone.get_by_role("heading", name="My plan", exact=True)).to_be_visible(timeout=20_000)
+    assert phone.url.endswith(f"#/plan/{plan_id}/mine")
     wait_synced(phone)
     open_section(phone, plan_id, "strengths")
     expect(phone.locator(".item-text", has_text="I make people laugh")).to_be_visible(timeout=20_000)

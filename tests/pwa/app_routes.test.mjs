@@ -93,3 +93,10 @@ test('a section added to the registry gets its route, and a path the table does 
     SECTIONS.splice(SECTIONS.findIndex((s) => s.id === 'allotment'), 1);
   }
 });
+
+test('the comparison of two agreed versions has its route, both versions in one part of the path', () => {
+  const older = 'a1'.repeat(16);
+  const newer = 'b2'.repeat(16);
+  const route = planRoute(`/compare/${older}..${newer}`);
+  assert.deepEqual([route.screen, route.params.sub], ['compare', `${older}..${newer}`]);
+});

@@ -217,8 +217,10 @@ test('an item from before agreements named the words says its old mark is to be 
 test('every status of ours maps onto an R4 code, and each such bundle validates', async () => {
   const cases = [
     ['draft', 'not_started', 'proposed', 'draft', 'not-started', 'proposed', undefined],
-    ['on_hold', 'stopped', 'on_hold', 'on-hold', 'stopped', 'on-hold', undefined],
-    ['completed', 'done', 'not_achieved', 'completed', 'completed', 'completed', 'not-achieved'],
+    ['active', 'in_progress', 'active', 'active', 'in-progress', 'active', undefined],
+    ['on_hold', 'stopped', 'on_hold', 'active', 'stopped', 'on-hold', undefined], // an older plan's "on hold" reads as active
+    ['closed', 'done', 'not_achieved', 'completed', 'completed', 'completed', 'not-achieved'],
+    ['completed', 'done', 'achieved', 'completed', 'completed', 'completed', 'achieved'], // an older plan's "completed" is closed
     [undefined, undefined, undefined, 'unknown', 'unknown', 'proposed', undefined],
   ];
   for (const [planStatus, stepStatus, goalStatus, carePlanStatus, activityStatus, lifecycle, achievement] of cases) {

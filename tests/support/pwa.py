@@ -114,12 +114,27 @@ def save(page: Page) -> None:
     expect(page.locator("form.item-form")).to_have_count(0)
 
 
+def reader_words(label: str) -> str | re.Pattern[str]:
+    """A choice's words as either reader sees them: on the person's own phone the app speaks to them, so
+    "Their own words" reads "Your own words", "Someone they trust" reads "Someone you trust" and "The person's
+    own phone" reads "Another phone or tablet of your own"."""
+    for theirs, yours in (
+        ("Their own words", "Your own words"),
+        ("Someone they trust", "Someone you trust"),
+        ("The person's own phone", "Another phone or tablet of your own"),
+    ):
+        if label.startswith(theirs):
+            rest = re.escape(label[len(theirs) :])
+            return re.compile(f"^({re.escape(theirs)}|{re.escape(yours)}){rest}$")
+    return label
+
+
 def add_strength(page: Page, text: str, *, said_by: str | None = None, voice: str = "Their own words") -> None:
     page.get_by_role("button", name="Add a strength").click()
     page.get_by_label("The strength").fill(text)
     if said_by is not None:
         page.get_by_label("Who said it").fill(said_by)
-    page.get_by_role("radio", name=voice, exact=True).check()
+    page.get_by_role("radio", name=reader_words(voice), exact=True).check()
     save(page)
     expect(page.locator(".item-text", has_text=text)).to_be_visible()
 
@@ -142,9 +157,9 @@ def invite(page: Page, plan_id: str, who: str = "The person's own phone") -> str
     open_section(page, plan_id, "share")
     code = page.locator("[data-invite]")
     shown = code.get_attribute("data-invite") if code.count() else None  # a code shown before, on this screen
-    page.get_by_role("radio", name=who, exact=True).check()
+    page.get_by_role("radio", name=reader_words(who), exact=True).check()
     page.get_by_role("button", name="Show a code for the other device").click()
-    expect(code).to_be_visible()
+    expect(code).to_be_visible(timeout=20_000)  # made and sealed on the device: slower on a busy machine
     if shown:
         expect(code).not_to_have_attribute("data-invite", shown)
     text = code.get_attribute("data-invite")
@@ -160,13 +175,15 @@ def submit_join(page: Page, *, name: str = "Sam", label: str | None = "Sam's pho
         page.get_by_label("A name for this device").fill(label)
     page.get_by_role("button", name="Join the plan").click()
     step = page.get_by_role("heading", name=LOCK_STEP)
-    settled = step.or_(page.get_by_role("heading", name="The plan")).or_(page.get_by_role("alert"))
+    settled = step.or_(page.get_by_role("heading", name=LANDED)).or_(page.get_by_role("alert"))
     expect(settled.first).to_be_visible(timeout=20_000)
     if step.is_visible():
         answer_lock_step(page, pin)
 
 
 LOCK_STEP = "Lock this app?"
+# Where a device lands after joining: "My plan" (the person, a supporter) or the plan's home (a worker).
+LANDED = re.compile(r"^(My plan|The plan)$")
 
 
 def answer_lock_step(page: Page, pin: str | None) -> None:
@@ -182,13 +199,15 @@ def answer_lock_step(page: Page, pin: str | None) -> None:
 
 
 def join(page: Page, url: str, text: str, *, name: str = "Sam", label: str = "Sam's phone") -> str:
-    """Open the join link on a new device and join the plan; returns the plan id."""
+    """Open the join link on a new device and join the plan; returns the plan id, with the plan's home on screen."""
     page.goto(f"{url}/join#{text}")
     expect(page.get_by_role("heading", name="Join a plan")).to_be_visible()
     submit_join(page, name=name, label=label)
-    expect(page.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("heading", name=LANDED)).to_be_visible(timeout=20_000)
     match = re.search(r"#/plan/([0-9a-f]{32})", page.url)
     assert match, page.url
+    open_section(page, match.group(1), "")
+    expect(page.get_by_role("heading", name="The plan")).to_be_visible(timeout=20_000)
     return match.group(1)
 
 

@@ -50,18 +50,25 @@ const GRANTS = new Map([
   [1, ['owner', 'write']],
   [2, ['supporter', 'write']],
   [3, ['supporter', 'read']],
+  [4, ['worker', 'write']], // a handover to a colleague (spec §11.7): only ever pending
 ]);
 
 /** The grant byte for (role, access); FormatError for a combination invites cannot carry. */
 export function grantCode(role, access) {
   for (const [code, [r, a]] of GRANTS) if (r === role && a === access) return code;
-  throw new FormatError('an invite grants owner/write, supporter/write or supporter/read');
+  throw new FormatError('an invite grants owner/write, supporter/write, supporter/read or worker/write');
+}
+
+/** The person's own device is never pending (spec §11.6); a worker's always is (a handover, §11.7). */
+function checkPendingGrant(role, pending) {
+  if (pending && role === 'owner') throw new FormatError("a pending invite is for a supporter; the person's own device is never pending");
+  if (!pending && role === 'worker') throw new FormatError('an invite for a worker is pending: the person says yes first');
 }
 
 /** A parsed invite payload. `secret` and `wrapped` never leave the QR code. */
 export class Invite {
   constructor({ planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped, pending = false }) {
-    if (pending && role === 'owner') throw new FormatError("a pending invite is for a supporter; the person's own device is never pending");
+    checkPendingGrant(role, pending);
     Object.assign(this, { planId, inviteId, secret, expiresAt, role, access, inviter, signature, nonce, wrapped, pending });
     Object.freeze(this);
   }
@@ -123,7 +130,7 @@ export function registrationMessage({ planId, inviteId, verifier, expiresAt, rol
   checkExpiry(expiresAt);
   grantCode(role, access);
   if (pending !== true && pending !== false) throw new FormatError('pending is true or false');
-  if (pending && role === 'owner') throw new FormatError('a pending invite is for a supporter');
+  checkPendingGrant(role, pending);
   const fields = { access, ctx: REGISTRATION_CONTEXT, expires_at: expiresAt, invite_id: inviteId, plan_id: planId, role, verifier };
   return canonicalJson(pending ? { ...fields, pending: true } : fields);
 }
@@ -175,7 +182,7 @@ async function inviteDraft(planId, { inviter, role, access, now, lifetime, rando
   if (!(inviter instanceof DeviceKeys)) throw new FormatError('key must be a PlanKey and inviter DeviceKeys');
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw new FormatError('lifetime must be a positive number of seconds');
   grantCode(role, access);
-  if (pending && role === 'owner') throw new FormatError("a pending invite is for a supporter; the person's own device is never pending");
+  checkPendingGrant(role, pending);
   const expiresAt = checkExpiry(clock(now) + lifetime);
   const inviteId = draw(random, INVITE_ID_BYTES);
   const secret = draw(random, SECRET_BYTES);
@@ -229,7 +236,7 @@ export async function parseInvite(data) {
   const nonce = take(NONCE_BYTES);
   const wrapped = take(WRAPPED_BYTES);
   const pending = raw[0] === PENDING_INVITE_VERSION;
-  if (pending && grant[0] === 'owner') throw new FormatError('a pending invite is for a supporter');
+  checkPendingGrant(grant[0], pending);
   return new Invite({ planId, inviteId, secret, expiresAt, role: grant[0], access: grant[1], inviter, signature, nonce, wrapped, pending });
 }
 

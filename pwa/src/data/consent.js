@@ -186,6 +186,7 @@ export async function pendingMembers(plan) {
       name: null,
       label: '',
       access: member.access,
+      role: member.role, // 'worker' for a colleague a plan is handed over to (data/handover.js)
       invitedBy: plan.deviceName(member.invited_by)?.name || null,
       inviteId: member.invite_id,
       bindOk: false,
@@ -232,7 +233,8 @@ export async function approveMember(plan, waiting, { inPerson = false } = {}) {
   if (!waiting.bindOk || !waiting.keys) throw new Error('this request cannot be checked');
   const keys = await DevicePublicKeys.fromJSON(waiting.keys);
   if (keys.deviceId !== waiting.deviceId) throw new Error('this request cannot be checked');
-  const admission = { device_id: keys.deviceId, keys: keys.toJSON(), role: 'supporter', access: waiting.access, invite_id: waiting.inviteId };
+  const role = waiting.role === 'worker' ? 'worker' : 'supporter';
+  const admission = { device_id: keys.deviceId, keys: keys.toJSON(), role, access: waiting.access, invite_id: waiting.inviteId };
   await plan.createNow('admission', inPerson ? { ...admission, agreed: 'in person' } : admission);
   await grantKeysToMember(plan, keys);
   const device = await loadDevice();

@@ -15,6 +15,8 @@
 import { agreementLines, deviceText, plainText, provenanceParts } from '../ui/wording.js';
 import { KINDS, fieldValue, formOf } from './kinds.js';
 import { mainText, values as valuesOf } from './model.js';
+import { planStatus } from './plandetails.js';
+import { validDay } from './progress.js';
 
 /** Lines of a note that are not "label: value": another person's view of what matters, "we see this differently". */
 const OWN_LINES = {
@@ -24,7 +26,7 @@ const OWN_LINES = {
   ],
 };
 
-const PLAN_STATUS = { draft: 'draft', active: 'active', on_hold: 'on-hold', completed: 'completed' };
+const PLAN_STATUS = { draft: 'draft', active: 'active', closed: 'completed' }; // of planStatus (older values read as today's)
 const STEP_STATUS = { not_started: 'not-started', in_progress: 'in-progress', done: 'completed', stopped: 'stopped' };
 const GOAL_LIFECYCLE = { proposed: 'proposed', active: 'active', achieved: 'completed', not_achieved: 'completed', on_hold: 'on-hold' };
 const GOAL_ACHIEVEMENT = { achieved: 'achieved', not_achieved: 'not-achieved' };
@@ -168,7 +170,9 @@ export async function planToFhir(items, { planId, t, now = Date.now(), provenanc
       .map((reading) => {
         const v = valuesOf(reading);
         const lines = [label('form.reading.value', v.value !== null && v.value !== '' && Number.isFinite(Number(v.value)) ? `${Number(v.value)} / 10` : undefined), label('form.reading.party', v.party)];
-        return note(reading, { said_by: v.party }, [...lines, label('form.reading.why', v.why), label('form.reading.higher', v.higher)]);
+        const given = note(reading, { said_by: v.party }, [...lines, label('form.reading.why', v.why), label('form.reading.higher', v.higher)]);
+        // A reading given on a visit's date (data/progress.js) is timed by that date, not by when it was typed.
+        return given && validDay(v.date) ? { ...given, time: v.date } : given;
       });
 
   const goals = byType('goal').map((item) => {
@@ -200,7 +204,7 @@ export async function planToFhir(items, { planId, t, now = Date.now(), provenanc
   const carePlan = compact({
     resourceType: 'CarePlan',
     id: ids.carePlan,
-    status: PLAN_STATUS[plan.status] || 'unknown',
+    status: plan.status ? PLAN_STATUS[planStatus(plan.status)] : 'unknown',
     intent: 'plan',
     title: text(plan.title),
     subject: { ...patientRef },

@@ -3,6 +3,7 @@
 // when, and what changed field by field. A device that joined later holds only the versions written
 // since; `complete` says whether it holds every one back to the first.
 
+import { TYPES } from './kinds.js';
 import { openAt, verifyVersion } from './planread.js';
 
 /** When a version was written: its deletion stamp, else the latest time among its fields. */
@@ -26,7 +27,8 @@ export function fieldChanges(older, newer) {
 
 /**
  * The versions of item `itemId` this device holds, newest first: {versions: [{n, vh, by, at, deleted,
- * checked, changes}], complete}. Revisions that hold the same version (re-sealed after a rotation or put
+ * checked, changes}], complete, type, text} (`text`: the item's words in its newest version that is not a
+ * deletion, so a deleted item's history can still say which item it is). Revisions that hold the same version (re-sealed after a rotation or put
  * back after a rollback) are shown once; an older version that came back is not shown again.
  */
 export async function itemHistory(plan, itemId) {
@@ -68,5 +70,7 @@ export async function itemHistory(plan, itemId) {
       changes: deleted ? [] : fieldChanges(older && !older.deleted ? older.body.f : null, opened.body.f),
     };
   });
-  return { versions, complete };
+  const kept = found.find((opened) => !opened.deleted && opened.body?.f);
+  const type = (kept || found[0])?.body?.type;
+  return { versions, complete, type, text: kept?.body.f[TYPES[type]?.text]?.v ?? '' };
 }

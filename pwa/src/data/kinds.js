@@ -16,7 +16,7 @@
 
 /** The choices of each choice field, by group name (catalog keys `choice.<group>.<value>`). */
 export const CHOICES = {
-  status_plan: ['draft', 'active', 'on_hold', 'completed'],
+  status_plan: ['draft', 'active', 'closed'], // older plans' on_hold and completed read as active and closed (plandetails.js)
   kind: ['personal', 'family', 'community', 'safety'],
   column: ['working', 'not_working', 'worry'],
   horizon: ['dream', 'possible', 'next_month'],
@@ -40,7 +40,8 @@ export const CHOICES = {
  * builds for steps ('activity'), goals ('goal') and readings ('goal-note').
  */
 export const KINDS = {
-  plan: { text: 'title', fields: ['title', 'person', 'status', 'review'] },
+  // The plan's details (ui/details.jsx): its name, the person's name, status, next visit (a day and perhaps a time), review date.
+  plan: { text: 'title', fields: ['title', 'person', 'status', 'review', 'visit', 'visit_time'] },
   strength: {
     text: 'text',
     section: 'strengths',
@@ -78,11 +79,30 @@ export const KINDS = {
     ],
     fhir: { as: 'goal' },
   },
-  // One party's 0–10 rating of a goal, written on the goal's screen (ui/goals.jsx).
+  // One party's 0–10 rating of a goal, written on the goal's screen (ui/goals.jsx) or in a review: `date`
+  // is the day it was given (the visit's, YYYY-MM-DD; a reading without one was given the day it was typed).
   reading: {
     text: 'why',
-    fields: ['goal', 'party', 'value', { name: 'why', words: true }, { name: 'higher', words: true }],
+    fields: ['goal', 'party', 'value', { name: 'why', words: true }, { name: 'higher', words: true }, 'date'],
     fhir: { as: 'goal-note' },
+  },
+  // A review of the plan at a visit (ui/review.jsx; docs/app.md, "Reviews and progress over time"): its
+  // `date`, what has changed, what helped, what got in the way and what next, each in someone's own words
+  // with who said it (`<field>_by`), and `version`, the agreed version the review's read-back kept.
+  review: {
+    text: 'changed',
+    fields: [
+      'date',
+      { name: 'changed', words: true },
+      'changed_by',
+      { name: 'helped', words: true },
+      'helped_by',
+      { name: 'hindered', words: true },
+      'hindered_by',
+      { name: 'next', words: true },
+      'next_by',
+      'version',
+    ],
   },
   person: {
     text: 'name',
@@ -117,7 +137,7 @@ export const KINDS = {
       { name: 'text', control: 'area', required: true, words: true },
       { name: 'who', control: 'text', names: true, mine: 'who' },
       { name: 'due', control: 'date', mine: 'due' },
-      { name: 'checker', control: 'text', names: true },
+      { name: 'checker', control: 'text', names: true, mine: 'checker' },
       { name: 'status', control: 'select', choices: 'status_step', default: 'not_started', content: false },
       { name: 'goals', control: 'links', of: 'goal' },
     ],
@@ -132,8 +152,8 @@ export const KINDS = {
     fields: [
       { name: 'trigger', control: 'area', required: true, words: true },
       { name: 'response', control: 'area', required: true, words: true },
-      { name: 'who', control: 'text', names: true },
-      { name: 'call', control: 'text' },
+      { name: 'who', control: 'text', names: true, mine: 'who' },
+      { name: 'call', control: 'text', mine: 'call' },
     ],
     fhir: { as: 'note', heading: 'contingency.title', head: ['response'] },
   },
@@ -153,6 +173,10 @@ export const KINDS = {
   // A pending invite's request key and bind key, so the person's devices can read and check the join
   // request of whoever uses it (spec §11.6; data/consent.js).
   invite: { text: 'invite_id', record: true, fields: ['invite_id', 'role', 'access', 'request_key', 'bind_key'] },
+  // A worker handing the plan over to a colleague (data/handover.js): the handover code's invite, the worker's
+  // device and own name, a note in the worker's words, the colleague's own chosen name (set with the person's
+  // yes) and how far it got: asked, agreed, declined, finished.
+  handover: { text: 'note', record: true, fields: ['invite_id', 'from_device', 'from_name', 'note', 'to_name', 'status'] },
   // The person's sharing choices (data/audiences.js): each section's default audience, the supporters from a service.
   sharing: { text: 'sections', record: true, fields: ['sections', 'services'] },
   // One participant's agreement with one item: `content` is the item's content hash when agreed. A sign-up to

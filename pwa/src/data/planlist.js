@@ -5,6 +5,11 @@
 // Nothing readable is stored: the names live in memory only (the app lock promises that nothing of a
 // plan can be read while locked). The device store keeps just two opaque document ids per plan (the
 // plan-details item and a keyring document granting its key to this device) to find them again.
+//
+// The caseload (docs/app.md, "Plan details and the caseload") also needs what only the whole plan says:
+// the due dates of its open steps and when it last changed (plandetails.js, caseloadFacts). Those are
+// read when the whole plan is read, kept in memory with the database's update_seq they were read at, and
+// read again (the whole plan, a few plans at a time) only when the plan's database has changed since.
 
 import { Keyring, decryptItem, openGrant } from '../crypto/index.js';
 import { loadDevice, rememberPlan, rememberRoster, trustedDevices } from './device.js';
@@ -14,9 +19,12 @@ import { isOpen } from './session.js';
 import { signal } from './state.js';
 import { PlanSync } from './sync.js';
 import { readNews } from './looks.js';
+import { caseloadFacts, detailsOf } from './plandetails.js';
 
 const STATUS = '_local/alongside-status';
-const summaries = new Map(); // planId -> signal of {person, title, pending, noKey}, or null until read
+const summaries = new Map(); // planId -> signal of {person, title, details, facts, pending, noKey}, or null until read
+const factsRead = new Map(); // planId -> {due, changed, seq}: caseloadFacts of the whole plan, at the database's update_seq
+const WHOLE_AT_ONCE = 3; // whole plans read at the same time (each decrypts and checks every item)
 
 /** The summary last read for a plan (in memory) as a signal: its `.value` is null until read. */
 export function summaryOf(planId) {
@@ -27,23 +35,78 @@ export function summaryOf(planId) {
 /** Forget a plan's names (its copy on this device is gone). */
 export function forgetSummary(planId) {
   summaryOf(planId).value = null;
+  factsRead.delete(planId);
 }
 
-/** The plan's names and how many changes wait to sync, read from this device's copy. */
+/**
+ * The plan's names, details and caseload facts, and how many changes wait to sync, read from this device's
+ * copy: the names and details from the plan-details item alone when it can (shown at once), the facts from
+ * memory while the database is unchanged, else from the whole plan (`facts` null until then).
+ */
 export async function readSummary(planId) {
-  const device = await loadDevice();
-  const info = device.plans[planId] || {};
-  const db = await openLocalDatabase(planId);
-  const status = await db.get(STATUS).catch(() => null);
-  let summary = info.header && info.grant ? await readHeader(db, planId, device, info) : null;
-  if (!summary) summary = await readWholePlan(planId, device);
-  summary = { ...summary, pending: status?.pending?.length || 0 };
+  let { device, seq, pending, summary, facts } = await naming(() => readNames(planId));
+  if (!summary || !facts) {
+    if (summary) await namesRead(); // every row named first: whole plans are read after
+    const whole = await inTurn(() => readWholePlan(planId, device, seq));
+    summary = whole.summary;
+    facts = whole.facts;
+  }
+  summary = { ...summary, facts, pending };
   summaryOf(planId).value = summary;
   return summary;
 }
 
+/** The cheap part of readSummary: the names and details (shown at once), and the facts if still up to date. */
+async function readNames(planId) {
+  const device = await loadDevice();
+  const info = device.plans[planId] || {};
+  const db = await openLocalDatabase(planId);
+  const [status, { update_seq: seq }, summary] = await Promise.all([
+    db.get(STATUS).catch(() => null),
+    db.info(),
+    info.header && info.grant ? readHeader(db, planId, device, info) : null,
+  ]);
+  const pending = status?.pending?.length || 0;
+  const facts = factsRead.get(planId)?.seq === seq ? factsRead.get(planId) : null;
+  if (summary) summaryOf(planId).value = { ...summary, facts: facts ?? summaryOf(planId).value?.facts ?? null, pending };
+  return { device, seq, pending, summary, facts };
+}
+
 function namesOf(body) {
-  return { person: body.f?.person?.v || '', title: body.f?.title?.v || '', noKey: false };
+  const details = detailsOf(body);
+  return { person: details.person, title: details.title, details, noKey: false };
+}
+
+let namesReading = 0; // plan-details items being read
+const named = []; // resolvers waiting until none is
+
+/** Run `read`, a read of a plan-details item: whole plans and background syncs wait until every such read is done. */
+async function naming(read) {
+  namesReading += 1;
+  try {
+    return await read();
+  } finally {
+    namesReading -= 1;
+    if (!namesReading) named.splice(0).forEach((resolve) => resolve());
+  }
+}
+
+/** Resolves once no plan-details item is being read (the list has every name it can have). */
+const namesRead = () => (namesReading ? new Promise((resolve) => named.push(resolve)) : Promise.resolve());
+
+let reading = 0;
+const waiting = [];
+
+/** Run `read` when fewer than WHOLE_AT_ONCE whole plans are being read. */
+async function inTurn(read) {
+  if (reading >= WHOLE_AT_ONCE) await new Promise((resolve) => waiting.push(resolve));
+  reading += 1;
+  try {
+    return await read();
+  } finally {
+    reading -= 1;
+    waiting.shift()?.();
+  }
 }
 
 /** The cheap way: the plan-details item and the keyring document remembered for it. */
@@ -59,16 +122,23 @@ async function readHeader(db, planId, device, info) {
   }
 }
 
-/** The first time (or after a key change): read the whole plan, without syncing, and remember where its names are. */
-async function readWholePlan(planId, device) {
+/**
+ * The first time, after a key change or once the database changed: read the whole plan, without syncing,
+ * remember where its names are, and keep its caseload facts (in memory, with the update_seq `seq` they are of).
+ * Returns {summary, facts}.
+ */
+async function readWholePlan(planId, device, seq) {
   const plan = await new Plan(planId, device, { db: await openLocalDatabase(planId) }).start(await trustedDevices(planId));
   plan.stop();
   await rememberRoster(planId, [...plan.devices.values()]);
   const header = plan.header;
-  if (!plan.keyring || !header) return { person: '', title: '', noKey: !plan.keyring };
+  if (!plan.keyring) return { summary: { person: '', title: '', details: null, noKey: true }, facts: null };
+  const facts = { ...caseloadFacts(plan.items.values()), seq };
+  factsRead.set(planId, facts);
+  if (!header) return { summary: { person: '', title: '', details: null, noKey: false }, facts };
   const grant = await findGrant(plan, header);
   if (grant) await rememberPlan(planId, { header: header.id, grant });
-  return namesOf(header);
+  return { summary: namesOf(header), facts };
 }
 
 /** A keyring document granting this device the key the plan-details item is sealed under, from a device it trusts. */
@@ -97,6 +167,7 @@ let running = null;
 export function syncInBackground(planIds) {
   if (running) return running;
   running = (async () => {
+    await namesRead();
     for (const planId of planIds) {
       const device = await loadDevice();
       const info = device?.plans[planId];

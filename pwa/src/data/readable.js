@@ -1,12 +1,15 @@
 // A readable copy of the plan: one self-contained HTML file (no scripts, no outside files, a CSP that
 // forbids both) with every section in plain words, people's own words marked dir="auto", who said and
-// typed (or changed) each thing, the person's agreement and each item's history of versions. It opens in
-// any browser, with no app and no key. What it says about provenance, agreements and history comes from
+// typed (or changed) each thing, the person's agreement, each item's history of versions and, last, what
+// changed between agreed versions (data/versiondiff.js). It opens in any browser, with no app and no key. What it says about provenance, agreements and history comes from
 // the caller as data (`plan.provenanceOf`, `plan.agreementsFor`, `plan.history`), worded by ui/wording.js.
 
-import { agreementLines, fieldLabel, provenanceParts, valuePieces, versionHeading } from '../ui/wording.js';
-import { fieldValue, readableFields } from './kinds.js';
-import { SECTIONS, mainText, values as valuesOf } from './model.js';
+import { agreementLines, fieldLabel, personAgreement, provenanceParts, valuePieces, versionHeading } from '../ui/wording.js';
+import { TYPES, fieldValue, readableFields } from './kinds.js';
+import { SECTIONS, contentItems, mainText, values as valuesOf } from './model.js';
+import { bySection, diffVersions, keptAgreement } from './versiondiff.js';
+import { detailsOf, visitMoment } from './plandetails.js';
+import { readingDay } from './progress.js';
 
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
@@ -46,11 +49,12 @@ const plainProvenance = (item) => {
  * UI language `lang` (direction `dir`); `formatDay`, `formatDateTime` format dates the same way. Gathered by
  * the caller, by item id: `provenance` (`plan.provenanceOf`), `agreements` (`plan.agreementsFor`) and
  * `histories` (`plan.history`); `names` (device id -> {name, label}) and `roles` (device id -> role) from
- * the plan's roster.
+ * the plan's roster. `compare` ({older, newer}: version item ids) chooses the two agreed versions the part on
+ * what changed compares; without it, that part says what changed since the last agreed version.
  */
 export function readableCopy(
   items,
-  { t, lang, dir, formatDay, formatDateTime, appName, now = Date.now(), provenance = {}, agreements = {}, histories = {}, names = rosterNames(items), roles = {} },
+  { t, lang, dir, formatDay, formatDateTime, appName, now = Date.now(), provenance = {}, agreements = {}, histories = {}, names = rosterNames(items), roles = {}, compare = null },
 ) {
   const live = items.filter((item) => item && item.f && !item.deleted);
   const byId = new Map(live.map((item) => [item.id, item]));
@@ -72,7 +76,7 @@ export function readableCopy(
       .filter((r) => fieldValue(r, 'goal') === goal.id)
       .map((r) => {
         const v = valuesOf(r);
-        const parts = [`<strong>${escapeHtml(v.value)}</strong> / 10`, words(v.party) ? user(v.party) : '', escapeHtml(formatDateTime(r.created.at))].filter(Boolean);
+        const parts = [`<strong>${escapeHtml(v.value)}</strong> / 10`, words(v.party) ? user(v.party) : '', escapeHtml(formatDay(readingDay(r)))].filter(Boolean);
         const why = words(v.why) ? `<br>${escapeHtml(t('form.reading.why'))} ${user(v.why)}` : '';
         const higher = words(v.higher) ? `<br>${escapeHtml(t('form.reading.higher'))} ${user(v.higher)}` : '';
         return `<li>${parts.join(' · ')}${why}${higher}</li>`;
@@ -130,6 +134,53 @@ export function readableCopy(
     return `<article data-type="${escapeHtml(item.type)}">${user(mainText(item), 'p', 'text')}${dl ? `<dl>${dl}</dl>` : ''}${scaleHtml}${provenanceLine(item)}${agreementHtml(item)}${historyHtml(item)}</article>`;
   };
 
+  // What changed: between two chosen agreed versions, or from the last agreed version to the plan now.
+  const changesHtml = () => {
+    const chosen = compare && [byId.get(compare.older), byId.get(compare.newer)];
+    const number = (version) => fieldValue(version, 'number') || 0;
+    const pair = chosen && chosen.every((v) => v?.type === 'version') ? chosen.sort((a, b) => number(a) - number(b)) : null;
+    const versions = byType('version').sort((a, b) => number(a) - number(b));
+    const last = versions[versions.length - 1];
+    if (!pair && !last) return '';
+    const snapshotOf = (version) => fieldValue(version, 'snapshot') || [];
+    const now = contentItems(live).map((item) => ({ id: item.id, type: item.type, values: valuesOf(item), agreement: agreements[item.id]?.person || null }));
+    const [before, after] = pair ? pair.map(snapshotOf) : [snapshotOf(last), now];
+    const difference = diffVersions(before, after);
+    const when = (version) => formatDateTime(version.created.at);
+    const intro = pair
+      ? t('compare.between', { older: fieldValue(pair[0], 'number'), older_when: when(pair[0]), newer: fieldValue(pair[1], 'number'), newer_when: when(pair[1]) })
+      : t('compare.since', { n: fieldValue(last, 'number'), when: when(last) });
+    const textOf = (entry) => entry?.values?.[TYPES[entry.type]?.text] ?? '';
+    const namer = (snapshot) => (id) => textOf(snapshot.find((entry) => entry.id === id)) || null;
+    const shown = (entry, name, value, snapshot) => html(valuePieces(t, entry.type, name, value, { formatDay, mainTextOf: namer(snapshot) })) || escapeHtml(t('history.nothing'));
+    const agreed = (record) => {
+      const line = personAgreement(record || null, context);
+      return line ? html(line.pieces) : escapeHtml(t('versions.not_asked'));
+    };
+    const entryHtml = (kind, entry) => {
+      if (kind !== 'changed') return `<li>${user(textOf(entry))} — ${agreed(keptAgreement(entry))}</li>`;
+      const fields = entry.fields.map(
+        (field) =>
+          `<li>${escapeHtml(fieldLabel(t, entry.type, field.name))}: ${escapeHtml(t('history.before'))} ${shown(entry, field.name, field.before, before)}; ${escapeHtml(t('history.after'))} ${shown(entry, field.name, field.after, after)}</li>`,
+      );
+      if (entry.agreement) {
+        fields.push(`<li>${escapeHtml(t('compare.agreement'))}: ${escapeHtml(t('history.before'))} ${agreed(entry.agreement.before)}; ${escapeHtml(t('history.after'))} ${agreed(entry.agreement.after)}</li>`);
+      }
+      return `<li>${user(textOf(entry.after))}<ul>${fields.join('')}</ul></li>`;
+    };
+    const lists = ['added', 'changed', 'removed']
+      .filter((kind) => difference[kind].length)
+      .map((kind) => {
+        const groups = bySection(difference[kind]).map(
+          (group) => `<li>${group.section ? escapeHtml(t(`section.${group.section}`)) : ''}<ul>${group.entries.map((entry) => entryHtml(kind, entry)).join('')}</ul></li>`,
+        );
+        return `<h3>${escapeHtml(t(`compare.${kind}`))} (${difference[kind].length})</h3><ul data-diff="${kind}">${groups.join('')}</ul>`;
+      });
+    const same = lists.length ? '' : `<p>${escapeHtml(t(pair ? 'compare.same' : 'compare.same_now'))}</p>`;
+    const heading = t(pair ? 'compare.title' : 'compare.since_last');
+    return `<section data-section="changes"><h2>${escapeHtml(heading)}</h2>\n<p>${escapeHtml(intro)}</p>${same}${lists.join('')}</section>`;
+  };
+
   const sections = SECTIONS.filter((section) => section.kinds.length)
     .map((section) => {
       const list = section.kinds.flatMap((type) => byType(type));
@@ -138,9 +189,11 @@ export function readableCopy(
     })
     .join('\n');
   const headingParts = [words(plan.person) ? user(plan.person) : '', words(plan.title) ? user(plan.title) : ''].filter(Boolean);
+  const shown = detailsOf(header); // the status as the app shows it (an older plan's value read as today's)
   const facts = [
-    plan.status ? `<div><dt>${escapeHtml(t('export.status'))}</dt><dd>${escapeHtml(t(`choice.status_plan.${plan.status}`))}</dd></div>` : '',
-    words(plan.review) ? `<div><dt>${escapeHtml(t('export.review'))}</dt><dd>${escapeHtml(formatDay(plan.review))}</dd></div>` : '',
+    header ? `<div><dt>${escapeHtml(t('export.status'))}</dt><dd data-plan-status="${shown.status}">${escapeHtml(t(`choice.status_plan.${shown.status}`))}</dd></div>` : '',
+    shown.visit ? `<div><dt>${escapeHtml(t('details.visit'))}</dt><dd>${escapeHtml(shown.visitTime ? formatDateTime(visitMoment(shown)) : formatDay(shown.visit))}</dd></div>` : '',
+    shown.review ? `<div><dt>${escapeHtml(t('export.review'))}</dt><dd>${escapeHtml(formatDay(shown.review))}</dd></div>` : '',
   ].join('');
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}" dir="${escapeHtml(dir)}">
@@ -158,6 +211,7 @@ export function readableCopy(
 ${facts ? `<dl>${facts}</dl>` : ''}
 <p class="made">${escapeHtml(t('export.made', { app: appName, when: formatDateTime(now) }))}</p>
 ${sections}
+${changesHtml()}
 </main>
 </body>
 </html>

@@ -8,8 +8,8 @@ import { DevicePublicKeys, b64uDecode, planIdFor, rosterDocumentId, verifyField,
 import { fieldValue } from './kinds.js';
 import { STEWARDS, TYPES } from './model.js';
 
-/** The role and access combinations an invite (and so an admission) can give (spec §11.1). */
-const ADMITTED = new Set(['owner/write', 'supporter/write', 'supporter/read']);
+/** The role and access combinations an invite (and so an admission) can give (spec §11.1; a worker's: a handover, §11.7). */
+const ADMITTED = new Set(['owner/write', 'supporter/write', 'supporter/read', 'worker/write']);
 const ROSTER_FIELDS = ['device_id', 'keys'];
 const ADMISSION_FIELDS = ['device_id', 'keys', 'role', 'access', 'invite_id'];
 

@@ -17,7 +17,8 @@ export class PlanSync {
     const state = navigator.onLine ? 'syncing' : 'offline';
     this.report = signal({ state, problem: null, progress: null, waiting: null, checkNumber: null });
     this.handle = null;
-    this.remote = new PouchDB(`${location.origin}/sync/${plan.id}`, {
+    const url = `${location.origin}/sync/${plan.id}`;
+    this.remote = new PouchDB(url, {
       skip_setup: true,
       fetch: async (url, opts) => {
         opts.headers.set('Authorization', `Bearer ${this.token}`);
@@ -28,6 +29,9 @@ export class PlanSync {
         return response;
       },
     });
+    // PouchDB names a remote for its checkpoints by asking the server's root (GET /sync/, a 404 here) for a
+    // uuid; without one it uses the database's own URL. Name it so at once: no request for nothing.
+    this.remote.id = () => Promise.resolve(`${url}/`);
     this.onOnline = () => this.restart();
     this.onOffline = () => this.set({ state: 'offline' });
   }

@@ -2,6 +2,8 @@
 // and the app's name are signals: a screen that shows a string re-renders when either is changed.
 
 import { signal } from '@preact/signals-core';
+import { addressedText } from './address.js';
+import { catalogDate, hasLocaleData, pluralCategory } from './calendar.js';
 import ar from './ar.json';
 import cy from './cy.json';
 import en from './en.json';
@@ -26,6 +28,8 @@ const language = signal(initial());
 export const currentLanguage = () => language.value;
 const LOCALES = { en: 'en-GB', cy: 'cy-GB', ar: 'ar' };
 const locale = () => LOCALES[language.value];
+/** Whether the browser has date data for the UI language (Chromium has none for Welsh): else the catalog's words. */
+const datesByIntl = () => hasLocaleData(locale());
 export const direction = () => LANGUAGES.find((l) => l.code === language.value).dir;
 
 const NEUTRAL = 'alongside-neutral-name';
@@ -67,29 +71,51 @@ export function setLanguage(code) {
   applyLanguage();
 }
 
+const ADDRESS = 'alongside-address-form';
+
+/**
+ * How the app speaks to this device's user ('f', 'm', or '' for no preference): a setting of this device
+ * (localStorage, like the language), never part of a plan. `t` takes a string's `.f`/`.m` form by it.
+ */
+const address = signal(localStorage.getItem(ADDRESS) || '');
+export const addressForm = () => address.value;
+
+export function setAddressForm(form) {
+  if (form) localStorage.setItem(ADDRESS, form);
+  else localStorage.removeItem(ADDRESS);
+  address.value = form || '';
+}
+
 function fill(text, params) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] === undefined ? `{${name}}` : String(params[name])));
 }
 
-/** The string `key` in the UI language (English if missing), with {name} placeholders filled. */
+/**
+ * The string `key` in the UI language (English if missing), in the form that speaks to this device's user
+ * as they chose (`key.f` / `key.m` where the catalog has one), with {name} placeholders filled.
+ */
 export function t(key, params = {}) {
-  const text = CATALOGS[language.value][key] ?? en[key] ?? key;
+  const text = addressedText(CATALOGS[language.value], key, address.value) ?? en[key] ?? key;
   return fill(text, params);
 }
 
 /** A counted string: `key.one`, `key.other` (and Arabic's zero, two, few, many) by the language's plural rules. */
 export function tn(key, count, params = {}) {
-  const rule = new Intl.PluralRules(locale()).select(count);
+  const rule = pluralCategory(language.value, locale(), count);
   const catalog = CATALOGS[language.value];
-  const text = catalog[`${key}.${rule}`] ?? catalog[`${key}.other`] ?? en[`${key}.${rule}`] ?? en[`${key}.other`] ?? key;
+  const form = address.value;
+  const text =
+    addressedText(catalog, `${key}.${rule}`, form) ?? addressedText(catalog, `${key}.other`, form) ?? en[`${key}.${rule}`] ?? en[`${key}.other`] ?? key;
   return fill(text, { n: new Intl.NumberFormat(locale()).format(count), ...params });
 }
 
 export function formatTime(ms) {
+  if (!datesByIntl()) return catalogDate('time', new Date(ms), t);
   return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
 }
 
 export function formatDateTime(ms) {
+  if (!datesByIntl()) return catalogDate('datetime', new Date(ms), t);
   return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
 }
 
@@ -98,5 +124,15 @@ export function formatDay(iso) {
   if (!iso) return '';
   const [y, m, d] = iso.split('-').map(Number);
   if (!y || !m || !d) return iso;
+  if (!datesByIntl()) return catalogDate('day', new Date(y, m - 1, d), t);
   return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(y, m - 1, d));
+}
+
+/** A date typed as YYYY-MM-DD, short (a chart's axis): "3 Mar", or "3 Mar 2026" with `year`. */
+export function formatShortDay(iso, year = false) {
+  const [y, m, d] = (iso || '').split('-').map(Number);
+  if (!y || !m || !d) return iso || '';
+  if (!datesByIntl()) return catalogDate(year ? 'day' : 'day_month', new Date(y, m - 1, d), t);
+  const options = { day: 'numeric', month: 'short', ...(year && { year: 'numeric' }) };
+  return new Intl.DateTimeFormat(locale(), options).format(new Date(y, m - 1, d));
 }

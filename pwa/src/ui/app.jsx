@@ -11,10 +11,14 @@ import { closeAllPlans, openPlan } from '../data/session.js';
 import { appName, formatTime, t, tn, usesNeutralName } from '../i18n/index.js';
 import { OpenFile } from './backup.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
+import { CompareVersions } from './compare.jsx';
 import { ItemHistory } from './history.jsx';
+import { PlanDetails } from './details.jsx';
 import { People } from './people.jsx';
 import { ItemScreen, PlanHome, Section, useVisit } from './plan.jsx';
 import { ReadBack, VersionView, Versions } from './readback.jsx';
+import { Review } from './review.jsx';
+import { Progress } from './progress.jsx';
 import { MyPlan } from './myplan.jsx';
 import { Meeting } from './meeting.jsx';
 import { LockScreen } from './lock.jsx';
@@ -194,13 +198,17 @@ const PLAN_SCREENS = {
   readback: ReadBack,
   versions: Versions,
   version: VersionView,
+  compare: CompareVersions,
   resolve: Resolve,
   share: Share,
   sharing: Sharing,
+  details: PlanDetails,
   'item-history': ItemHistory,
   item: ItemScreen,
   mine: MyPlan,
   meeting: Meeting,
+  review: Review,
+  progress: Progress,
   section: Section,
 };
 

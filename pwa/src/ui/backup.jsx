@@ -13,7 +13,7 @@ import { go, setState } from './store.js';
 const MIN_PASSPHRASE = 8;
 
 /** Hand `text` to the browser as a download called `name`. */
-function download(text, name, type) {
+export function download(text, name, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const link = document.createElement('a');
   link.href = url;

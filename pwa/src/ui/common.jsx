@@ -186,11 +186,11 @@ export function ErrorSummary({ message }) {
   );
 }
 
-/** User-typed text: its own direction, never the UI's. */
-export const U = ({ children, tag = 'bdi', class: cls }) => {
+/** User-typed text: its own direction, never the UI's (and its own language, `lang`, where known). */
+export const U = ({ children, tag = 'bdi', class: cls, lang }) => {
   const Tag = tag;
   return (
-    <Tag dir="auto" class={cls}>
+    <Tag dir="auto" class={cls} lang={lang}>
       {children}
     </Tag>
   );

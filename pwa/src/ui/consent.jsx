@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { approveMember, declineMember, letSupportersInvite, pendingMembers, supportersMayInvite } from '../data/consent.js';
 import { loadDevice } from '../data/device.js';
+import { handoverOf, recordDecision } from '../data/handover.js';
 import { t } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, U } from './common.jsx';
 import { problemText } from './start.jsx';
@@ -48,6 +49,7 @@ export function PendingMembers({ plan }) {
     try {
       if (yes) await approveMember(plan, waiting, { inPerson });
       else await declineMember(plan, waiting, { inPerson });
+      await recordDecision(plan, waiting, yes);
       const name = waiting.name || t('consent.someone');
       setDone(t(yes ? 'consent.let_in' : 'consent.turned_down', { name }));
       await reload();
@@ -74,10 +76,12 @@ export function PendingMembers({ plan }) {
               {waiting.name ? <U tag="strong">{waiting.name}</U> : <strong>{t('consent.someone')}</strong>}{' '}
               {waiting.label && <U class="muted">{waiting.label}</U>}
             </p>
-            <p>
-              {waiting.invitedBy ? <U>{t('consent.invited_by', { name: waiting.invitedBy })}</U> : t('consent.invited')}{' '}
-              {t(waiting.access === 'write' ? 'consent.could_write' : 'consent.could_read')}
-            </p>
+            <HandoverQuestion plan={plan} waiting={waiting} inPerson={inPerson}>
+              <p>
+                {waiting.invitedBy ? <U>{t('consent.invited_by', { name: waiting.invitedBy })}</U> : t('consent.invited')}{' '}
+                {t(waiting.access === 'write' ? 'consent.could_write' : 'consent.could_read')}
+              </p>
+            </HandoverQuestion>
             {!waiting.bindOk && <p class="muted">{t('consent.unreadable')}</p>}
             <div class="actions">
               <Button onClick={() => decide(waiting, true)} disabled={busy || !waiting.bindOk}>
@@ -91,6 +95,31 @@ export function PendingMembers({ plan }) {
         ))}
       </ul>
     </section>
+  );
+}
+
+/**
+ * For a colleague who came with a handover code (data/handover.js), the question in plain words: "Ali is handing
+ * your plan over to Priya. Is that OK?", with the worker's note; for anyone else, `children`.
+ */
+function HandoverQuestion({ plan, waiting, inPerson, children }) {
+  const handover = waiting.role === 'worker' ? handoverOf(plan, waiting.inviteId) : null;
+  if (!handover) return children;
+  const names = { from: handover.fromName || t('consent.someone'), to: waiting.name || t('consent.someone') };
+  return (
+    <div data-handover-question>
+      <p>
+        <strong>
+          <U>{t(inPerson ? 'handover.question_worker' : 'handover.question', names)}</U>
+        </strong>
+      </p>
+      <p>{t('handover.question_then', names)}</p>
+      {handover.note && (
+        <p>
+          {t('handover.note_from', { name: names.from })} <U>{handover.note}</U>
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -4,9 +4,11 @@
 import { useState } from 'preact/hooks';
 import { fieldValue } from '../data/kinds.js';
 import { CHOICES, mainText, values as valuesOf } from '../data/model.js';
-import { formatDateTime, t } from '../i18n/index.js';
+import { readingDay, today, validDay } from '../data/progress.js';
+import { formatDay, t } from '../i18n/index.js';
+import { ReadingsChart } from './chart.jsx';
 import { Button, ErrorSummary, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
-import { ItemCard, knownNames } from './items.jsx';
+import { HistoryLink, ItemCard, knownNames } from './items.jsx';
 import { AddItem, NextSection } from './plan.jsx';
 
 export function Goals({ plan }) {
@@ -42,74 +44,16 @@ export function Goals({ plan }) {
   );
 }
 
-const MARKS = ['circle', 'square', 'diamond', 'triangle'];
-
-function Marker({ shape, x, y }) {
-  if (shape === 'square') return <rect x={x - 4} y={y - 4} width="8" height="8" />;
-  if (shape === 'diamond') return <polygon points={`${x},${y - 5} ${x + 5},${y} ${x},${y + 5} ${x - 5},${y}`} />;
-  if (shape === 'triangle') return <polygon points={`${x},${y - 5} ${x + 5},${y + 4} ${x - 5},${y + 4}`} />;
-  return <circle cx={x} cy={y} r="4" />;
-}
-
-/** A small chart of readings over time: one line per party, 0 at the bottom, 10 at the top. */
-export function ReadingsChart({ readings }) {
-  if (readings.length < 1) return null;
-  const parties = [...new Set(readings.map((r) => fieldValue(r, 'party') || '?'))];
-  const times = [...new Set(readings.map((r) => r.created.at))].sort((a, b) => a - b);
-  const W = 320;
-  const H = 150;
-  const left = 28;
-  const top = 10;
-  const plotW = W - left - 12;
-  const plotH = H - top - 24;
-  const xOf = (at) => left + (times.length === 1 ? plotW / 2 : (times.indexOf(at) / (times.length - 1)) * plotW);
-  const yOf = (value) => top + plotH - (value / 10) * plotH;
-  return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-caption" preserveAspectRatio="xMidYMid meet" direction="ltr">
-        {[0, 5, 10].map((v) => (
-          <g key={v} class="grid">
-            <line x1={left} x2={W - 8} y1={yOf(v)} y2={yOf(v)} />
-            <text x={left - 6} y={yOf(v) + 4} text-anchor="end">
-              {v}
-            </text>
-          </g>
-        ))}
-        {parties.map((party, index) => {
-          const points = readings.filter((r) => (fieldValue(r, 'party') || '?') === party).sort((a, b) => a.created.at - b.created.at);
-          const path = points.map((r) => `${xOf(r.created.at)},${yOf(fieldValue(r, 'value') ?? 0)}`).join(' ');
-          return (
-            <g key={party} class={`series s${index % 4}`}>
-              <polyline points={path} fill="none" />
-              {points.map((r) => (
-                <Marker key={r.id} shape={MARKS[index % 4]} x={xOf(r.created.at)} y={yOf(fieldValue(r, 'value') ?? 0)} />
-              ))}
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption id="chart-caption">
-        {t('scale.chart')}{' '}
-        <span class="legend">
-          {parties.map((party, index) => (
-            <span key={party} class={`key s${index % 4}`}>
-              <svg viewBox="-6 -6 12 12" width="12" height="12" aria-hidden="true">
-                <Marker shape={MARKS[index % 4]} x={0} y={0} />
-              </svg>{' '}
-              <U>{party}</U>
-            </span>
-          ))}
-        </span>
-      </figcaption>
-    </figure>
-  );
-}
-
-function ReadingForm({ plan, goal, onDone }) {
+/**
+ * A reading: who rates, the number (with the person's own words for 0 and 10), why not lower, one point
+ * higher, and the day it was given (the visit's: `day`, else today; earlier for a reading taken on paper).
+ */
+export function ReadingForm({ plan, goal, onDone, day = today(), cancel = true }) {
   const [party, setParty] = useState(fieldValue(plan.header, 'person') || '');
   const [value, setValue] = useState(null);
   const [why, setWhy] = useState('');
   const [higher, setHigher] = useState('');
+  const [date, setDate] = useState(day);
   const [error, setError] = useState(null);
   const submit = async (event) => {
     event.preventDefault();
@@ -117,7 +61,11 @@ function ReadingForm({ plan, goal, onDone }) {
       setError(t('scale.missing'));
       return;
     }
-    await plan.create('reading', { goal: goal.id, party: party.trim(), value, why, higher });
+    if (!validDay(date)) {
+      setError(t('scale.date_missing'));
+      return;
+    }
+    await plan.create('reading', { goal: goal.id, party: party.trim(), value, why, higher, date });
     onDone();
   };
   const options = Array.from({ length: 11 }, (_, n) => ({ value: n, label: String(n) }));
@@ -141,11 +89,14 @@ function ReadingForm({ plan, goal, onDone }) {
       />
       <TextArea name="why" label={t('scale.why')} value={why} onInput={setWhy} />
       <TextArea name="higher" label={t('scale.higher')} value={higher} onInput={setHigher} />
+      <TextInput name="date" type="date" label={t('scale.date')} hint={t('scale.date_hint')} value={date} onInput={setDate} />
       <div class="actions">
         <Button type="submit">{t('scale.save')}</Button>
-        <Button kind="secondary" onClick={onDone}>
-          {t('form.cancel')}
-        </Button>
+        {cancel && (
+          <Button kind="secondary" onClick={onDone}>
+            {t('form.cancel')}
+          </Button>
+        )}
       </div>
     </form>
   );
@@ -163,7 +114,10 @@ export function GoalDetail({ plan, sub }) {
     );
   }
   const v = valuesOf(goal);
-  const readings = plan.list('reading').filter((r) => fieldValue(r, 'goal') === goal.id);
+  const readings = plan
+    .list('reading')
+    .filter((r) => fieldValue(r, 'goal') === goal.id)
+    .sort((a, b) => readingDay(a).localeCompare(readingDay(b)) || a.created.at - b.created.at);
   return (
     <Screen title={t('goal.title')} back={back}>
       <ItemCard plan={plan} item={goal} headingLevel={2} />
@@ -177,14 +131,16 @@ export function GoalDetail({ plan, sub }) {
             <span class="end-number">10</span> <U>{v.high || t('scale.not_described')}</U>
           </p>
         </div>
-        <ReadingsChart readings={readings} />
+        <ReadingsChart plan={plan} goal={goal} />
         {readings.length === 0 && <p class="muted">{t('scale.none')}</p>}
         <ul class="plain readings">
           {readings.map((r) => (
             <li key={r.id} class="card reading" data-item={r.id}>
               <p>
                 <U tag="strong">{fieldValue(r, 'party')}</U>: <span class="reading-value">{fieldValue(r, 'value')}</span> / 10{' '}
-                <span class="muted">{formatDateTime(r.created.at)}</span>
+                <span class="muted" data-reading-date={readingDay(r)}>
+                  {formatDay(readingDay(r))}
+                </span>
               </p>
               {fieldValue(r, 'why') && (
                 <p>
@@ -196,6 +152,9 @@ export function GoalDetail({ plan, sub }) {
                   <span class="label">{t('scale.higher')}</span> <U>{fieldValue(r, 'higher')}</U>
                 </p>
               )}
+              <p class="history-line">
+                <HistoryLink plan={plan} item={r} />
+              </p>
             </li>
           ))}
         </ul>

@@ -66,12 +66,19 @@ function Change({ plan, type, change, held }) {
 export function ItemHistory({ plan, sub }) {
   const item = plan.items.get(sub);
   const history = useHistory(plan, sub, item?.rev);
-  const section = item && sectionOf(item.type);
-  const back = item?.type === 'goal' ? `plan/${plan.id}/goal/${item.id}` : `plan/${plan.id}/${section || ''}`;
+  const section = sectionOf(item?.type || history?.type);
+  // A goal's reading is read on the goal's screen.
+  const goalId = item?.type === 'goal' ? item.id : item?.type === 'reading' ? item.f.goal?.v : null;
+  const back = goalId ? `plan/${plan.id}/goal/${goalId}` : `plan/${plan.id}/${section || ''}`;
   const context = wordingContext(plan);
   const versions = history ? [...history.versions].sort((a, b) => b.n - a.n) : [];
   return (
     <Screen title={t('history.title')} back={{ path: back, label: t('back') }}>
+      {!item && history?.text && (
+        <p class="muted item-text" dir="auto">
+          {history.text}
+        </p>
+      )}
       {item && (
         <>
           <p class="muted item-text" dir="auto">
@@ -97,7 +104,7 @@ export function ItemHistory({ plan, sub }) {
               {version.changes?.length > 0 && (
                 <dl class="changes">
                   {version.changes.map((change) => (
-                    <Change key={change.name} plan={plan} type={item?.type || version.type} change={change} held={held} />
+                    <Change key={change.name} plan={plan} type={item?.type || history.type} change={change} held={held} />
                   ))}
                 </dl>
               )}

@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { defaultsOf, fieldValue, formOf, sectionOf } from '../data/kinds.js';
 import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
 import { whatsNew } from '../data/looks.js';
+import { fieldLanguage } from '../data/wordslanguage.js';
 import { defaultSpeaker } from '../data/roles.js';
 import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
@@ -48,6 +49,13 @@ function Control({ spec, type, value, set, plan, error }) {
     default:
       return null;
   }
+}
+
+/** "In whose words": on the person's own device, what they said themselves is "Your own words". */
+function voiceOptions(plan, saidBy) {
+  const speaker = (saidBy || '').trim();
+  const yours = plan.me?.role === 'owner' && (!speaker || speaker === defaultSpeaker(plan) || speaker === plan.deviceName(plan.device.deviceId)?.name);
+  return choiceOptions(CHOICES.voice, 'choice.voice').map((option) => (yours && option.value === 'own' ? { ...option, label: t('prov.voice_own_you') } : option));
 }
 
 /** Write a new item of `type` or change `item`. Provenance: who said it and in whose words. */
@@ -95,7 +103,7 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
         <fieldset class="provenance-fields">
           <legend>{t('prov.legend')}</legend>
           <TextInput name="said_by" label={t('prov.said_by')} value={values.said_by} onInput={set('said_by')} list="known-names" />
-          <Radios name="voice" legend={t('prov.voice')} value={values.voice} onChange={set('voice')} options={choiceOptions(CHOICES.voice, 'choice.voice')} />
+          <Radios name="voice" legend={t('prov.voice')} value={values.voice} onChange={set('voice')} options={voiceOptions(plan, values.said_by)} />
         </fieldset>
       )}
       {content && <AudienceField plan={plan} item={item} value={audience} onChange={setAudience} />}
@@ -258,27 +266,31 @@ export function details(plan, type, v) {
     else if (spec.control === 'check') text = t('yes');
     else if (spec.control === 'links') text = value.map((id) => (plan.items.get(id) ? mainText(plan.items.get(id)) : '…')).join('; ');
     else text = value;
-    out.push({ name: spec.name, label: t(`form.${type}.${spec.name}`), text, user: !spec.choices && spec.control !== 'date' });
+    out.push({ name: spec.name, label: t(`form.${type}.${spec.name}`), text, user: !spec.choices && spec.control !== 'date', words: ['area', 'text'].includes(spec.control) });
   }
   return out;
 }
 
-export function Details({ plan, type, values: v }) {
+/** An item's details as a list; each is read aloud (label, then the words in their own language, from `item`). */
+export function Details({ plan, type, values: v, item }) {
   const list = details(plan, type, v);
   if (!list.length) return null;
   return (
     <dl class="details">
       {list.map((d) => (
-        <div key={d.name}>
+        <div key={d.name} data-speak>
           <dt>{d.label}</dt>
-          <dd dir={d.user ? 'auto' : undefined}>{d.text}</dd>
+          <dd dir={d.user ? 'auto' : undefined} lang={item && d.words ? fieldLanguage(item, d.name, currentLanguage()) : undefined}>
+            {d.text}
+          </dd>
         </div>
       ))}
     </dl>
   );
 }
 
-function DeleteButton({ plan, item }) {
+/** "Delete" with a question first ("Delete this?" yes / no); only where this device may remove the item. */
+export function DeleteButton({ plan, item }) {
   const [asking, setAsking] = useState(false);
   if (!plan.canDelete(item)) return null;
   if (!asking) {
@@ -331,7 +343,7 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
         {mainText(item)}
       </Heading>
       <AudienceTag item={item} />
-      <Details plan={plan} type={item.type} values={v} />
+      <Details plan={plan} type={item.type} values={v} item={item} />
       {item.type === 'step' && <TickedBy plan={plan} item={item} />}
       {children}
       {TYPES[item.type].content && <Provenance plan={plan} item={item} />}

@@ -18,10 +18,10 @@ function canRemove(me, member) {
   return me.role === 'owner' || (me.role === 'worker' && member.role === 'supporter');
 }
 
-function whoText(member) {
-  if (member.role === 'owner') return t('members.owner');
-  if (member.role === 'worker') return t('members.worker');
-  return t(member.access === 'write' ? 'members.supporter_write' : 'members.supporter_read');
+/** Who a member is, in plain words; on the person's own phone (`me.role` 'owner'), "someone you trust". */
+function whoText(member, me) {
+  const key = ['owner', 'worker'].includes(member.role) ? `members.${member.role}` : `members.supporter_${member.access === 'write' ? 'write' : 'read'}`;
+  return t(me?.role === 'owner' ? `fix.${key}_you` : key);
 }
 
 export function Members({ plan }) {
@@ -52,7 +52,7 @@ export function Members({ plan }) {
     }
     return null;
   };
-  const nameOf = (member) => rosterName(member) || whoText(member);
+  const nameOf = (member) => rosterName(member) || whoText(member, me);
   const remove = async (member) => {
     setBusy(true);
     setError(null);
@@ -86,11 +86,11 @@ export function Members({ plan }) {
               <li key={member.account} class="card member" data-account={member.account}>
                 {rosterName(member) ? (
                   <p>
-                    <U tag="strong">{rosterName(member)}</U> <span class="muted">({whoText(member)})</span>
+                    <U tag="strong">{rosterName(member)}</U> <span class="muted">({whoText(member, me)})</span>
                   </p>
                 ) : (
                   <p>
-                    <strong>{whoText(member)}</strong>
+                    <strong>{whoText(member, me)}</strong>
                   </p>
                 )}
                 {!member.devices.some((d) => d.active) && <p class="muted">{t('members.no_device')}</p>}

@@ -4,8 +4,9 @@
 // Its parts, and what each kind reads out, come from the registry (data/kinds.js).
 
 import { useRef, useState } from 'preact/hooks';
-import { PARTS, fieldValue, formOf, partOf, symbolOf } from '../data/kinds.js';
+import { KINDS, PARTS, fieldValue, formOf, partOf, symbolOf } from '../data/kinds.js';
 import { mainText, tickedStatus, values as valuesOf } from '../data/model.js';
+import { fieldLanguage } from '../data/wordslanguage.js';
 import { currentLanguage, formatDay, t } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Screen, TextArea, U } from './common.jsx';
 import { HistoryLink, IntegrityNote, Provenance, TickedBy, flagNames } from './items.jsx';
@@ -56,18 +57,21 @@ function StepTick({ plan, item, easy }) {
   );
 }
 
+/** The language of field `name` of `item` (the page marks people's words with it: read aloud follows). */
+const langOf = (item, name) => fieldLanguage(item, name, currentLanguage());
+
 function ItemBody({ plan, item, easy }) {
   const v = valuesOf(item);
   switch (item.type) {
     case 'matter':
       return (
         <>
-          <p dir="auto" class="item-text" data-speak>
+          <p dir="auto" class="item-text" data-speak lang={langOf(item, 'text')}>
             {v.text}
           </p>
           {v.other_view && (
             <p class="other-view" data-speak>
-              {say(easy, 'other_view', { name: v.other_by || t('matter.someone') })} <U>{v.other_view}</U>
+              {say(easy, 'other_view', { name: v.other_by || t('matter.someone') })} <U lang={langOf(item, 'other_view')}>{v.other_view}</U>
             </p>
           )}
           {v.differ && (
@@ -81,21 +85,22 @@ function ItemBody({ plan, item, easy }) {
       return (
         <>
           <p class="item-text" data-speak>
-            {say(easy, 'if')} <U>{v.trigger}</U>
+            {say(easy, 'if')} <U lang={langOf(item, 'trigger')}>{v.trigger}</U>
           </p>
           <p class="item-text" data-speak>
-            {say(easy, 'then')} <U>{v.response}</U>
+            {say(easy, 'then')} <U lang={langOf(item, 'response')}>{v.response}</U>
           </p>
+          <MineDetails item={item} values={v} easy={easy} />
         </>
       );
     case 'person':
       return (
         <p class="item-text" data-speak>
-          <U>{v.name}</U>
+          <U lang={langOf(item, 'name')}>{v.name}</U>
           {v.relationship && (
             <>
               {' — '}
-              <U>{v.relationship}</U>
+              <U lang={langOf(item, 'relationship')}>{v.relationship}</U>
             </>
           )}
         </p>
@@ -103,7 +108,7 @@ function ItemBody({ plan, item, easy }) {
     default:
       return (
         <>
-          <p dir="auto" class="item-text" data-speak>
+          <p dir="auto" class="item-text" data-speak lang={langOf(item, KINDS[item.type].text)}>
             {mainText(item)}
           </p>
           <MineDetails item={item} values={v} easy={easy} />
@@ -125,7 +130,7 @@ function MineDetails({ item, values: v, easy }) {
           {field.choices && `${say(easy, field.mine)} ${t(`choice.${field.choices}.${v[field.name]}`)}`}
           {field.control !== 'date' && !field.choices && (
             <>
-              {say(easy, field.mine)} <U>{v[field.name]}</U>
+              {say(easy, field.mine)} <U lang={langOf(item, field.name)}>{v[field.name]}</U>
             </>
           )}
         </span>

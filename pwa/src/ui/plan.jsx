@@ -8,9 +8,10 @@ import { beginVisit, endVisit, markLooked, whatsNew } from '../data/looks.js';
 import { anyNews } from '../data/whatsnew.js';
 import { t, tn } from '../i18n/index.js';
 import { Button, Screen, U } from './common.jsx';
-import { HistoryLink, IntegrityNote, ItemCard, ItemForm, NewMark, Provenance, flagNames } from './items.jsx';
+import { DeleteButton, HistoryLink, IntegrityNote, ItemCard, ItemForm, NewMark, Provenance, flagNames } from './items.jsx';
 import { go } from './store.js';
 import { PendingMembers, WaitingForYes } from './consent.jsx';
+import { ClosedNote, PlanDates } from './details.jsx';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
 
@@ -127,8 +128,15 @@ export function PlanHome({ plan }) {
               {fieldValue(header, 'title')}
             </U>
           )}
+          <PlanDates header={header} />
         </div>
       )}
+      <p class="details-link">
+        <a href={`#/plan/${plan.id}/details`} data-details-link>
+          {t('details.link')}
+        </a>
+      </p>
+      <ClosedNote plan={plan} />
       <KeyWaiting plan={plan} />
       <PendingMembers plan={plan} />
       <WhatsNew plan={plan} />
@@ -166,6 +174,12 @@ export function PlanHome({ plan }) {
         ))}
       </ol>
       <div class="actions stacked">
+        <a class="button secondary" href={`#/plan/${plan.id}/review`} data-review-link>
+          {t('review.link')}
+        </a>
+        <a class="button secondary" href={`#/plan/${plan.id}/progress`} data-progress-link>
+          {t('progress.link')}
+        </a>
         <a class="button secondary" href={`#/plan/${plan.id}/meeting`}>
           {t('meeting.link')}
         </a>
@@ -235,6 +249,7 @@ function MatterCard({ plan, item }) {
           </a>
         )}
         <HistoryLink plan={plan} item={item} />
+        {!item.flags?.unsignedRemoval && <DeleteButton plan={plan} item={item} />}
       </div>
     </article>
   );

@@ -5,9 +5,13 @@
 import { useRef, useState } from 'preact/hooks';
 import { fieldValue, sectionOf } from '../data/kinds.js';
 import { TYPES, contentItems, mainText, values as valuesOf } from '../data/model.js';
-import { formatDateTime, t, tn } from '../i18n/index.js';
+import { planStatus } from '../data/plandetails.js';
+import { keptAgreement } from '../data/versiondiff.js';
+import { fieldLanguage } from '../data/wordslanguage.js';
+import { currentLanguage, formatDateTime, formatDay, t, tn } from '../i18n/index.js';
 import { Button, ErrorSummary, Pieces, Screen, TextInput, U } from './common.jsx';
 import { SaveFile } from './backup.jsx';
+import { CompareForm } from './compare.jsx';
 import { Details, HistoryLink, IntegrityNote, Provenance, flagNames, wordingContext } from './items.jsx';
 import { agreedNow, agreementLines, personAgreement, say } from './wording.js';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
@@ -139,15 +143,10 @@ function snapshotOf(plan, item) {
   return JSON.parse(JSON.stringify(entry));
 }
 
-/** The person's agreement as a version kept it (older versions kept the item's own `agree` field). */
-export function keptAgreement(entry) {
-  if (entry.agreement) return entry.agreement;
-  const value = entry.values?.agree;
-  return value === 'yes' || value === 'no' ? { value, note: entry.values.agree_note || '', current: true } : null;
-}
-
-export function ReadBack({ plan }) {
+export function ReadBack({ plan, sub }) {
   const items = contentItems([...plan.items.values()]);
+  // `#/plan/<id>/readback/<review id>`: this read-back ends a review, which links to the version kept.
+  const review = plan.items.get(sub)?.type === 'review' ? plan.items.get(sub) : null;
   const [frozen, setFrozen] = useState(null);
   const [keeping, setKeeping] = useState(false);
   const [keepFailed, setKeepFailed] = useState(false);
@@ -169,6 +168,7 @@ export function ReadBack({ plan }) {
       const snapshot = contentItems([...plan.items.values()]).map((item) => snapshotOf(plan, item));
       const number = plan.list('version').reduce((max, v) => Math.max(max, fieldValue(v, 'number') || 0), 0) + 1;
       const id = await plan.create('version', { number, snapshot, person: fieldValue(plan.header, 'person') || '' });
+      if (review && !fieldValue(review, 'version')) await plan.update(review.id, { version: id });
       setFrozen(id);
     } catch (error) {
       console.error('could not keep the version', error);
@@ -180,12 +180,21 @@ export function ReadBack({ plan }) {
   let lastSection = null;
   return (
     <Screen title={t('section.readback')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
-      <p>{t('readback.intro')}</p>
-      {plan.header && (
-        <p class="print-only print-heading">
-          <U tag="strong">{fieldValue(plan.header, 'person')}</U> <U>{fieldValue(plan.header, 'title')}</U>
+      <p class="instructions">{t('readback.intro')}</p>
+      {review && (
+        <p class="banner review-banner" data-review={review.id}>
+          {t('review.readback_note', { when: formatDay(fieldValue(review, 'date')) })}
         </p>
       )}
+      {plan.header && (
+        <p class="print-only print-heading">
+          <U tag="strong">{fieldValue(plan.header, 'person')}</U> <U>{fieldValue(plan.header, 'title')}</U>{' '}
+          <span data-plan-status>{t(`choice.status_plan.${planStatus(fieldValue(plan.header, 'status'))}`)}</span>
+        </p>
+      )}
+      <p class="print-only" data-printed-on>
+        {t('print.printed_on', { when: formatDateTime(Date.now()) })}
+      </p>
       <div class="actions">
         <Button kind="secondary" onClick={() => window.print()}>
           {t('readback.print')}
@@ -207,12 +216,17 @@ export function ReadBack({ plan }) {
               {heading}
               <article class="card item" data-item={item.id} data-flags={flagNames(item)}>
                 <IntegrityNote plan={plan} item={item} />
-                <p dir="auto" class="item-text" data-speak>
+                <p dir="auto" class="item-text" data-speak lang={fieldLanguage(item, TYPES[item.type].text, currentLanguage())}>
                   {mainText(item)}
                 </p>
-                <Details plan={plan} type={item.type} values={valuesOf(item)} />
+                <Details plan={plan} type={item.type} values={valuesOf(item)} item={item} />
                 <Provenance plan={plan} item={item} />
                 <AgreementStatus plan={plan} item={item} />
+                {!plan.agreementsFor(item.id).person && (
+                  <p class="print-only not-agreed-mark" data-agreement="none">
+                    {t('versions.not_asked')}
+                  </p>
+                )}
                 <Agreement plan={plan} item={item} drafts={drafts} />
                 <p class="history-line">
                   <HistoryLink plan={plan} item={item} />
@@ -268,6 +282,7 @@ export function Versions({ plan }) {
           );
         })}
       </ul>
+      <CompareForm plan={plan} />
     </Screen>
   );
 }

@@ -36,13 +36,17 @@ export function planRoutes() {
     { path: '/goal/:sub?', screen: 'goal' },
     { path: '/versions/:sub?', screen: 'versions' },
     { path: '/version/:sub?', screen: 'version' },
+    { path: '/compare/:sub?', screen: 'compare' },
     { path: '/resolve/:sub?', screen: 'resolve' },
     { path: '/share/:sub?', screen: 'share' },
     { path: '/sharing', screen: 'sharing' },
+    { path: '/details', screen: 'details' },
     { path: '/item/:sub/history', screen: 'item-history' },
     { path: '/item/:sub?', screen: 'item' },
     { path: '/mine/:sub?', screen: 'mine' },
     { path: '/meeting/:sub?', screen: 'meeting' },
+    { path: '/review/:sub?', screen: 'review' },
+    { path: '/progress', screen: 'progress' },
     ...SECTIONS.map((section) => {
       const own = section.screen ?? section.id;
       return { path: `/${section.route ?? section.id}/:sub?`, screen: OWN_SCREENS.includes(own) ? own : 'section', section: section.id };

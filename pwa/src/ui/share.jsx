@@ -15,6 +15,7 @@ import { Button, ErrorSummary, Radios, Screen, U } from './common.jsx';
 import { LeaveOrDelete } from './leave.jsx';
 import { Members } from './members.jsx';
 import { InviteSetting, PendingMembers, useSupportersMayInvite } from './consent.jsx';
+import { HandoverPanel } from './handover.jsx';
 import { problemText } from './start.jsx';
 
 function useFingerprint(plan) {
@@ -96,6 +97,8 @@ export function Share({ plan }) {
   const [joinCode, retryJoinCode] = useJoinCode(plan.id, invite);
   const [supportersMay, setSupportersMay] = useSupportersMayInvite(plan);
   // A supporter with write access invites while the person lets them: only supporters, who wait for the person's yes.
+  // On the person's own phone the choices speak to them ("Someone you trust").
+  const yours = plan.me.role === 'owner';
   const supporterInvites = !plan.canInvite && plan.me.role === 'supporter' && plan.me.access === 'write' && supportersMay === true;
   const create = async () => {
     setBusy(true);
@@ -144,9 +147,9 @@ export function Share({ plan }) {
             value={supporterInvites && who === 'owner' ? 'writer' : who}
             onChange={setWho}
             options={[
-              ...(supporterInvites ? [] : [{ value: 'owner', label: t('share.who.owner') }]),
-              { value: 'writer', label: t('share.who.writer') },
-              { value: 'reader', label: t('share.who.reader') },
+              ...(supporterInvites ? [] : [{ value: 'owner', label: t(yours ? 'fix.share.who.owner_you' : 'share.who.owner') }]),
+              { value: 'writer', label: t(yours ? 'fix.share.who.writer_you' : 'share.who.writer') },
+              { value: 'reader', label: t(yours ? 'fix.share.who.reader_you' : 'share.who.reader') },
             ]}
           />
           <Button onClick={create} disabled={busy}>
@@ -197,6 +200,7 @@ export function Share({ plan }) {
           )}
         </>
       )}
+      <HandoverPanel plan={plan} />
       <LeaveOrDelete plan={plan} />
     </Screen>
   );

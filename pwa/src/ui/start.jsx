@@ -2,16 +2,16 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
-import { readSummary, summaryOf, syncInBackground } from '../data/planlist.js';
-import { newsOf } from '../data/looks.js';
+import { syncInBackground } from '../data/planlist.js';
 import { enrol, joinWithInvite, refreshPlanList, startPlan } from '../data/session.js';
 import { JoinCodeError, inviteTextFromCode, isJoinCode } from '../data/joincodes.js';
 import { decodeImageFile, scanCamera } from '../lib/qr.js';
 import { LANGUAGES, currentLanguage, setLanguage, t } from '../i18n/index.js';
 import { OfferLock } from './joinlock.jsx';
+import { AddressSetting } from './address.jsx';
 import { LockSettings } from './lock.jsx';
-import { newsSentence } from './plan.jsx';
-import { Button, ErrorSummary, LinkButton, Radios, Screen, TextInput, U } from './common.jsx';
+import { Caseload } from './caseload.jsx';
+import { Button, ErrorSummary, LinkButton, Radios, Screen, TextInput } from './common.jsx';
 import { appState, go, setState } from './store.js';
 
 /**
@@ -180,6 +180,9 @@ function ScanInvite({ onCode }) {
   );
 }
 
+/** Where a device lands after joining: "My plan" for the person and the people they trust, the plan's home for a worker. */
+export const landingAfterJoin = (planId, role) => (role === 'owner' || role === 'supporter' ? `plan/${planId}/mine` : `plan/${planId}`);
+
 export function Join({ code: initial }) {
   const device = appState.device.value;
   const [code, setCode] = useState(initial || '');
@@ -204,14 +207,14 @@ export function Join({ code: initial }) {
       setState({ device: joined, inviteText: null });
       // A device new to the app is offered the app lock next (joinlock.jsx); one set up before goes straight on.
       if (!device && !joined?.locked) setOffer({ planId, role: joined?.plans[planId]?.role });
-      else go(`plan/${planId}`);
+      else go(landingAfterJoin(planId, joined?.plans[planId]?.role));
     } catch (e) {
       setError(e instanceof JoinCodeError ? t(`join.code_${e.kind}`) : problemText(e, 'join.refused', 'join.conflict'));
     } finally {
       setBusy(false);
     }
   };
-  if (offer) return <OfferLock role={offer.role} onDone={() => go(`plan/${offer.planId}`)} />;
+  if (offer) return <OfferLock role={offer.role} onDone={() => go(landingAfterJoin(offer.planId, offer.role))} />;
   return (
     <Screen title={t('join.title')} back={{ path: '', label: t('back') }}>
       <p>{t('join.intro')}</p>
@@ -231,46 +234,12 @@ export function Join({ code: initial }) {
           spellcheck={false}
         />
         {!device && <TextInput name="name" label={t('join.name')} value={name} onInput={setName} autocomplete="name" />}
-        {!device && <TextInput name="label" label={t('enrol.label')} hint={t('enrol.label_hint')} value={label} onInput={setLabel} />}
+        {!device && <TextInput name="label" label={t('enrol.label')} hint={t('fix.join.label_hint')} value={label} onInput={setLabel} />}
         <Button type="submit" disabled={busy}>
           {t('join.submit')}
         </Button>
       </form>
     </Screen>
-  );
-}
-
-/** One plan in "My plans": its names read from this device's copy (no live sync), and whether changes wait. */
-function PlanRow({ planId }) {
-  const summary = summaryOf(planId).value;
-  const info = appState.device.value?.plans?.[planId];
-  const joining =
-    info?.pending === 'consent' ? 'plans.waiting_yes' : info?.pending === 'join' && !info.refused && (info.waitingFor === 'inviter' ? 'plans.waiting_inviter' : 'plans.joining');
-  useEffect(() => {
-    readSummary(planId).catch(() => {});
-  }, [planId]);
-  const named = summary && !summary.noKey && (summary.person || summary.title);
-  const counts = newsOf(planId);
-  const news = named ? newsSentence(counts) : null;
-  return (
-    <li class="plan-row" data-news-read={counts ? '' : undefined}>
-      <a href={`#/plan/${planId}`} class="card-link">
-        {named ? (
-          <>
-            <U tag="strong">{summary.person}</U>
-            <U class="muted">{summary.title}</U>
-          </>
-        ) : (
-          <span>{joining ? t(joining) : summary ? t('plans.waiting_key') : t('plan.opening')}</span>
-        )}
-        {summary?.pending > 0 && <span class="badge">{t('plans.unsynced')}</span>}
-        {news && (
-          <span class="whats-new-row" data-whats-new>
-            {news}
-          </span>
-        )}
-      </a>
-    </li>
   );
 }
 
@@ -307,11 +276,7 @@ export function Plans() {
       )}
       <p class="muted">{t('plans.signed_in', { name: device.name || '' })}</p>
       {ids.length ? (
-        <ul class="plain cards" aria-label={t('plans.title')}>
-          {ids.map((id) => (
-            <PlanRow key={id} planId={id} />
-          ))}
-        </ul>
+        <Caseload ids={ids} />
       ) : (
         <p>{t('plans.none')}</p>
       )}
@@ -385,6 +350,7 @@ export function Settings() {
         onChange={choose}
         options={LANGUAGES.map((l) => ({ value: l.code, label: l.name }))}
       />
+      <AddressSetting />
       <h2>{t('settings.safety')}</h2>
       <p>{t('settings.safety_text')}</p>
       <p>{t('settings.safety_after', { name: t('app.neutral_name') })}</p>

@@ -4,6 +4,7 @@
 // app's own words, `{user: text}` is people's words or names (shown with dir="auto").
 
 import { TYPES, readableFields } from '../data/kinds.js';
+import { planStatus } from '../data/plandetails.js';
 
 /** How a field of `type` is shown: words, date, flag, links, a choice group, or plain. */
 export function kindOf(type, name) {
@@ -15,7 +16,7 @@ export function kindOf(type, name) {
   if (name === 'agree') return 'agree';
   if (name === 'title' || name === 'person' || name === 'name' || name === 'label') return 'words';
   if (name === 'status' && type === 'plan') return 'status_plan';
-  if (name === 'review') return 'date';
+  if (name === 'review' || (name === 'visit' && type === 'plan')) return 'date';
   return 'plain';
 }
 
@@ -52,6 +53,7 @@ export function valuePieces(t, type, name, value, { formatDay, mainTextOf = () =
   if (kind === 'plain') return typeof value === 'string' ? [{ user: value }] : [JSON.stringify(value)];
   if (kind === 'voice') return [t(`choice.voice.${value}`)];
   if (kind === 'lang') return [{ user: LANGUAGE_NAMES[value] || String(value) }];
+  if (kind === 'status_plan') return [t(`choice.status_plan.${planStatus(value)}`)]; // an older plan's value read as today's
   return [t(`choice.${kind}.${value}`)];
 }
 
