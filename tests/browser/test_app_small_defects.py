@@ -3,7 +3,8 @@ starting offline; a "what matters" item can be deleted; sync never asks for `GET
 "my phone"; the person lands on "My plan"; their phone speaks to them ("Your own words", "someone you trust");
 read aloud speaks every part of an item, each in the language it is written in (the utterances recorded as the
 app hands them to `speechSynthesis.speak`); Welsh dates and times in Welsh (Chromium has no Welsh `Intl` data),
-Arabic ones in Arabic; and the app speaks to the person in the grammatical form they chose."""
+Arabic ones in Arabic; the app speaks to the person in the grammatical form they chose, and about them (the
+worker's tablet in Arabic says "her own words") in the form they chose for the plan."""
 
 from __future__ import annotations
 
@@ -184,4 +185,71 @@ def test_the_app_speaks_to_the_person_in_the_form_they_chose(
     phone.get_by_role("radio", name=AR["fix.address.none"]).check()
     phone.goto(f"{url}/join")
     expect(phone.get_by_role("button", name=AR["join.submit"])).to_be_visible()
+    assert problems == {}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_words_about_the_person_follow_the_form_she_chose_on_the_workers_tablet(
+    chromium: Browser, alongside_server: AlongsideServer
+) -> None:
+    url = alongside_server.url
+    tablet = worker_device(chromium, alongside_server, bypass_csp=True)  # bypass_csp: for axe-core only
+    plan_id = start_plan(tablet, "Amira")
+    phone = new_device(chromium, bypass_csp=True).new_page()
+    phone.goto(f"{url}/join#{invite(tablet, plan_id)}")
+    submit_join(phone, name="Amira", label="Amira's phone")
+    expect(phone.get_by_role("heading", name="My plan", exact=True, level=1)).to_be_visible(timeout=20_000)
+    problems: dict[str, Any] = {}
+
+    # On her own phone, Amira chooses how the app speaks about her on other people's devices.
+    phone.goto(f"{url}/#/plan/{plan_id}/details")
+    about = phone.get_by_role("group", name="How the app speaks about you on other people's devices")
+    expect(about.get_by_role("radio", name="No preference")).to_be_checked()
+    check_axe(phone, "plan details, words about the person", "en", problems)
+    about.get_by_role("radio", name="She / her").check()
+    phone.get_by_role("button", name="Save the plan details").click()
+    expect(phone.locator("[data-details-saved]")).to_be_visible()
+    expect(phone.locator('[data-field-provenance="address"]')).to_contain_text("Amira")
+    wait_synced(phone)
+    set_language(phone, url, "ar", "العربية")
+    phone.goto(f"{url}/#/plan/{plan_id}/details")
+    about = phone.get_by_role("group", name=AR["address.about.legend_you"])
+    expect(about.get_by_role("radio", name=AR["address.about.choice_she"])).to_be_checked()
+    check_axe(phone, "plan details, words about the person", "ar", problems)
+    phone.screenshot(path=str(SCREENSHOTS / "142-words-about-the-person.png"), full_page=True)
+
+    # The worker's tablet in Arabic speaks of her in the feminine: the choice arrived in the plan (encrypted).
+    set_language(tablet, url, "ar", "العربية")
+    tablet.goto(f"{url}/#/plan/{plan_id}/details")
+    about = tablet.get_by_role("group", name=AR["address.about.legend"].format(name="Amira"))
+    expect(about.get_by_role("radio", name=AR["address.about.choice_she"])).to_be_checked(timeout=30_000)
+    expect(tablet.locator('[data-field-provenance="address"]')).to_contain_text("Amira")
+    check_axe(tablet, "plan details, words about the person (worker)", "ar", problems)
+
+    # What she says, "in her own words" (not "his own words"), and who said it.
+    open_section(tablet, plan_id, "strengths")
+    tablet.get_by_role("button", name=AR["add.strength"]).click()
+    voice = tablet.get_by_role("group", name=AR["prov.voice"])
+    expect(voice.get_by_role("radio", name=AR["choice.voice.own.she"])).to_be_checked()
+    expect(voice.get_by_text(AR["choice.voice.own"], exact=True)).to_have_count(0)
+    tablet.get_by_label(AR["form.strength.text"]).fill(STRENGTH)
+    tablet.get_by_role("button", name=AR["form.save"], exact=True).click()
+    expect(tablet.locator("form.item-form")).to_have_count(0)
+    provenance = tablet.locator('article[data-type="strength"] [data-provenance]').first
+    expect(provenance).to_contain_text(AR["prov.said_by_short.she"])
+    expect(provenance).to_contain_text(AR["choice.voice.own.she"])
+    tablet.screenshot(path=str(SCREENSHOTS / "143-words-about-her-ar.png"), full_page=True)
+
+    # Reading back: what she agrees to, what she would like to change.
+    tablet.goto(f"{url}/#/plan/{plan_id}/readback")
+    expect(tablet.get_by_text(AR["readback.intro.she"])).to_be_visible(timeout=20_000)
+    disagree = AR["readback.disagree_for"].format(name="Amira")
+    tablet.get_by_role("button", name=re.compile("^" + re.escape(disagree))).first.click()
+    expect(tablet.get_by_label(AR["readback.why_not.she"])).to_be_visible()
+    expect(tablet.get_by_text(AR["readback.why_not"], exact=True)).to_have_count(0)
+    tablet.screenshot(path=str(SCREENSHOTS / "144-readback-about-her-ar.png"), full_page=True)
+
+    # Who can see the plan: "the woman whose plan this is".
+    open_section(tablet, plan_id, "share")
+    expect(tablet.get_by_text(AR["members.owner.she"])).to_be_visible(timeout=20_000)
     assert problems == {}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { addressedText } from '../../pwa/src/i18n/address.js';
+import { aboutForm, aboutText, addressedText, planAddressForm } from '../../pwa/src/i18n/address.js';
 import { catalogDate, pluralCategory } from '../../pwa/src/i18n/calendar.js';
 import { wordsLanguage } from '../../pwa/src/data/wordslanguage.js';
 
@@ -34,6 +34,46 @@ test('every address-form variant has its plain key, in its catalog and in Englis
     if (code === 'ar') assert.ok(variants.length >= 40, 'Arabic speaks to a woman in her own forms');
     for (const key of variants) {
       const plain = key.replace(/\.(f|m)$/, '');
+      assert.ok(plain in words && plain in en, `${code}: ${key} has no plain ${plain}`);
+      assert.equal([...words[key].matchAll(/\{(\w+)\}/g)].join(), [...words[plain].matchAll(/\{(\w+)\}/g)].join(), `${key}: the same placeholders`);
+    }
+  }
+});
+
+test("words about the person take the form the plan carries, and on the person's own device the one they chose there", () => {
+  const ar = catalog('ar');
+  const header = (form) => ({ f: { person: { v: 'Amira' }, address: { v: form } } });
+  assert.equal(planAddressForm(header('f')), 'f');
+  assert.equal(planAddressForm({ address: 'm' }), 'm'); // plain values
+  assert.equal(planAddressForm(header('x')), ''); // not a form: no preference
+  assert.equal(planAddressForm(null), '');
+  // The worker's and a supporter's devices: the plan's form, whatever the reader chose for themselves.
+  assert.equal(aboutForm(header('f'), 'worker', 'm'), 'f');
+  assert.equal(aboutForm(header(''), 'supporter', 'f'), '');
+  // The person's own device: the reader is the person (their device's choice first, else the plan's).
+  assert.equal(aboutForm(header('m'), 'owner', 'f'), 'f');
+  assert.equal(aboutForm(header('f'), 'owner', ''), 'f');
+  assert.equal(aboutText(ar, 'choice.voice.own', 'f'), 'كلماتها هي');
+  assert.equal(aboutText(ar, 'choice.voice.own', 'm'), ar['choice.voice.own']); // the plain words are masculine
+  assert.equal(aboutText(ar, 'choice.voice.own', ''), ar['choice.voice.own']);
+  assert.equal(aboutText(ar, 'members.owner', 'f'), 'صاحبة هذه الخطة');
+  assert.equal(aboutText(ar, 'readback.why_not', 'f'), 'ما الذي تودّ تغييره؟ (اختياري)');
+  assert.equal(aboutText(ar, 'choice.voice.paraphrase', 'f'), ar['choice.voice.paraphrase']); // the same for everyone
+  assert.equal(aboutText(catalog('en'), 'choice.voice.own', 'f'), catalog('en')['choice.voice.own']);
+  assert.equal(aboutText(catalog('cy'), 'members.owner', 'f'), "y person y mae'r cynllun hwn yn perthyn iddi");
+  // Speaking to the reader and speaking about the person are kept apart: a worker spoken to as a woman
+  // still reads the plain (masculine) third-person words about a man.
+  assert.equal(addressedText(ar, 'choice.voice.own', 'f'), ar['choice.voice.own']);
+});
+
+test('every words-about-the-person variant has its plain key, in its catalog and in English', () => {
+  const en = catalog('en');
+  for (const code of ['en', 'cy', 'ar']) {
+    const words = catalog(code);
+    const variants = Object.keys(words).filter((key) => /\.(she|he)$/.test(key));
+    if (code === 'ar') assert.ok(variants.length >= 6, 'Arabic speaks about a woman in her own forms');
+    for (const key of variants) {
+      const plain = key.replace(/\.(she|he)$/, '');
       assert.ok(plain in words && plain in en, `${code}: ${key} has no plain ${plain}`);
       assert.equal([...words[key].matchAll(/\{(\w+)\}/g)].join(), [...words[plain].matchAll(/\{(\w+)\}/g)].join(), `${key}: the same placeholders`);
     }

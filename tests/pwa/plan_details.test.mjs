@@ -21,7 +21,7 @@ function item(id, type, values, at = 1000) {
 test('statuses: draft, active and closed; an older plan on hold is active, completed is closed, nothing is a draft', () => {
   assert.deepEqual(['draft', 'active', 'closed', 'on_hold', 'completed', undefined, 'nonsense'].map(planStatus), ['draft', 'active', 'closed', 'active', 'closed', 'draft', 'draft']);
   const header = item('1', 'plan', { title: 'Back to college', person: 'Amira', status: 'completed', visit: '2026-12-09', visit_time: '14:30', review: 'soon' });
-  assert.deepEqual(detailsOf(header), { title: 'Back to college', person: 'Amira', status: 'closed', visit: '2026-12-09', visitTime: '14:30', review: '' });
+  assert.deepEqual(detailsOf(header), { title: 'Back to college', person: 'Amira', status: 'closed', visit: '2026-12-09', visitTime: '14:30', review: '', address: '' });
   assert.equal(detailsOf(item('1', 'plan', { visit_time: '14:30' })).visitTime, '', 'a time without a day is no visit');
 });
 

@@ -40,8 +40,9 @@ export const CHOICES = {
  * builds for steps ('activity'), goals ('goal') and readings ('goal-note').
  */
 export const KINDS = {
-  // The plan's details (ui/details.jsx): its name, the person's name, status, next visit (a day and perhaps a time), review date.
-  plan: { text: 'title', fields: ['title', 'person', 'status', 'review', 'visit', 'visit_time'] },
+  // The plan's details (ui/details.jsx): its name, the person's name, status, next visit (a day and perhaps a time), review date,
+  // and how the app speaks about the person ('f', 'm', '' for no preference: i18n/address.js).
+  plan: { text: 'title', fields: ['title', 'person', 'status', 'review', 'visit', 'visit_time', 'address'] },
   strength: {
     text: 'text',
     section: 'strengths',

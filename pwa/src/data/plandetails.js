@@ -4,6 +4,7 @@
 // facts a caseload row shows (next visit, review date, overdue steps, last change), read from its items.
 // Pure: no browser, no database.
 
+import { planAddressForm } from '../i18n/address.js';
 import { CHOICES } from './kinds.js';
 
 /** A plan's statuses: draft, active, closed. */
@@ -23,8 +24,8 @@ const isDay = (value) => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test
 const isTime = (value) => typeof value === 'string' && /^\d{2}:\d{2}$/.test(value);
 
 /**
- * The details a header item (or its plain values) holds: {title, person, status, visit, visitTime, review}
- * (dates as YYYY-MM-DD, the time as HH:MM; '' when not set).
+ * The details a header item (or its plain values) holds: {title, person, status, visit, visitTime, review,
+ * address} (dates as YYYY-MM-DD, the time as HH:MM, address 'f' / 'm'; '' when not set).
  */
 export function detailsOf(header) {
   const v = (name) => (header?.f ? header.f[name]?.v : header?.[name]);
@@ -35,6 +36,7 @@ export function detailsOf(header) {
     visit: isDay(v('visit')) ? v('visit') : '',
     visitTime: isDay(v('visit')) && isTime(v('visit_time')) ? v('visit_time') : '',
     review: isDay(v('review')) ? v('review') : '',
+    address: planAddressForm(header),
   };
 }
 

@@ -46,7 +46,8 @@ const plainProvenance = (item) => {
 
 /**
  * The HTML text of a readable copy of the plan `items` (decrypted, model.js shape). `t` gives labels in the
- * UI language `lang` (direction `dir`); `formatDay`, `formatDateTime` format dates the same way. Gathered by
+ * UI language `lang` (direction `dir`), `about` words about the person in the form they chose (i18n
+ * `tAbout`); `formatDay`, `formatDateTime` format dates the same way. Gathered by
  * the caller, by item id: `provenance` (`plan.provenanceOf`), `agreements` (`plan.agreementsFor`) and
  * `histories` (`plan.history`); `names` (device id -> {name, label}) and `roles` (device id -> role) from
  * the plan's roster. `compare` ({older, newer}: version item ids) chooses the two agreed versions the part on
@@ -54,14 +55,14 @@ const plainProvenance = (item) => {
  */
 export function readableCopy(
   items,
-  { t, lang, dir, formatDay, formatDateTime, appName, now = Date.now(), provenance = {}, agreements = {}, histories = {}, names = rosterNames(items), roles = {}, compare = null },
+  { t, about = t, lang, dir, formatDay, formatDateTime, appName, now = Date.now(), provenance = {}, agreements = {}, histories = {}, names = rosterNames(items), roles = {}, compare = null },
 ) {
   const live = items.filter((item) => item && item.f && !item.deleted);
   const byId = new Map(live.map((item) => [item.id, item]));
   const byType = (type) => live.filter((item) => item.type === type).sort((a, b) => a.created.at - b.created.at || (a.id < b.id ? -1 : 1));
   const header = byType('plan')[0];
   const plan = header ? valuesOf(header) : {};
-  const context = { t, names, roles, person: words(plan.person) ? plan.person : '', formatDateTime };
+  const context = { t, about, names, roles, person: words(plan.person) ? plan.person : '', formatDateTime };
   const user = (value, tag = 'span', cls = '') => `<${tag} dir="auto"${cls ? ` class="${cls}"` : ''}>${escapeHtml(value)}</${tag}>`;
   const linked = (id) => (byId.has(id) ? mainText(byId.get(id)) : null);
   const valueHtml = (type, name, value) => html(valuePieces(t, type, name, value, { formatDay, mainTextOf: linked }));

@@ -14,3 +14,39 @@ export function addressedText(catalog, key, form) {
   }
   return catalog[key];
 }
+
+// Words ABOUT the person (third person: "her own words", "the person whose plan this is") follow the form
+// the person chose for the plan: the header's `address` field ('f', 'm', '' for no preference), end-to-end
+// encrypted like every field of the plan, set on the plan's details screen (ui/details.jsx) by the person,
+// or by the worker at the table with the person's say-so. Catalogs hold those forms as `key.she` /
+// `key.he`, apart from `key.f` / `key.m` (which speak to the reader): a worker who chose to be spoken to as
+// a woman still reads "his own words" about a man.
+
+/** The plain words the person chooses from for words about them (catalog keys), by form. */
+export const ABOUT_LABELS = { '': 'address.about.choice_none', f: 'address.about.choice_she', m: 'address.about.choice_he' };
+
+/** The suffix of a third-person variant for each form. */
+const ABOUT_SUFFIX = { f: 'she', m: 'he' };
+
+/** The text of `key` about a person of form `form` ('f', 'm' or ''): `key.she` / `key.he` where the catalog has one. */
+export function aboutText(catalog, key, form) {
+  const suffix = ABOUT_SUFFIX[form];
+  const variant = suffix ? catalog[`${key}.${suffix}`] : undefined;
+  return variant !== undefined ? variant : catalog[key];
+}
+
+/** The form a plan's header (a stored item, or plain values) says the person chose for words about them. */
+export function planAddressForm(header) {
+  const value = header?.f ? header.f.address?.v : header?.address;
+  return ADDRESS_FORMS.includes(value) ? value : '';
+}
+
+/**
+ * The form for words about the person of a plan on this device: on the person's own device (`role`
+ * 'owner') the reader IS the person, so the form they chose for this device comes first; elsewhere, and
+ * when they chose none here, the form the plan carries.
+ */
+export function aboutForm(header, role, deviceForm) {
+  if (role === 'owner' && deviceForm) return deviceForm;
+  return planAddressForm(header);
+}

@@ -2,7 +2,7 @@
 // and the app's name are signals: a screen that shows a string re-renders when either is changed.
 
 import { signal } from '@preact/signals-core';
-import { addressedText } from './address.js';
+import { aboutForm, aboutText, addressedText } from './address.js';
 import { catalogDate, hasLocaleData, pluralCategory } from './calendar.js';
 import ar from './ar.json';
 import cy from './cy.json';
@@ -96,6 +96,17 @@ function fill(text, params) {
  */
 export function t(key, params = {}) {
   const text = addressedText(CATALOGS[language.value], key, address.value) ?? en[key] ?? key;
+  return fill(text, params);
+}
+
+/**
+ * The string `key` in words ABOUT the person of `plan` (third person), in the form the person chose for
+ * words about them (the plan header's `address`; on their own device, the reader is the person: their
+ * device's choice first): `key.she` / `key.he` where the catalog has one, else the plain key.
+ */
+export function tAbout(plan, key, params = {}) {
+  const form = aboutForm(plan?.header, plan?.me?.role, address.value);
+  const text = aboutText(CATALOGS[language.value], key, form) ?? en[key] ?? key;
   return fill(text, params);
 }
 

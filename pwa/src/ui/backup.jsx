@@ -6,7 +6,7 @@ import { exportPlan, importPlan } from '../data/backup.js';
 import { contentItems } from '../data/model.js';
 import { loadDevice } from '../data/device.js';
 import { openPlan } from '../data/session.js';
-import { appName, currentLanguage, direction, formatDateTime, formatDay, t } from '../i18n/index.js';
+import { appName, currentLanguage, direction, formatDateTime, formatDay, t, tAbout } from '../i18n/index.js';
 import { Button, ErrorSummary, Screen, TextInput } from './common.jsx';
 import { go, setState } from './store.js';
 
@@ -65,7 +65,8 @@ function ShareCopies({ plan }) {
   const saveCopy = run(async () => {
     const { readableCopy } = await import('../data/readable.js');
     const { items, ...facts } = await planFacts(plan, { histories: true });
-    const html = readableCopy(items, { t, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName(), ...facts });
+    const about = (key, params) => tAbout(plan, key, params); // words about the person, in the form they chose
+    const html = readableCopy(items, { t, about, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName(), ...facts });
     download(html, `notes-${new Date().toISOString().slice(0, 10)}.html`, 'text/html');
   });
   const saveFhir = run(async () => {

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { TYPES, fieldValue } from '../data/kinds.js';
 import { bySection, comparisonPath, diffVersions, keptAgreement, parseComparison } from '../data/versiondiff.js';
-import { appName, currentLanguage, direction, formatDateTime, formatDay, t } from '../i18n/index.js';
+import { appName, currentLanguage, direction, formatDateTime, formatDay, t, tAbout } from '../i18n/index.js';
 import { Button, ErrorSummary, Pieces, Screen, Select } from './common.jsx';
 import { planFacts, download } from './backup.jsx';
 import { wordingContext } from './items.jsx';
@@ -151,6 +151,7 @@ function SaveComparison({ plan, older, newer }) {
       const { items, ...facts } = await planFacts(plan, { histories: true });
       const html = readableCopy(items, {
         t,
+        about: (key, params) => tAbout(plan, key, params), // words about the person, in the form they chose
         lang: currentLanguage(),
         dir: direction(),
         formatDay,

@@ -5,6 +5,7 @@
 
 import { useState } from 'preact/hooks';
 import { PLAN_STATUSES, detailsOf, visitMoment } from '../data/plandetails.js';
+import { ABOUT_LABELS, ADDRESS_FORMS } from '../i18n/address.js';
 import { formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, TextInput, U, choiceOptions } from './common.jsx';
 import { deviceText } from './wording.js';
@@ -16,6 +17,7 @@ const FIELDS = [
   ['visit', 'visit'],
   ['visit_time', 'visitTime'],
   ['review', 'review'],
+  ['address', 'address'],
 ];
 
 /** When the next visit is, in words ('' when none is set). */
@@ -101,6 +103,10 @@ export function PlanDetails({ plan }) {
     }
   };
   const back = { path: `plan/${plan.id}`, label: t('plan.back') };
+  // How the app speaks about the person: theirs to choose (on their own phone, "about you").
+  const isPerson = plan.me?.role === 'owner';
+  const personName = shown.person || t('matter.person');
+  const aboutLegend = isPerson ? t('address.about.legend_you') : t('address.about.legend', { name: personName });
   return (
     <Screen title={t('details.title')} back={back}>
       {shown.person && (
@@ -121,6 +127,8 @@ export function PlanDetails({ plan }) {
           <dd>{visitText(shown) || t('details.not_set')}</dd>
           <dt>{t('details.review')}</dt>
           <dd>{shown.review ? formatDay(shown.review) : t('details.not_set')}</dd>
+          <dt>{aboutLegend}</dt>
+          <dd data-plan-address={shown.address || 'none'}>{t(ABOUT_LABELS[shown.address])}</dd>
         </dl>
       ) : (
         <form onSubmit={save} class="plan-details" data-plan-details noValidate>
@@ -141,6 +149,15 @@ export function PlanDetails({ plan }) {
           <ChangedBy plan={plan} name="visit" />
           <TextInput name="review" type="date" label={t('details.review')} value={values.review} onInput={set('review')} />
           <ChangedBy plan={plan} name="review" />
+          <Radios
+            name="address"
+            legend={aboutLegend}
+            hint={isPerson ? t('address.about.hint_you') : t('address.about.hint', { name: personName })}
+            value={values.address}
+            onChange={set('address')}
+            options={ADDRESS_FORMS.map((value) => ({ value, label: t(ABOUT_LABELS[value]) }))}
+          />
+          <ChangedBy plan={plan} name="address" />
           <div class="actions">
             <Button type="submit" disabled={saving}>
               {t('details.save')}

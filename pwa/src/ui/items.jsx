@@ -7,7 +7,7 @@ import { CHOICES, TYPES, mainText, values as valuesOf } from '../data/model.js';
 import { whatsNew } from '../data/looks.js';
 import { fieldLanguage } from '../data/wordslanguage.js';
 import { defaultSpeaker } from '../data/roles.js';
-import { currentLanguage, formatDateTime, formatDay, t } from '../i18n/index.js';
+import { currentLanguage, formatDateTime, formatDay, t, tAbout } from '../i18n/index.js';
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
 import { provenanceParts } from './wording.js';
 import { AudienceField, AudienceTag } from './audience.jsx';
@@ -51,11 +51,16 @@ function Control({ spec, type, value, set, plan, error }) {
   }
 }
 
-/** "In whose words": on the person's own device, what they said themselves is "Your own words". */
+/**
+ * "In whose words": on the person's own device, what they said themselves is "Your own words"; elsewhere,
+ * what the person said is "their own words" in the form they chose for words about them.
+ */
 function voiceOptions(plan, saidBy) {
   const speaker = (saidBy || '').trim();
   const yours = plan.me?.role === 'owner' && (!speaker || speaker === defaultSpeaker(plan) || speaker === plan.deviceName(plan.device.deviceId)?.name);
-  return choiceOptions(CHOICES.voice, 'choice.voice').map((option) => (yours && option.value === 'own' ? { ...option, label: t('prov.voice_own_you') } : option));
+  const person = (fieldValue(plan.header, 'person') || '').trim();
+  const own = yours ? t('prov.voice_own_you') : person && speaker === person ? tAbout(plan, 'choice.voice.own') : null;
+  return choiceOptions(CHOICES.voice, 'choice.voice').map((option) => (own && option.value === 'own' ? { ...option, label: own } : option));
 }
 
 /** Write a new item of `type` or change `item`. Provenance: who said it and in whose words. */
@@ -125,6 +130,7 @@ export function ItemForm({ plan, type, item, defaults, onDone }) {
 export function wordingContext(plan) {
   return {
     t,
+    about: (key, params) => tAbout(plan, key, params),
     formatDateTime,
     names: (deviceId) => plan.deviceName(deviceId),
     roles: (deviceId) => plan.roles?.get(deviceId)?.role,

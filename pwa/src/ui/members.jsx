@@ -8,7 +8,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { loadDevice } from '../data/device.js';
 import { listMembers, removeMember } from '../data/session.js';
-import { formatDateTime, t } from '../i18n/index.js';
+import { formatDateTime, t, tAbout } from '../i18n/index.js';
 import { Button, ErrorSummary, U } from './common.jsx';
 import { problemText } from './start.jsx';
 
@@ -18,10 +18,14 @@ function canRemove(me, member) {
   return me.role === 'owner' || (me.role === 'worker' && member.role === 'supporter');
 }
 
-/** Who a member is, in plain words; on the person's own phone (`me.role` 'owner'), "someone you trust". */
-function whoText(member, me) {
+/**
+ * Who a member is, in plain words; on the person's own phone (`me.role` 'owner'), "someone you trust";
+ * elsewhere the person is spoken of in the form they chose for words about them.
+ */
+function whoText(member, me, plan) {
   const key = ['owner', 'worker'].includes(member.role) ? `members.${member.role}` : `members.supporter_${member.access === 'write' ? 'write' : 'read'}`;
-  return t(me?.role === 'owner' ? `fix.${key}_you` : key);
+  if (me?.role === 'owner') return t(`fix.${key}_you`);
+  return member.role === 'owner' ? tAbout(plan, key) : t(key);
 }
 
 export function Members({ plan }) {
@@ -52,7 +56,7 @@ export function Members({ plan }) {
     }
     return null;
   };
-  const nameOf = (member) => rosterName(member) || whoText(member, me);
+  const nameOf = (member) => rosterName(member) || whoText(member, me, plan);
   const remove = async (member) => {
     setBusy(true);
     setError(null);
@@ -86,11 +90,11 @@ export function Members({ plan }) {
               <li key={member.account} class="card member" data-account={member.account}>
                 {rosterName(member) ? (
                   <p>
-                    <U tag="strong">{rosterName(member)}</U> <span class="muted">({whoText(member, me)})</span>
+                    <U tag="strong">{rosterName(member)}</U> <span class="muted">({whoText(member, me, plan)})</span>
                   </p>
                 ) : (
                   <p>
-                    <strong>{whoText(member, me)}</strong>
+                    <strong>{whoText(member, me, plan)}</strong>
                   </p>
                 )}
                 {!member.devices.some((d) => d.active) && <p class="muted">{t('members.no_device')}</p>}

@@ -8,7 +8,7 @@ import { TYPES, contentItems, mainText, values as valuesOf } from '../data/model
 import { planStatus } from '../data/plandetails.js';
 import { keptAgreement } from '../data/versiondiff.js';
 import { fieldLanguage } from '../data/wordslanguage.js';
-import { currentLanguage, formatDateTime, formatDay, t, tn } from '../i18n/index.js';
+import { currentLanguage, formatDateTime, formatDay, t, tAbout, tn } from '../i18n/index.js';
 import { Button, ErrorSummary, Pieces, Screen, TextInput, U } from './common.jsx';
 import { SaveFile } from './backup.jsx';
 import { CompareForm } from './compare.jsx';
@@ -107,7 +107,7 @@ export function Agreement({ plan, item, drafts }) {
       </Button>
       {value === 'no' && (
         <div class="agree-note">
-          <TextInput name="agree_note" label={t(forPerson ? 'readback.why_not' : 'readback.why_not_self')} value={note} onInput={type} />
+          <TextInput name="agree_note" label={forPerson ? tAbout(plan, 'readback.why_not') : t('readback.why_not_self')} value={note} onInput={type} />
           <Button kind="secondary small" onClick={saveNote} disabled={saving}>
             {saving ? t('readback.saving_note') : t('readback.save_note')}
           </Button>
@@ -180,7 +180,7 @@ export function ReadBack({ plan, sub }) {
   let lastSection = null;
   return (
     <Screen title={t('section.readback')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
-      <p class="instructions">{t('readback.intro')}</p>
+      <p class="instructions">{tAbout(plan, 'readback.intro')}</p>
       {review && (
         <p class="banner review-banner" data-review={review.id}>
           {t('review.readback_note', { when: formatDay(fieldValue(review, 'date')) })}
@@ -248,7 +248,7 @@ export function ReadBack({ plan, sub }) {
             </Button>
           </>
         ) : (
-          <p data-cannot-keep>{t('readback.no_keep')}</p>
+          <p data-cannot-keep>{tAbout(plan, 'readback.no_keep')}</p>
         )}
         <ErrorSummary message={keepFailed && t('readback.keep_failed')} />
         {frozen && (

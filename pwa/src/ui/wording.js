@@ -5,6 +5,7 @@
 
 import { TYPES, readableFields } from '../data/kinds.js';
 import { planStatus } from '../data/plandetails.js';
+import { ABOUT_LABELS } from '../i18n/address.js';
 
 /** How a field of `type` is shown: words, date, flag, links, a choice group, or plain. */
 export function kindOf(type, name) {
@@ -16,6 +17,7 @@ export function kindOf(type, name) {
   if (name === 'agree') return 'agree';
   if (name === 'title' || name === 'person' || name === 'name' || name === 'label') return 'words';
   if (name === 'status' && type === 'plan') return 'status_plan';
+  if (name === 'address' && type === 'plan') return 'address';
   if (name === 'review' || (name === 'visit' && type === 'plan')) return 'date';
   return 'plain';
 }
@@ -53,6 +55,7 @@ export function valuePieces(t, type, name, value, { formatDay, mainTextOf = () =
   if (kind === 'plain') return typeof value === 'string' ? [{ user: value }] : [JSON.stringify(value)];
   if (kind === 'voice') return [t(`choice.voice.${value}`)];
   if (kind === 'lang') return [{ user: LANGUAGE_NAMES[value] || String(value) }];
+  if (kind === 'address') return [t(ABOUT_LABELS[value] || ABOUT_LABELS[''])]; // how the app speaks about the person
   if (kind === 'status_plan') return [t(`choice.status_plan.${planStatus(value)}`)]; // an older plan's value read as today's
   return [t(`choice.${kind}.${value}`)];
 }
@@ -101,15 +104,17 @@ const deviceOrUnknown = (t, names, deviceId) => deviceText(names, deviceId) || t
 /**
  * Who said it, in whose words, who typed it or changed it, and who confirmed it: a list of segments (each a
  * list of pieces), shown joined by " · ". `prov` is `plan.provenanceOf(item)`. `you` says this device is the
- * person's own (then the person is "you"); `person` is the person's name; `roles` maps device id -> role.
+ * person's own (then the person is "you"); `person` is the person's name; `roles` maps device id -> role;
+ * `about(key, params)` gives words about the person in the form they chose (i18n `tAbout`; `t` without it).
  */
-export function provenanceParts(prov, { t, names, person, you = false, roles = null, formatDateTime, withDate = true }) {
+export function provenanceParts(prov, { t, about = t, names, person, you = false, roles = null, formatDateTime, withDate = true }) {
   if (!prov) return [];
   const segments = [];
   const saidBy = typeof prov.saidBy === 'string' ? prov.saidBy.trim() : '';
   const byPerson = !!saidBy && !!person && saidBy === String(person).trim();
-  if (saidBy) segments.push(you && byPerson ? [t('prov.said_by_you')] : [`${t('prov.said_by_short')} `, { user: saidBy }]);
-  if (prov.voice) segments.push([t(you && byPerson && prov.voice === 'own' ? 'prov.voice_own_you' : `choice.voice.${prov.voice}`)]);
+  const tSpeaker = byPerson ? about : t; // "said it", "their own words": in the person's form when they said it
+  if (saidBy) segments.push(you && byPerson ? [t('prov.said_by_you')] : [`${tSpeaker('prov.said_by_short')} `, { user: saidBy }]);
+  if (prov.voice) segments.push([you && byPerson && prov.voice === 'own' ? t('prov.voice_own_you') : tSpeaker(`choice.voice.${prov.voice}`)]);
   const personal = (deviceId) => you && lookup(roles, deviceId) === 'owner';
   const personName = { user: person || t('matter.person') };
   if (prov.changed) {
