@@ -6,6 +6,7 @@
 
 import { planAddressForm } from '../i18n/address.js';
 import { CHOICES } from './kinds.js';
+import { today } from './progress.js';
 
 /** A plan's statuses: draft, active, closed. */
 export const PLAN_STATUSES = CHOICES.status_plan;
@@ -48,11 +49,8 @@ export function visitMoment({ visit, visitTime }) {
   return new Date(y, m - 1, d, h, min).getTime();
 }
 
-/** Today on this device, as YYYY-MM-DD (local time: a step due today is not overdue until tomorrow). */
-export function today(now = new Date()) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
+// Today on this device, as YYYY-MM-DD (local time: a step due today is not overdue until tomorrow).
+export { today } from './progress.js';
 
 const FINISHED = new Set(['done', 'stopped']);
 

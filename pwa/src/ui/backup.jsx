@@ -46,6 +46,18 @@ export async function planFacts(plan, { histories = false } = {}) {
   return facts;
 }
 
+/**
+ * Save the plan's readable copy (one HTML file, loaded on first use in its own chunk); `extra` adds options
+ * of readableCopy (for example `compare: {older, newer}`, the two agreed versions its "what changed" part compares).
+ */
+export async function saveReadableCopy(plan, extra = {}) {
+  const { readableCopy } = await import('../data/readable.js');
+  const { items, ...facts } = await planFacts(plan, { histories: true });
+  const about = (key, params) => tAbout(plan, key, params); // words about the person, in the form they chose
+  const html = readableCopy(items, { t, about, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName(), ...extra, ...facts });
+  download(html, `notes-${new Date().toISOString().slice(0, 10)}.html`, 'text/html');
+}
+
 /** A readable copy (HTML) and a FHIR bundle: neither is locked, and each card says so. */
 function ShareCopies({ plan }) {
   const [done, setDone] = useState(null);
@@ -62,13 +74,7 @@ function ShareCopies({ plan }) {
     }
   };
   // Both are loaded on first use (their own chunks, precached for offline use like every chunk).
-  const saveCopy = run(async () => {
-    const { readableCopy } = await import('../data/readable.js');
-    const { items, ...facts } = await planFacts(plan, { histories: true });
-    const about = (key, params) => tAbout(plan, key, params); // words about the person, in the form they chose
-    const html = readableCopy(items, { t, about, lang: currentLanguage(), dir: direction(), formatDay, formatDateTime, appName: appName(), ...facts });
-    download(html, `notes-${new Date().toISOString().slice(0, 10)}.html`, 'text/html');
-  });
+  const saveCopy = run(() => saveReadableCopy(plan));
   const saveFhir = run(async () => {
     const { planToFhir } = await import('../data/fhir.js');
     const { items, provenance, agreements, names, roles } = await planFacts(plan);

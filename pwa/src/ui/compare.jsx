@@ -6,9 +6,9 @@
 import { useState } from 'preact/hooks';
 import { TYPES, fieldValue } from '../data/kinds.js';
 import { bySection, comparisonPath, diffVersions, keptAgreement, parseComparison } from '../data/versiondiff.js';
-import { appName, currentLanguage, direction, formatDateTime, formatDay, t, tAbout } from '../i18n/index.js';
+import { formatDateTime, formatDay, t } from '../i18n/index.js';
 import { Button, ErrorSummary, Pieces, Screen, Select } from './common.jsx';
-import { planFacts, download } from './backup.jsx';
+import { saveReadableCopy } from './backup.jsx';
 import { wordingContext } from './items.jsx';
 import { go } from './store.js';
 import { fieldLabel, personAgreement, valuePieces } from './wording.js';
@@ -147,20 +147,7 @@ function SaveComparison({ plan, older, newer }) {
   const save = async () => {
     setState(null);
     try {
-      const { readableCopy } = await import('../data/readable.js');
-      const { items, ...facts } = await planFacts(plan, { histories: true });
-      const html = readableCopy(items, {
-        t,
-        about: (key, params) => tAbout(plan, key, params), // words about the person, in the form they chose
-        lang: currentLanguage(),
-        dir: direction(),
-        formatDay,
-        formatDateTime,
-        appName: appName(),
-        compare: { older: older.id, newer: newer.id },
-        ...facts,
-      });
-      download(html, `notes-${new Date().toISOString().slice(0, 10)}.html`, 'text/html');
+      await saveReadableCopy(plan, { compare: { older: older.id, newer: newer.id } });
       setState('saved');
     } catch (error) {
       console.error('could not save the readable copy', error);
