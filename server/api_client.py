@@ -19,6 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from .activities_models import ActivitiesExport, ActivityDeleted, ActivityRequest, ActivitySaved, SignedActivities
 from .api_models import (
     ApproveRequest,
     CreatePlanRequest,
@@ -26,8 +27,10 @@ from .api_models import (
     Enrolled,
     EnrolRequest,
     Handover,
+    HandOverPlans,
     HandoverRequest,
     Handovers,
+    HandoversRequested,
     InviteRegistered,
     InviteRegistration,
     InviteRequest,
@@ -209,9 +212,10 @@ def decline_member(plan_id: str, account: str, *, in_person: bool = False) -> Ca
     return _call("POST", route, MemberDecided, body=body, plan_id=plan_id, account=account)
 
 
-def start_handover(plan_id: str, invite_id: str) -> Call[Handover]:
-    """``POST /plans/{plan_id}/handovers``: the worker's device records a pending worker invite as a handover."""
-    body = HandoverRequest.model_validate({"invite_id": invite_id})
+def start_handover(plan_id: str, invite_id: str, *, request_id: str | None = None) -> Call[Handover]:
+    """``POST /plans/{plan_id}/handovers``: the worker's device records a pending worker invite as a handover
+    (with ``request_id``: the person's device or the worker's makes the code for a handover an admin asked for)."""
+    body = HandoverRequest.model_validate({"invite_id": invite_id, "request_id": request_id})
     return _call("POST", "/plans/{plan_id}/handovers", Handover, body=body, ok=(201, 200), plan_id=plan_id)
 
 
@@ -247,6 +251,12 @@ def revoke_worker(account: str) -> Call[WorkerRevoked]:
     return _call("POST", "/workers/{account}/revoke", WorkerRevoked, account=account)
 
 
+def request_handover(account: str, to_account: str, *, plan_id: str | None = None) -> Call[HandoversRequested]:
+    """``POST /workers/{account}/handovers``: an admin asks for a worker's plans to go to a colleague."""
+    body = HandOverPlans.model_validate({"to_account": to_account, "plan_id": plan_id})
+    return _call("POST", "/workers/{account}/handovers", HandoversRequested, body=body, ok=(201, 200), account=account)
+
+
 def plan_keys(plan_id: str) -> Call[PlanKeys]:
     """``GET /plans/{plan_id}/keys``: the plan's current and retired key ids."""
     return _call("GET", "/plans/{plan_id}/keys", PlanKeys, plan_id=plan_id)
@@ -259,6 +269,28 @@ def record_rotation(plan_id: str, *, epoch: int, kid: str, retire: Sequence[str]
 
 
 # -- senders -------------------------------------------------------------------------------------------
+
+
+def list_activities() -> Call[SignedActivities]:
+    """``GET /activities``: the organisation's community activities, signed by its catalogue key."""
+    return _call("GET", "/activities", SignedActivities)
+
+
+def export_activities() -> Call[ActivitiesExport]:
+    """``GET /activities/export``: every activity as JSON (admins; ``?format=csv`` or ``hsds`` over plain HTTP)."""
+    return _call("GET", "/activities/export", ActivitiesExport)
+
+
+def put_activity(activity_id: str, activity: ActivityRequest) -> Call[ActivitySaved]:
+    """``PUT /activities/{activity_id}``: an admin adds (201) or replaces (200) one activity."""
+    return _call(
+        "PUT", "/activities/{activity_id}", ActivitySaved, body=activity, ok=(200, 201), activity_id=activity_id
+    )
+
+
+def delete_activity(activity_id: str) -> Call[ActivityDeleted]:
+    """``DELETE /activities/{activity_id}``: an admin removes one activity."""
+    return _call("DELETE", "/activities/{activity_id}", ActivityDeleted, activity_id=activity_id)
 
 
 def bearer(token: str | None) -> dict[str, str]:

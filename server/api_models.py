@@ -197,22 +197,43 @@ class HandoverRequest(Model):
     invite_id: HexId = Field(
         description="32 lower-case hex characters: the pending worker invite the colleague joins with"
     )
+    request_id: HexId | None = Field(
+        None, description="the organisation's request this handover code answers (an admin asked for it)"
+    )
 
 
 class Handover(Model):
-    """A handover as the server records it: metadata only (the note and the names are in the plan's items)."""
+    """A handover as the server records it: metadata only (the note and the names are in the plan's items).
+
+    A handover an admin asked for (``requested_by``) starts as ``requested``, with no invite yet, bound to the
+    colleague's account ``to_account``; its names are the ones the organisation gave its workers."""
 
     plan_id: HexId
-    invite_id: HexId
+    invite_id: HexId | None = None
+    request_id: HexId | None = None
+    requested_by: str | None = Field(None, description="the admin's account, or `operator` (the command line)")
     from_account: HexId
+    from_name: str | None = None
     to_account: HexId | None = None
-    status: Literal["asked", "agreed", "declined", "finished"]
+    to_name: str | None = None
+    status: Literal["requested", "asked", "agreed", "declined", "finished"]
     started_at: int
     agreed: Literal["in person"] | None = None
 
 
 class Handovers(Model):
     plan_id: HexId
+    handovers: list[Handover]
+
+
+class HandOverPlans(Model):
+    to_account: HexId = Field(description="the colleague's account: an active worker of the same organisation")
+    plan_id: HexId | None = Field(None, description="one plan; without it, every plan the worker is the worker on")
+
+
+class HandoversRequested(Model):
+    from_account: HexId
+    to_account: HexId
     handovers: list[Handover]
 
 

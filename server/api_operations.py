@@ -21,12 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import activities_models as activity_models
+from . import activities_routes as activities
 from . import api_models as models
 from . import api_routes as api
 from . import consent_routes as consent
 from . import handover_routes as handovers
 from . import invite_routes as invites
 from . import joincode_routes as join_codes
+from .activities import ACTIVITY_ID
 
 PREFIX = "/api/v1"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -36,7 +39,7 @@ ERROR_DESCRIPTIONS = {
     401: "No device token, a wrong one, or the device or its account was switched off",
     403: "Not allowed (not a member, not enough access, not the person's or the worker's device, wrong or used "
     "code or invite)",
-    404: "No such plan, member, device or worker",
+    404: "No such plan, member, device, worker or activity",
     409: "Conflicts with the current state (already registered, already enrolled, not the next key epoch)",
     413: f"The request body is larger than {models.MAX_API_BODY // 1024} KiB",
     429: "Too many failed attempts from this address; wait and try again",
@@ -48,7 +51,10 @@ PATH_PARAMETERS = {
     "account": "An account id",
     "device_id": "A device id",
     "lookup": "A join code's lookup id (docs/crypto.md §21)",
+    "activity_id": "An activity id (1 to 64 lower-case letters, digits or dashes)",
 }
+# Path parameters that are not 32 hex characters.
+PATH_PATTERNS = {"activity_id": ACTIVITY_ID}
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,9 @@ class Operation:
     body_required: bool = True
     auth: bool = True
     description: str = ""
+    # query parameters: (name, description, the values it may take)
+    query: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    also_csv: bool = False  # the success answer may be text/csv instead of JSON (an export)
     parameters: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -212,11 +221,30 @@ OPERATIONS: tuple[Operation, ...] = (
         description="The worker's device (write access) names the pending worker invite (docs/crypto.md §11.7) "
         "it made for a colleague. The colleague's enrolled work device redeems it and waits for the person's "
         "yes; the yes marks the handover agreed, and the worker who handed over may then be removed by the "
-        "colleague's device too. Anyone but the worker gets 403; an invite already in another handover is 409.",
+        "colleague's device too. Anyone but the worker gets 403; an invite already in another handover is 409. "
+        "With `request_id` it answers a handover an admin asked for: the person's devices or the worker's make "
+        "the code, and the handover stays bound to the colleague the admin named.",
         body=models.HandoverRequest,
         answer=models.Handover,
         status=201,
         repeated="This worker recorded this handover already (a repeated request)",
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "POST",
+        "/workers/{account}/handovers",
+        handovers.request_handover,
+        "Ask for a worker's plans to be handed over to a colleague (admins only)",
+        description="An admin of the organisation asks for the handover of one plan (`plan_id`) or of every plan "
+        "the worker is the worker on, to `to_account`, an active worker of the same organisation. Each plan gets a "
+        "handover with status `requested`, bound to that colleague: the person's device (or the worker's) makes its "
+        "handover code with `request_id`, only a device of the colleague may redeem it, and the person says yes "
+        "or no as for any handover. Anyone but an admin gets 403; a worker or plan not found is 404; the worker "
+        "named as the colleague is 400; a colleague switched off is 409.",
+        body=models.HandOverPlans,
+        answer=models.HandoversRequested,
+        status=201,
+        repeated="These handovers were asked for already and are still under way (a repeated request)",
         errors=(400, 403, 404, 409, 413),
     ),
     Operation(
@@ -284,6 +312,51 @@ OPERATIONS: tuple[Operation, ...] = (
         status=201,
         errors=(400, 403, 404, 409, 413),
     ),
+    Operation(
+        "GET",
+        "/activities",
+        activities.list_activities,
+        "The organisation's community activities, signed by its catalogue key",
+        description="Any enrolled device of the organisation (a worker's or an admin's); others get 403. The "
+        "catalogue is signed by the organisation's catalogue key (docs/crypto.md §22): a device keeps it only if "
+        "the signature verifies under the key it pinned and the version is not older than the copy it has.",
+        answer=activity_models.SignedActivities,
+        errors=(403,),
+    ),
+    Operation(
+        "GET",
+        "/activities/export",
+        activities.export_activities,
+        "Export every activity as JSON, CSV or HSDS 3.0 (admins only)",
+        description="`format=json` (the default) is what `alongside admin activities import` reads back; `csv` "
+        "answers text/csv with one row per activity; `hsds` is a page of Open Referral HSDS 3.0 services "
+        "(docs/api.md §16 says which fields map). Anyone but an admin gets 403.",
+        answer=activity_models.ActivitiesExport,
+        query=(("format", "json, csv or hsds", ("json", "csv", "hsds")),),
+        also_csv=True,
+        errors=(400, 403),
+    ),
+    Operation(
+        "PUT",
+        "/activities/{activity_id}",
+        activities.put_activity,
+        "Add or replace one activity (admins only)",
+        description="The body is the whole activity: fields left out are empty. A field that is wrong is 400 with "
+        "a plain reason; anyone but an admin gets 403. The catalogue's version goes up when something changed.",
+        body=activity_models.ActivityRequest,
+        answer=activity_models.ActivitySaved,
+        status=201,
+        repeated="The activity existed and was replaced (or was already as given)",
+        errors=(400, 403, 404, 409, 413),
+    ),
+    Operation(
+        "DELETE",
+        "/activities/{activity_id}",
+        activities.delete_activity,
+        "Remove one activity (admins only)",
+        answer=activity_models.ActivityDeleted,
+        errors=(403, 404, 409),
+    ),
 )
 
 
@@ -316,6 +389,8 @@ def _error(status: int) -> dict[str, Any]:
 
 def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.status): {"description": "Success", **_json(_ref(op.answer))}}
+    if op.also_csv:
+        responses[str(op.status)]["content"]["text/csv"] = {"schema": {"type": "string"}}
     if op.repeated:
         responses["200"] = {"description": op.repeated, **_json(_ref(op.answer))}
     # Every route may meet storage that is down; every route with a device token may meet a wrong one.
@@ -335,10 +410,15 @@ def _operation(op: Operation) -> dict[str, Any]:
                 "in": "path",
                 "required": True,
                 "description": PATH_PARAMETERS[name],
-                "schema": {"type": "string", "pattern": f"^{models.HEX_ID}$"},
+                "schema": {"type": "string", "pattern": f"^{PATH_PATTERNS.get(name, models.HEX_ID)}$"},
             }
             for name in op.parameters
         ]
+    if op.query:
+        operation.setdefault("parameters", []).extend(
+            {"name": name, "in": "query", "required": False, "description": text, "schema": {"enum": list(values)}}
+            for name, text, values in op.query
+        )
     return operation
 
 

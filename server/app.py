@@ -17,6 +17,7 @@ from alongside.sync.errors import SyncError
 from alongside.sync.revtree import InvalidRevision
 from alongside.sync.store import DocumentStore
 
+from .activities import Activities
 from .api_operations import api_routes
 from .directory import Directory
 from .errors import (
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             directory = Directory(store)
             await directory.ensure()
+            await Activities(store).ensure()
             longpolls = Longpolls(store, settings.max_longpolls_per_device)
             app.state.alongside = AppState(
                 settings=settings,

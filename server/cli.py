@@ -136,9 +136,42 @@ def _admin_add_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_hand_over(args: argparse.Namespace) -> int:
+    from alongside.sync.errors import SyncError
+
+    from .handover_routes import request_handovers
+
+    async def hand_over(directory: Directory) -> dict[str, Any]:
+        orgs = await directory.orgs()
+        if not orgs:
+            raise SystemExit("alongside: run 'alongside admin init' first.")
+        org = orgs[0]["_id"].split(":", 1)[1]
+        try:
+            handovers, _ = await request_handovers(
+                directory, org=org, from_account=args.source, to_account=args.to, plan_id=args.plan, by="operator"
+            )
+        except SyncError as exc:
+            raise SystemExit(f"alongside: {exc.reason}") from None
+        return {"from_account": args.source, "to_account": args.to, "plans": [h.plan_id for h in handovers]}
+
+    result = asyncio.run(_with_directory(_settings(args), hand_over))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"Handover asked for {len(result['plans'])} plan(s). The person's device (or the worker's) makes the")
+        print("handover code; the colleague joins with it, and the person says yes or no.")
+    return 0
+
+
 def _admin_create_plan(args: argparse.Namespace) -> int:
     print(json.dumps(asyncio.run(_with_directory(_settings(args), _create_plan))))
     return 0
+
+
+def _admin_activities(args: argparse.Namespace) -> int:
+    from .activities_cli import run_activities
+
+    return run_activities(args, _settings(args))
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -210,6 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_storage_arguments(add_worker)
     add_worker.set_defaults(run=_admin_add_worker)
 
+    hand_over = admin_commands.add_parser(
+        "hand-over", help="ask for a worker's plans (or one plan) to be handed over to a colleague"
+    )
+    hand_over.add_argument("--from", dest="source", required=True, metavar="ACCOUNT", help="the worker's account")
+    hand_over.add_argument("--to", required=True, metavar="ACCOUNT", help="the colleague's account")
+    hand_over.add_argument("--plan", default=None, help="one plan (default: every plan the worker is the worker on)")
+    hand_over.add_argument("--json", action="store_true", help="print one line of JSON")
+    _add_storage_arguments(hand_over)
+    hand_over.set_defaults(run=_admin_hand_over)
+
+    from .activities_cli import add_activities_commands
+
+    add_activities_commands(admin_commands, _add_storage_arguments, _admin_activities)
     _add_migrate(commands)
     return parser
 

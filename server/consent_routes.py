@@ -18,7 +18,7 @@ from .api_common import authenticated, json_response, member_role, plan_id_param
 from .api_models import ApproveRequest, MemberDecided, PlanSettings, PlanSettingsAnswer, read_model
 from .directory import Device, Directory
 from .directory_ids import ID_PATTERN, membership_doc_id, plan_doc_id
-from .handover_routes import note_decision
+from .handover_routes import check_bound_colleague, note_decision
 from .invite_routes import CONSENT_FIELDS
 
 ONLY_THE_PERSON_DECIDES = "Only the person whose plan this is can say who joins it."
@@ -75,6 +75,9 @@ async def approve_member(request: Request) -> Response:
     if role != "owner" and not body.in_person:
         raise Forbidden(ASK_THE_PERSON)
     agreed: Json = {"agreed": "in person"} if role != "owner" else {}
+    waiting = await directory.get(membership_doc_id(plan_id, account)) or {}
+    if waiting.get("role") == "worker" and isinstance(waiting.get("invite_id"), str):
+        await check_bound_colleague(directory, plan_id, str(waiting["invite_id"]), account)
 
     def approve(doc: Json) -> Json | None:
         if doc.get("removed") or doc.get("status") != "pending":

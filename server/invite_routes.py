@@ -36,6 +36,7 @@ from .directory_ids import (
     membership_doc_id,
     plan_doc_id,
 )
+from .handover_routes import check_bound_colleague
 from .join_codes import forget_join_codes_of
 from .state import AppState
 
@@ -315,6 +316,8 @@ async def redeem_invite(request: Request) -> Response:
     if await directory.get(excluded_doc_id(plan_id, device_id)) is not None:
         raise Conflict("This device was removed from this plan; join from a new device.")
     account = await _joining_account(directory, invite, plan, existing, keys.device_id, repeat=repeat)
+    if invite["role"] == "worker":  # a handover the organisation asked for is bound to the colleague it named
+        await check_bound_colleague(directory, plan_id, invite_id, account)
     if repeat:
         await _check_not_removed_since(directory, invite, plan_id, account)
     pending = bool(invite.get("pending"))

@@ -14,6 +14,7 @@ from support.api import Member, admin_cli, create_plan, enrol, join, register_in
 
 from alongside.crypto import PlanKey, generate_device_keys
 from alongside.server import api_client as api
+from alongside.server.activities_models import ActivityRequest
 from alongside.server.api_client import ApiClient, ApiClientError, Call
 from alongside.server.api_operations import OPERATIONS
 from alongside.server.app import create_app
@@ -42,8 +43,13 @@ CALLS: list[Call[Any]] = [
     api.remove_member(HEX, HEX),
     api.remove_device(HEX, HEX),
     api.revoke_worker(HEX),
+    api.request_handover(HEX, HEX),
     api.plan_keys(HEX),
     api.record_rotation(HEX, epoch=2, kid="cd" * 8),
+    api.list_activities(),
+    api.export_activities(),
+    api.put_activity("walk", ActivityRequest(name="Walk")),
+    api.delete_activity("walk"),
 ]
 
 

@@ -273,6 +273,26 @@ def revoke_call(world: World, caller: str) -> Call:
     return Call("POST", f"/api/v1/workers/{world.leaver}/revoke")
 
 
+def admin_handover_call(world: World, caller: str) -> Call:
+    # The worker's second plan, to the worker who is not a member here: the main plan is untouched.
+    body = {"to_account": world.members["non_member"].account, "plan_id": world.side_key.plan_id}
+    return Call("POST", f"/api/v1/workers/{world.worker.account}/handovers", body)
+
+
+ACTIVITY = {"name": "Walking group", "when": "Tuesdays 10:00", "days": ["tu"], "free": True, "tags": ["walking"]}
+
+
+def put_activity_call(world: World, caller: str) -> Call:
+    return Call("PUT", f"/api/v1/activities/walk-{secrets.token_hex(4)}", ACTIVITY)
+
+
+def delete_activity_call(world: World, caller: str) -> Call:
+    activity_id = f"walk-{secrets.token_hex(4)}"
+    saved = world.client.put(f"/api/v1/activities/{activity_id}", json=ACTIVITY, headers=world.members["admin"].auth)
+    assert saved.status_code == 201, saved.text
+    return Call("DELETE", f"/api/v1/activities/{activity_id}")
+
+
 def rotation_call(world: World, caller: str) -> Call:
     recorded = world.client.get(f"/api/v1/plans/{world.plan}/keys", headers=world.worker.auth).json()["current"]
     body = {"epoch": (recorded["epoch"] if recorded else 1) + 1, "kid": secrets.token_hex(8)}
@@ -411,6 +431,33 @@ TABLE: dict[tuple[str, str], Rule] = {
         (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
         revoke_call,
         "Target: a worker of the admin's organisation. Only admins; switching off twice is still 200.",
+    ),
+    ("POST", "/api/v1/workers/{account}/handovers"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 201),
+        admin_handover_call,
+        "Only admins ask for a worker's plans to be handed to a colleague (docs/api.md §9). Target: the worker's "
+        "second plan, so the main plan is unchanged; the admin's cell is the first request for it (201).",
+    ),
+    ("GET", "/api/v1/activities"): Rule(
+        (401, 401, 401, 200, 403, 403, 403, 200, 403, 200),
+        api_get("/activities"),
+        "The organisation's signed activities directory (docs/api.md §16): its workers' and admins' devices "
+        "(non_member is a worker); people and supporters are nobody's organisation.",
+    ),
+    ("GET", "/api/v1/activities/export"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
+        api_get("/activities/export"),
+        "Only admins export the directory.",
+    ),
+    ("PUT", "/api/v1/activities/{activity_id}"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 201),
+        put_activity_call,
+        "Only admins change the directory. Each cell adds a fresh activity.",
+    ),
+    ("DELETE", "/api/v1/activities/{activity_id}"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
+        delete_activity_call,
+        "Only admins change the directory. Target: an activity the admin added just before the cell.",
     ),
     ("GET", "/api/v1/plans/{plan_id}/keys"): Rule(
         (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),

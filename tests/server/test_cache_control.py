@@ -72,6 +72,7 @@ def concrete(path: str, world: World) -> str:
         "device_id": world.worker.device_id,
         "invite_id": "0" * 32,
         "lookup": "0" * 32,
+        "activity_id": "walk",
         "path": "x",
     }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)

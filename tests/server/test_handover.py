@@ -43,6 +43,9 @@ class Handover:
     priya: Member  # the colleague, enrolled in the same organisation
     person: Member
     supporter: Member
+    admin: Member  # the organisation's admin: no member of the plan
+    cal: Member  # another worker of the organisation
+    data: Path
 
     def url(self, suffix: str) -> str:
         return f"/api/v1/plans/{self.plan}/{suffix}"
@@ -75,15 +78,17 @@ class Handover:
 
 @pytest.fixture
 def handover(tmp_path: Path) -> Iterator[Handover]:
-    admin_cli(tmp_path, "init", "--org", "Riverside", "--name", "Admin")
+    admin_code = admin_cli(tmp_path, "init", "--org", "Riverside", "--name", "Admin")["code"]
     ali_code = admin_cli(tmp_path, "add-worker", "--name", "Ali")["code"]
     priya_code = admin_cli(tmp_path, "add-worker", "--name", "Priya")["code"]
+    cal_code = admin_cli(tmp_path, "add-worker", "--name", "Cal")["code"]
     with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
         ali, priya = enrol(client, ali_code), enrol(client, priya_code)
+        admin, cal = enrol(client, admin_code), enrol(client, cal_code)
         plan_id, key = create_plan(client, ali)
         person = join(client, register_invite(client, ali, key, role="owner"))
         supporter = join(client, register_invite(client, ali, key, access="write"))
-        yield Handover(client, plan_id, key, ali, priya, person, supporter)
+        yield Handover(client, plan_id, key, ali, priya, person, supporter, admin, cal, tmp_path)
 
 
 def test_a_worker_invite_is_always_pending(handover: Handover) -> None:
@@ -178,3 +183,88 @@ def test_a_declined_handover_is_recorded_and_the_colleague_stays_out(handover: H
     assert_couch_error(h.client.get(f"/sync/{h.plan}/_all_docs", headers=h.priya.auth), 403)
     assert_api_error(h.client.delete(h.url(f"members/{h.ali.account}"), headers=h.priya.auth), 403)
     assert sorted(a["event"] for a in h.audit()) == ["handover.declined", "handover.started"]
+
+
+def test_an_admin_asks_for_a_handover_and_only_the_named_colleague_comes_in_with_the_persons_yes(
+    handover: Handover,
+) -> None:
+    """Ali is away: the admin asks for his plans to go to Priya. The request waits on the server until the
+    person's phone makes the code; only Priya's device may use it, and only the person's yes lets her in."""
+    h = handover
+    ask = f"/api/v1/workers/{h.ali.account}/handovers"
+    to_priya = {"to_account": h.priya.account}
+    # Only an admin asks, for a worker of the organisation, to an active colleague who is not the worker himself.
+    for someone in (h.ali, h.priya, h.person):
+        assert_api_error(h.client.post(ask, json=to_priya, headers=someone.auth), 403, "forbidden")
+    assert_api_error(h.client.post(ask, json={"to_account": h.ali.account}, headers=h.admin.auth), 400)
+    assert_api_error(h.client.post(ask, json={"to_account": h.person.account}, headers=h.admin.auth), 404)
+    nobody = f"/api/v1/workers/{h.person.account}/handovers"
+    assert_api_error(h.client.post(nobody, json=to_priya, headers=h.admin.auth), 404, "not_found")
+    not_his = {"to_account": h.priya.account, "plan_id": "0" * 32}
+    assert_api_error(h.client.post(ask, json=not_his, headers=h.admin.auth), 404, "not_found")
+    asked = h.client.post(ask, json=to_priya, headers=h.admin.auth)
+    assert asked.status_code == 201, asked.text
+    [request] = asked.json()["handovers"]
+    assert (request["plan_id"], request["status"], request["requested_by"]) == (h.plan, "requested", h.admin.account)
+    assert (request["from_name"], request["to_name"], request["to_account"]) == ("Ali", "Priya", h.priya.account)
+    again = h.client.post(ask, json={**to_priya, "plan_id": h.plan}, headers=h.admin.auth)
+    assert again.status_code == 200 and again.json()["handovers"] == [request]  # a repeat
+    # Members see the request; the admin, no member, does not.
+    [listed] = h.client.get(h.url("handovers"), headers=h.person.auth).json()["handovers"]
+    assert listed == request
+    assert_api_error(h.client.get(h.url("handovers"), headers=h.admin.auth), 403)
+
+    # The person's phone makes the code for it (a supporter cannot); the handover is bound to Priya.
+    invite = h.handover_code(h.person)
+    answer = {"invite_id": invite.invite_id_hex, "request_id": request["request_id"]}
+    assert_api_error(h.client.post(h.url("handovers"), json=answer, headers=h.supporter.auth), 403, "forbidden")
+    started = h.client.post(h.url("handovers"), json=answer, headers=h.person.auth)
+    assert started.status_code == 201, started.text
+    assert (started.json()["status"], started.json()["from_account"]) == ("asked", h.ali.account)
+    assert h.client.post(h.url("handovers"), json=answer, headers=h.person.auth).status_code == 200  # a repeat
+    other_code = {"invite_id": h.handover_code(h.person).invite_id_hex, "request_id": request["request_id"]}
+    assert_api_error(h.client.post(h.url("handovers"), json=other_code, headers=h.person.auth), 409, "conflict")
+
+    # Cal, another worker of the organisation, cannot use it; Priya can, and waits for the person's yes.
+    refused = h.redeem(invite, h.cal, name="Cal")
+    assert_api_error(refused, 403, "forbidden")
+    assert "for another colleague" in refused.json()["detail"]
+    assert h.redeem(invite, h.priya).status_code == 201
+    assert h.client.post(h.url(f"members/{h.priya.account}/approve"), json={}, headers=h.person.auth).is_success
+    [agreed] = h.client.get(h.url("handovers"), headers=h.priya.auth).json()["handovers"]
+    assert (agreed["status"], agreed["to_account"]) == ("agreed", h.priya.account)
+    # Ali's device never comes back: Priya removes him, and his device is refused.
+    assert h.client.delete(h.url(f"members/{h.ali.account}"), headers=h.priya.auth).status_code == 200
+    assert_couch_error(h.client.get(f"/sync/{h.plan}/_all_docs", headers=h.ali.auth), 403)
+    events = sorted((a["event"], a.get("account"), a.get("to"), a.get("by")) for a in h.audit())
+    assert [e[:3] for e in events] == [
+        ("handover.agreed", h.ali.account, h.priya.account),
+        ("handover.finished", h.ali.account, h.priya.account),
+        ("handover.requested", h.ali.account, h.priya.account),
+        ("handover.started", h.ali.account, h.priya.account),
+    ]
+    assert events[2][3] == h.admin.account  # who asked
+
+
+def test_the_person_may_say_no_to_a_requested_handover_and_the_command_line_asks_for_every_plan(
+    handover: Handover,
+) -> None:
+    h = handover
+    second_plan, _ = create_plan(h.client, h.ali)
+    out = admin_cli(h.data, "hand-over", "--from", h.ali.account, "--to", h.cal.account)
+    assert sorted(out["plans"]) == sorted([h.plan, second_plan])
+    [request] = h.client.get(h.url("handovers"), headers=h.person.auth).json()["handovers"]
+    assert (request["status"], request["requested_by"], request["to_account"]) == (
+        "requested",
+        "operator",
+        h.cal.account,
+    )
+    # The old worker's own device may make the code too; the person says no.
+    invite = h.handover_code(h.ali)
+    answer = {"invite_id": invite.invite_id_hex, "request_id": request["request_id"]}
+    assert h.client.post(h.url("handovers"), json=answer, headers=h.ali.auth).status_code == 201
+    assert h.redeem(invite, h.cal, name="Cal").status_code == 201
+    assert h.client.post(h.url(f"members/{h.cal.account}/decline"), json={}, headers=h.person.auth).is_success
+    [declined] = h.client.get(h.url("handovers"), headers=h.ali.auth).json()["handovers"]
+    assert declined["status"] == "declined"
+    assert_couch_error(h.client.get(f"/sync/{h.plan}/_all_docs", headers=h.cal.auth), 403)

@@ -111,7 +111,7 @@ class Api:
         operation = openapi_document()["paths"][path][method.lower()]
         if not operation["security"]:
             return {}
-        return (self.admin if path.startswith("/api/v1/workers/") else self.worker).auth
+        return (self.admin if path.startswith(("/api/v1/workers/", "/api/v1/activities")) else self.worker).auth
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +121,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     worker_code = admin_cli(data, "add-worker", "--name", "Ali")["code"]
     leaver = admin_cli(data, "add-worker", "--name", "Cal")["account"]
     spare_code = admin_cli(data, "add-worker", "--name", "Dee")["code"]
+    colleague = admin_cli(data, "add-worker", "--name", "Eve")["account"]  # takes the worker's plans over
     # No brute-force limit here: the generated requests are full of wrong codes and tokens.
     settings = Settings(data_dir=data, failure_limit=1_000_000)
 
@@ -151,6 +152,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         ApiClient(client, worker.token)(put_box)
         item = seal_item({"text": "strong"}, plan_id=plan, doc_id=new_document_id(), key=key, author=worker.keys)
         assert client.put(f"/sync/{plan}/{item['_id']}", json=item, headers=worker.auth).status_code == 201
+        for activity_id in ("walk", "choir"):  # activities an admin keeps (tests/server/test_activities.py)
+            saved = client.put(f"/api/v1/activities/{activity_id}", json={"name": activity_id}, headers=admin.auth)
+            assert saved.status_code == 201, saved.text
         for member in (worker, sync_reader):  # a replication checkpoint of each device's own
             saved = client.put(f"/sync/{plan}/_local/checkpoint", json={"last_seq": 1}, headers=member.auth)
             assert saved.status_code == 201, saved.text
@@ -168,10 +172,12 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         "/api/v1/plans/{plan_id}/handovers": {"plan_id": plan},
         "/api/v1/plans/{plan_id}/devices/{device_id}": {"plan_id": plan, "device_id": other.device_id},
         "/api/v1/workers/{account}/revoke": {"account": leaver},
+        "/api/v1/workers/{account}/handovers": {"account": worker.account},
         "/api/v1/plans/{plan_id}/keys": {"plan_id": plan},
         "/api/v1/plans/{plan_id}/rotations": {"plan_id": plan},
         "/api/v1/join-codes/{lookup}": {"lookup": stored_lookup},
         "/api/v1/join-codes/{lookup}/open": {"lookup": stored_lookup},
+        "/api/v1/activities/{activity_id}": {"activity_id": "walk"},
     }
     new_keys = generate_device_keys().public.to_json()
     valid = {
@@ -191,6 +197,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             {"plan_id": plan, "device_id": losing_a_device.device_id}, None, owner
         ),
         ("/api/v1/workers/{account}/revoke", "POST"): Valid({"account": leaver}, None, admin),
+        ("/api/v1/workers/{account}/handovers", "POST"): Valid(
+            {"account": worker.account}, {"to_account": colleague, "plan_id": plan}, admin
+        ),
         ("/api/v1/plans/{plan_id}/members/{account}/approve", "POST"): Valid(
             {"plan_id": plan, "account": to_approve.account}, {}, owner
         ),
@@ -210,6 +219,12 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             worker,
         ),
         ("/api/v1/join-codes/{lookup}/open", "POST"): Valid({"lookup": stored_lookup}, None, None),
+        ("/api/v1/activities", "GET"): Valid({}, None, worker),
+        ("/api/v1/activities/export", "GET"): Valid({}, None, admin),
+        ("/api/v1/activities/{activity_id}", "PUT"): Valid(
+            {"activity_id": "choir-2"}, {"name": "Choir", "days": ["we"], "free": True}, admin
+        ),
+        ("/api/v1/activities/{activity_id}", "DELETE"): Valid({"activity_id": "choir"}, None, admin),
         # The epoch is filled in when the request is sent: the recorded epoch plus one (docs/crypto.md §10.2).
         ("/api/v1/plans/{plan_id}/rotations", "POST"): Valid(
             {"plan_id": plan}, {"kid": secrets.token_hex(8), "retire": [secrets.token_hex(8)]}, owner

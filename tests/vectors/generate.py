@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vectors_activities import activities_vectors
 from vectors_documents import invite_vectors, keywrap_vectors
 from vectors_history import history_vectors
 from vectors_items import envelope_vectors, signature_vectors
@@ -44,6 +45,7 @@ def build() -> dict[str, Json]:
         "pinlock.json": pinlock_vectors(),
         "join_code.json": join_code_vectors(),
         "wire.json": wire_vectors(envelopes, keywraps),
+        "activities.json": activities_vectors(),
     }
 
 
