@@ -3,7 +3,10 @@ a handover code with a note; Priya's enrolled work phone joins with it and waits
 handing your plan over to Priya. Is that OK?" and Sam says yes; Priya reads the plan, finishes the handover (Ali
 removed, the keys changed) and writes something Sam sees. Ali's tablet is refused by the server, does not show
 the new item, and its local database holds no key that opens it. The audit trail names who handed over to whom.
-The new screens pass axe-core in English and Arabic at 360x740."""
+The new screens pass axe-core in English and Arabic at 360x740.
+
+When Ali is away and his tablet never comes back, the organisation's admin asks for the handover instead; Sam's own
+phone makes the code, which only Priya's work phone may use, and the rest follows the same path."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from support.processes import AlongsideServer
 from support.pwa import (
     SCREENSHOTS,
     add_strength,
+    admin,
     check_axe,
     device_token,
     invite,
@@ -25,6 +29,7 @@ from support.pwa import (
     set_language,
     wait_synced,
 )
+from support.server_plan import enrol
 
 BEFORE = "Sam keeps the allotment going"
 AFTER = "Sam wants to try the walking group on Thursdays"
@@ -232,4 +237,118 @@ def test_a_worker_hands_a_plan_to_a_colleague_the_person_agrees_and_the_old_work
     assert finished["status"] == "finished" and finished["to_account"] == agreed["to_account"]
     assert not problems, problems
     for context in (ali.context, sam.context, priya.context):
+        context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_admin_asks_to_hand_an_absent_workers_plan_over_and_the_persons_phone_makes_the_code(
+    chromium: Browser, alongside_server: AlongsideServer
+) -> None:
+    """Ali is off sick and his tablet never opens Sam's plan again. The organisation's admin asks (through the API)
+    for Ali's plan to go to Priya; Sam's own phone shows the request and makes the handover code, which only
+    Priya's work phone can use; Sam says yes to Priya, Priya finishes, Ali is removed and the keys change."""
+    url = alongside_server.url
+    problems: dict[str, Any] = {}
+    ali = worker_device(chromium, alongside_server, bypass_csp=True)
+    plan_id = plan_with_strengths(ali, BEFORE)
+    sam = joined_device(chromium, url, invite(ali, plan_id), plan_id, bypass_csp=True)  # Sam's own phone
+    priya = worker_device(chromium, alongside_server, name="Priya", label="Priya's work phone", bypass_csp=True)
+    ali_token, priya_token, sam_token = device_token(ali), device_token(priya), device_token(sam)
+    ali_device = ali_token.split(".")[0]
+    accounts = {
+        token: httpx.get(f"{url}/api/v1/me", headers=bearer(token)).json()["account"]
+        for token in (ali_token, priya_token)
+    }
+    ali.context.close()  # Ali is away: his tablet never comes back to the plan
+
+    # The admin, who is no member of the plan and holds no key, asks for the handover.
+    dana = enrol(alongside_server, admin(alongside_server, "add-worker", "--name", "Dana", "--admin")["code"])
+    asked = dana.client.post(
+        f"/api/v1/workers/{accounts[ali_token]}/handovers",
+        json={"to_account": accounts[priya_token], "plan_id": plan_id},
+    )
+    assert asked.status_code == 201, asked.text
+    [request] = asked.json()["handovers"]
+    assert (request["status"], request["requested_by"]) == ("requested", dana.account)
+
+    # Sam's phone shows the request in plain words and makes the code for it.
+    open_section(sam, plan_id, "share")
+    card = sam.locator("[data-handover-request]")
+    expect(card).to_contain_text("Ali's organisation asks to hand your plan over to Priya.", timeout=20_000)
+    sam.screenshot(path=str(SCREENSHOTS / "150-handover-request.png"), full_page=True)
+    axe_in_both_languages(
+        sam,
+        url,
+        f"plan/{plan_id}/share",
+        "[data-handover-request]",
+        "a handover request",
+        problems,
+        "150-handover-request.png",
+    )
+    card.get_by_role("button", name="Make a handover code").click()
+    code = sam.locator("[data-handover-code]")
+    expect(code).to_contain_text("Priya sees nothing of your plan until you say yes.")
+    text = code.get_attribute("data-handover-code")
+    assert text and text.startswith("AS1:")
+    check_axe(sam, "the handover code on the person's phone", "en", problems)
+    sam.screenshot(path=str(SCREENSHOTS / "151-handover-request-code.png"), full_page=True)
+    [started] = handovers(url, plan_id, sam_token)
+    assert (started["status"], started["to_account"]) == ("asked", accounts[priya_token])
+
+    # Priya's work phone joins with it and waits; Sam says yes to Priya.
+    priya.goto(f"{url}/join#{text}")
+    priya.get_by_role("button", name="Join the plan").click()
+    expect(priya.locator("[data-waiting-for-yes]")).to_contain_text("Thank you, Priya.", timeout=20_000)
+    sam.goto(f"{url}/#/plan/{plan_id}")
+    waiting = sam.locator('[data-pending-member="Priya"]')
+    expect(waiting).to_contain_text("Ali is handing your plan over to Priya. Is that OK?", timeout=20_000)
+    expect(waiting).to_contain_text("Ali's organisation asked for this handover, to Priya.")
+    expect(waiting.get_by_role("button", name="Yes, let them in")).to_be_enabled(timeout=20_000)
+    sam.screenshot(path=str(SCREENSHOTS / "152-handover-request-question.png"), full_page=True)
+    axe_in_both_languages(
+        sam,
+        url,
+        f"plan/{plan_id}",
+        '[data-pending-member="Priya"]',
+        "the question for a requested handover",
+        problems,
+        "152-handover-request-question.png",
+    )
+    sam.locator('[data-pending-member="Priya"]').get_by_role("button", name="Yes, let them in").click()
+    expect(sam.get_by_role("status").filter(has_text="Priya can now see the plan.")).to_be_visible(timeout=20_000)
+
+    # Priya reads the plan and finishes the handover: Ali is removed although his tablet never came back.
+    open_section(priya, plan_id, "strengths")
+    expect(priya.locator(".item-text", has_text=BEFORE)).to_be_visible(timeout=30_000)
+    open_section(priya, plan_id, "share")
+    line = priya.locator('[data-handover="agreed"]')
+    expect(line).to_contain_text("Ali is handing this plan over to Priya. The person said yes.", timeout=30_000)
+    line.get_by_role("button", name="Finish the handover").click()
+    expect(priya.locator('[data-handover="finished"]')).to_contain_text(
+        "Ali handed this plan over to Priya.", timeout=30_000
+    )
+    wait_synced(priya)
+    priya.screenshot(path=str(SCREENSHOTS / "153-handover-request-finished.png"), full_page=True)
+    assert httpx.get(f"{url}/api/v1/plans/{plan_id}/keys", headers=bearer(priya_token)).json()["current"]["epoch"] >= 2
+
+    # Priya writes; Sam sees it. Ali's tablet is refused, and no key granted to it opens Priya's item.
+    before_ids = {d["_id"] for d in server_docs(url, plan_id, priya_token)}
+    open_section(priya, plan_id, "strengths")
+    add_strength(priya, AFTER)
+    wait_synced(priya)
+    open_section(sam, plan_id, "strengths")
+    expect(sam.locator(".item-text", has_text=AFTER)).to_be_visible(timeout=30_000)
+    docs = server_docs(url, plan_id, priya_token)
+    new_kids = {d["kid"] for d in docs if d["_id"] not in before_ids and d["kind"] == "item"}
+    ali_kids = {d["kid"] for d in docs if d.get("kind") == "keyring" and d.get("to") == ali_device}
+    assert new_kids and not (ali_kids & new_kids), (ali_kids, new_kids)
+    assert httpx.get(f"{url}/sync/{plan_id}/_all_docs", headers=bearer(ali_token)).status_code == 403
+    [finished] = handovers(url, plan_id, sam_token)
+    assert (finished["status"], finished["from_account"], finished["to_account"]) == (
+        "finished",
+        accounts[ali_token],
+        accounts[priya_token],
+    )
+    assert not problems, problems
+    for context in (sam.context, priya.context):
         context.close()

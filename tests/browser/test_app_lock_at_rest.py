@@ -3,7 +3,8 @@ and records; localStorage; Cache Storage) holds the token, the user's name, the 
 name or a plan id in clear, in any encoding, after the page is closed and reopened and after a quick exit; the
 plans' databases are renamed without losing a thing, the queued actions wait sealed and go after unlocking, no
 edit is lost across lock on, edit, reload, unlock, and lock off; the lock is offered at join, on by default on
-the person's own phone and not pre-chosen on a supporter's."""
+the person's own phone and not pre-chosen on a supporter's. The caseload summary "My plans" is drawn from after
+a reload is sealed with the lock off too, shows nothing before the PIN, and is made again when altered."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.beside_the_app import kept_caseload, kept_caseload_when
 from support.devices import plan_with_strengths, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
@@ -35,6 +37,7 @@ from support.pwa import (
 WORKER = "Xanthippe Vellacott"
 LABEL = "Quokkabench tablet"
 PERSON = "Zephyrine Obuya"
+TITLE = "Quillwort allotment days"
 STRENGTH = "Marquetry with walnut offcuts"
 EDITED = "Marquetry with walnut and oak offcuts"
 LATER = "Bakes soda bread for the neighbours"
@@ -102,6 +105,22 @@ REVISIONS = """async (name) => {
 
 DATABASES = "async () => (await indexedDB.databases()).map((db) => db.name).sort()"
 
+# One byte of the sealed caseload summary altered in place; returns the altered ciphertext.
+ALTER_CASELOAD = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('alongside-device', 1);
+  open.onsuccess = () => {
+    const store = open.result.transaction('kv', 'readwrite').objectStore('kv');
+    const get = store.get('caseload');
+    get.onsuccess = () => {
+      const ct = get.result.ct;
+      const altered = ct.slice(0, 20) + (ct[20] === 'A' ? 'B' : 'A') + ct.slice(21);
+      store.put({ ...get.result, ct: altered }, 'caseload').onsuccess = () => resolve(altered);
+    };
+    get.onerror = () => reject(get.error);
+  };
+  open.onerror = () => reject(open.error);
+})"""
+
 
 def encodings(data: bytes) -> set[str]:
     """`data` as hex and in standard and URL-safe base64 at each of the three alignments it could sit at."""
@@ -157,10 +176,11 @@ def test_with_the_lock_on_nothing_at_rest_names_the_user_the_device_the_person_o
 ) -> None:
     url = alongside_server.url
     page = worker_device(chromium, alongside_server, name=WORKER, label=LABEL)
-    plan_id = plan_with_strengths(page, STRENGTH, person=PERSON)
+    plan_id = plan_with_strengths(page, STRENGTH, person=PERSON, title=TITLE)
     token = device_token(page)
     assert token and isinstance(token, str)
     canaries = {"worker's name": WORKER, "device label": LABEL, "person's name": PERSON, "plan id": plan_id}
+    canaries |= {"plan's name": TITLE}
     canaries |= {"token": token, "strength": STRENGTH, "edited strength": EDITED}
 
     # A second version of the strength: the database holds an older revision body too (kept for history).
@@ -171,6 +191,25 @@ def test_with_the_lock_on_nothing_at_rest_names_the_user_the_device_the_person_o
     wait_synced(page)
     open_section(page, plan_id, "strengths")  # leave the item: a look mark is written
     expect(page.locator(".item-text", has_text=EDITED)).to_be_visible()
+
+    # "My plans" keeps what its rows show in one record, sealed even with no lock: a reload draws the rows
+    # from it; nothing of the plan's names is in clear; an altered record is ignored and made again.
+    page.goto(f"{url}/#/plans")
+    expect(page.locator("[data-plan-row][data-facts-read]")).to_contain_text(TITLE)
+    kept = kept_caseload_when(page, lambda record: record is not None)
+    assert kept and set(kept) == {plan_id} and (kept[plan_id]["person"], kept[plan_id]["title"]) == (PERSON, TITLE)
+    assert kept[plan_id]["facts"]["due"] == [] and kept[plan_id]["details"]["status"] == "draft", kept
+    page.reload()
+    expect(page.locator("[data-caseload][data-from-record='1']")).to_be_visible()
+    expect(page.locator("[data-plan-row] strong")).to_have_text(PERSON)
+    names = {"person's name": PERSON, "plan's name": TITLE}
+    expect_nothing_in_clear(page, names, "the caseload kept, no lock")
+    altered = page.evaluate(ALTER_CASELOAD)
+    page.reload()
+    expect(page.locator("[data-caseload][data-from-record='0']")).to_be_visible()
+    expect(page.locator("[data-plan-row] strong")).to_have_text(PERSON)
+    kept_caseload_when(page, lambda record: record is not None and record["ct"] != altered)
+    assert set(kept_caseload(page) or {}) == {plan_id}
 
     # Before the lock: the plan's database is named after the plan (the check below can see it).
     before = page.evaluate(DUMP_STORAGE)
@@ -194,7 +233,9 @@ def test_with_the_lock_on_nothing_at_rest_names_the_user_the_device_the_person_o
     expect(page.get_by_role("status").filter(has_text="The app lock is on.")).to_be_visible(timeout=30_000)
     dump = expect_nothing_in_clear(page, canaries, "lock just turned on")
     # The device store and the plan's database, now under a name that says nothing of the plan.
-    names = sorted(db["name"] for db in dump["databases"])
+    # The organisation's directory of community activities may sit beside them: it holds no personal data, and
+    # the canaries above are looked for in it too.
+    names = sorted(db["name"] for db in dump["databases"] if db["name"] != "_pouch_alongside-activities")
     assert len(names) == 2 and names[0] == "_pouch_db-" + names[0][10:] and len(names[0]) == 42, names
     assert names[1] == "alongside-device", names
     # Moved without losing a thing: every revision body and every local document (the look mark apart: sealed).
@@ -215,8 +256,13 @@ def test_with_the_lock_on_nothing_at_rest_names_the_user_the_device_the_person_o
     assert kv["device"]["locked"]["kind"] == "pinlock" and kv["device"]["locked"]["iter"] >= 600_000
     assert set(kv["outbox"]) == {"v", "kind", "nonce", "ct"}, kv["outbox"]
 
+    assert set(kv["caseload"]) == {"v", "kind", "nonce", "ct"} and kv["caseload"]["kind"] == "sealed-caseload"
+
+    page.goto(f"{url}/#/plans")
     page.reload()
     expect(page.get_by_role("heading", name="Alongside is locked")).to_be_visible(timeout=20_000)
+    shown = page.locator("body").inner_text()
+    assert PERSON not in shown and TITLE not in shown  # nothing of the plans before the PIN
     expect_nothing_in_clear(page, canaries, "reloaded, locked")
     page.close()
     page = page.context.new_page()
@@ -224,8 +270,12 @@ def test_with_the_lock_on_nothing_at_rest_names_the_user_the_device_the_person_o
     expect(page.get_by_role("heading", name="Alongside is locked")).to_be_visible(timeout=20_000)
     expect_nothing_in_clear(page, canaries, "closed and opened again, locked")
 
-    # Unlocked: the plan is all there; an edit with the lock on survives a reload and the next unlock.
+    # Unlocked: "My plans" drawn from the record at once; the plan is all there; an edit with the lock on
+    # survives a reload and the next unlock.
     unlock(page)
+    page.goto(f"{url}/#/plans")
+    expect(page.locator("[data-caseload][data-from-record='1']")).to_be_visible()
+    expect(page.locator("[data-plan-row] strong")).to_have_text(PERSON)
     expect_strengths(page, plan_id, EDITED)
     add_strength(page, LATER)
     expect_nothing_in_clear(page, canaries | {"later strength": LATER}, "after an edit, unlocked")

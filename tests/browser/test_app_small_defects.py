@@ -4,7 +4,8 @@ starting offline; a "what matters" item can be deleted; sync never asks for `GET
 read aloud speaks every part of an item, each in the language it is written in (the utterances recorded as the
 app hands them to `speechSynthesis.speak`); Welsh dates and times in Welsh (Chromium has no Welsh `Intl` data),
 Arabic ones in Arabic; the app speaks to the person in the grammatical form they chose, and about them (the
-worker's tablet in Arabic says "her own words") in the form they chose for the plan."""
+worker's tablet in Arabic says "her own words", and a section's introduction, a form's hint, an invite's "waits
+for her yes" and the family meeting speak of her) in the form they chose for the plan."""
 
 from __future__ import annotations
 
@@ -226,9 +227,13 @@ def test_words_about_the_person_follow_the_form_she_chose_on_the_workers_tablet(
     expect(tablet.locator('[data-field-provenance="address"]')).to_contain_text("Amira")
     check_axe(tablet, "plan details, words about the person (worker)", "ar", problems)
 
-    # What she says, "in her own words" (not "his own words"), and who said it.
+    # What she says, "in her own words" (not "his own words"), and who said it; the section's introduction
+    # and the form's hints speak of her too.
     open_section(tablet, plan_id, "strengths")
+    expect(tablet.get_by_text(AR["strengths.intro.she"], exact=True)).to_be_visible(timeout=20_000)
+    expect(tablet.get_by_text(AR["strengths.intro"], exact=True)).to_have_count(0)
     tablet.get_by_role("button", name=AR["add.strength"]).click()
+    expect(tablet.get_by_text(AR["form.strength.noticed.hint.she"], exact=True)).to_be_visible()
     voice = tablet.get_by_role("group", name=AR["prov.voice"])
     expect(voice.get_by_role("radio", name=AR["choice.voice.own.she"])).to_be_checked()
     expect(voice.get_by_text(AR["choice.voice.own"], exact=True)).to_have_count(0)
@@ -249,7 +254,19 @@ def test_words_about_the_person_follow_the_form_she_chose_on_the_workers_tablet(
     expect(tablet.get_by_text(AR["readback.why_not"], exact=True)).to_have_count(0)
     tablet.screenshot(path=str(SCREENSHOTS / "144-readback-about-her-ar.png"), full_page=True)
 
-    # Who can see the plan: "the woman whose plan this is".
+    # Who can see the plan: "the woman whose plan this is"; someone she trusts, added from the tablet, waits
+    # for her yes.
     open_section(tablet, plan_id, "share")
     expect(tablet.get_by_text(AR["members.owner.she"])).to_be_visible(timeout=20_000)
+    tablet.get_by_role("radio", name=AR["share.who.writer.she"], exact=True).check()
+    tablet.get_by_role("button", name=AR["share.create"]).click()
+    expect(tablet.locator("[data-invite-pending]")).to_have_text(AR["consent.invite_waits.she"], timeout=20_000)
+
+    # The family meeting: what does she want to say, and her agreement to the plan.
+    open_section(tablet, plan_id, "meeting")
+    says = AR["meeting.says.she"].format(name="Amira")
+    expect(tablet.get_by_role("heading", name=says)).to_be_visible(timeout=20_000)
+    expect(tablet.get_by_role("button", name=AR["meeting.save.she"].format(name="Amira"))).to_be_visible()
+    expect(tablet.get_by_role("button", name=AR["meeting.signup_button.she"].format(name="Amira"))).to_be_visible()
+    tablet.screenshot(path=str(SCREENSHOTS / "146-meeting-about-her-ar.png"), full_page=True)
     assert problems == {}

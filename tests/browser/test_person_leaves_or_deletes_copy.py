@@ -1,10 +1,11 @@
 """Leaving a plan, and deleting this phone's copy (issue 7, "Who can see my plan"). A supporter leaves:
 their phone forgets the plan and destroys its database, the server refuses them, the person's phone no
 longer lists them and locks the plan with a new key that the leaver's key cannot open. The person
-deletes their copy from a second phone: it is gone there and the server stops serving that phone, while
-the person's other phone and the worker keep the whole plan. Deleting with no connection warns about
-unsent changes first, and the removal reaches the server once there is a connection. The new questions
-pass axe-core in English and Arabic at phone size, by keyboard alone."""
+deletes their copy from a second phone: it is gone there (from the caseload summary at rest too) and the
+server stops serving that phone, while the person's other phone and the worker keep the whole plan.
+Deleting with no connection warns about unsent changes first, and the removal reaches the server once
+there is a connection. The new questions pass axe-core in English and Arabic at phone size, by keyboard
+alone."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.beside_the_app import kept_caseload, kept_caseload_when
 from support.devices import joined_device, worker_and_person
 from support.page_crypto import try_old_key
 from support.processes import AlongsideServer
@@ -155,6 +157,10 @@ def test_the_person_deletes_their_copy_from_a_second_phone(
     second = joined_device(chromium, url, invite(phone, plan_id), plan_id, label="Sam's old phone")
     token = device_token(second)
     assert status_of(f"{url}/sync/{plan_id}/", token) == 200
+    # "My plans" keeps the plan's row in its summary at rest (sealed); deleting the copy drops it from there.
+    second.goto(f"{url}/#/plans")
+    expect(second.locator("[data-plan-row][data-facts-read]")).to_have_count(1)
+    assert set(kept_caseload_when(second, lambda record: record is not None) or {}) == {plan_id}
 
     open_section(second, plan_id, "share")
     expect(second.get_by_role("button", name="Leave this plan")).to_have_count(0)  # not from their own plan
@@ -167,6 +173,7 @@ def test_the_person_deletes_their_copy_from_a_second_phone(
     second.get_by_role("button", name="Yes, delete it from this phone").click()
     expect(second.locator("[data-notice]")).to_contain_text("The copy on this phone is deleted.")
     plan_is_gone_here(second, plan_id)
+    assert kept_caseload(second) == {}
     assert status_of(f"{url}/sync/{plan_id}/", token) == 403
     assert plan_id not in plans_served(url, token)
     second.get_by_role("button", name="Check for new plans").click()

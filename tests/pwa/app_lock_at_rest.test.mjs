@@ -1,11 +1,12 @@
 // The device at rest with the app lock on (spec §13.2): the record and the outbox sealed under the record key,
-// each bound to its slot; the opaque names of the plans' local databases and the key of their look marks,
-// checked against Node's own HKDF and AES-GCM (an implementation apart from the app's WebCrypto calls).
+// each bound to its slot; the opaque names of the plans' local databases and the key of their look marks; the
+// caseload summary sealed under a key derived from the device's private keys (§13.3), checked against Node's
+// own HKDF and AES-GCM (an implementation apart from the app's WebCrypto calls).
 
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { test } from 'node:test';
-import { DecryptionError, localDatabaseId, localMarkKey, openAtRest, sealAtRest } from '../../pwa/src/crypto/index.js';
+import { DecryptionError, caseloadKey, localDatabaseId, localMarkKey, openAtRest, sealAtRest } from '../../pwa/src/crypto/index.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 const PLAN = '0123456789abcdef0123456789abcdef';
@@ -55,4 +56,38 @@ test('the look marks are sealed under their own key, derived apart from the name
   const expected = Buffer.from(hkdfSync('sha256', KEY, Buffer.alloc(0), Buffer.from('alongside/v1/local-mark'), 32));
   assert.deepEqual(Buffer.from(await localMarkKey(KEY)), expected);
   await assert.rejects(localMarkKey(new Uint8Array(16)), /32 bytes/);
+});
+
+test("the caseload summary is sealed under a key derived from the device's private keys, in its own slot", async () => {
+  const secret = Uint8Array.from({ length: 64 }, (_, i) => 200 - i);
+  const expected = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), Buffer.from('alongside/v1/caseload'), 32));
+  const key = await caseloadKey(secret);
+  assert.deepEqual(Buffer.from(key), expected);
+  assert.notDeepEqual(Buffer.from(key), Buffer.from(await localMarkKey(secret.subarray(0, 32))));
+  await assert.rejects(caseloadKey(new Uint8Array(32)), /64 bytes/);
+
+  const summary = JSON.stringify({ v: 1, plans: { p1: { person: 'Zephyrine Obuya', title: 'Moving home', seq: 7 } } });
+  const sealed = await sealAtRest(key, 'caseload', new TextEncoder().encode(summary), { random: fixed(3) });
+  const ct = b64u(sealed.ct);
+  const decipher = createDecipheriv('aes-256-gcm', expected, Buffer.alloc(12, 3));
+  decipher.setAAD(Buffer.from('{"ctx":"alongside/v1/at-rest","v":1,"what":"caseload"}'));
+  decipher.setAuthTag(ct.subarray(ct.length - 16));
+  assert.equal(Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]).toString(), summary);
+  assert.equal(new TextDecoder().decode(await openAtRest(key, 'caseload', sealed)), summary);
+  assert.ok(!ct.includes('Zephyrine') && !sealed.ct.includes('Zephyrine'));
+
+  // Another slot, another device's keys, or one byte altered: it does not open.
+  await assert.rejects(openAtRest(key, 'looked', sealed), DecryptionError);
+  await assert.rejects(openAtRest(key, 'device', sealed), DecryptionError);
+  const other = Uint8Array.from(secret);
+  other[63] ^= 1;
+  await assert.rejects(openAtRest(await caseloadKey(other), 'caseload', sealed), DecryptionError);
+  for (const at of [0, ct.length - 1]) {
+    const flipped = Buffer.from(ct);
+    flipped[at] ^= 0x80;
+    await assert.rejects(openAtRest(key, 'caseload', { ...sealed, ct: flipped.toString('base64url') }), DecryptionError);
+  }
+  const nonce = Buffer.alloc(12, 3);
+  nonce[5] ^= 1;
+  await assert.rejects(openAtRest(key, 'caseload', { ...sealed, nonce: nonce.toString('base64url') }), DecryptionError);
 });

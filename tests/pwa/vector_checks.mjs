@@ -7,6 +7,7 @@ import { digitsFromHash } from '../../pwa/src/crypto/fingerprint.js';
 import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
 import { fieldStatementFields } from '../../pwa/src/crypto/statements.js';
 import * as joinCodes from '../../pwa/src/crypto/joincode.js';
+import { ed25519Public, ed25519Sign } from '../../pwa/src/crypto/primitives.js';
 
 export const FILES = [
   'padding.json',
@@ -23,6 +24,7 @@ export const FILES = [
   'pinlock.json',
   'wire.json',
   'join_code.json',
+  'activities.json',
 ];
 
 const ERRORS = {
@@ -503,6 +505,17 @@ const checks = {
     },
   },
   'join_code.json': joinCodeChecks(),
+  'activities.json': {
+    generate: async (v) => {
+      expectEqual(new TextDecoder().decode(c.catalogueMessage(v.catalogue)), v.message, 'message');
+      expectEqual(e(await ed25519Public(b(v.private))), v.key, 'key');
+      expectEqual(e(await ed25519Sign(b(v.private), c.catalogueMessage(v.catalogue))), v.sig, 'sig');
+    },
+    verify: async (v) => {
+      expectEqual(JSON.stringify(await c.verifyCatalogue(v.signed, v.pinned)), JSON.stringify(v.catalogue), 'catalogue');
+    },
+    invalid: (v) => expectError(v.error, () => c.verifyCatalogue(v.signed, v.pinned)),
+  },
 };
 
 /** The checks of tests/vectors/join_code.json (docs/crypto.md §21): codes, stretching, boxes, parsing. */

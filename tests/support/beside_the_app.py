@@ -13,6 +13,8 @@ sign with the very keys of a device in Chromium) and the version it remembers of
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from playwright.sync_api import Browser, Page
 
 from alongside.crypto import DeviceKeys, create_invite, invite_bind_key, invite_registration
@@ -73,6 +78,50 @@ def page_device_keys(page: Page) -> tuple[DeviceKeys, str]:
     """The device keys and server token the app keeps for this device (no app lock set)."""
     record: Json = page.evaluate(DEVICE_RECORD)
     return DeviceKeys.from_private_bytes(bytes(record["secret"])), str(record["token"])
+
+
+CASELOAD_RECORD = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('alongside-device', 1);
+  open.onsuccess = () => {
+    const get = open.result.transaction('kv').objectStore('kv').get('caseload');
+    get.onsuccess = () => {
+      open.result.close();
+      resolve(get.result ?? null);
+    };
+    get.onerror = () => reject(get.error);
+  };
+  open.onerror = () => reject(open.error);
+})"""
+
+
+def b64u(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def kept_caseload(page: Page) -> dict[str, Json] | None:
+    """The caseload summary the app keeps at rest (docs/crypto.md §13.3), opened here with the device's
+    private keys (no app lock set) by Python's own HKDF and AES-GCM: {plan id: what its row shows}, or None."""
+    sealed: Json | None = page.evaluate(CASELOAD_RECORD)
+    if sealed is None:
+        return None
+    assert set(sealed) == {"v", "kind", "nonce", "ct"} and (sealed["v"], sealed["kind"]) == (1, "sealed-caseload")
+    secret = bytes(page.evaluate(DEVICE_RECORD)["secret"])
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"alongside/v1/caseload").derive(secret)
+    ad = b'{"ctx":"alongside/v1/at-rest","v":1,"what":"caseload"}'
+    body: Json = json.loads(AESGCM(key).decrypt(b64u(sealed["nonce"]), b64u(sealed["ct"]), ad))
+    assert body["v"] == 1
+    plans: dict[str, Json] = body["plans"]
+    return plans
+
+
+def kept_caseload_when(page: Page, written: Callable[[Json | None], bool]) -> dict[str, Json] | None:
+    """The caseload summary, opened, once its sealed record is `written` (the app writes it a moment after the
+    rows of "My plans" are read): ``written`` is given the sealed record as stored, or None."""
+    for _ in range(100):
+        if written(page.evaluate(CASELOAD_RECORD)):
+            break
+        page.wait_for_timeout(100)
+    return kept_caseload(page)
 
 
 REMEMBERED = """([planId, docId]) => new Promise((resolve, reject) => {

@@ -45,6 +45,7 @@ export {
 } from './provenance.js';
 export { judgeVersions } from './history.js';
 export { FIELD_CONTEXT, signField, signStatement, statementMessage, verifyField, verifyStatement } from './statements.js';
+export { CATALOGUE_CONTEXT, catalogueMessage, checkCatalogue, verifyCatalogue } from './catalogue.js';
 export {
   decryptItem,
   itemAssociatedData,
@@ -75,6 +76,7 @@ export {
 export { openJoinRequest, sealJoinRequest } from './joinrequest.js';
 export { deviceFingerprint, planFingerprint } from './fingerprint.js';
 export {
+  caseloadKey,
   localDatabaseId,
   localMarkKey,
   lockDeviceKeys,

@@ -83,14 +83,14 @@ export async function unlockDeviceKeys(blob, pin) {
 
 // A device's record at rest (spec §13.2): sealed under a random 32-byte record key, itself locked
 // under the PIN or passphrase with lockSecret. A PIN change re-locks only the record key.
-const AT_REST_NAMES = new Set(['device', 'outbox', 'looked']);
+const AT_REST_NAMES = new Set(['device', 'outbox', 'looked', 'caseload']);
 const atRestAssociated = (what) => canonicalJson({ ctx: 'alongside/v1/at-rest', v: 1, what });
 
 function checkAtRestName(what) {
   if (!AT_REST_NAMES.has(what)) throw new FormatError('unknown record at rest');
 }
 
-/** Seal `plaintext` (bytes) stored as `what` ('device', 'outbox' or 'looked') under a 32-byte key: {nonce, ct}. Draws 12 bytes. */
+/** Seal `plaintext` (bytes) stored as `what` ('device', 'outbox', 'looked' or 'caseload') under a 32-byte key: {nonce, ct}. Draws 12 bytes. */
 export async function sealAtRest(recordKey, what, plaintext, { random = systemRandom } = {}) {
   checkAtRestName(what);
   if (!isBytes(recordKey) || recordKey.length !== KEY_BYTES) throw new FormatError('a record key is 32 bytes');
@@ -122,4 +122,13 @@ export async function localDatabaseId(databaseKey, planId) {
 export async function localMarkKey(databaseKey) {
   if (!isBytes(databaseKey) || databaseKey.length !== KEY_BYTES) throw new FormatError('a database key is 32 bytes');
   return hkdfSha256(databaseKey, new Uint8Array(0), utf8('alongside/v1/local-mark'), KEY_BYTES);
+}
+
+/**
+ * The key that seals the caseload summary at rest (spec §13.3): HKDF(deviceSecret, "", "alongside/v1/caseload", 32),
+ * `deviceSecret` being the device's private keys (64 bytes), kept in the device record (sealed with the lock on).
+ */
+export async function caseloadKey(deviceSecret) {
+  if (!isBytes(deviceSecret) || deviceSecret.length !== 2 * KEY_BYTES) throw new FormatError('a device secret is 64 bytes');
+  return hkdfSha256(deviceSecret, new Uint8Array(0), utf8('alongside/v1/caseload'), KEY_BYTES);
 }

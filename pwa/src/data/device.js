@@ -202,6 +202,16 @@ export function writePrivate(name, value) {
   });
 }
 
+const CASELOAD = 'caseload'; // the caseload summary, sealed by caseloadcache.js under a key of its own
+
+/** The caseload summary as stored (sealed: caseloadcache.js opens it), or undefined. */
+export const readCaseloadRecord = () => idbGet(CASELOAD);
+
+/** Store the caseload summary, sealed already; in turn with the record's writes. */
+export function writeCaseloadRecord(sealed) {
+  return serially(() => idbSet(CASELOAD, sealed));
+}
+
 /**
  * Key pairs for a device that is about to enrol or join: made once and stored at once, so every try sends
  * the same keys (a repeat after a lost answer, api.md §4, §7). `fresh`: new ones instead of those stored

@@ -6,6 +6,11 @@
 // colleague's own chosen name into the handover. Then the colleague's device (or the person's, or the old worker
 // leaving) removes the old worker and the plan's keys rotate (rotation.js), so the old worker's devices cannot
 // open anything written afterwards. The old worker's device is told to send what it has not sent first.
+//
+// When the worker is away, ill or gone, an admin of the organisation asks for the handover instead (api.md §9):
+// the request waits on the server, naming the old worker's account and the colleague's. The admin holds no key,
+// so a device that does — the person's own phone, or the old worker's — makes the handover code for it; the
+// server binds it to the colleague's account, and the rest is the same: the person's yes, then the finish.
 
 import { b64uEncode, createPendingInvite, inviteBindKey, inviteRegistration } from '../crypto/index.js';
 import { api } from './api.js';
@@ -18,7 +23,10 @@ export const HANDOVER_STATUS = ['asked', 'agreed', 'declined', 'finished'];
 
 const statusOf = (item) => item.f.status?.v || 'asked';
 
-/** The plan's handovers, oldest first: {id, inviteId, fromDevice, fromName, note, toName, status, at}. */
+/**
+ * The plan's handovers, oldest first: {id, inviteId, fromDevice, fromAccount, fromName, note, toName, askedName,
+ * requested, status, at}; `requested` when the organisation asked for it (`askedName`: the colleague it named).
+ */
 export function handovers(plan) {
   return plan
     .list('handover')
@@ -26,7 +34,10 @@ export function handovers(plan) {
       id: item.id,
       inviteId: item.f.invite_id?.v,
       fromDevice: item.f.from_device?.v,
+      fromAccount: item.f.from_account?.v || '',
       fromName: item.f.from_name?.v || '',
+      askedName: item.f.asked_name?.v || '',
+      requested: item.f.requested?.v === 'yes',
       note: item.f.note?.v || '',
       toName: item.f.to_name?.v || '',
       status: statusOf(item),
@@ -50,6 +61,17 @@ export const mayHandOver = (plan) => plan.me.role === 'worker' && plan.me.access
 export async function startHandover(plan, { note }) {
   if (!mayHandOver(plan)) throw new Error("only the worker's device hands a plan over");
   const device = await loadDevice();
+  const { invite, registration, inviteId, record } = await handoverCode(plan, device);
+  await plan.createNow('invite', record);
+  const fromName = plan.deviceName(device.keys.deviceId)?.name || device.name || '';
+  await plan.createNow('handover', { invite_id: inviteId, from_device: device.keys.deviceId, from_name: fromName, note, status: 'asked' });
+  await enqueue({ kind: 'register-invite', plan: plan.id, registration, key: `invite:${inviteId}` });
+  await enqueue({ kind: 'start-handover', plan: plan.id, inviteId, key: `handover:${inviteId}` });
+  return { text: invite.toText(), expiresAt: invite.expiresAt, inviteId, pending: true };
+}
+
+/** A pending invite for a worker (no plan key) and the `invite` item's record of its request and bind keys. */
+async function handoverCode(plan, device) {
   const { invite, requestKey } = await createPendingInvite(plan.id, { inviter: device.keys, role: 'worker', access: 'write' });
   const registration = await inviteRegistration(invite);
   const inviteId = registration.invite_id;
@@ -60,12 +82,61 @@ export async function startHandover(plan, { note }) {
     request_key: b64uEncode(requestKey),
     bind_key: b64uEncode(await inviteBindKey(invite)),
   };
+  return { invite, registration, inviteId, record };
+}
+
+/**
+ * The handovers the organisation asked for that wait for a device to make their code (api.md §9), from the
+ * server: [{request_id, from_account, from_name, to_account, to_name, started_at, ...}]; none offline.
+ */
+export async function handoverRequests(planId) {
+  const device = await loadDevice();
+  if (!device?.token) return [];
+  try {
+    const { handovers: all } = await api(`/plans/${planId}/handovers`, { token: device.token });
+    return all.filter((h) => h.status === 'requested');
+  } catch {
+    return []; // no connection: the request is shown when there is one
+  }
+}
+
+/** Whether this device makes the code for a requested handover: the person's own, or the old worker's. */
+export function mayAnswerRequest(plan, request) {
+  if (plan.me.access !== 'write' || !plan.keyring) return false;
+  return plan.me.role === 'owner' || (plan.me.role === 'worker' && plan.device.account === request.from_account);
+}
+
+/**
+ * Make the handover code for a handover the organisation asked for, on the person's device or the old worker's.
+ * It needs a connection: the invite and the handover are recorded on the server before the code is shown, so
+ * that the server has bound the code to the colleague the organisation named before anyone can use it. The
+ * `handover` item names the old worker (their own chosen name where the plan knows their devices, else the
+ * organisation's) and the colleague the organisation named. Returns what startHandover returns, and `to`: that name.
+ */
+export async function startRequestedHandover(plan, request) {
+  if (!mayAnswerRequest(plan, request)) throw new Error('only the person or the worker makes this code');
+  const device = await loadDevice();
+  const { invite, registration, inviteId, record } = await handoverCode(plan, device);
+  const { plan_id: planId, inviter, signature, ...body } = registration;
+  await api(`/plans/${plan.id}/invites`, { method: 'POST', token: device.token, body });
+  const answer = { invite_id: inviteId, request_id: request.request_id };
+  await api(`/plans/${plan.id}/handovers`, { method: 'POST', token: device.token, body: answer });
   await plan.createNow('invite', record);
-  const fromName = plan.deviceName(device.keys.deviceId)?.name || device.name || '';
-  await plan.createNow('handover', { invite_id: inviteId, from_device: device.keys.deviceId, from_name: fromName, note, status: 'asked' });
-  await enqueue({ kind: 'register-invite', plan: plan.id, registration, key: `invite:${inviteId}` });
-  await enqueue({ kind: 'start-handover', plan: plan.id, inviteId, key: `handover:${inviteId}` });
-  return { text: invite.toText(), expiresAt: invite.expiresAt, inviteId, pending: true };
+  await plan.createNow('handover', {
+    invite_id: inviteId,
+    from_account: request.from_account,
+    from_name: (await ownNameOf(plan, request.from_account)) || request.from_name || '',
+    asked_name: request.to_name || '',
+    requested: 'yes',
+    status: 'asked',
+  });
+  return { text: invite.toText(), expiresAt: invite.expiresAt, inviteId, pending: true, to: request.to_name || '' };
+}
+
+/** The name a member chose on their own device, from the plan's roster. */
+async function ownNameOf(plan, account) {
+  const member = (await listMembers(plan.id)).find((m) => m.account === account);
+  return member?.devices.map((d) => plan.deviceName(d.device_id)?.name).find(Boolean) || '';
 }
 
 onAction('start-handover', async ({ plan: planId, inviteId }) => {
@@ -86,6 +157,7 @@ export async function recordDecision(plan, waiting, yes) {
 
 /** The account of the worker who handed over: the member whose devices include the handover's device. */
 async function handingOverAccount(plan, handover) {
+  if (handover.fromAccount) return handover.fromAccount;
   const members = await listMembers(plan.id);
   const found = members.find((m) => m.role === 'worker' && m.devices.some((d) => d.device_id === handover.fromDevice));
   return found?.account || null;

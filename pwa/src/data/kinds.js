@@ -176,8 +176,13 @@ export const KINDS = {
   invite: { text: 'invite_id', record: true, fields: ['invite_id', 'role', 'access', 'request_key', 'bind_key'] },
   // A worker handing the plan over to a colleague (data/handover.js): the handover code's invite, the worker's
   // device and own name, a note in the worker's words, the colleague's own chosen name (set with the person's
-  // yes) and how far it got: asked, agreed, declined, finished.
-  handover: { text: 'note', record: true, fields: ['invite_id', 'from_device', 'from_name', 'note', 'to_name', 'status'] },
+  // yes) and how far it got: asked, agreed, declined, finished. One the organisation asked for (`requested`
+  // yes) names the old worker's account instead of a device, and the colleague the organisation named.
+  handover: {
+    text: 'note',
+    record: true,
+    fields: ['invite_id', 'from_device', 'from_account', 'from_name', 'note', 'to_name', 'asked_name', 'requested', 'status'],
+  },
   // The person's sharing choices (data/audiences.js): each section's default audience, the supporters from a service.
   sharing: { text: 'sections', record: true, fields: ['sections', 'services'] },
   // One participant's agreement with one item: `content` is the item's content hash when agreed. A sign-up to

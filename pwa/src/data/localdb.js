@@ -29,6 +29,10 @@ export async function localDatabaseName(planId) {
   return device?.dbKey ? `db-${await localDatabaseId(device.dbKey, planId)}` : namedForPlan(planId);
 }
 
+/** The database holding this device's copy of its organisation's activities (activities.js): no personal data. */
+let activitiesDatabase = null;
+export const openActivitiesDatabase = () => (activitiesDatabase ??= new PouchDB('alongside-activities', { auto_compaction: true }));
+
 /** The PouchDB database holding plan `planId`'s envelopes on this device (never compacted: history). */
 export async function openLocalDatabase(planId) {
   const name = await localDatabaseName(planId);

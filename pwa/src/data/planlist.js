@@ -2,14 +2,16 @@
 // decrypting only the plan-details item, with no sync; the plans not on screen sync one at a time in
 // the background with a one-shot replication, so their changes still arrive without N live feeds.
 //
-// Nothing readable is stored: the names live in memory only (the app lock promises that nothing of a
-// plan can be read while locked). The device store keeps just two opaque document ids per plan (the
-// plan-details item and a keyring document granting its key to this device) to find them again.
+// Nothing readable is stored: the names live in memory, and sealed at rest in the caseload summary
+// (caseloadcache.js), which a reload opens first to draw every row at once; each plan is then checked in
+// the background and read again only if its database changed since. The device store keeps two opaque
+// document ids per plan (the plan-details item and a keyring document granting its key to this device).
 //
 // The caseload (docs/app.md, "Plan details and the caseload") also needs what only the whole plan says:
 // the due dates of its open steps and when it last changed (plandetails.js, caseloadFacts). Those are
 // read when the whole plan is read, kept in memory with the database's update_seq they were read at, and
 // read again (the whole plan, a few plans at a time) only when the plan's database has changed since.
+// Both are kept in the caseload summary with that update_seq.
 
 import { Keyring, decryptItem, openGrant } from '../crypto/index.js';
 import { loadDevice, rememberPlan, rememberRoster, trustedDevices } from './device.js';
@@ -20,10 +22,12 @@ import { signal } from './state.js';
 import { PlanSync } from './sync.js';
 import { readNews } from './looks.js';
 import { caseloadFacts, detailsOf } from './plandetails.js';
+import { dropSummary, flushSummaries, keepSummary, keptSummaries } from './caseloadcache.js';
 
 const STATUS = '_local/alongside-status';
 const summaries = new Map(); // planId -> signal of {person, title, details, facts, pending, noKey}, or null until read
 const factsRead = new Map(); // planId -> {due, changed, seq}: caseloadFacts of the whole plan, at the database's update_seq
+const namesAt = new Map(); // planId -> the database's update_seq the names in its summary were read at
 const WHOLE_AT_ONCE = 3; // whole plans read at the same time (each decrypts and checks every item)
 
 /** The summary last read for a plan (in memory) as a signal: its `.value` is null until read. */
@@ -32,10 +36,41 @@ export function summaryOf(planId) {
   return summaries.get(planId);
 }
 
-/** Forget a plan's names (its copy on this device is gone). */
+/** How many rows this page drew from the caseload summary kept at rest, as a signal (null until it is opened). */
+export const drawnFromRecord = signal(null);
+
+let restoring = null;
+
+/**
+ * Once per page (unlocked): every summary kept at rest shown at once, before any plan's database is opened;
+ * resolves a frame later, so the rows are drawn before the plans are checked.
+ */
+function restore() {
+  restoring ??= keptSummaries().then(async (kept) => {
+    if (!kept) return void (restoring = null); // locked: nothing is shown
+    for (const [planId, { seq, ...summary }] of kept) {
+      if (summaryOf(planId).peek()) continue; // read in this page already
+      namesAt.set(planId, seq);
+      if (summary.facts) factsRead.set(planId, summary.facts);
+      summaryOf(planId).value = summary;
+    }
+    drawnFromRecord.value = kept.size;
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  });
+  return restoring;
+}
+
+/** Show a plan's summary, unless it says the same as the one shown (the row is not drawn again). */
+function show(planId, summary) {
+  if (JSON.stringify(summaryOf(planId).peek()) !== JSON.stringify(summary)) summaryOf(planId).value = summary;
+}
+
+/** Forget a plan's names (its copy on this device is gone), in memory and at rest. */
 export function forgetSummary(planId) {
   summaryOf(planId).value = null;
   factsRead.delete(planId);
+  namesAt.delete(planId);
+  return dropSummary(planId);
 }
 
 /**
@@ -44,6 +79,7 @@ export function forgetSummary(planId) {
  * memory while the database is unchanged, else from the whole plan (`facts` null until then).
  */
 export async function readSummary(planId) {
+  await restore();
   let { device, seq, pending, summary, facts } = await naming(() => readNames(planId));
   if (!summary || !facts) {
     if (summary) await namesRead(); // every row named first: whole plans are read after
@@ -52,23 +88,29 @@ export async function readSummary(planId) {
     facts = whole.facts;
   }
   summary = { ...summary, facts, pending };
-  summaryOf(planId).value = summary;
+  show(planId, summary);
+  namesAt.set(planId, seq);
+  keepSummary(planId, { ...summary, seq });
+  if (!namesReading && !reading) flushSummaries(); // the last plan being read: written now, not a moment later
   return summary;
 }
 
-/** The cheap part of readSummary: the names and details (shown at once), and the facts if still up to date. */
+/**
+ * The cheap part of readSummary: the names and details (shown at once; the plan-details item is opened only
+ * when the database changed since the names shown were read), and the facts if still up to date.
+ */
 async function readNames(planId) {
   const device = await loadDevice();
   const info = device.plans[planId] || {};
   const db = await openLocalDatabase(planId);
-  const [status, { update_seq: seq }, summary] = await Promise.all([
-    db.get(STATUS).catch(() => null),
-    db.info(),
-    info.header && info.grant ? readHeader(db, planId, device, info) : null,
-  ]);
+  const [status, { update_seq: seq }] = await Promise.all([db.get(STATUS).catch(() => null), db.info()]);
+  const shown = summaryOf(planId).peek();
+  let summary = null;
+  if (shown && namesAt.get(planId) === seq) summary = { person: shown.person, title: shown.title, details: shown.details, noKey: shown.noKey };
+  else if (info.header && info.grant) summary = await readHeader(db, planId, device, info);
   const pending = status?.pending?.length || 0;
   const facts = factsRead.get(planId)?.seq === seq ? factsRead.get(planId) : null;
-  if (summary) summaryOf(planId).value = { ...summary, facts: facts ?? summaryOf(planId).value?.facts ?? null, pending };
+  if (summary) show(planId, { ...summary, facts: facts ?? shown?.facts ?? null, pending });
   return { device, seq, pending, summary, facts };
 }
 

@@ -69,7 +69,7 @@ export function readableCopy(
 
   const detail = (item, [name], v) => {
     const shown = valueHtml(item.type, name, v[name]);
-    return shown ? `<div><dt>${escapeHtml(t(`form.${item.type}.${name}`))}</dt><dd>${shown}</dd></div>` : '';
+    return shown ? `<div><dt>${escapeHtml(about(`form.${item.type}.${name}`))}</dt><dd>${shown}</dd></div>` : '';
   };
 
   const readings = (goal) =>

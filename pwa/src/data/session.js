@@ -13,6 +13,7 @@ import {
   parseInvite,
   planFingerprint,
 } from '../crypto/index.js';
+import { refreshActivities } from './activities.js';
 import { api, retrying, worthRetrying } from './api.js';
 import { invitesWait, joinPending, pendingInvite, watchForYes } from './consent.js';
 import { AUDIENCES, EVERYONE, grantsAudience, sharingOf } from './audiences.js';
@@ -27,7 +28,8 @@ import {
   saveIdentity,
   trustedDevices,
 } from './device.js';
-import { openLocalDatabase } from './localdb.js';
+import { openActivitiesDatabase, openLocalDatabase } from './localdb.js';
+import { dropSummary } from './caseloadcache.js';
 import { RetryLater, dropActionsFor, drain, enqueue, onAction, queuedActions, startOutbox } from './outbox.js';
 import { Plan } from './plan.js';
 import { listMembers, replaceStuckRotation, rotateFor, rotateIfSomeoneLeft } from './rotation.js';
@@ -66,10 +68,16 @@ export async function enrol({ code, name, label }, { onWait, signal } = {}) {
   return device;
 }
 
+/** Keep this device's copy of its organisation's activities up to date (a refused copy leaves the old one). */
+export function refreshOurActivities(token) {
+  return refreshActivities({ db: openActivitiesDatabase(), fetchSigned: () => api('/activities', { token }) });
+}
+
 /** Add the plans the server says this account belongs to (when online) to the ones we know. */
 export async function refreshPlanList() {
   const device = await loadDevice();
   const { plans } = await api('/plans', { token: device.token });
+  if (device.kind === 'worker' || device.kind === 'admin') refreshOurActivities(device.token).catch(() => {});
   // A copy deleted here with no connection stays deleted while the server is still to be told.
   const deleting = new Set((await queuedActions()).filter((a) => a.kind === 'remove-device').map((a) => a.plan));
   for (const p of plans) {
@@ -136,6 +144,16 @@ export function openPlan(planId) {
     );
   }
   return opened.get(planId);
+}
+
+/**
+ * Send this plan's changes now: a live sync that is waiting out a backoff after a failed request starts again
+ * at once (a healthy one sends new documents by itself). Used when a device just wrote something another device
+ * is waiting for, such as the key for a member the person let in.
+ */
+export async function sendPlanNow(planId) {
+  const { sync } = (await opened.get(planId)) || {};
+  if (sync && (sync.state === 'retrying' || sync.state === 'problem')) sync.restart();
 }
 
 /** Keep the devices the plan's roster vouches for in the device store, now and as the roster grows. */
@@ -443,6 +461,7 @@ async function destroyLocalCopy(planId, keep) {
   await (db || (await openLocalDatabase(planId))).destroy();
   await dropActionsFor(planId, keep);
   await forgetPlan(planId);
+  await dropSummary(planId); // and from the caseload summary at rest
 }
 
 /**

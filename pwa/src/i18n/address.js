@@ -35,6 +35,12 @@ export function aboutText(catalog, key, form) {
   return variant !== undefined ? variant : catalog[key];
 }
 
+/** The person's name in a plan's header (a stored item, or plain values), trimmed ('' when none). */
+export function planPersonName(header) {
+  const value = header?.f ? header.f.person?.v : header?.person;
+  return typeof value === 'string' ? value.trim() : '';
+}
+
 /** The form a plan's header (a stored item, or plain values) says the person chose for words about them. */
 export function planAddressForm(header) {
   const value = header?.f ? header.f.address?.v : header?.address;

@@ -2,7 +2,7 @@
 // and the app's name are signals: a screen that shows a string re-renders when either is changed.
 
 import { signal } from '@preact/signals-core';
-import { aboutForm, aboutText, addressedText } from './address.js';
+import { aboutForm, aboutText, addressedText, planPersonName } from './address.js';
 import { catalogDate, hasLocaleData, pluralCategory } from './calendar.js';
 import ar from './ar.json';
 import cy from './cy.json';
@@ -108,6 +108,15 @@ export function tAbout(plan, key, params = {}) {
   const form = aboutForm(plan?.header, plan?.me?.role, address.value);
   const text = aboutText(CATALOGS[language.value], key, form) ?? en[key] ?? key;
   return fill(text, params);
+}
+
+/**
+ * The string `key` about someone named `name` (who said it, who agrees): in the form the person chose when
+ * `name` is the person of `plan` (`tAbout`), else the plain key (no one else's form is known).
+ */
+export function tNamed(plan, name, key, params = {}) {
+  const person = planPersonName(plan?.header);
+  return person && (name || '').trim() === person ? tAbout(plan, key, params) : t(key, params);
 }
 
 /** A counted string: `key.one`, `key.other` (and Arabic's zero, two, few, many) by the language's plural rules. */

@@ -8,7 +8,8 @@ import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { forgetKeys } from '../data/device.js';
 import { clearExited, hasExited, markExited } from '../data/safety.js';
 import { closeAllPlans, openPlan } from '../data/session.js';
-import { appName, formatTime, t, tn, usesNeutralName } from '../i18n/index.js';
+import { appName, formatTime, t, tAbout, tn, usesNeutralName } from '../i18n/index.js';
+import { Activities } from './activities.jsx';
 import { OpenFile } from './backup.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
 import { CompareVersions } from './compare.jsx';
@@ -117,8 +118,8 @@ function UpdateBanner() {
   );
 }
 
-/** Where this plan's changes are, in plain words, always on screen. */
-export function SyncStatus({ sync }) {
+/** Where this plan's changes are, in plain words, always on screen (the person spoken of as they chose). */
+export function SyncStatus({ plan, sync }) {
   if (!sync) return null;
   const pending = sync.pending;
   const waiting = pending ? tn('sync.waiting', pending) : '';
@@ -137,7 +138,7 @@ export function SyncStatus({ sync }) {
       tone = 'local';
       break;
     case 'problem':
-      text = t(sync.problem === 'removed' ? 'sync.removed' : sync.problem === 'refused' ? 'sync.refused' : 'sync.failed');
+      text = sync.problem === 'refused' ? tAbout(plan, 'sync.refused') : t(sync.problem === 'removed' ? 'sync.removed' : 'sync.failed');
       tone = 'problem';
       break;
     case 'waiting': // not on the server for this device yet: a plan started offline, or a join to finish
@@ -230,7 +231,7 @@ function PlanRoutes({ planId, path }) {
   const body = <PlanScreen plan={plan} sync={sync} sub={route.params.sub} {...section} />;
   return (
     <>
-      <SyncStatus sync={sync} />
+      <SyncStatus plan={plan} sync={sync} />
       {opened.copy && (
         <div class="sync local" data-copy>
           <p>{t('file.copy_note')}</p>
@@ -251,6 +252,7 @@ const APP_SCREENS = {
   'open-file': () => <OpenFile />,
   plan: ({ params, rest }) => <PlanRoutes planId={params.planId} path={rest} />,
   plans: () => <Plans />,
+  activities: () => <Activities />,
 };
 
 function Routes() {

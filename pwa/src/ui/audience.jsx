@@ -6,10 +6,10 @@ import { useState } from 'preact/hooks';
 import { AUDIENCE_WORDS, audienceWord, circleOf, mayMove, served, sharingOf } from '../data/audiences.js';
 import { SECTIONS } from '../data/kinds.js';
 import { rotateIfSomeoneLeft } from '../data/session.js';
-import { t } from '../i18n/index.js';
+import { t, tAbout } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, Radios, Screen, Select, U } from './common.jsx';
 
-const options = (plan, audiences) => audiences.map((value) => ({ value, label: t(audienceWord(plan, value)) }));
+const options = (plan, audiences) => audiences.map((value) => ({ value, label: tAbout(plan, audienceWord(plan, value)) }));
 
 /**
  * "Who can read this?": the audiences this device holds keys for (for an item being changed, those it may
@@ -33,12 +33,12 @@ export function AudienceField({ plan, item, value, onChange }) {
 }
 
 /** The short tag on a card whose audience is not everyone ("Only you and your worker"). */
-export function AudienceTag({ item }) {
+export function AudienceTag({ plan, item }) {
   const tag = AUDIENCE_WORDS[item.audience]?.tag;
   if (!tag) return null;
   return (
     <p class="audience-tag" data-audience={item.audience}>
-      {t(tag)}
+      {tAbout(plan, tag)}
     </p>
   );
 }
@@ -80,7 +80,7 @@ export function Sharing({ plan }) {
   return (
     <Screen title={t('audience.screen')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
       <p>{t('audience.screen_intro')}</p>
-      {!mine && <p class="muted">{t('audience.person_decides')}</p>}
+      {!mine && <p class="muted">{tAbout(plan, 'audience.person_decides')}</p>}
       <h2>{t('audience.sections')}</h2>
       {writtenSections().map((section) =>
         mine ? (
@@ -94,7 +94,7 @@ export function Sharing({ plan }) {
           />
         ) : (
           <p key={section.id}>
-            {t(section.label)}: {t(audienceWord(plan, plan.sectionAudience(section.id)))}
+            {t(section.label)}: {tAbout(plan, audienceWord(plan, plan.sectionAudience(section.id)))}
           </p>
         ),
       )}

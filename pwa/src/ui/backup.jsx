@@ -94,7 +94,7 @@ function ShareCopies({ plan }) {
       <Button kind="secondary" onClick={saveCopy}>
         {t('export.copy_save')}
       </Button>
-      <p>{t('export.fhir_intro')}</p>
+      <p>{tAbout(plan, 'export.fhir_intro')}</p>
       <Button kind="secondary" onClick={saveFhir}>
         {t('export.fhir_save')}
       </Button>

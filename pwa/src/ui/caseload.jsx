@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { newsOf } from '../data/looks.js';
 import { anyNews } from '../data/whatsnew.js';
 import { SORTS, matchesSearch, overdueCount, sortPlans, today } from '../data/plandetails.js';
-import { readSummary, summaryOf } from '../data/planlist.js';
+import { drawnFromRecord, readSummary, summaryOf } from '../data/planlist.js';
 import { currentLanguage, formatDay, t, tn } from '../i18n/index.js';
 import { Select, TextInput, U } from './common.jsx';
 import { visitText } from './details.jsx';
@@ -134,7 +134,7 @@ export function Caseload({ ids }) {
   );
   const shown = sorted.filter((row) => matchesSearch(row.details, typed) && (!typed.trim() || row.details));
   return (
-    <div class="caseload" data-caseload>
+    <div class="caseload" data-caseload data-from-record={drawnFromRecord.value ?? undefined}>
       <div class="caseload-tools">
         <TextInput name="plan-search" type="search" label={t('caseload.search')} hint={t('caseload.search_hint')} value={typed} onInput={setTyped} autocomplete="off" />
         <Select

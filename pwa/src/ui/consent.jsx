@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { approveMember, declineMember, letSupportersInvite, pendingMembers, supportersMayInvite } from '../data/consent.js';
 import { loadDevice } from '../data/device.js';
 import { handoverOf, recordDecision } from '../data/handover.js';
-import { t } from '../i18n/index.js';
+import { sendPlanNow } from '../data/session.js';
+import { t, tAbout } from '../i18n/index.js';
 import { Button, Checkbox, ErrorSummary, U } from './common.jsx';
 import { problemText } from './start.jsx';
 import { appState } from './store.js';
@@ -47,8 +48,10 @@ export function PendingMembers({ plan }) {
     setBusy(true);
     setError(null);
     try {
-      if (yes) await approveMember(plan, waiting, { inPerson });
-      else await declineMember(plan, waiting, { inPerson });
+      if (yes) {
+        await approveMember(plan, waiting, { inPerson });
+        await sendPlanNow(plan.id); // the new member's device waits for the key just granted
+      } else await declineMember(plan, waiting, { inPerson });
       await recordDecision(plan, waiting, yes);
       const name = waiting.name || t('consent.someone');
       setDone(t(yes ? 'consent.let_in' : 'consent.turned_down', { name }));
@@ -61,14 +64,14 @@ export function PendingMembers({ plan }) {
   };
   return (
     <section class="pending-members" aria-labelledby="pending-h" data-pending-members>
-      <h2 id="pending-h">{t(inPerson ? 'consent.title_worker' : 'consent.title')}</h2>
+      <h2 id="pending-h">{inPerson ? tAbout(plan, 'consent.title_worker') : t('consent.title')}</h2>
       <ErrorSummary message={error} />
       {done && (
         <p role="status" class="notice">
           {done}
         </p>
       )}
-      {pending.length > 0 && <p>{t(inPerson ? 'consent.intro_worker' : 'consent.intro')}</p>}
+      {pending.length > 0 && <p>{inPerson ? tAbout(plan, 'consent.intro_worker') : t('consent.intro')}</p>}
       <ul class="plain">
         {pending.map((waiting) => (
           <li key={waiting.account} class="card member pending" data-pending-member={waiting.name || ''}>
@@ -85,10 +88,10 @@ export function PendingMembers({ plan }) {
             {!waiting.bindOk && <p class="muted">{t('consent.unreadable')}</p>}
             <div class="actions">
               <Button onClick={() => decide(waiting, true)} disabled={busy || !waiting.bindOk}>
-                {t(inPerson ? 'consent.yes_in_person' : 'consent.yes')}
+                {inPerson ? tAbout(plan, 'consent.yes_in_person') : t('consent.yes')}
               </Button>{' '}
               <Button kind="secondary" onClick={() => decide(waiting, false)} disabled={busy}>
-                {t(inPerson ? 'consent.no_in_person' : 'consent.no')}
+                {inPerson ? tAbout(plan, 'consent.no_in_person') : t('consent.no')}
               </Button>
             </div>
           </li>
@@ -110,10 +113,11 @@ function HandoverQuestion({ plan, waiting, inPerson, children }) {
     <div data-handover-question>
       <p>
         <strong>
-          <U>{t(inPerson ? 'handover.question_worker' : 'handover.question', names)}</U>
+          <U>{inPerson ? tAbout(plan, 'handover.question_worker', names) : t('handover.question', names)}</U>
         </strong>
       </p>
       <p>{t('handover.question_then', names)}</p>
+      {handover.requested && <p>{t('handover.question_requested', { from: names.from, asked: handover.askedName || names.to })}</p>}
       {handover.note && (
         <p>
           {t('handover.note_from', { name: names.from })} <U>{handover.note}</U>

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { fieldValue } from '../data/kinds.js';
 import { CHOICES, mainText, values as valuesOf } from '../data/model.js';
 import { readingDay, today, validDay } from '../data/progress.js';
-import { formatDay, t } from '../i18n/index.js';
+import { formatDay, t, tAbout } from '../i18n/index.js';
 import { ReadingsChart } from './chart.jsx';
 import { Button, ErrorSummary, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
 import { HistoryLink, ItemCard, knownNames } from './items.jsx';
@@ -14,7 +14,7 @@ import { AddItem, NextSection } from './plan.jsx';
 export function Goals({ plan }) {
   return (
     <Screen title={t('section.goals')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
-      <p>{t('goals.intro')}</p>
+      <p>{tAbout(plan, 'goals.intro')}</p>
       {CHOICES.horizon.map((horizon) => {
         const goals = plan.list('goal').filter((g) => (fieldValue(g, 'horizon') || 'possible') === horizon);
         return (
@@ -122,7 +122,7 @@ export function GoalDetail({ plan, sub }) {
     <Screen title={t('goal.title')} back={back}>
       <ItemCard plan={plan} item={goal} headingLevel={2} />
       <section aria-labelledby="scale-h">
-        <h2 id="scale-h">{t('scale.title')}</h2>
+        <h2 id="scale-h">{tAbout(plan, 'scale.title')}</h2>
         <div class="scale-ends">
           <p>
             <span class="end-number">0</span> <U>{v.low || t('scale.not_described')}</U>

@@ -20,8 +20,9 @@ export function knownNames(plan) {
 }
 
 function Control({ spec, type, value, set, plan, error }) {
-  const label = t(`form.${type}.${spec.name}`);
-  const hint = spec.hint ? t(`form.${type}.${spec.name}.hint`) : undefined;
+  // Labels and hints speak of the person in the form they chose ("in her own words").
+  const label = tAbout(plan, `form.${type}.${spec.name}`);
+  const hint = spec.hint ? tAbout(plan, `form.${type}.${spec.name}.hint`) : undefined;
   const common = { name: spec.name, label, hint, value, error };
   switch (spec.control) {
     case 'area':
@@ -272,7 +273,7 @@ export function details(plan, type, v) {
     else if (spec.control === 'check') text = t('yes');
     else if (spec.control === 'links') text = value.map((id) => (plan.items.get(id) ? mainText(plan.items.get(id)) : '…')).join('; ');
     else text = value;
-    out.push({ name: spec.name, label: t(`form.${type}.${spec.name}`), text, user: !spec.choices && spec.control !== 'date', words: ['area', 'text'].includes(spec.control) });
+    out.push({ name: spec.name, label: tAbout(plan, `form.${type}.${spec.name}`), text, user: !spec.choices && spec.control !== 'date', words: ['area', 'text'].includes(spec.control) });
   }
   return out;
 }
@@ -348,7 +349,7 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
       <Heading class="item-text" dir="auto">
         {mainText(item)}
       </Heading>
-      <AudienceTag item={item} />
+      <AudienceTag plan={plan} item={item} />
       <Details plan={plan} type={item.type} values={v} item={item} />
       {item.type === 'step' && <TickedBy plan={plan} item={item} />}
       {children}

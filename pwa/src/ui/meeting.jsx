@@ -19,7 +19,7 @@ import {
 } from '../data/meeting.js';
 import { mayMove } from '../data/audiences.js';
 import { defaultSpeaker } from '../data/roles.js';
-import { currentLanguage, formatDay, t } from '../i18n/index.js';
+import { currentLanguage, formatDay, t, tNamed } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, TextArea, TextInput, U } from './common.jsx';
 import { Provenance } from './items.jsx';
 
@@ -109,7 +109,7 @@ function Contribute({ plan, family }) {
   };
   return (
     <section class="card contribute" aria-labelledby="contribute-heading" data-audience={family ? 'family' : 'everyone'}>
-      <h2 id="contribute-heading">{t(family ? 'meeting.family_says' : 'meeting.says', { name: speaker })}</h2>
+      <h2 id="contribute-heading">{tNamed(plan, speaker, family ? 'meeting.family_says' : 'meeting.says', { name: speaker })}</h2>
       <form onSubmit={submit} noValidate>
         <ErrorSummary message={error || (failed && t('error.save'))} />
         <Radios
@@ -128,15 +128,15 @@ function Contribute({ plan, family }) {
             onInput={(value) => setWords((w) => ({ ...w, [name]: value }))}
           />
         ))}
-        <p class="hint">{t(family ? 'meeting.family_only' : 'meeting.said_by', { name: speaker })}</p>
+        <p class="hint">{tNamed(plan, speaker, family ? 'meeting.family_only' : 'meeting.said_by', { name: speaker })}</p>
         <div class="actions">
           <Button type="submit" disabled={busy}>
-            {t('meeting.save', { name: speaker })}
+            {tNamed(plan, speaker, 'meeting.save', { name: speaker })}
           </Button>
         </div>
         {saved && (
           <p role="status" class="saved">
-            {t('meeting.saved', { name: saved })}
+            {tNamed(plan, saved, 'meeting.saved', { name: saved })}
           </p>
         )}
       </form>
@@ -300,11 +300,14 @@ function ReviewDate({ plan }) {
   );
 }
 
-/** "Jo agreed (recorded on Sam's tablet)", "Kim agreed", or that it was an earlier version of the plan. */
-function signUpText(record, hash) {
+/**
+ * "Jo agreed (recorded on Sam's tablet)", "Kim agreed", or that it was an earlier version of the plan; the person
+ * of the plan is spoken of in the form they chose.
+ */
+function signUpText(plan, record, hash) {
   const device = record.recordedOn ? record.recordedOn.label || record.recordedOn.name : null;
   const key = `meeting.signed${record.hash === hash ? '' : '_earlier'}${device ? '_recorded' : ''}`;
-  return t(key, { name: record.name, device: device || '', date: formatDay(new Date(record.at).toISOString().slice(0, 10)) });
+  return tNamed(plan, record.name, key, { name: record.name, device: device || '', date: formatDay(new Date(record.at).toISOString().slice(0, 10)) });
 }
 
 /** Each participant signs up to the plan as it stands: their own agreement, or recorded on the device passed round. */
@@ -330,7 +333,7 @@ function SignUp({ plan }) {
         <ul class="plain signed-list">
           {records.map((record) => (
             <li key={`${record.by}-${record.party}-${record.name}`} data-signed={record.name} data-current={record.hash === hash ? 'yes' : 'no'}>
-              {signUpText(record, hash)}
+              {signUpText(plan, record, hash)}
             </li>
           ))}
         </ul>
@@ -338,7 +341,7 @@ function SignUp({ plan }) {
       {plan.me.access === 'write' && speaker && (
         <div class="actions">
           <Button onClick={agree} disabled={busy || !hash}>
-            {t('meeting.signup_button', { name: speaker })}
+            {tNamed(plan, speaker, 'meeting.signup_button', { name: speaker })}
           </Button>
         </div>
       )}

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fieldValue } from '../data/kinds.js';
 import { CHOICES } from '../data/model.js';
-import { t } from '../i18n/index.js';
+import { t, tAbout } from '../i18n/index.js';
 import { Button, Screen } from './common.jsx';
 import { ItemCard, ItemForm } from './items.jsx';
 import { NextSection } from './plan.jsx';
@@ -56,7 +56,7 @@ export function People({ plan }) {
   }, [adding]);
   return (
     <Screen title={t('section.people')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }} wide>
-      <p>{t('people.intro')}</p>
+      <p>{tAbout(plan, 'people.intro')}</p>
       <div class="people-layout">
         <div class="circles-wrap">
           <Circles plan={plan} people={people} onPick={pick} />
@@ -74,7 +74,7 @@ export function People({ plan }) {
             return (
               <section key={circle} class="circle-list" aria-labelledby={`c-${circle}`}>
                 <h2 id={`c-${circle}`}>{t(`choice.circle.${circle}`)}</h2>
-                <p class="hint">{t(`people.hint.${circle}`)}</p>
+                <p class="hint">{tAbout(plan, `people.hint.${circle}`)}</p>
                 <ul class="plain cards">
                   {inCircle.map((person) => (
                     <li key={person.id}>

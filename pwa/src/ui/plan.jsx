@@ -6,7 +6,7 @@ import { CHOICES, KINDS, SECTIONS, fieldValue, formOf, sectionOf } from '../data
 import { mainText, values as valuesOf } from '../data/model.js';
 import { beginVisit, endVisit, markLooked, whatsNew } from '../data/looks.js';
 import { anyNews } from '../data/whatsnew.js';
-import { t, tn } from '../i18n/index.js';
+import { t, tAbout, tNamed, tn } from '../i18n/index.js';
 import { Button, Screen, U } from './common.jsx';
 import { DeleteButton, HistoryLink, IntegrityNote, ItemCard, ItemForm, NewMark, Provenance, flagNames } from './items.jsx';
 import { go } from './store.js';
@@ -25,7 +25,7 @@ function KeyWaiting({ plan }) {
   if (plan.keyProblem !== 'waiting') return null;
   return (
     <div class="banner key-waiting" role="status" data-key-problem="waiting">
-      <p>{t('plan.key_waiting')}</p>
+      <p>{tAbout(plan, 'plan.key_waiting')}</p>
     </div>
   );
 }
@@ -227,7 +227,7 @@ function MatterCard({ plan, item }) {
       )}
       <div class="views">
         <div class="view">
-          <h4>{t('matter.view_of', { name: v.said_by || t('matter.person') })}</h4>
+          <h4>{tNamed(plan, v.said_by, 'matter.view_of', { name: v.said_by || t('matter.person') })}</h4>
           <U tag="p" class="item-text">
             {v.text}
           </U>
@@ -304,11 +304,11 @@ export function Section({ plan, section: id }) {
         <Matters plan={plan} />
       ) : (
         <>
-          {section.intro && <p>{t(section.intro)}</p>}
+          {section.intro && <p>{tAbout(plan, section.intro)}</p>}
           {section.kinds.map((type, index) => (
             <div key={type} class="section-kind" data-kind={type}>
               {index > 0 && KINDS[type].heading && <h2>{t(KINDS[type].heading)}</h2>}
-              {index > 0 && KINDS[type].intro && <p>{t(KINDS[type].intro)}</p>}
+              {index > 0 && KINDS[type].intro && <p>{tAbout(plan, KINDS[type].intro)}</p>}
               <ItemList plan={plan} type={type} />
             </div>
           ))}

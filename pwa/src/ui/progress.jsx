@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { mainText } from '../data/model.js';
 import { isPerson, progressOf } from '../data/progress.js';
-import { formatDay, t } from '../i18n/index.js';
+import { formatDay, t, tAbout } from '../i18n/index.js';
 import { ReadingsChart, ScaleEnds } from './chart.jsx';
 import { Checkbox, Pieces, Screen, U } from './common.jsx';
 import { setEasyRead, usesEasyRead } from './myplan.jsx';
@@ -66,7 +66,7 @@ export function Progress({ plan }) {
   return (
     <Screen title={t(easy ? 'easy.progress.title' : 'progress.title')} back={{ path: `plan/${plan.id}`, label: t('plan.back') }}>
       <Checkbox name="easy-read" label={t('mine.easy_toggle')} checked={easy} onChange={choose} />
-      <p>{t(easy ? 'easy.progress.intro' : 'progress.intro')}</p>
+      <p>{easy ? t('easy.progress.intro') : tAbout(plan, 'progress.intro')}</p>
       <ProgressSummary plan={plan} easy={easy} />
       {goals.length > 0 && <h2>{t('progress.charts')}</h2>}
       {goals.map((goal) => (

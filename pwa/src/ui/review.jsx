@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { fieldValue } from '../data/kinds.js';
 import { mainText } from '../data/model.js';
 import { goalSeries, reviewsOf, today, validDay } from '../data/progress.js';
-import { formatDay, t } from '../i18n/index.js';
+import { formatDay, t, tAbout } from '../i18n/index.js';
 import { Button, ErrorSummary, Screen, TextArea, TextInput, U } from './common.jsx';
 import { ReadingsChart, ScaleEnds } from './chart.jsx';
 import { ReadingForm } from './goals.jsx';
@@ -108,7 +108,7 @@ function GoalStep({ plan, goal, index, total, day }) {
       <U tag="p" class="item-text review-goal">
         {mainText(goal)}
       </U>
-      <h3>{t('scale.title')}</h3>
+      <h3>{tAbout(plan, 'scale.title')}</h3>
       <ScaleEnds goal={goal} />
       <ReadingsChart plan={plan} goal={goal} />
       {before.length > 0 && (
@@ -172,7 +172,7 @@ function Talk({ plan, day, onBack }) {
         {QUESTIONS.map((q) => (
           <fieldset key={q} class="card" data-question={q}>
             <legend>{t(`review.q.${q}`)}</legend>
-            <TextArea name={q} label={t('review.said')} hint={t(`review.q.${q}.hint`)} value={answers[q]} onInput={set(q)} />
+            <TextArea name={q} label={t('review.said')} hint={tAbout(plan, `review.q.${q}.hint`)} value={answers[q]} onInput={set(q)} />
             <TextInput name={`${q}_by`} label={t('review.said_by')} value={answers[`${q}_by`]} onInput={set(`${q}_by`)} />
           </fieldset>
         ))}

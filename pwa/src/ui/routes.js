@@ -20,6 +20,7 @@ export const APP_ROUTES = [
   { path: '/new', screen: 'new-plan', device: true },
   { path: '/open-file', screen: 'open-file', device: true },
   { path: '/plan/:planId', screen: 'plan', device: true },
+  { path: '/activities', screen: 'activities', device: true },
   { path: '*', screen: 'plans', device: true },
 ];
 

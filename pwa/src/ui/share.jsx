@@ -10,7 +10,7 @@ import { outboxActions, queuedActions } from '../data/outbox.js';
 import { inviteDevice } from '../data/session.js';
 import { shareJoinCode } from '../data/joincodes.js';
 import { qrPath } from '../lib/qr.js';
-import { formatTime, t } from '../i18n/index.js';
+import { formatTime, t, tAbout } from '../i18n/index.js';
 import { Button, ErrorSummary, Radios, Screen, U } from './common.jsx';
 import { LeaveOrDelete } from './leave.jsx';
 import { Members } from './members.jsx';
@@ -137,7 +137,7 @@ export function Share({ plan }) {
       )}
       <h2>{t('share.add')}</h2>
       {!plan.canInvite && !supporterInvites ? (
-        <p data-cannot-invite>{t(plan.me.role === 'supporter' && plan.me.access === 'write' ? 'consent.may_not_invite' : 'share.no_invite')}</p>
+        <p data-cannot-invite>{tAbout(plan, plan.me.role === 'supporter' && plan.me.access === 'write' ? 'consent.may_not_invite' : 'share.no_invite')}</p>
       ) : (
         <>
           <ErrorSummary message={error} />
@@ -147,9 +147,9 @@ export function Share({ plan }) {
             value={supporterInvites && who === 'owner' ? 'writer' : who}
             onChange={setWho}
             options={[
-              ...(supporterInvites ? [] : [{ value: 'owner', label: t(yours ? 'fix.share.who.owner_you' : 'share.who.owner') }]),
-              { value: 'writer', label: t(yours ? 'fix.share.who.writer_you' : 'share.who.writer') },
-              { value: 'reader', label: t(yours ? 'fix.share.who.reader_you' : 'share.who.reader') },
+              ...(supporterInvites ? [] : [{ value: 'owner', label: yours ? t('fix.share.who.owner_you') : tAbout(plan, 'share.who.owner') }]),
+              { value: 'writer', label: yours ? t('fix.share.who.writer_you') : tAbout(plan, 'share.who.writer') },
+              { value: 'reader', label: yours ? t('fix.share.who.reader_you') : tAbout(plan, 'share.who.reader') },
             ]}
           />
           <Button onClick={create} disabled={busy}>
@@ -187,7 +187,7 @@ export function Share({ plan }) {
                 </div>
               )}
               {invite.pending ? (
-                <p data-invite-pending>{t('consent.invite_waits')}</p>
+                <p data-invite-pending>{tAbout(plan, 'consent.invite_waits')}</p>
               ) : (
                 <p class="muted">{t('share.invite_secret')}</p>
               )}

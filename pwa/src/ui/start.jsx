@@ -282,6 +282,11 @@ export function Plans() {
       )}
       <div class="actions stacked">
         {worker && <LinkButton href="#/new">{t('plans.start')}</LinkButton>}
+        {worker && (
+          <LinkButton href="#/activities" kind="secondary">
+            {t('activities.link')}
+          </LinkButton>
+        )}
         <LinkButton href="#/join" kind="secondary">
           {t('plans.join')}
         </LinkButton>
