@@ -8,19 +8,17 @@ what a device must make of it: refuse the copy and keep the last good one.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .app_in_thread import AppInThread
 from .processes import free_port
 
 
@@ -33,8 +31,7 @@ class AlteringProxy:
         self._change: tuple[str, str, Any] | None = None
         self.altered = 0  # how many answers were altered
         self._client: httpx.AsyncClient | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: AppInThread | None = None
 
     @property
     def url(self) -> str:
@@ -69,21 +66,13 @@ class AlteringProxy:
                 yield
 
         app = Starlette(routes=[Route("/api/v1/activities", self._activities, methods=["GET"])], lifespan=lifespan)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="altering-proxy", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the altering proxy did not start")
-            time.sleep(0.01)
+        self._serving = AppInThread(app, self.port, "altering proxy")
+        self._serving.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=30)
+        if self._serving is not None:
+            self._serving.stop()
 
     def __enter__(self) -> AlteringProxy:
         return self.start()

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -50,6 +49,7 @@ from starlette.routing import Route
 
 from alongside.sync.revtree import parse_rev, rev_sort_key
 
+from .app_in_thread import AppInThread
 from .processes import free_port
 
 Json = dict[str, Any]
@@ -123,8 +123,7 @@ class HostileProxy:
         self._anchored: dict[tuple[str, int], int] = {}  # (plan, server update_seq) -> rewrites anchored there
         self._lock = threading.Lock()
         self._client: httpx.AsyncClient | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: AppInThread | None = None
 
     # -- what tests call ---------------------------------------------------------------------------
 
@@ -161,21 +160,13 @@ class HostileProxy:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> HostileProxy:
-        config = uvicorn.Config(self._app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="hostile-proxy", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the hostile proxy did not start")
-            time.sleep(0.01)
+        self._serving = AppInThread(self._app(), self.port, "hostile proxy")
+        self._serving.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=30)
+        if self._serving is not None:
+            self._serving.stop()
 
     def __enter__(self) -> HostileProxy:
         return self.start()
