@@ -103,7 +103,9 @@ REVISIONS = """async (name) => {
   return { revisions: bodies.map((b) => b._doc_id_rev).sort(), locals: locals.map(plainLocal).sort() };
 }"""
 
-DATABASES = "async () => (await indexedDB.databases()).map((db) => db.name).sort()"
+# The device's databases but the organisation's activities directory (no personal data: docs/security.md).
+DATABASES = """async () => (await indexedDB.databases()).map((db) => db.name)
+  .filter((name) => name !== '_pouch_alongside-activities').sort()"""
 
 # One byte of the sealed caseload summary altered in place; returns the altered ciphertext.
 ALTER_CASELOAD = """() => new Promise((resolve, reject) => {
