@@ -4,79 +4,16 @@ all (the page reloaded offline). The screen passes axe-core in English and Arabi
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support.activities import activities_csv
 from support.devices import worker_device
 from support.processes import AlongsideServer
 from support.pwa import PHONE, SCREENSHOTS, check_axe, wait_for_service_worker, worker_code
-
-ACTIVITIES = [
-    {
-        "id": "walk",
-        "name": "Riverside walking group",
-        "description": "A gentle walk along the river, about an hour, then tea.",
-        "when": "Thursdays 10:00",
-        "days": "th",
-        "where": "Library steps",
-        "postcode": "CF10 1AA",
-        "free": "yes",
-        "accessibility": "Flat paths, benches on the way",
-        "phone": "029 2000 0000",
-        "email": "walks@example.org",
-        "url": "https://example.org/walks",
-        "languages": "en; cy",
-        "tags": "walking; outdoors",
-        "last_checked": "2026-11-02",
-    },
-    {
-        "id": "choir",
-        "name": "Côr y Cwm",
-        "description": "Singing for everyone: no need to read music.",
-        "when": "Wednesday evenings",
-        "days": "we",
-        "where": "Capel Bethel",
-        "cost": "£2 a week",
-        "accessibility": "Step-free entrance",
-        "languages": "cy; en",
-        "tags": "music",
-    },
-    {
-        "id": "cafe",
-        "name": "Repair café",
-        "description": "Bring something broken; volunteers help you mend it.",
-        "when": "First Saturday of the month",
-        "days": "sa",
-        "where": "Community hall",
-        "free": "yes",
-        "languages": "en; ar",
-        "tags": "fixing; music",
-    },
-    {
-        "id": "kitchen",
-        "name": "Cooking together",
-        "description": "Cook a meal with others and take some home.",
-        "when": "Mondays 12:00",
-        "days": "mo",
-        "where": "Oak Street Centre",
-        "cost": "£1",
-        "languages": "ar; en",
-        "tags": "cooking; food",
-    },
-]
-
-
-def activities_csv() -> str:
-    out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=sorted({name for row in ACTIVITIES for name in row}))
-    writer.writeheader()
-    writer.writerows(ACTIVITIES)
-    return out.getvalue()
 
 
 def show(page: Page, path: str) -> None:

@@ -135,3 +135,18 @@ test('Arabic: people\'s words exactly as written, in their own direction, with A
   const goal = article(html, 'أريد أن أسبح');
   assert.ok(goal.includes(`${ar('agree.person_no', { name: 'Sam' })} — ليس الآن`), goal);
 });
+
+test("a step's linked community activity is in the copy the person takes: when, where, cost and contact", () => {
+  const items = plan();
+  const walk = { id: 'walk', name: 'Riverside walking group', when: 'Thursdays 10:00', days: ['th'], where: 'Library steps', postcode: 'CF10 1AA', free: true, phone: '029 2000 0000', email: 'walks@example.org' };
+  items.step = item('5', 'step', { text: 'Try the walking group', said_by: 'Sam', voice: 'own', ready: true, activity: walk });
+  const text = article(copy(items, {}), 'Try the walking group');
+  assert.match(text, /Community activity\s*Riverside walking group/);
+  assert.match(text, /When: Thursdays 10:00 · Thursday/);
+  assert.match(text, /Where: Library steps, CF10 1AA/);
+  assert.match(text, /Cost: Free/);
+  assert.match(text, /Contact: 029 2000 0000 · walks@example\.org/);
+  const welsh = article(copy(items, {}, 'cy'), 'Try the walking group');
+  assert.match(welsh, /Riverside walking group/);
+  assert.doesNotMatch(welsh, /When:|Where:/);
+});

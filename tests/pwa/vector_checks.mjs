@@ -25,6 +25,7 @@ export const FILES = [
   'wire.json',
   'join_code.json',
   'activities.json',
+  'reflective_notes.json',
 ];
 
 const ERRORS = {
@@ -515,6 +516,20 @@ const checks = {
       expectEqual(JSON.stringify(await c.verifyCatalogue(v.signed, v.pinned)), JSON.stringify(v.catalogue), 'catalogue');
     },
     invalid: (v) => expectError(v.error, () => c.verifyCatalogue(v.signed, v.pinned)),
+  },
+  'reflective_notes.json': {
+    generate: async (v) => {
+      const key = await c.notesKey(b(v.secret));
+      expectEqual(e(key), v.key, 'key');
+      const random = scripted(v.random);
+      expectJson(await c.sealNote(key, v.id, b(v.plaintext), { random }), v.expected, 'sealed');
+      random.assertUsedUp();
+    },
+    verify: async (v) => expectEqual(e(await c.openNote(await c.notesKey(b(v.secret)), v.sealed)), v.plaintext, 'plaintext'),
+    invalid: async (v) => {
+      const key = await c.notesKey(b(v.secret));
+      await expectError(v.error, () => c.openNote(key, v.sealed));
+    },
   },
 };
 

@@ -87,4 +87,5 @@ export {
   unlockDeviceKeys,
   unlockSecret,
 } from './pinlock.js';
+export { NOTE_VERSION, notesKey, openNote, sealNote } from './notes.js';
 export { checkWireDocument, documentKeyId, documentKind } from './wire.js';

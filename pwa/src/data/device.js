@@ -212,6 +212,16 @@ export function writeCaseloadRecord(sealed) {
   return serially(() => idbSet(CASELOAD, sealed));
 }
 
+const NOTES = 'reflective-notes'; // a worker's reflective notes, each sealed by reflectivenotes.js under a key of its own
+
+/** The worker's reflective notes as stored ({v: 1, notes: [sealed note, …]}: reflectivenotes.js opens them), or undefined. */
+export const readNotesRecord = () => idbGet(NOTES);
+
+/** Store the reflective notes, each sealed already; in turn with the record's writes. */
+export function writeNotesRecord(record) {
+  return serially(() => idbSet(NOTES, record));
+}
+
 /**
  * Key pairs for a device that is about to enrol or join: made once and stored at once, so every try sends
  * the same keys (a repeat after a lost answer, api.md §4, §7). `fresh`: new ones instead of those stored

@@ -27,6 +27,8 @@ export const CHOICES = {
   safe: ['yes', 'no', 'unknown'],
   voice: ['own', 'paraphrase', 'practitioner'],
   agree: ['yes', 'no'],
+  went: ['yes', 'not_yet', 'no'], // a follow-up: did the person go to the activity linked to a step?
+  again: ['yes', 'maybe', 'no'], // … and would they go again?
 };
 
 /**
@@ -105,6 +107,13 @@ export const KINDS = {
       'version',
     ],
   },
+  // One party's reflection at a review (ui/reflection.jsx): `review` (the review's id), `role` (whose reflection:
+  // 'person' or 'worker'), `by` (who said it) and what helped, what got in the way and what we would do
+  // differently, each in their own words.
+  reflection: {
+    text: 'helped',
+    fields: ['review', 'role', 'by', { name: 'helped', words: true }, { name: 'hindered', words: true }, { name: 'differently', words: true }],
+  },
   person: {
     text: 'name',
     section: 'people',
@@ -138,9 +147,15 @@ export const KINDS = {
       { name: 'text', control: 'area', required: true, words: true },
       { name: 'who', control: 'text', names: true, mine: 'who' },
       { name: 'due', control: 'date', mine: 'due' },
+      // Waits "when I'm ready", not for a date: never overdue (plandetails.js), read as a sentence (ui/activitylink.jsx).
+      { name: 'ready', control: 'check', mine: 'ready' },
       { name: 'checker', control: 'text', names: true, mine: 'checker' },
       { name: 'status', control: 'select', choices: 'status_step', default: 'not_started', content: false },
       { name: 'goals', control: 'links', of: 'goal' },
+      // A community activity linked from the organisation's directory: a copy of what the person needs to see
+      // (data/activitylinks.js, `activitySnapshot`), since the person's phone keeps no directory. The directory's
+      // text, not anyone's words; content, so the person agrees to it with the step.
+      { name: 'activity' },
     ],
     fhir: { as: 'activity' },
   },
@@ -164,6 +179,12 @@ export const KINDS = {
     section: 'news',
     fields: [{ name: 'text', control: 'area', required: true, hint: true, words: true }],
     fhir: { as: 'note' },
+  },
+  // The person's follow-up of a step's linked activity (ui/activitylink.jsx): did they go (`went`), how was it
+  // (`how`, in the words of whoever `said_by` names), would they go again (`again`), on `date` (YYYY-MM-DD).
+  followup: {
+    text: 'how',
+    fields: ['step', { name: 'went', choices: 'went' }, { name: 'how', words: true }, { name: 'again', choices: 'again' }, 'date'],
   },
   // A device's roster entry, written by the device itself at its roster id (spec §19.1); `plan_salt` on
   // the device that started the plan, `invite: {invite_id, bind}` on a device that joined by invite.

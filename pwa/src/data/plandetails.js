@@ -56,7 +56,7 @@ const FINISHED = new Set(['done', 'stopped']);
 
 /**
  * What a caseload row needs from a plan's items (as the plan shows them): `due`, the due dates of the steps
- * not done or stopped (overdue ones are counted against the day the list is shown), and `changed`, when
+ * not done or stopped and not waiting "when I'm ready" (overdue ones are counted against the day the list is shown), and `changed`, when
  * anything in the plan was last changed (the newest field time; 0 when nothing is known).
  */
 export function caseloadFacts(items) {
@@ -65,7 +65,8 @@ export function caseloadFacts(items) {
   for (const item of items) {
     if (!item?.f || item.deleted) continue;
     for (const field of Object.values(item.f)) if (typeof field?.at === 'number' && field.at > changed) changed = field.at;
-    if (item.type === 'step' && isDay(item.f.due?.v) && !FINISHED.has(item.f.status?.v)) due.push(item.f.due.v);
+    // A step that waits "when I'm ready" is never overdue, whatever date it once had.
+    if (item.type === 'step' && isDay(item.f.due?.v) && !FINISHED.has(item.f.status?.v) && item.f.ready?.v !== true) due.push(item.f.due.v);
   }
   return { due: due.sort(), changed };
 }

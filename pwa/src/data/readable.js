@@ -5,6 +5,7 @@
 // the caller as data (`plan.provenanceOf`, `plan.agreementsFor`, `plan.history`), worded by ui/wording.js.
 
 import { agreementLines, fieldLabel, personAgreement, provenanceParts, valuePieces, versionHeading } from '../ui/wording.js';
+import { activityFacts, linkedActivity } from './activitylinks.js';
 import { TYPES, fieldValue, readableFields } from './kinds.js';
 import { SECTIONS, contentItems, mainText, values as valuesOf } from './model.js';
 import { bySection, diffVersions, keptAgreement } from './versiondiff.js';
@@ -127,9 +128,17 @@ export function readableCopy(
     return `<div class="history"><p>${escapeHtml(t('history.title'))}</p><ol>${entries.join('')}</ol>${incomplete}</div>`;
   };
 
+  // A step's linked community activity: the copy the step keeps of the directory entry (data/activitylinks.js).
+  const activityHtml = (item) => {
+    const activity = item.type === 'step' ? linkedActivity(item) : null;
+    if (!activity) return '';
+    const facts = activityFacts(activity, t).map(([label, text]) => `${escapeHtml(label)}: ${user(text)}`);
+    return `<div data-linked-activity><dt>${escapeHtml(t('link.heading'))}</dt><dd>${user(activity.name)}${facts.length ? `<br>${facts.join('<br>')}` : ''}</dd></div>`;
+  };
+
   const card = (item) => {
     const v = valuesOf(item);
-    const dl = readableFields(item.type).map((field) => detail(item, field, v)).join('');
+    const dl = readableFields(item.type).map((field) => detail(item, field, v)).join('') + activityHtml(item);
     const scale = item.type === 'goal' ? readings(item) : [];
     const scaleHtml = scale.length ? `<p>${escapeHtml(t('export.readings'))}</p><ul>${scale.join('')}</ul>` : '';
     return `<article data-type="${escapeHtml(item.type)}">${user(mainText(item), 'p', 'text')}${dl ? `<dl>${dl}</dl>` : ''}${scaleHtml}${provenanceLine(item)}${agreementHtml(item)}${historyHtml(item)}</article>`;
@@ -182,6 +191,29 @@ export function readableCopy(
     return `<section data-section="changes"><h2>${escapeHtml(heading)}</h2>\n<p>${escapeHtml(intro)}</p>${same}${lists.join('')}</section>`;
   };
 
+  // Every review, newest first: what was said and who said it, then each one's reflection (ui/reflection.jsx).
+  const reviewsHtml = () => {
+    const reviews = byType('review').sort((a, b) => String(fieldValue(b, 'date') || '').localeCompare(String(fieldValue(a, 'date') || '')));
+    if (!reviews.length) return '';
+    const answer = (label, value, by) => (words(value) ? `<div><dt>${escapeHtml(label)}</dt><dd>${user(value)}${words(by) ? ` — ${user(by)}` : ''}</dd></div>` : '');
+    const entries = reviews.map((review) => {
+      const v = valuesOf(review);
+      const said = ['changed', 'helped', 'hindered', 'next'].map((q) => answer(t(`review.q.${q}`), v[q], v[`${q}_by`])).join('');
+      const reflections = byType('reflection')
+        .filter((item) => fieldValue(item, 'review') === review.id)
+        .map((item) => {
+          const r = valuesOf(item);
+          const whose = ['person', 'worker'].includes(r.role) ? about(`reflect.role.${r.role}`) : t('reflect.title');
+          const parts = ['helped', 'hindered', 'differently'].map((q) => answer(t(`reflect.q.${q}`), r[q])).join('');
+          return `<div data-reflection="${escapeHtml(r.role)}"><p><strong>${escapeHtml(whose)}</strong>${words(r.by) ? ` — ${user(r.by)}` : ''}</p>${parts ? `<dl>${parts}</dl>` : ''}</div>`;
+        })
+        .join('');
+      return `<article data-type="review"><p class="text">${escapeHtml(v.date ? t('review.of_day', { when: formatDay(v.date) }) : t('reflect.reviews'))}</p>${said ? `<dl>${said}</dl>` : ''}${reflections}</article>`;
+    });
+    return `<section data-section="reviews"><h2>${escapeHtml(t('reflect.reviews'))}</h2>
+${entries.join('\n')}</section>`;
+  };
+
   const sections = SECTIONS.filter((section) => section.kinds.length)
     .map((section) => {
       const list = section.kinds.flatMap((type) => byType(type));
@@ -212,6 +244,7 @@ export function readableCopy(
 ${facts ? `<dl>${facts}</dl>` : ''}
 <p class="made">${escapeHtml(t('export.made', { app: appName, when: formatDateTime(now) }))}</p>
 ${sections}
+${reviewsHtml()}
 ${changesHtml()}
 </main>
 </body>

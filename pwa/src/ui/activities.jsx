@@ -30,8 +30,8 @@ function list(parts) {
   }
 }
 
-const dayNames = (days) => list(days.map((day) => t(`activities.day.${day}`)));
-const telephone = (phone) => `tel:${phone.replace(/[^0-9+]/g, '')}`;
+export const dayNames = (days) => list(days.map((day) => t(`activities.day.${day}`)));
+export const telephone = (phone) => `tel:${phone.replace(/[^0-9+]/g, '')}`;
 
 function Fact({ label, children }) {
   return (

@@ -10,7 +10,9 @@ import { clearExited, hasExited, markExited } from '../data/safety.js';
 import { closeAllPlans, openPlan } from '../data/session.js';
 import { appName, formatTime, t, tAbout, tn, usesNeutralName } from '../i18n/index.js';
 import { Activities } from './activities.jsx';
+import { LinkActivity } from './activitylink.jsx';
 import { OpenFile } from './backup.jsx';
+import { ReflectiveNotes } from './notes.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
 import { CompareVersions } from './compare.jsx';
 import { ItemHistory } from './history.jsx';
@@ -210,6 +212,7 @@ const PLAN_SCREENS = {
   meeting: Meeting,
   review: Review,
   progress: Progress,
+  link: LinkActivity,
   section: Section,
 };
 
@@ -253,6 +256,7 @@ const APP_SCREENS = {
   plan: ({ params, rest }) => <PlanRoutes planId={params.planId} path={rest} />,
   plans: () => <Plans />,
   activities: () => <Activities />,
+  notes: ({ params }) => <ReflectiveNotes planId={params.planId} />,
 };
 
 function Routes() {

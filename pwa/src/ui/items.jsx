@@ -11,6 +11,7 @@ import { currentLanguage, formatDateTime, formatDay, t, tAbout } from '../i18n/i
 import { Button, Checkbox, Checkboxes, ErrorSummary, Pieces, Radios, Select, TextArea, TextInput, U, choiceOptions } from './common.jsx';
 import { provenanceParts } from './wording.js';
 import { AudienceField, AudienceTag } from './audience.jsx';
+import { StepActivity } from './activitylink.jsx';
 
 /** Names people might pick for "said by", "who" or "who checks": the person, this device's user, my people. */
 export function knownNames(plan) {
@@ -267,6 +268,7 @@ export function details(plan, type, v) {
     const value = v[spec.name];
     if (value === undefined || value === '' || value === null || value === false) continue;
     if (Array.isArray(value) && !value.length) continue;
+    if (spec.control === 'check' && spec.mine) continue; // said as a sentence (a step's "when they're ready": ui/activitylink.jsx)
     let text;
     if (spec.control === 'date') text = formatDay(value);
     else if (spec.choices) text = t(`choice.${spec.choices}.${value}`);
@@ -352,6 +354,7 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
       <AudienceTag plan={plan} item={item} />
       <Details plan={plan} type={item.type} values={v} item={item} />
       {item.type === 'step' && <TickedBy plan={plan} item={item} />}
+      {item.type === 'step' && <StepActivity plan={plan} item={item} />}
       {children}
       {TYPES[item.type].content && <Provenance plan={plan} item={item} />}
       <div class="actions small">

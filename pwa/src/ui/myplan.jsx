@@ -13,6 +13,7 @@ import { HistoryLink, IntegrityNote, Provenance, TickedBy, flagNames } from './i
 import { Agreement, AgreementStatus } from './readback.jsx';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
 import { Pictogram } from './symbols.jsx';
+import { LikedActivities, StepActivity, likedActivities } from './activitylink.jsx';
 
 const EASY_READ = 'alongside-easy-read';
 
@@ -119,7 +120,7 @@ function ItemBody({ plan, item, easy }) {
 
 /** The details "My plan" reads out for a kind (its fields with a `mine` sentence in the registry), in one line. */
 function MineDetails({ item, values: v, easy }) {
-  const shown = formOf(item.type).filter((field) => field.mine && v[field.name] !== undefined && v[field.name] !== '');
+  const shown = formOf(item.type).filter((field) => field.mine && v[field.name] !== undefined && v[field.name] !== '' && v[field.name] !== false);
   if (!shown.length) return null;
   return (
     <p class="mine-details" data-speak>
@@ -128,7 +129,8 @@ function MineDetails({ item, values: v, easy }) {
           {index > 0 && '. '}
           {field.control === 'date' && say(easy, field.mine, { when: formatDay(v[field.name]) })}
           {field.choices && `${say(easy, field.mine)} ${t(`choice.${field.choices}.${v[field.name]}`)}`}
-          {field.control !== 'date' && !field.choices && (
+          {field.control === 'check' && say(easy, field.mine)}
+          {field.control !== 'date' && field.control !== 'check' && !field.choices && (
             <>
               {say(easy, field.mine)} <U lang={langOf(item, field.name)}>{v[field.name]}</U>
             </>
@@ -154,6 +156,7 @@ function MyItem({ plan, item, part, easy, drafts }) {
           )}
           {item.type === 'step' && <StepTick plan={plan} item={item} easy={easy} />}
           {item.type === 'step' && <TickedBy plan={plan} item={item} />}
+          {item.type === 'step' && <StepActivity plan={plan} item={item} mine />}
           <Provenance plan={plan} item={item} />
           <AgreementStatus plan={plan} item={item} easy={easy} symbol={easy ? <Pictogram name="agreed" /> : null} />
           <Agreement plan={plan} item={item} drafts={drafts} />
@@ -245,7 +248,7 @@ export function MyPlan({ plan }) {
             <p class="part-intro" data-speak>
               {say(easy, `intro.${part.id}`)}
             </p>
-            {part.list.length === 0 && (
+            {part.list.length === 0 && !(part.id === 'news' && likedActivities(plan).length) && (
               <p class="muted" data-speak>
                 {say(easy, 'empty')}
               </p>
@@ -255,6 +258,7 @@ export function MyPlan({ plan }) {
                 <MyItem key={item.id} plan={plan} item={item} part={part.id} easy={easy} drafts={drafts} />
               ))}
             </ul>
+            {part.id === 'news' && <LikedActivities plan={plan} easy={easy} />}
             {part.id === 'news' && <AddGoodNews plan={plan} easy={easy} />}
           </section>
         ))}

@@ -12,6 +12,7 @@ import { DeleteButton, HistoryLink, IntegrityNote, ItemCard, ItemForm, NewMark, 
 import { go } from './store.js';
 import { PendingMembers, WaitingForYes } from './consent.jsx';
 import { ClosedNote, PlanDates } from './details.jsx';
+import { canLinkActivities } from './activitylink.jsx';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
 
@@ -305,6 +306,11 @@ export function Section({ plan, section: id }) {
       ) : (
         <>
           {section.intro && <p>{tAbout(plan, section.intro)}</p>}
+          {id === 'steps' && canLinkActivities(plan) && (
+            <p data-link-activity>
+              <a href={`#/plan/${plan.id}/link`}>{t('link.open')}</a>
+            </p>
+          )}
           {section.kinds.map((type, index) => (
             <div key={type} class="section-kind" data-kind={type}>
               {index > 0 && KINDS[type].heading && <h2>{t(KINDS[type].heading)}</h2>}

@@ -15,6 +15,8 @@ import { CompareForm } from './compare.jsx';
 import { Details, HistoryLink, IntegrityNote, Provenance, flagNames, wordingContext } from './items.jsx';
 import { agreedNow, agreementLines, personAgreement, say } from './wording.js';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
+import { NotesLink } from './notes.jsx';
+import { ReviewReflections } from './reflection.jsx';
 
 /**
  * Whose agreement this device records (docs/app.md, "Agreements"): the worker's device records the
@@ -186,6 +188,8 @@ export function ReadBack({ plan, sub }) {
           {t('review.readback_note', { when: formatDay(fieldValue(review, 'date')) })}
         </p>
       )}
+      {review && <ReviewReflections plan={plan} reviewId={review.id} />}
+      {review && <NotesLink planId={plan.id} />}
       {plan.header && (
         <p class="print-only print-heading">
           <U tag="strong">{fieldValue(plan.header, 'person')}</U> <U>{fieldValue(plan.header, 'title')}</U>{' '}

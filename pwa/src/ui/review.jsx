@@ -13,7 +13,9 @@ import { Button, ErrorSummary, Screen, TextArea, TextInput, U } from './common.j
 import { ReadingsChart, ScaleEnds } from './chart.jsx';
 import { ReadingForm } from './goals.jsx';
 import { ProgressSummary } from './progress.jsx';
-import { go } from './store.js';
+import { appState, go } from './store.js';
+import { ReflectionFields, ReviewReflections, emptyReflections, saveReflections } from './reflection.jsx';
+import { FollowUpsSinceReview } from './activitylink.jsx';
 
 /** The questions of a review, in order: the field each answer is kept in (and `<field>_by`, who said it). */
 export const QUESTIONS = ['changed', 'helped', 'hindered', 'next'];
@@ -69,6 +71,7 @@ function Start({ plan, day, setDay, onStart }) {
         <TextInput name="review-date" type="date" label={t('review.date')} hint={t('review.date_hint')} value={day} onInput={setDay} />
         <Button type="submit">{t('review.start')}</Button>
       </form>
+      <FollowUpsSinceReview plan={plan} />
       {earlier.length > 0 && (
         <section aria-labelledby="earlier-reviews-h">
           <h2 id="earlier-reviews-h">{t('review.earlier')}</h2>
@@ -87,6 +90,7 @@ function Start({ plan, day, setDay, onStart }) {
                     )}
                   </p>
                   <ReviewAnswers review={review} />
+                  <ReviewReflections plan={plan} reviewId={review.id} />
                 </li>
               );
             })}
@@ -141,6 +145,7 @@ function GoalStep({ plan, goal, index, total, day }) {
 function Talk({ plan, day, onBack }) {
   const person = fieldValue(plan.header, 'person') || '';
   const [answers, setAnswers] = useState(() => Object.fromEntries(QUESTIONS.flatMap((q) => [[q, ''], [`${q}_by`, person]])));
+  const [reflections, setReflections] = useState(() => emptyReflections(plan, appState.device.value?.kind === 'worker' ? appState.device.value.name : ''));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const set = (name) => (value) => setAnswers((old) => ({ ...old, [name]: value }));
@@ -156,6 +161,7 @@ function Talk({ plan, day, onBack }) {
         values[`${q}_by`] = answers[`${q}_by`].trim();
       }
       const id = await plan.create('review', values);
+      await saveReflections(plan, id, reflections);
       go(`plan/${plan.id}/readback/${id}`);
     } catch (e) {
       console.error('could not save the review', e);
@@ -176,6 +182,7 @@ function Talk({ plan, day, onBack }) {
             <TextInput name={`${q}_by`} label={t('review.said_by')} value={answers[`${q}_by`]} onInput={set(`${q}_by`)} />
           </fieldset>
         ))}
+        <ReflectionFields plan={plan} reflections={reflections} onChange={setReflections} />
         <div class="actions">
           <Button type="submit" disabled={busy}>
             {t('review.to_readback')}

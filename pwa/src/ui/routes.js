@@ -21,6 +21,7 @@ export const APP_ROUTES = [
   { path: '/open-file', screen: 'open-file', device: true },
   { path: '/plan/:planId', screen: 'plan', device: true },
   { path: '/activities', screen: 'activities', device: true },
+  { path: '/notes/:planId?', screen: 'notes', device: true },
   { path: '*', screen: 'plans', device: true },
 ];
 
@@ -48,6 +49,7 @@ export function planRoutes() {
     { path: '/meeting/:sub?', screen: 'meeting' },
     { path: '/review/:sub?', screen: 'review' },
     { path: '/progress', screen: 'progress' },
+    { path: '/link/:sub?', screen: 'link' },
     ...SECTIONS.map((section) => {
       const own = section.screen ?? section.id;
       return { path: `/${section.route ?? section.id}/:sub?`, screen: OWN_SCREENS.includes(own) ? own : 'section', section: section.id };

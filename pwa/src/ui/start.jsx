@@ -287,6 +287,11 @@ export function Plans() {
             {t('activities.link')}
           </LinkButton>
         )}
+        {worker && (
+          <LinkButton href="#/notes" kind="secondary">
+            {t('notes.link')}
+          </LinkButton>
+        )}
         <LinkButton href="#/join" kind="secondary">
           {t('plans.join')}
         </LinkButton>

@@ -17,6 +17,7 @@ export function kindOf(type, name) {
   if (name === 'agree') return 'agree';
   if (name === 'title' || name === 'person' || name === 'name' || name === 'label') return 'words';
   if (name === 'status' && type === 'plan') return 'status_plan';
+  if (name === 'activity' && type === 'step') return 'activity'; // a linked community activity's copy (data/activitylinks.js)
   if (name === 'address' && type === 'plan') return 'address';
   if (name === 'review' || (name === 'visit' && type === 'plan')) return 'date';
   return 'plain';
@@ -52,6 +53,7 @@ export function valuePieces(t, type, name, value, { formatDay, mainTextOf = () =
     const names = (Array.isArray(value) ? value : []).map((id) => mainTextOf(id)).filter((text) => typeof text === 'string' && text);
     return names.length ? [{ user: names.join('; ') }] : [];
   }
+  if (kind === 'activity') return typeof value?.name === 'string' ? [{ user: value.name }] : [];
   if (kind === 'plain') return typeof value === 'string' ? [{ user: value }] : [JSON.stringify(value)];
   if (kind === 'voice') return [t(`choice.voice.${value}`)];
   if (kind === 'lang') return [{ user: LANGUAGE_NAMES[value] || String(value) }];
