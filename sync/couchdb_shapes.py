@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict, deque
 
+from .couchdb_http import CONFLICT_REASON
 from .documents import split_document
 from .errors import BadRequest, Unavailable
 from .revtree import LAST_GENERATION_REASON, MAX_GENERATION, parse_rev, path_from_revisions, rev_sort_key
@@ -112,6 +113,33 @@ def refused_at_last_generation(recreating: dict[int, str], rows: list[Json]) -> 
         index: {"id": doc_id, "error": "bad_request", "reason": LAST_GENERATION_REASON}
         for index, doc_id in recreating.items()
         if doc_id in at_last
+    }
+
+
+def naming_a_rev(docs: list[Json], refused: dict[int, Json]) -> dict[int, str]:
+    """The interactive edits (not refused yet) that name a ``_rev`` of a document no earlier edit of the batch
+    creates, by position: each must find its document already stored."""
+    named: dict[int, str] = {}
+    creating: set[str] = set()
+    for index, doc in enumerate(docs):
+        if index in refused:
+            continue
+        if doc.get("_rev") is None:
+            creating.add(str(doc["_id"]))
+        elif str(doc["_id"]) not in creating:
+            named[index] = str(doc["_id"])
+    return named
+
+
+def refused_as_never_stored(named: dict[int, str], rows: list[Json]) -> dict[int, Json]:
+    """Of ``named``, the conflicts of those whose document CouchDB does not hold (no ``_all_docs`` row in
+    ``rows``, live or deleted): an edit names a revision of a document that is not there. CouchDB 3.4
+    answers this itself for a batch of one, but writes such edits when a batch holds several."""
+    stored = {str(row["id"]) for row in rows if "value" in row}
+    return {
+        index: {"id": doc_id, "error": "conflict", "reason": CONFLICT_REASON}
+        for index, doc_id in named.items()
+        if doc_id not in stored
     }
 
 

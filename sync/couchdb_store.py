@@ -12,9 +12,11 @@ one wakes when another writes, because the waiting is CouchDB's own ``feed=longp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import weakref
 from urllib.parse import quote
 
 from . import couchdb_shapes as shapes
@@ -59,6 +61,9 @@ class CouchDBStore:
         )
         self.url = self._http.url
         self._bulk_get_supported = True
+        # CouchDB 3 checks no revision of a local document: this process compares them itself, one
+        # writer at a time per document (two processes writing one local document at once both win).
+        self._local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def __repr__(self) -> str:
         return f"CouchDBStore({self.url!r}, prefix={self.prefix!r})"
@@ -176,7 +181,7 @@ class CouchDBStore:
                 doc_id = doc.get("_id") if isinstance(doc, dict) else None
                 refused[index] = {"id": doc_id, "error": error, "reason": reason}
         if new_edits and valid:
-            await self._refuse_past_last_generation(db, docs, refused)
+            await self._refuse_before_writing(db, docs, refused)
             valid = [doc for index, doc in enumerate(docs) if index not in refused]
         written: list[Json] = []
         if valid:
@@ -194,14 +199,18 @@ class CouchDBStore:
             return [*refused.values(), *(entry for entry in written if "error" in entry)]
         return shapes.in_request_order(docs, refused, written)
 
-    async def _refuse_past_last_generation(self, db: str, docs: list[Json], refused: dict[int, Json]) -> None:
+    async def _refuse_before_writing(self, db: str, docs: list[Json], refused: dict[int, Json]) -> None:
         """Refuse (into ``refused``) each new edit that would recreate a document whose winning tombstone is at
-        the last generation: CouchDB would store the next one, which this server cannot read back. One
-        ``_all_docs`` read, only for a batch with edits that name no ``_rev`` (new or recreated documents)."""
+        the last generation (CouchDB would store the next one, which this server cannot read back), and each
+        that names a ``_rev`` of a document not stored (a conflict, as CouchDB documents it). One
+        ``_all_docs`` read, only for a batch with such edits."""
         recreating = shapes.recreations(docs, refused)
-        if recreating:
-            found = await self._all_docs_keys(db, list(recreating.values()), include_docs=False, conflicts=False)
-            refused.update(shapes.refused_at_last_generation(recreating, found["rows"]))
+        named = shapes.naming_a_rev(docs, refused)
+        if recreating or named:
+            keys = sorted({*recreating.values(), *named.values()})
+            rows = (await self._all_docs_keys(db, keys, include_docs=False, conflicts=False))["rows"]
+            refused.update(shapes.refused_at_last_generation(recreating, rows))
+            refused.update(shapes.refused_as_never_stored(named, rows))
 
     def _write_result(self, entry: Json) -> Json:
         if "error" not in entry:
@@ -491,19 +500,27 @@ class CouchDBStore:
             **{k: v for k, v in raw.items() if not k.startswith("_")},
         }
 
+    def _local_lock(self, db: str, doc_id: str) -> asyncio.Lock:
+        key = f"{db}/{doc_id}"
+        lock = self._local_locks.get(key)
+        if lock is None:
+            lock = self._local_locks[key] = asyncio.Lock()
+        return lock
+
     async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
         """``PUT /{db}/_local/{id}``; ``Conflict`` unless ``_rev`` is current (any ``_rev`` creates a
-        missing document, as in the SQLite store)."""
+        missing document, as in the SQLite store). CouchDB 3 checks no revision of a local document (any
+        ``_rev``, or none, overwrites it), so the current one is read and compared here, under a lock."""
         if body.get("_deleted") is True:
             return await self.delete_local(db, doc_id, body.get("_rev"))
         content = {k: v for k, v in body.items() if not k.startswith("_")}
-        rev = body.get("_rev")
-        try:
-            response = await self._put_local(db, doc_id, {**content, "_rev": rev} if rev is not None else content)
-        except Conflict:
-            if rev is None or await self._local_rev(db, doc_id) is not None:
-                raise
-            response = await self._put_local(db, doc_id, content)
+        async with self._local_lock(db, doc_id):
+            current = await self._local_rev(db, doc_id)
+            if current is not None and body.get("_rev") != current:
+                raise Conflict(CONFLICT_REASON)
+            response = await self._put_local(
+                db, doc_id, {**content, "_rev": current} if current is not None else content
+            )
         return {"ok": True, "id": f"_local/{doc_id}", "rev": response.body.get("rev")}
 
     async def _put_local(self, db: str, doc_id: str, body: Json) -> Response:
@@ -520,10 +537,11 @@ class CouchDBStore:
 
     async def delete_local(self, db: str, doc_id: str, rev: str | None) -> Json:
         """``DELETE /{db}/_local/{id}?rev=…``: ``NotFound`` if absent, ``Conflict`` unless ``rev`` is current."""
-        current = await self._local_rev(db, doc_id)
-        if current is None:
-            raise NotFound("missing")
-        if rev != current:
-            raise Conflict(CONFLICT_REASON)
-        await self._http.request("DELETE", self._local_path(db, doc_id), params={"rev": current}, idempotent=False)
+        async with self._local_lock(db, doc_id):
+            current = await self._local_rev(db, doc_id)
+            if current is None:
+                raise NotFound("missing")
+            if rev != current:
+                raise Conflict(CONFLICT_REASON)
+            await self._http.request("DELETE", self._local_path(db, doc_id), params={"rev": current}, idempotent=False)
         return {"ok": True, "id": f"_local/{doc_id}", "rev": "0-0"}

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -104,7 +104,7 @@ class AlongsideServer:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
-    couchdb: PouchDBServer | None = None
+    couchdb: CouchDBPeer | None = None
     workers: int = 1  # > 1: uvicorn's worker processes, in a process group of their own (killed together)
 
     @property
@@ -188,6 +188,28 @@ class AlongsideServer:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
 
+class CouchDBPeer(Protocol):
+    """A CouchDB server a run talks to: :class:`PouchDBServer`, the server at ``COUCHDB_URL``, or an Apache
+    CouchDB node the tests start (``tests/support/couchdb_release.py``)."""
+
+    directory: Path
+    port: int
+    external_url: str | None
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def bare_url(self) -> str: ...
+    @property
+    def pouchdb_url(self) -> str: ...
+    def describe(self) -> str: ...
+    def stop(self) -> None: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def restarted(self) -> CouchDBPeer: ...
+    def with_admin(self, user: str, password: str) -> str: ...
+
+
 @dataclass
 class PouchDBServer:
     """``pouchdb-server`` from npm as a stand-in for Apache CouchDB, or the server named by ``COUCHDB_URL``.
@@ -214,6 +236,32 @@ class PouchDBServer:
     def pouchdb_url(self) -> str:
         """The server itself, with no adapter in front (``COUCHDB_URL``'s server when it names one)."""
         return self.external_url or f"http://127.0.0.1:{self.pouchdb_port if self.adapted else self.port}"
+
+    @property
+    def bare_url(self) -> str:
+        """:attr:`url` without credentials."""
+        scheme, rest = self.url.split("://", 1)
+        return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+
+    def describe(self) -> str:
+        """Which server this is, for the test report's header."""
+        if self.external_url:
+            version = httpx.get(self.external_url + "/", timeout=10.0).json().get("version", "?")
+            return f"CouchDB {version} from COUCHDB_URL ({self.bare_url})"
+        return "pouchdb-server (npm) behind the CouchDB adapter" if self.adapted else "pouchdb-server (npm)"
+
+    def restarted(self) -> PouchDBServer:
+        """The same server started again on the same folder and port (after :meth:`stop`)."""
+        return PouchDBServer(self.directory, port=self.port, adapted=self.adapted).start()
+
+    def with_admin(self, user: str, password: str) -> str:
+        """:attr:`url` as server admin `user`, made one now (``COUCHDB_URL``: its own URL, unchanged)."""
+        if self.external_url:
+            return self.external_url
+        answer = httpx.put(f"{self.url}/_config/admins/{user}", json=password, timeout=10)
+        assert answer.status_code == 200, answer.text
+        scheme, rest = self.url.split("://", 1)
+        return f"{scheme}://{user}:{password}@{rest}"
 
     def start(self) -> PouchDBServer:
         if self.external_url:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from support.couchdb_release import ONLY_A_SHARED_COUCHDB
 from support.documents import doc_id, item_doc
-from support.processes import AlongsideServer, PouchDBServer
+from support.processes import AlongsideServer, CouchDBPeer
 
 PASSWORD = "c0uch-Secret-pw"
 BOUND = 30.0  # seconds: an answer at all, never a performance claim
@@ -28,13 +28,9 @@ def with_credentials(url: str, user: str, password: str) -> str:
 
 
 @pytest.fixture
-def couch(pouchdb_server: PouchDBServer) -> str:
-    """The CouchDB URL the servers get: pouchdb-server with an admin, credentials in the URL."""
-    if pouchdb_server.external_url:
-        return pouchdb_server.url
-    response = httpx.put(f"{pouchdb_server.url}/_config/admins/admin", json=PASSWORD, timeout=10)
-    assert response.status_code == 200, response.text
-    return with_credentials(pouchdb_server.url, "admin", PASSWORD)
+def couch(pouchdb_server: CouchDBPeer) -> str:
+    """The CouchDB URL the servers get: the peer with an admin, credentials in the URL."""
+    return pouchdb_server.with_admin("admin", PASSWORD)
 
 
 @pytest.fixture
@@ -90,9 +86,9 @@ def test_two_processes_serve_one_plan_from_one_couchdb(
     assert "alongside-directory" in names and f"alongside-plan-{plan}" in names
 
 
-@pytest.mark.skipif(bool(os.environ.get("COUCHDB_URL")), reason="stops its own pouchdb-server")
+@pytest.mark.skipif(ONLY_A_SHARED_COUCHDB, reason="stops its own CouchDB")
 def test_couchdb_outage_gives_503_without_credentials_and_recovers(
-    two_servers: tuple[AlongsideServer, AlongsideServer, str, str], pouchdb_server: PouchDBServer
+    two_servers: tuple[AlongsideServer, AlongsideServer, str, str], pouchdb_server: CouchDBPeer
 ) -> None:
     a, b, plan, token = two_servers
     secrets = [PASSWORD, base64.b64encode(f"admin:{PASSWORD}".encode()).decode()]
@@ -116,7 +112,7 @@ def test_couchdb_outage_gives_503_without_credentials_and_recovers(
             for secret in secrets:
                 assert secret not in response.text
 
-        restarted = PouchDBServer(pouchdb_server.directory, port=pouchdb_server.port).start()
+        restarted = pouchdb_server.restarted()
         try:
             back = http.get(b.plan_url(plan) + doc["_id"])
             assert back.status_code == 200, back.text

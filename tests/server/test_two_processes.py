@@ -12,7 +12,6 @@ are on events (progress lines, replication events) under overall limits; nothing
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+from support.couchdb_release import ONLY_A_SHARED_COUCHDB
 from support.node_script import stream_node
-from support.processes import AlongsideServer, PouchDBServer
+from support.processes import AlongsideServer, CouchDBPeer
 
 JS = Path(__file__).parent / "js"
 BOUND = 120.0  # seconds: "finished at all", never a performance claim
@@ -48,7 +48,7 @@ def assert_clean(replication: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def two_servers(tmp_path: Path, shared_couchdb: PouchDBServer) -> Iterator[tuple[AlongsideServer, AlongsideServer]]:
+def two_servers(tmp_path: Path, shared_couchdb: CouchDBPeer) -> Iterator[tuple[AlongsideServer, AlongsideServer]]:
     """A (``--couchdb URL``) and B (``ALONGSIDE_COUCHDB_URL``), one prefix, one CouchDB."""
     prefix = f"t{uuid.uuid4().hex[:12]}-"
     a = AlongsideServer(
@@ -107,19 +107,19 @@ def test_push_through_one_process_while_pulling_live_through_another_and_survive
     assert facts["errors"] == []  # B never failed the live puller
 
 
-@pytest.mark.skipif(bool(os.environ.get("COUCHDB_URL")), reason="stops and restarts its own pouchdb-server")
+@pytest.mark.skipif(ONLY_A_SHARED_COUCHDB, reason="stops and restarts its own CouchDB")
 def test_a_replication_through_alongside_gets_503_while_couchdb_is_down_and_completes_after(
-    pouchdb_server: PouchDBServer, tmp_path: Path
+    pouchdb_server: CouchDBPeer, tmp_path: Path
 ) -> None:
     server = AlongsideServer(tmp_path / "alongside", storage_args=["--couchdb", pouchdb_server.url])
     plan, token = server.create_plan()
     server.start()
-    restarted: list[PouchDBServer] = []
+    restarted: list[CouchDBPeer] = []
     count = 300
 
     def on_line(line: dict[str, Any]) -> None:
         if "retrying" in line and not restarted:
-            restarted.append(PouchDBServer(pouchdb_server.directory, port=pouchdb_server.port).start())
+            restarted.append(pouchdb_server.restarted())
 
     try:
         pouchdb_server.stop()
@@ -151,7 +151,7 @@ def test_a_replication_through_alongside_gets_503_while_couchdb_is_down_and_comp
 
 
 def test_a_device_removed_through_another_process_is_refused_on_its_very_next_request(
-    two_servers: tuple[AlongsideServer, AlongsideServer], shared_couchdb: PouchDBServer
+    two_servers: tuple[AlongsideServer, AlongsideServer], shared_couchdb: CouchDBPeer
 ) -> None:
     """Each process remembers the /sync access it granted while the directory's update_seq stays put;
     a removal written by anyone else sharing the CouchDB (here an operator's tool) must still end it at

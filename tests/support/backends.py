@@ -1,6 +1,7 @@
 """``alongside serve`` on either storage backend, as the fixtures in ``tests/conftest.py`` and ``tests/server``
-start it: the embedded SQLite store in the test's own folder, or CouchDB (the session's shared
-``pouchdb-server``, or ``COUCHDB_URL``) under a database prefix of the server's own."""
+start it: the embedded SQLite store in the test's own folder, or CouchDB (the session's shared peer:
+Apache CouchDB from ``COUCHDB_RELEASE``, ``COUCHDB_URL``, or pouchdb-server) under a database prefix of the
+server's own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .processes import AlongsideServer, PouchDBServer
+from .processes import AlongsideServer, CouchDBPeer
 
 
 def server_on_backend(
@@ -18,7 +19,7 @@ def server_on_backend(
     """An ``alongside serve`` (not started yet) keeping its data under `directory` on `backend`
     (``"sqlite"`` or ``"couchdb"``), with `env` added to its environment."""
     if backend == "couchdb":
-        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
+        couch: CouchDBPeer = request.getfixturevalue("shared_couchdb")
         return AlongsideServer(
             data_dir=directory / "data",
             storage_args=["--couchdb", couch.url],

@@ -1,22 +1,22 @@
 """The CouchDB store when CouchDB is down, hung or refuses us, and what it says about credentials.
 
-These tests stop, pause (SIGSTOP) and reconfigure their own pouchdb-server, so they are skipped when
-``COUCHDB_URL`` points at a shared server. Nothing here times anything except a generous upper bound.
+These tests stop, pause (SIGSTOP) and reconfigure their own CouchDB peer (an Apache CouchDB node from
+``COUCHDB_RELEASE``, or pouchdb-server), so they are skipped when the only CouchDB is a shared one at
+``COUCHDB_URL``. Nothing here times anything except a generous upper bound.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-import os
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-import httpx
 import pytest
-from support.processes import PouchDBServer
+from support.couchdb_release import ONLY_A_SHARED_COUCHDB
+from support.processes import CouchDBPeer
 
 from alongside.sync.couchdb_http import REFUSED, UNREACHABLE
 from alongside.sync.couchdb_store import CouchDBStore
@@ -25,7 +25,7 @@ from alongside.sync.store import BulkGetItem, ChangesRequest, DocumentRequest
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(bool(os.environ.get("COUCHDB_URL")), reason="stops and reconfigures its own pouchdb-server"),
+    pytest.mark.skipif(ONLY_A_SHARED_COUCHDB, reason="stops and reconfigures its own CouchDB"),
 ]
 
 DB = "plan-outage"
@@ -66,7 +66,7 @@ async def seeded(url: str, **options: Any) -> CouchDBStore:
     return store
 
 
-async def test_stopped_couchdb_gives_unavailable_for_every_call_then_recovers(pouchdb_server: PouchDBServer) -> None:
+async def test_stopped_couchdb_gives_unavailable_for_every_call_then_recovers(pouchdb_server: CouchDBPeer) -> None:
     store = await seeded(pouchdb_server.url, timeout=5.0)
     try:
         pouchdb_server.stop()
@@ -75,7 +75,7 @@ async def test_stopped_couchdb_gives_unavailable_for_every_call_then_recovers(po
                 with pytest.raises(Unavailable) as raised:
                     await call()
                 assert (raised.value.status, raised.value.reason) == (503, UNREACHABLE), name
-        restarted = PouchDBServer(pouchdb_server.directory, port=pouchdb_server.port).start()
+        restarted = pouchdb_server.restarted()
         try:
             assert (await store.get_document(DB, "a", DocumentRequest()))["v"] == 1
             assert (await store.bulk_docs(DB, [{"_id": "d", "v": 4}]))[0]["ok"] is True
@@ -85,7 +85,7 @@ async def test_stopped_couchdb_gives_unavailable_for_every_call_then_recovers(po
         await store.close()
 
 
-async def test_hung_couchdb_gives_unavailable_within_the_timeout_then_recovers(pouchdb_server: PouchDBServer) -> None:
+async def test_hung_couchdb_gives_unavailable_within_the_timeout_then_recovers(pouchdb_server: CouchDBPeer) -> None:
     store = await seeded(pouchdb_server.url, timeout=2.0)
     since = (await store.changes(DB, ChangesRequest()))["last_seq"]
     try:
@@ -116,15 +116,15 @@ def assert_not_revealed(secrets: list[str], error: BaseException, *texts: str) -
 
 
 async def test_credentials_in_the_url_are_sent_and_never_revealed(
-    pouchdb_server: PouchDBServer, caplog: pytest.LogCaptureFixture
+    pouchdb_server: CouchDBPeer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    url = pouchdb_server.url
+    url = pouchdb_server.bare_url
     password = "s3cret-Passw0rd"
     basic = base64.b64encode(f"admin:{password}".encode()).decode()
     secrets = [password, basic, "fake-secret", "wrong-secret"]
 
-    # Checked: pouchdb-server in admin party does NOT accept any basic auth; unknown users get 401.
+    # Checked: unknown users get 401 (pouchdb-server in admin party does not accept any basic auth either).
     anonymous_party = CouchDBStore(with_credentials(url, "user", "fake-secret"))
     await anonymous_party.open()
     try:
@@ -136,8 +136,7 @@ async def test_credentials_in_the_url_are_sent_and_never_revealed(
         await anonymous_party.close()
 
     # Make "admin" a server admin; from now on requests need its credentials.
-    assert httpx.put(f"{url}/_config/admins/admin", json=password, timeout=10).status_code == 200
-    store = await seeded(with_credentials(url, "admin", password), timeout=3.0)
+    store = await seeded(pouchdb_server.with_admin("admin", password), timeout=3.0)
     wrong = CouchDBStore(with_credentials(url, "admin", "wrong-secret"))
     await wrong.open()
     try:

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from support.documents import doc_id, item_doc
-from support.processes import ALONGSIDE, AlongsideServer, PouchDBServer
+from support.processes import ALONGSIDE, AlongsideServer, CouchDBPeer
 
 from alongside.server.directory import Directory, plan_database
 from alongside.sync.couchdb_store import CouchDBStore
@@ -182,7 +182,7 @@ def sync_status(server: AlongsideServer, plan: str, token: str) -> tuple[int, An
 
 
 def test_sqlite_to_couchdb_to_sqlite_round_trips_exactly_and_tokens_still_work(
-    tmp_path: Path, shared_couchdb: PouchDBServer
+    tmp_path: Path, shared_couchdb: CouchDBPeer
 ) -> None:
     source, final = tmp_path / "source", tmp_path / "final"
     prefix = f"m{uuid.uuid4().hex[:12]}-"
@@ -267,9 +267,7 @@ def test_sqlite_to_couchdb_to_sqlite_round_trips_exactly_and_tokens_still_work(
             server.stop()
 
 
-def test_a_target_holding_more_than_the_source_fails_verification(
-    tmp_path: Path, shared_couchdb: PouchDBServer
-) -> None:
+def test_a_target_holding_more_than_the_source_fails_verification(tmp_path: Path, shared_couchdb: CouchDBPeer) -> None:
     source = tmp_path / "source"
     prefix = f"m{uuid.uuid4().hex[:12]}-"
     plan = json.loads(alongside("admin", "create-plan", "--data", str(source)).stdout)["plan"]
@@ -332,12 +330,11 @@ async def counts(url: str, prefix: str, databases: list[str]) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_a_killed_migration_continues_from_its_checkpoints(tmp_path: Path, pouchdb_server: PouchDBServer) -> None:
+def test_a_killed_migration_continues_from_its_checkpoints(tmp_path: Path, pouchdb_server: CouchDBPeer) -> None:
     url = pouchdb_server.url
     secrets: list[str] = []
     if not pouchdb_server.external_url:  # credentials as in production, passed through the environment
-        assert httpx.put(f"{url}/_config/admins/admin", json=PASSWORD, timeout=10).status_code == 200
-        url = url.replace("://", f"://admin:{PASSWORD}@", 1)
+        url = pouchdb_server.with_admin("admin", PASSWORD)
         secrets.append(PASSWORD)
     prefix = f"m{uuid.uuid4().hex[:12]}-"
     source = tmp_path / "source"

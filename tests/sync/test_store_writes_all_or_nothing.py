@@ -8,7 +8,7 @@ members, bad ids, lone surrogates, NaN). A model (CouchDB's rules, written out h
 per-document result and the state of every document after every batch; the store must agree: every
 refused document left the store exactly as it was (leaves, bodies, histories, winner, deleted flag,
 counts, changes feed), every accepted one is complete. The SQLite store runs with ``revs_limit`` 4 so
-that stemming is exercised; the CouchDB store runs over pouchdb-server (or ``COUCHDB_URL``).
+that stemming is exercised; the CouchDB store runs over the run's CouchDB peer (Apache CouchDB, or pouchdb-server).
 
 Revision ids are drawn from one consistent "universe", as real peers make them: every revision has
 one parent, and a history sent is always a run of its true ancestors (possibly stemmed).
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,6 +32,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support.couchdb_release import REAL_COUCHDB
 
 from alongside.sync.couchdb_store import CouchDBStore
 from alongside.sync.errors import BadRequest, NotFound
@@ -556,7 +556,7 @@ def test_sqlite_bulk_docs_refuses_each_document_without_a_trace_and_writes_the_o
 def test_couchdb_bulk_docs_refuses_each_document_without_a_trace_and_writes_the_others_whole(
     couch_url: str, couch_prefix: str, program: list[tuple[bool, list[Op]]]
 ) -> None:
-    peer = Peer(revs_limit=COUCHDB_REVS_LIMIT, pouchdb=not os.environ.get("COUCHDB_URL"), winner_every_batch=False)
+    peer = Peer(revs_limit=COUCHDB_REVS_LIMIT, pouchdb=not REAL_COUCHDB, winner_every_batch=False)
     run_with(
         lambda: CouchDBStore(couch_url, prefix=couch_prefix),
         lambda store: run_program(store, "plan-atomic", program, peer),
