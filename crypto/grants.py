@@ -31,6 +31,7 @@ from .keys import (
     check_epoch,
     derive_key_id,
     draw,
+    ephemeral_agreement,
     new_document_id,
 )
 from .primitives import (
@@ -42,7 +43,6 @@ from .primitives import (
     ed25519_sign,
     ed25519_verify,
     hkdf_sha256,
-    x25519_public,
     x25519_shared,
 )
 from .provenance import lookup_device
@@ -142,12 +142,7 @@ def grant_plan_key(
     if not isinstance(recipient, DevicePublicKeys) or not isinstance(granter, DeviceKeys):
         raise FormatError("recipient must be DevicePublicKeys and granter DeviceKeys")
     doc_id = new_document_id(random) if doc_id is None else check_hex_id(doc_id, 16, "document id")
-    ephemeral = draw(random, KEY_BYTES)
-    epk = x25519_public(ephemeral)
-    try:
-        shared = x25519_shared(ephemeral, recipient.encryption)
-    except DecryptionError as exc:
-        raise FormatError("the recipient X25519 public key is not usable") from exc
+    epk, shared = ephemeral_agreement(random, recipient.encryption, "recipient X25519 public key")
     nonce = draw(random, NONCE_BYTES)
     to, by = recipient.device_id, granter.device_id
     message = grant_signature_message(

@@ -9,8 +9,16 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .encoding import b64u_decode, b64u_encode, check_bytes, check_hex_id, check_plan_id
-from .errors import FormatError
-from .primitives import KEY_BYTES, check_random, ed25519_public, hkdf_sha256, labelled_sha256, x25519_public
+from .errors import DecryptionError, FormatError
+from .primitives import (
+    KEY_BYTES,
+    check_random,
+    ed25519_public,
+    hkdf_sha256,
+    labelled_sha256,
+    x25519_public,
+    x25519_shared,
+)
 
 Random = Callable[[int], bytes]
 """A random source: ``random(n)`` returns ``n`` bytes. Defaults to ``os.urandom`` everywhere."""
@@ -21,6 +29,17 @@ MAX_EPOCH = 2**32 - 1
 def draw(random: Random, length: int) -> bytes:
     """Draw ``length`` bytes from ``random`` and check what came back."""
     return check_random(random(length), length)
+
+
+def ephemeral_agreement(random: Random, recipient: bytes, what: str) -> tuple[bytes, bytes]:
+    """``(epk, shared)`` for sealing to the X25519 public key ``recipient``: draws the 32-byte ephemeral private
+    key, and refuses (``FormatError``) a recipient key that gives the all-zero secret."""
+    ephemeral = draw(random, KEY_BYTES)
+    try:
+        shared = x25519_shared(ephemeral, recipient)
+    except DecryptionError as exc:
+        raise FormatError(f"the {what} is not usable") from exc
+    return x25519_public(ephemeral), shared
 
 
 def new_document_id(random: Random = os.urandom) -> str:

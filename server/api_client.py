@@ -51,6 +51,14 @@ from .api_models import (
     RotationRequest,
     WorkerRevoked,
 )
+from .learning_models import (
+    FactsDone,
+    FactsRequest,
+    LearningKeyAnswer,
+    LearningKeyDocument,
+    LearningSets,
+    WithdrawRequest,
+)
 
 PREFIX = "/api/v1"
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -291,6 +299,31 @@ def put_activity(activity_id: str, activity: ActivityRequest) -> Call[ActivitySa
 def delete_activity(activity_id: str) -> Call[ActivityDeleted]:
     """``DELETE /activities/{activity_id}``: an admin removes one activity."""
     return _call("DELETE", "/activities/{activity_id}", ActivityDeleted, activity_id=activity_id)
+
+
+def learning_key() -> Call[LearningKeyAnswer]:
+    """``GET /learning/key``: the organisation's learning key document, with the admin devices the caller needs."""
+    return _call("GET", "/learning/key", LearningKeyAnswer)
+
+
+def publish_learning_key(document: LearningKeyDocument) -> Call[LearningKeyDocument]:
+    """``PUT /learning/key``: an admin's device publishes the learning key document (docs/crypto.md §24.2)."""
+    return _call("PUT", "/learning/key", LearningKeyDocument, body=document)
+
+
+def put_facts(set_id: str, request: FactsRequest) -> Call[FactsDone]:
+    """``PUT /learning/facts/{set}``: store (201) or replace (200) a sealed fact set; send it with no token."""
+    return _call("PUT", "/learning/facts/{set}", FactsDone, body=request, ok=(200, 201), set=set_id)
+
+
+def withdraw_facts(set_id: str, request: WithdrawRequest) -> Call[FactsDone]:
+    """``DELETE /learning/facts/{set}``: delete a fact set with its proof; send it with no token."""
+    return _call("DELETE", "/learning/facts/{set}", FactsDone, body=request, set=set_id)
+
+
+def learning_sets() -> Call[LearningSets]:
+    """``GET /learning/facts``: every fact set sealed to the organisation's learning key (admins)."""
+    return _call("GET", "/learning/facts", LearningSets)
 
 
 def bearer(token: str | None) -> dict[str, str]:

@@ -29,6 +29,8 @@ from . import consent_routes as consent
 from . import handover_routes as handovers
 from . import invite_routes as invites
 from . import joincode_routes as join_codes
+from . import learning_models
+from . import learning_routes as learning
 from .activities import ACTIVITY_ID
 
 PREFIX = "/api/v1"
@@ -41,9 +43,11 @@ ERROR_DESCRIPTIONS = {
     "code or invite)",
     404: "No such plan, member, device, worker or activity",
     409: "Conflicts with the current state (already registered, already enrolled, not the next key epoch)",
+    410: "The learning fact set was withdrawn: its id is never stored again (`gone`)",
     413: f"The request body is larger than {models.MAX_API_BODY // 1024} KiB",
     429: "Too many failed attempts from this address; wait and try again",
     503: "The storage is unavailable; try again",
+    507: "The server keeps no more learning fact sets (`too_many`, `ALONGSIDE_LEARNING_MAX_SETS`)",
 }
 PATH_PARAMETERS = {
     "plan_id": "A plan id",
@@ -52,6 +56,7 @@ PATH_PARAMETERS = {
     "device_id": "A device id",
     "lookup": "A join code's lookup id (docs/crypto.md §21)",
     "activity_id": "An activity id (1 to 64 lower-case letters, digits or dashes)",
+    "set": "A learning fact set's id: 16 random bytes the device drew, as 32 lower-case hex characters",
 }
 # Path parameters that are not 32 hex characters.
 PATH_PATTERNS = {"activity_id": ACTIVITY_ID}
@@ -356,6 +361,70 @@ OPERATIONS: tuple[Operation, ...] = (
         "Remove one activity (admins only)",
         answer=activity_models.ActivityDeleted,
         errors=(403, 404, 409),
+    ),
+    Operation(
+        "GET",
+        "/learning/key",
+        learning.get_key,
+        "The organisation's learning key document (any device of the organisation or in one of its plans)",
+        description="Workers' and admins' devices get their organisation's key; a person's or supporter's device the "
+        "key of the organisation of its plans (404 when that is not exactly one). `admins` lists every admin device "
+        "for an admin's device (to add grants), and only the signing device `by` for any other (to check `sig`). "
+        "404 when learning is not set up (docs/crypto.md §24).",
+        answer=learning_models.LearningKeyAnswer,
+        errors=(404,),
+    ),
+    Operation(
+        "PUT",
+        "/learning/key",
+        learning.put_key,
+        "Publish the learning key document (admins' devices only)",
+        description="The document's `org` is the caller's organisation, `by` the calling device, `sig` its signature "
+        "(docs/crypto.md §24.2); every new grant is to an admin device of the organisation. The same `kid` again "
+        "adds grants (the stored ones are kept, a new grant replacing one to the same device); another `kid` is 409: "
+        "the learning key is not rotated.",
+        body=learning_models.LearningKeyDocument,
+        answer=learning_models.LearningKeyDocument,
+        errors=(400, 403, 409, 413),
+    ),
+    Operation(
+        "PUT",
+        "/learning/facts/{set}",
+        learning.put_facts,
+        "Store or replace a sealed learning fact set (no device token, no cookie)",
+        description="Sent with no Authorization header and no cookie (either is 400): nothing ties the facts to a "
+        "device. The first request stores the set (201); the same `proof` again replaces it (200); another proof is "
+        "403 and counts towards the limit of failed attempts per client address. `sealed.kid` must be an "
+        "organisation's learning key id (else 409). At most 32 KiB; 507 `too_many` when the server keeps "
+        "`ALONGSIDE_LEARNING_MAX_SETS` sets. A set that was withdrawn is 410 `gone` for good, with any proof.",
+        auth=False,
+        body=learning_models.FactsRequest,
+        answer=learning_models.FactsDone,
+        status=201,
+        repeated="Replaced: the same proof as when the set was stored",
+        errors=(400, 403, 404, 409, 410, 413, 429, 507),
+    ),
+    Operation(
+        "DELETE",
+        "/learning/facts/{set}",
+        learning.delete_facts,
+        "Withdraw a learning fact set: its document is deleted (no device token, no cookie)",
+        description="The body is the set's `proof`; another proof is 403 and counts towards the limit of failed "
+        "attempts per client address; an unknown set is 404.",
+        auth=False,
+        body=learning_models.WithdrawRequest,
+        answer=learning_models.FactsDone,
+        errors=(400, 403, 404, 413, 429),
+    ),
+    Operation(
+        "GET",
+        "/learning/facts",
+        learning.list_facts,
+        "Every fact set sealed to the organisation's learning key (admins' devices only)",
+        description="Sorted by `kid` then `ct`: no set ids, no proof hashes, no order of arrival. Only the admins' "
+        "devices hold the key that opens them.",
+        answer=learning_models.LearningSets,
+        errors=(403,),
     ),
 )
 

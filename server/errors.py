@@ -21,6 +21,7 @@ HTTP_ERROR_NAMES = {
     405: "method_not_allowed",
     408: "request_timeout",
     409: "conflict",
+    410: "gone",
     413: "too_large",
     415: "bad_content_type",
     429: "too_many_requests",
@@ -92,8 +93,20 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, name, detail)
 
 
+def logged_path(path: str) -> str:
+    """``path`` as it may be logged: a fact set's id is never written down (docs/security.md, "Learning without
+    control"), so ``/api/v1/learning/facts/<set>`` is logged as ``/api/v1/learning/facts/{set}``."""
+    if path.startswith("/api/v1/learning/facts/"):
+        return "/api/v1/learning/facts/{set}"
+    return path
+
+
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
-    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    path = logged_path(request.url.path)
+    if path != request.url.path:  # no traceback either: its messages could hold the set's id
+        logger.error("unexpected error on %s %s: %s", request.method, path, type(exc).__name__)
+    else:
+        logger.exception("unexpected error on %s %s", request.method, path)
     return error_response(
         request, 500, "internal_server_error", "The server could not complete this request; try again."
     )

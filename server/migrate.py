@@ -1,8 +1,8 @@
 """``alongside migrate``: copy every Alongside database from one store to another, and verify the copy.
 
 The copying, resuming and verifying is :mod:`alongside.sync.migrate`; this module says which databases
-are Alongside's (the directory, the activities directory and each plan) and is the command (arguments from
-:func:`alongside.server.cli.build_parser`, a printed or JSON summary).
+are Alongside's (the directory, the activities directory, the learning facts and each plan) and is the command
+(arguments from :func:`alongside.server.cli.build_parser`, a printed or JSON summary).
 """
 
 from __future__ import annotations
@@ -28,22 +28,23 @@ from alongside.sync.store import DocumentStore, Json
 from .activities import ACTIVITIES_DB
 from .directory import DIRECTORY_DB, PLAN_DB_PREFIX, Directory
 from .directory_ids import PLAN_PREFIX
+from .learning import LEARNING_DB
 
 __all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_JOBS", "DEFAULT_PREFIX", "run", "source_databases"]
 
-ALONGSIDE_DATABASE = re.compile(r"directory|activities|plan-[0-9a-f]{32}")
+ALONGSIDE_DATABASE = re.compile(r"directory|activities|learning|plan-[0-9a-f]{32}")
 
 
 async def source_databases(store: DocumentStore) -> list[str]:
-    """The directory, the activities directory (docs/api.md §16) and every plan database of ``store`` (those it
-    lists, and those its directory names)."""
+    """The directory, the activities directory (docs/api.md §16), the learning facts (§17) and every plan
+    database of ``store`` (those it lists, and those its directory names)."""
     if not await store.database_exists(DIRECTORY_DB):
         raise MigrationError("the source has no Alongside directory database: is this the right location/prefix?")
     try:
         names = set(await store.list_databases())
     except Forbidden:  # a CouchDB user who is not a server admin: the directory names every plan
         names = set()
-    names.update((DIRECTORY_DB, ACTIVITIES_DB))
+    names.update((DIRECTORY_DB, ACTIVITIES_DB, LEARNING_DB))
     for plan in await Directory(store).by_prefix(PLAN_PREFIX):
         names.add(PLAN_DB_PREFIX + str(plan["_id"]).split(":", 1)[1])
     present = [

@@ -121,6 +121,7 @@ class Settings:
     max_local_documents: int = field(default=100, metadata=variable("ALONGSIDE_MAX_LOCAL_DOCUMENTS", int))
     rate_limit_max_addresses: int = field(default=10_000, metadata=variable("ALONGSIDE_RATE_LIMIT_MAX_ADDRESSES", int))
     cors_origins: tuple[str, ...] = field(default=(), metadata=variable("ALONGSIDE_CORS_ORIGINS", _origins))
+    learning_max_sets: int = field(default=100_000, metadata=variable("ALONGSIDE_LEARNING_MAX_SETS", int))
     # Not read from the environment (the tests set them):
     revs_limit: int = 1000
     failure_limit: int = 10

@@ -37,6 +37,7 @@ test('a step keeps what the person needs to find the activity, and nothing empty
     phone: '029 2000 0000',
     email: 'walks@example.org',
     days: ['th'],
+    tags: ['walking'],
     free: true,
     version: 3,
   });

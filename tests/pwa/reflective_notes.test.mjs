@@ -20,16 +20,18 @@ test("a note is AES-256-GCM under HKDF of the worker's device keys, with the not
   const expected = Buffer.from(hkdfSync('sha256', worker.privateBytes(), Buffer.alloc(0), Buffer.from('alongside/v1/reflective-notes'), 32));
   assert.deepEqual(Buffer.from(key), expected);
   assert.notDeepEqual(Buffer.from(key), Buffer.from(await caseloadKey(worker.privateBytes())));
-  const plaintext = noteBytes({ id: ID, written: '2026-03-03T15:20:00.000Z', plan: 'p1', planTitle: "Sam's plan", text: CANARY });
+  // A plan id long enough never to turn up inside the base64 ciphertext by chance (a two-letter one did, once in ten runs).
+  const PLAN = 'plan-5b1e0c9d7a3f4e2b8c6d0a1f9e7b3c5d';
+  const plaintext = noteBytes({ id: ID, written: '2026-03-03T15:20:00.000Z', plan: PLAN, planTitle: "Sam's plan", text: CANARY });
   const sealed = await sealNote(key, ID, plaintext);
   const ct = b64u(sealed.ct);
   const decipher = createDecipheriv('aes-256-gcm', key, b64u(sealed.nonce));
   decipher.setAAD(Buffer.from(`{"ctx":"alongside/v1/reflective-note","id":"${ID}","v":1}`));
   decipher.setAuthTag(ct.subarray(ct.length - 16));
   assert.deepEqual(Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]), Buffer.from(plaintext));
-  assert.ok(!JSON.stringify(sealed).includes(CANARY) && !JSON.stringify(sealed).includes('p1'), 'the plan and the words only inside');
+  assert.ok(!JSON.stringify(sealed).includes(CANARY) && !JSON.stringify(sealed).includes(PLAN), 'the plan and the words only inside');
   const note = noteFrom(await openNote(key, sealed), ID);
-  assert.deepEqual(note, { id: ID, written: '2026-03-03T15:20:00.000Z', plan: 'p1', planTitle: "Sam's plan", text: CANARY });
+  assert.deepEqual(note, { id: ID, written: '2026-03-03T15:20:00.000Z', plan: PLAN, planTitle: "Sam's plan", text: CANARY });
   assert.equal(noteFrom(await openNote(key, sealed), 'ff'.repeat(16)), null, 'a body under another id is not this note');
 });
 

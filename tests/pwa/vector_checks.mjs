@@ -8,6 +8,7 @@ import { signItemVersionOne } from '../../pwa/src/crypto/provenance.js';
 import { fieldStatementFields } from '../../pwa/src/crypto/statements.js';
 import * as joinCodes from '../../pwa/src/crypto/joincode.js';
 import { ed25519Public, ed25519Sign } from '../../pwa/src/crypto/primitives.js';
+import { learningChecks } from './learning_vectors.mjs';
 
 export const FILES = [
   'padding.json',
@@ -26,6 +27,7 @@ export const FILES = [
   'join_code.json',
   'activities.json',
   'reflective_notes.json',
+  'learning.json',
 ];
 
 const ERRORS = {
@@ -506,6 +508,7 @@ const checks = {
     },
   },
   'join_code.json': joinCodeChecks(),
+  'learning.json': learningChecks({ scripted, expectEqual, expectJson, expectError }),
   'activities.json': {
     generate: async (v) => {
       expectEqual(new TextDecoder().decode(c.catalogueMessage(v.catalogue)), v.message, 'message');

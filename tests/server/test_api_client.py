@@ -13,17 +13,27 @@ from starlette.testclient import TestClient
 from support.api import Member, admin_cli, create_plan, enrol, join, register_invite
 
 from alongside.crypto import PlanKey, generate_device_keys
+from alongside.crypto.learning import new_learning_key, seal_facts, sign_learning_key
 from alongside.server import api_client as api
 from alongside.server.activities_models import ActivityRequest
 from alongside.server.api_client import ApiClient, ApiClientError, Call
 from alongside.server.api_operations import OPERATIONS
 from alongside.server.app import create_app
+from alongside.server.learning_models import FactsRequest, LearningKeyDocument, SealedFacts, WithdrawRequest
 from alongside.server.settings import Settings
 
 HEX = "ab" * 16
 
 
 KEYS = generate_device_keys().public.to_json()
+LEARNING = new_learning_key()
+LEARNING_DOCUMENT = LearningKeyDocument.model_validate(
+    sign_learning_key(org=HEX, pub=LEARNING.pub, kid=LEARNING.kid, device_keys=generate_device_keys())
+)
+SEALED = SealedFacts.model_validate(
+    seal_facts({"v": 1, "activities": [], "scales": []}, pub=LEARNING.pub, kid=LEARNING.kid)
+)
+PROOF = "A" * 43
 CALLS: list[Call[Any]] = [
     api.enrol("ABCD-EFGH-JKMN", KEYS),
     api.me(),
@@ -50,6 +60,11 @@ CALLS: list[Call[Any]] = [
     api.export_activities(),
     api.put_activity("walk", ActivityRequest(name="Walk")),
     api.delete_activity("walk"),
+    api.learning_key(),
+    api.publish_learning_key(LEARNING_DOCUMENT),
+    api.put_facts(HEX, FactsRequest(sealed=SEALED, proof=PROOF)),
+    api.withdraw_facts(HEX, WithdrawRequest(proof=PROOF)),
+    api.learning_sets(),
 ]
 
 

@@ -45,6 +45,7 @@ from support.api import (
 from support.documents import item_doc
 
 from alongside.crypto import PlanKey, b64u_encode, create_invite, generate_device_keys, new_document_id
+from alongside.crypto.learning import LearningKey, new_learning_key, seal_facts, sign_learning_key
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
 
@@ -92,6 +93,7 @@ class World:
     leaver: str  # a worker account (never enrolled) for the admin to switch off
     codes: Iterator[str]  # unused one-time enrolment codes
     seed_doc: str
+    learning: tuple[str, LearningKey] | None = None  # the organisation and its learning key, once published
 
     @property
     def worker(self) -> Member:
@@ -293,6 +295,65 @@ def delete_activity_call(world: World, caller: str) -> Call:
     return Call("DELETE", f"/api/v1/activities/{activity_id}")
 
 
+def learning_key(world: World) -> tuple[str, LearningKey]:
+    """The organisation's learning key, published by the admin's device the first time a cell needs it."""
+    if world.learning is None:
+        admin = world.members["admin"]
+        org = world.client.get("/api/v1/me", headers=admin.auth).json()["org"]
+        key = new_learning_key()
+        document = sign_learning_key(org=org, pub=key.pub, kid=key.kid, device_keys=admin.keys)
+        published = world.client.put("/api/v1/learning/key", json=document, headers=admin.auth)
+        assert published.status_code == 200, published.text
+        world.learning = (org, key)
+    return world.learning
+
+
+def get_learning_key_call(world: World, caller: str) -> Call:
+    learning_key(world)
+    if caller == "removed":  # the redeem row may have made it a member of the second plan: make sure, either way
+        removed = world.members["removed"]
+        plans = world.client.get("/api/v1/plans", headers=removed.auth).json()["plans"]
+        if world.side_key.plan_id not in {plan["plan_id"] for plan in plans}:
+            invite = register_invite(world.client, world.worker, world.side_key)
+            url = f"/api/v1/invites/{invite.invite_id_hex}/redeem"
+            joined = world.client.post(url, json=redemption(invite, removed.keys), headers=removed.auth)
+            assert joined.status_code == 201, joined.text
+    return Call("GET", "/api/v1/learning/key")
+
+
+def put_learning_key_call(world: World, caller: str) -> Call:
+    org, key = learning_key(world)
+    signer = world.members.get(caller, world.worker).keys  # each caller publishes a document it signed itself
+    return Call("PUT", "/api/v1/learning/key", sign_learning_key(org=org, pub=key.pub, kid=key.kid, device_keys=signer))
+
+
+def learning_facts(world: World) -> tuple[str, dict[str, Any]]:
+    """A fresh fact set id and its body, sealed to the organisation's learning key."""
+    _, key = learning_key(world)
+    facts = {"v": 1, "activities": [], "scales": ["same"]}
+    return secrets.token_hex(16), {
+        "sealed": seal_facts(facts, pub=key.pub, kid=key.kid),
+        "proof": b64u_encode(secrets.token_bytes(32)),
+    }
+
+
+def put_facts_call(world: World, caller: str) -> Call:
+    set_id, body = learning_facts(world)
+    return Call("PUT", f"/api/v1/learning/facts/{set_id}", body)
+
+
+def delete_facts_call(world: World, caller: str) -> Call:
+    set_id, body = learning_facts(world)
+    stored = world.client.put(f"/api/v1/learning/facts/{set_id}", json=body)
+    assert stored.status_code == 201, stored.text
+    return Call("DELETE", f"/api/v1/learning/facts/{set_id}", {"proof": body["proof"]})
+
+
+def list_facts_call(world: World, caller: str) -> Call:
+    learning_key(world)
+    return Call("GET", "/api/v1/learning/facts")
+
+
 def rotation_call(world: World, caller: str) -> Call:
     recorded = world.client.get(f"/api/v1/plans/{world.plan}/keys", headers=world.worker.auth).json()["current"]
     body = {"epoch": (recorded["epoch"] if recorded else 1) + 1, "kid": secrets.token_hex(8)}
@@ -458,6 +519,36 @@ TABLE: dict[tuple[str, str], Rule] = {
         (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
         delete_activity_call,
         "Only admins change the directory. Target: an activity the admin added just before the cell.",
+    ),
+    ("GET", "/api/v1/learning/key"): Rule(
+        (401, 401, 401, 200, 200, 200, 200, 200, 200, 200),
+        get_learning_key_call,
+        "The organisation's learning key (docs/api.md §17): its workers' and admins' devices, and the devices in its "
+        "plans (the person's, supporters'), which seal facts to it. The removed supporter is still a supporter in "
+        "the worker's second plan (joined there before the cell), so it is in one of the organisation's plans.",
+    ),
+    ("PUT", "/api/v1/learning/key"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
+        put_learning_key_call,
+        "Only admins' devices publish the learning key. Each cell sends the same key, signed by the calling device.",
+    ),
+    ("PUT", "/api/v1/learning/facts/{set}"): Rule(
+        (201, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+        put_facts_call,
+        "Anyone, but only WITHOUT a device token (docs/security.md, 'Learning without control'): a request carrying "
+        "an Authorization header is refused before anything else, so no fact set is ever tied to a device. Each "
+        "cell a fresh set.",
+    ),
+    ("DELETE", "/api/v1/learning/facts/{set}"): Rule(
+        (200, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+        delete_facts_call,
+        "As storing: the set's proof is the credential, and a device token is refused. Target: a set stored (with no "
+        "token) just before the cell.",
+    ),
+    ("GET", "/api/v1/learning/facts"): Rule(
+        (401, 401, 401, 403, 403, 403, 403, 403, 403, 200),
+        list_facts_call,
+        "Only admins' devices fetch the sealed fact sets (only they hold the key that opens them).",
     ),
     ("GET", "/api/v1/plans/{plan_id}/keys"): Rule(
         (401, 401, 401, 403, 403, 200, 200, 200, 200, 403),

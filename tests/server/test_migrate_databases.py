@@ -48,7 +48,7 @@ async def test_the_directory_and_its_plans_are_found_whether_or_not_the_store_ma
     directory = Directory(store)
     await directory.ensure()
     await directory.put({"_id": plan_doc_id(named), "type": "plan"})
-    for db in (f"plan-{named}", f"plan-{unnamed}", "scratch"):
+    for db in (f"plan-{named}", f"plan-{unnamed}", "scratch", "learning"):
         await store.create_database(db)
     listed = [f"plan-{unnamed}"] if type(store) is SqliteStore else []  # only a listing can find it
-    assert await source_databases(store) == ["directory", f"plan-{named}", *listed]
+    assert await source_databases(store) == ["directory", "learning", f"plan-{named}", *listed]

@@ -50,6 +50,7 @@ from support.api import (
 from support.sync_openapi import sync_openapi_document
 
 from alongside.crypto import b64u_encode, create_invite, generate_device_keys, new_document_id, seal_item
+from alongside.crypto.learning import new_learning_key, seal_facts, sign_learning_key
 from alongside.server import api_client
 from alongside.server.api_client import ApiClient
 from alongside.server.api_operations import openapi_document
@@ -111,7 +112,8 @@ class Api:
         operation = openapi_document()["paths"][path][method.lower()]
         if not operation["security"]:
             return {}
-        return (self.admin if path.startswith(("/api/v1/workers/", "/api/v1/activities")) else self.worker).auth
+        admins = ("/api/v1/workers/", "/api/v1/activities", "/api/v1/learning")
+        return (self.admin if path.startswith(admins) else self.worker).auth
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +157,18 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         for activity_id in ("walk", "choir"):  # activities an admin keeps (tests/server/test_activities.py)
             saved = client.put(f"/api/v1/activities/{activity_id}", json={"name": activity_id}, headers=admin.auth)
             assert saved.status_code == 201, saved.text
+        # The organisation's learning key (docs/crypto.md §24), and fact sets: one for the generated requests to
+        # meet, one for the valid withdrawal.
+        org = client.get("/api/v1/me", headers=admin.auth).json()["org"]
+        learning = new_learning_key()
+        learning_doc = sign_learning_key(org=org, pub=learning.pub, kid=learning.kid, device_keys=admin.keys)
+        assert client.put("/api/v1/learning/key", json=learning_doc, headers=admin.auth).status_code == 200
+        facts = {"v": 1, "activities": [], "scales": ["up"]}
+        fact_sets = {secrets.token_hex(16): b64u_encode(secrets.token_bytes(32)) for _ in range(2)}
+        for set_id, proof in fact_sets.items():
+            body = {"sealed": seal_facts(facts, pub=learning.pub, kid=learning.kid), "proof": proof}
+            assert client.put(f"/api/v1/learning/facts/{set_id}", json=body).status_code == 201
+        stored_set, withdrawn_set = fact_sets
         for member in (worker, sync_reader):  # a replication checkpoint of each device's own
             saved = client.put(f"/sync/{plan}/_local/checkpoint", json={"last_seq": 1}, headers=member.auth)
             assert saved.status_code == 201, saved.text
@@ -178,6 +192,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         "/api/v1/join-codes/{lookup}": {"lookup": stored_lookup},
         "/api/v1/join-codes/{lookup}/open": {"lookup": stored_lookup},
         "/api/v1/activities/{activity_id}": {"activity_id": "walk"},
+        "/api/v1/learning/facts/{set}": {"set": stored_set},
     }
     new_keys = generate_device_keys().public.to_json()
     valid = {
@@ -225,6 +240,20 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             {"activity_id": "choir-2"}, {"name": "Choir", "days": ["we"], "free": True}, admin
         ),
         ("/api/v1/activities/{activity_id}", "DELETE"): Valid({"activity_id": "choir"}, None, admin),
+        ("/api/v1/learning/key", "GET"): Valid({}, None, worker),
+        ("/api/v1/learning/key", "PUT"): Valid({}, learning_doc, admin),
+        ("/api/v1/learning/facts/{set}", "PUT"): Valid(
+            {"set": secrets.token_hex(16)},
+            {
+                "sealed": seal_facts(facts, pub=learning.pub, kid=learning.kid),
+                "proof": b64u_encode(secrets.token_bytes(32)),
+            },
+            None,
+        ),
+        ("/api/v1/learning/facts/{set}", "DELETE"): Valid(
+            {"set": withdrawn_set}, {"proof": fact_sets[withdrawn_set]}, None
+        ),
+        ("/api/v1/learning/facts", "GET"): Valid({}, None, admin),
         # The epoch is filled in when the request is sent: the recorded epoch plus one (docs/crypto.md §10.2).
         ("/api/v1/plans/{plan_id}/rotations", "POST"): Valid(
             {"plan_id": plan}, {"kid": secrets.token_hex(8), "retire": [secrets.token_hex(8)]}, owner

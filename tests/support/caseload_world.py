@@ -33,11 +33,15 @@ def day(offset: int, today: date | None = None) -> str:
 
 @dataclass(frozen=True)
 class SeedStep:
-    """A next step: its words, due date (YYYY-MM-DD or '') and status (kinds.js ``status_step``)."""
+    """A next step: its words, due date (YYYY-MM-DD or '') and status (kinds.js ``status_step``); a community
+    activity linked to it (the copy the step keeps, data/activitylinks.js ``activitySnapshot``) and the person's
+    follow-up of it (``went``, ``again``: kinds.js choices), if any."""
 
     text: str
     due: str = ""
     status: str = "not_started"
+    activity: dict[str, Any] | None = None
+    followup: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class SeedPlan:
     visit_time: str = ""
     review: str = ""
     steps: tuple[SeedStep, ...] = ()
+    ratings: tuple[tuple[int, ...], ...] = ()
+    """One goal per entry, rated by the person once a month with these values (oldest first)."""
+    learning: dict[str, Any] | None = None
+    """A ``learning-consent`` item's values (data/learning.js), written by this worker's device."""
 
     @property
     def header(self) -> dict[str, Any]:
@@ -87,7 +95,19 @@ class Caseload:
         await device.write_roster_entry({"plan_salt": b64u_encode(salt)})
         await device.create("plan", plan.header)
         for step in plan.steps:
-            await device.create("step", {"text": step.text, "due": step.due, "status": step.status})
+            fields = {"text": step.text, "due": step.due, "status": step.status}
+            step_id = await device.create("step", fields | ({"activity": step.activity} if step.activity else {}))
+            if step.followup:
+                went, again = step.followup
+                answer = {"step": step_id, "went": went, "again": again, "how": "Good", "date": day(-1)}
+                await device.create("followup", answer | {"said_by": plan.person, "voice": "own"})
+        for number, values in enumerate(plan.ratings):
+            goal = await device.create("goal", {"text": f"Goal {number + 1}", "horizon": "possible"})
+            for month, value in enumerate(values):
+                when = day(30 * (month - len(values)))
+                await device.create("reading", {"goal": goal, "party": plan.person, "value": value, "date": when})
+        if plan.learning is not None:
+            await device.create("learning-consent", plan.learning)
         await device.push()
 
     async def start(self, plan: SeedPlan, index: int, *, keep: bool = False) -> PlanDevice:

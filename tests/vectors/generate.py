@@ -18,6 +18,7 @@ from vectors_documents import invite_vectors, keywrap_vectors
 from vectors_history import history_vectors
 from vectors_items import envelope_vectors, signature_vectors
 from vectors_joincode import join_code_vectors
+from vectors_learning import learning_vectors
 from vectors_notes import notes_vectors
 from vectors_pending import pending_invite_vectors
 from vectors_simple import canonical_vectors, fingerprint_vectors, keys_vectors, padding_vectors, pinlock_vectors
@@ -48,6 +49,7 @@ def build() -> dict[str, Json]:
         "wire.json": wire_vectors(envelopes, keywraps),
         "activities.json": activities_vectors(),
         "reflective_notes.json": notes_vectors(),
+        "learning.json": learning_vectors(),
     }
 
 

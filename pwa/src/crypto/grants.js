@@ -12,7 +12,18 @@ import {
   parseCanonicalJson,
   utf8,
 } from './encoding.js';
-import { DeviceKeys, DevicePublicKeys, EVERYONE, Keyring, PlanKey, checkAudience, checkEpoch, deriveKeyId, newDocumentId } from './keys.js';
+import {
+  DeviceKeys,
+  DevicePublicKeys,
+  EVERYONE,
+  Keyring,
+  PlanKey,
+  checkAudience,
+  checkEpoch,
+  deriveKeyId,
+  ephemeralAgreement,
+  newDocumentId,
+} from './keys.js';
 import {
   KEY_BYTES,
   NONCE_BYTES,
@@ -24,7 +35,6 @@ import {
   ed25519Verify,
   hkdfSha256,
   systemRandom,
-  x25519Public,
   x25519Shared,
 } from './primitives.js';
 import { lookupDevice } from './provenance.js';
@@ -73,15 +83,7 @@ export async function grantPlanKey(key, { recipient, granter, docId = null, rand
     throw new FormatError('recipient must be DevicePublicKeys and granter DeviceKeys');
   }
   const id = docId === null ? newDocumentId(random) : checkHexId(docId, 16, 'document id');
-  const ephemeral = draw(random, KEY_BYTES);
-  const epk = await x25519Public(ephemeral);
-  let shared;
-  try {
-    shared = await x25519Shared(ephemeral, recipient.encryption);
-  } catch (error) {
-    if (error instanceof DecryptionError) throw new FormatError('the recipient X25519 public key is not usable');
-    throw error;
-  }
+  const { epk, shared } = await ephemeralAgreement(random, recipient.encryption, 'recipient X25519 public key');
   const nonce = draw(random, NONCE_BYTES);
   const to = recipient.deviceId;
   const by = granter.deviceId;

@@ -88,4 +88,22 @@ export {
   unlockSecret,
 } from './pinlock.js';
 export { NOTE_VERSION, notesKey, openNote, sealNote } from './notes.js';
+export {
+  LEARNING_ANSWERS,
+  LEARNING_MOVEMENTS,
+  LEARNING_VERSION,
+  MAX_LEARNING_ACTIVITIES,
+  MAX_LEARNING_SCALES,
+  checkFacts,
+  checkLearningKey,
+  checkSealedFacts,
+  learningKid,
+  newLearningKey,
+  openFacts,
+  openLearningGrant,
+  sealFacts,
+  signLearningKey,
+  verifyLearningKey,
+  wrapLearningKeyFor,
+} from './learning.js';
 export { checkWireDocument, documentKeyId, documentKind } from './wire.js';

@@ -1,6 +1,6 @@
 // Device keys, plan keys, key ids and the local keyring (spec §4, §5).
 
-import { FormatError } from './errors.js';
+import { DecryptionError, FormatError } from './errors.js';
 import { b64uDecode, b64uEncode, bytesToHex, checkBytes, checkHexId, checkPlanId, concatBytes, utf8 } from './encoding.js';
 import {
   KEY_BYTES,
@@ -13,6 +13,7 @@ import {
   systemRandom,
   x25519PrivateKey,
   x25519Public,
+  x25519Shared,
 } from './primitives.js';
 
 export const MAX_EPOCH = 2 ** 32 - 1;
@@ -21,6 +22,22 @@ const FACTORY = Symbol('factory');
 const direct = (token, name) => {
   if (token !== FACTORY) throw new FormatError(`use ${name} to build this object`);
 };
+
+/**
+ * {epk, shared} for sealing to the X25519 public key `recipient` (bytes): draws the 32-byte ephemeral private
+ * key, and refuses (FormatError) a recipient key that gives the all-zero secret. `what` names that key.
+ */
+export async function ephemeralAgreement(random, recipient, what) {
+  const ephemeral = draw(random, KEY_BYTES);
+  let shared;
+  try {
+    shared = await x25519Shared(ephemeral, recipient);
+  } catch (error) {
+    if (error instanceof DecryptionError) throw new FormatError(`the ${what} is not usable`);
+    throw error;
+  }
+  return { epk: await x25519Public(ephemeral), shared };
+}
 
 /** A random document id: 16 random bytes as 32 lower-case hex characters. */
 export function newDocumentId(random = systemRandom) {

@@ -5,12 +5,12 @@
 
 import { fieldValue } from './kinds.js';
 
-/** The directory's fields a step keeps (the activity's id, name, when, where, cost, contact). */
+/** The directory's fields a step keeps (the activity's id, name, when, where, cost, contact; also its days and tags). */
 const KEPT = ['id', 'name', 'when', 'where', 'postcode', 'cost', 'phone', 'email', 'url'];
 
 /**
  * What a step keeps of a directory entry (as data/activities.js reads it): its id and the text the person
- * needs to find it, free or not, and which directory version it was copied from. Empty fields are left out.
+ * needs to find it, free or not, its tags, and which directory version it was copied from. Empty fields are left out.
  */
 export function activitySnapshot(activity, catalogueVersion = null) {
   const out = {};
@@ -19,6 +19,8 @@ export function activitySnapshot(activity, catalogueVersion = null) {
     if (value) out[name] = value;
   }
   if (Array.isArray(activity.days) && activity.days.length) out.days = [...activity.days];
+  // Its tags, so that any device holding the plan derives the same learning facts (learning.js).
+  if (Array.isArray(activity.tags) && activity.tags.length) out.tags = activity.tags.filter((tag) => typeof tag === 'string');
   if (activity.free) out.free = true;
   if (Number.isInteger(catalogueVersion)) out.version = catalogueVersion;
   return out;

@@ -21,7 +21,7 @@ function retryAfterSeconds(response) {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
-export async function api(path, { method = 'GET', body, token, timeout = TIMEOUT } = {}) {
+export async function api(path, { method = 'GET', body, token, timeout = TIMEOUT, credentials } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -35,6 +35,7 @@ export async function api(path, { method = 'GET', body, token, timeout = TIMEOUT
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: controller.signal,
+      ...(credentials && { credentials }),
     });
     text = await response.text(); // the whole answer, or the connection broke on the way
   } catch {
@@ -52,6 +53,12 @@ export async function api(path, { method = 'GET', body, token, timeout = TIMEOUT
   if (data === null) throw new ApiError(0, null); // an answer cut short is an answer lost
   return data;
 }
+
+/**
+ * A request that must not be tied to this device (a learning fact set, docs/api.md): no Authorization header and
+ * no cookie (`credentials: 'omit'`), whatever the caller has.
+ */
+export const anonymousApi = (path, { method = 'GET', body, timeout = TIMEOUT } = {}) => api(path, { method, body, timeout, credentials: 'omit' });
 
 /** Whether a request that failed may go through if sent again: no connection (0), 429, or a server error (5xx). */
 export const worthRetrying = (error) => error?.status === 0 || error?.status === 429 || (error?.status >= 500 && error?.status < 600);

@@ -206,6 +206,11 @@ export const KINDS = {
   },
   // The person's sharing choices (data/audiences.js): each section's default audience, the supporters from a service.
   sharing: { text: 'sections', record: true, fields: ['sections', 'services'] },
+  // The person's choice to share a few facts for learning (data/learning.js; docs/app.md, "Learning"): `share`
+  // (yes or stop), the fact set it is about (`set`, 32 hex digits, and `proof`, its secret), `agreed` ('own
+  // device', or 'in person' when a worker's device records the person's answer at the visit) and `said_by`
+  // (who said it, then). Only the person's devices and a worker's, in person, set it; the latest counts.
+  'learning-consent': { text: 'share', record: true, fields: ['share', 'set', 'proof', 'agreed', 'said_by'] },
   // One participant's agreement with one item: `content` is the item's content hash when agreed. A sign-up to
   // the plan (data/meeting.js) is one about the plan's header, `for: named` with the participant's `name` when
   // a device passed round records it.

@@ -23,6 +23,7 @@ import { PlanSync } from './sync.js';
 import { readNews } from './looks.js';
 import { caseloadFacts, detailsOf } from './plandetails.js';
 import { dropSummary, flushSummaries, keepSummary, keptSummaries } from './caseloadcache.js';
+import { shareWhatWeLearn } from './learningsend.js';
 
 const STATUS = '_local/alongside-status';
 const summaries = new Map(); // planId -> signal of {person, title, details, facts, pending, noKey}, or null until read
@@ -177,6 +178,7 @@ async function readWholePlan(planId, device, seq) {
   if (!plan.keyring) return { summary: { person: '', title: '', details: null, noKey: true }, facts: null };
   const facts = { ...caseloadFacts(plan.items.values()), seq };
   factsRead.set(planId, facts);
+  shareWhatWeLearn(plan).catch(() => {}); // the person's facts, if they chose to share them (learningsend.js)
   if (!header) return { summary: { person: '', title: '', details: null, noKey: false }, facts };
   const grant = await findGrant(plan, header);
   if (grant) await rememberPlan(planId, { header: header.id, grant });

@@ -32,6 +32,7 @@ import { openActivitiesDatabase, openLocalDatabase } from './localdb.js';
 import { dropSummary } from './caseloadcache.js';
 import { RetryLater, dropActionsFor, drain, enqueue, onAction, queuedActions, startOutbox } from './outbox.js';
 import { Plan } from './plan.js';
+import { shareWhatWeLearn } from './learningsend.js';
 import { listMembers, replaceStuckRotation, rotateFor, rotateIfSomeoneLeft } from './rotation.js';
 import { PlanSync } from './sync.js';
 
@@ -129,6 +130,7 @@ export function openPlan(planId) {
         if (info.consent) watchForYes(plan, sync);
         // Once synced: learn who the server serves, see whether the key was changed in a way this device
         // cannot open (spec §10.3), and whether someone left since the key was last changed.
+        shareAfterSyncs(plan, sync);
         const stopWatching = sync.subscribe(() => {
           if (sync.state !== 'synced') return;
           stopWatching();
@@ -154,6 +156,15 @@ export function openPlan(planId) {
 export async function sendPlanNow(planId) {
   const { sync } = (await opened.get(planId)) || {};
   if (sync && (sync.state === 'retrying' || sync.state === 'problem')) sync.restart();
+}
+
+/** Each time the plan has synced: share what it teaches, if the person chose to (learningsend.js). */
+function shareAfterSyncs(plan, sync) {
+  let was = null;
+  sync.subscribe(() => {
+    if (sync.state === 'synced' && was !== 'synced') shareWhatWeLearn(plan).catch(() => {});
+    was = sync.state;
+  });
 }
 
 /** Keep the devices the plan's roster vouches for in the device store, now and as the roster grows. */

@@ -129,6 +129,9 @@ export function tn(key, count, params = {}) {
   return fill(text, { n: new Intl.NumberFormat(locale()).format(count), ...params });
 }
 
+/** A number in the UI language's digits. */
+export const formatNumber = (value) => new Intl.NumberFormat(locale()).format(value);
+
 export function formatTime(ms) {
   if (!datesByIntl()) return catalogDate('time', new Date(ms), t);
   return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));

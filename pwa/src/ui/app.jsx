@@ -13,6 +13,7 @@ import { Activities } from './activities.jsx';
 import { LinkActivity } from './activitylink.jsx';
 import { OpenFile } from './backup.jsx';
 import { ReflectiveNotes } from './notes.jsx';
+import { LearningPage } from './learning.jsx';
 import { GoalDetail, Goals } from './goals.jsx';
 import { CompareVersions } from './compare.jsx';
 import { ItemHistory } from './history.jsx';
@@ -257,6 +258,7 @@ const APP_SCREENS = {
   plans: () => <Plans />,
   activities: () => <Activities />,
   notes: ({ params }) => <ReflectiveNotes planId={params.planId} />,
+  learning: () => <LearningPage />,
 };
 
 function Routes() {

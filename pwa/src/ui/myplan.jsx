@@ -14,6 +14,7 @@ import { Agreement, AgreementStatus } from './readback.jsx';
 import { NoSpeechNote, ReadAloud, StopReading } from './speech.jsx';
 import { Pictogram } from './symbols.jsx';
 import { LikedActivities, StepActivity, likedActivities } from './activitylink.jsx';
+import { LearningConsent } from './learning.jsx';
 
 const EASY_READ = 'alongside-easy-read';
 
@@ -263,6 +264,7 @@ export function MyPlan({ plan }) {
           </section>
         ))}
       </div>
+      {plan.me.role === 'owner' && <LearningConsent plan={plan} />}
     </Screen>
   );
 }

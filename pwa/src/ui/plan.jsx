@@ -13,6 +13,7 @@ import { go } from './store.js';
 import { PendingMembers, WaitingForYes } from './consent.jsx';
 import { ClosedNote, PlanDates } from './details.jsx';
 import { canLinkActivities } from './activitylink.jsx';
+import { LearningConsent } from './learning.jsx';
 
 const back = (plan) => ({ path: `plan/${plan.id}`, label: t('plan.back') });
 
@@ -193,6 +194,7 @@ export function PlanHome({ plan }) {
           </a>
         )}
       </div>
+      <LearningConsent plan={plan} />
     </Screen>
   );
 }

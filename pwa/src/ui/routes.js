@@ -22,6 +22,7 @@ export const APP_ROUTES = [
   { path: '/plan/:planId', screen: 'plan', device: true },
   { path: '/activities', screen: 'activities', device: true },
   { path: '/notes/:planId?', screen: 'notes', device: true },
+  { path: '/learning', screen: 'learning', device: true },
   { path: '*', screen: 'plans', device: true },
 ];
 

@@ -292,6 +292,11 @@ export function Plans() {
             {t('notes.link')}
           </LinkButton>
         )}
+        {device.kind === 'admin' && (
+          <LinkButton href="#/learning" kind="secondary">
+            {t('learning.page.link')}
+          </LinkButton>
+        )}
         <LinkButton href="#/join" kind="secondary">
           {t('plans.join')}
         </LinkButton>
