@@ -22,9 +22,11 @@ $(STAMPS)/venv: pyproject.toml | $(STAMPS)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Node packages the tests drive (real PouchDB, pouchdb-server).
+# Node packages the tests drive (real PouchDB, pouchdb-server). No install scripts: leveldown loads the prebuilt
+# binary it ships, and the only other script would compile sqlite3 from source for pouchdb-server's websql
+# adapter (an optional dependency these tests never use), a minute of both cores.
 $(STAMPS)/node-tests: tests/package.json tests/package-lock.json | $(STAMPS)
-	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	cd tests && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
 	touch $@
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
@@ -58,17 +60,33 @@ types: deps build/typing/alongside
 	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests tests/support
 
 # Most tests wait on browsers and servers, so three workers share the two cores; the tests that time the
-# server (load gates, /healthz under abuse) run alone afterwards. PYTEST_WORKERS=0 runs everything in one process.
+# server (load gates, /healthz under abuse, the cluster) run alone afterwards. PYTEST_WORKERS=0 runs everything
+# in one process.
 PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL = $(BIN)/pytest -m "not serial" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_SERIAL = $(BIN)/pytest -m serial
+NODE_TESTS = node --test --test-concurrency=$(1) tests/pwa/
 test-py: deps-test
-	$(BIN)/pytest -m "not serial" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
-	$(BIN)/pytest -m serial
+	$(PYTEST_PARALLEL)
+	$(PYTEST_SERIAL)
 
+# Two test files at a time: Node's default on two cores is one, which leaves a core idle.
 test-js: deps-test
-	@if ls tests/pwa/*.test.mjs >/dev/null 2>&1; then node --test tests/pwa/; else echo "no JS tests yet"; fi
+	$(call NODE_TESTS,2)
 
-test: lint types test-py test-js
-	@$(MAKE) --no-print-directory clean-tree
+# `make test`: the installs side by side with lint and types; then the JS tests (one file at a time, their
+# output kept until they end) beside the parallel Python tests, which leave some of the two cores idle; then
+# the serial Python tests alone, even after a failure (one run reports every failing test), then the tree check.
+test:
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint types deps-test
+	@mkdir -p build
+	@($(call NODE_TESTS,1) > build/test-js.log 2>&1; echo $$? > build/test-js.status) & \
+		status=0; $(PYTEST_PARALLEL) || status=$$?; wait; cat build/test-js.log; \
+		echo "JS tests: exit $$(cat build/test-js.status)"; \
+		[ "$$(cat build/test-js.status)" = 0 ] || status=1; \
+		echo "$(PYTEST_SERIAL)"; $(PYTEST_SERIAL) || status=$$?; \
+		$(MAKE) --no-print-directory clean-tree || status=$$?; \
+		exit $$status
 
 # A test run leaves the work tree as it found it (screenshots are written only by `make screenshots`).
 clean-tree:

@@ -274,7 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run Alongside over this CouchDB URL, or 'local': a pouchdb-server of the run's own, on disk",
     )
     parser.add_argument(
-        "--couchdb-pid", type=int, default=None, help="the process of the CouchDB at --couchdb URL (measured, paused)"
+        "--couchdb-pid",
+        type=_pids,
+        default=(),
+        help="the process of the CouchDB at --couchdb URL (measured, paused); a cluster: every node's, comma-separated"
+        " (measured together; the first is the one paused)",
     )
     parser.add_argument(
         "--couchdb-pause",
@@ -291,6 +295,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--items", type=int, default=None, help="items in the first-download plan (default 2000)")
     parser.add_argument("--reports", type=Path, default=None, help="report directory (default loadtests/reports/<run>)")
     return parser
+
+
+def _pids(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not process ids: {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,8 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         args.target,
         workdir,
         args.couchdb if args.target == "alongside" else None,
-        args.couchdb_pid,
+        args.couchdb_pid[0] if args.couchdb_pid else None,
         workers=args.workers,
+        other_couchdb_pids=tuple(args.couchdb_pid[1:]),
     )
     pause = args.couchdb_pause if fault and args.target == "alongside" and args.couchdb else 0.0
     locust_process: subprocess.Popen[bytes] | None = None

@@ -29,6 +29,7 @@ from .errors import (
     sync_error_handler,
     unexpected_error_handler,
 )
+from .learning import Learning
 from .longpolls import Longpolls
 from .pages import page_routes
 from .ratelimit import FailureLimiter
@@ -51,9 +52,22 @@ def open_store(settings: Settings) -> DocumentStore:
 
 
 async def healthz(request: Request) -> Response:
+    """``{"status": "ok", "storage"}`` while the storage answers (``503`` otherwise); on a CouchDB cluster
+    with nodes not answering, also how many answer and a warning in plain words (writes go on, on fewer
+    copies: no longer safe against losing another node)."""
     state: AppState = request.app.state.alongside
     await state.store.database_info("directory")
-    return JSONResponse({"status": "ok", "storage": state.store.backend})
+    health: dict[str, object] = {"status": "ok", "storage": state.store.backend}
+    nodes = await state.store.cluster_nodes()
+    if nodes is not None and nodes[1] < nodes[0]:
+        total, answering = nodes
+        health["cluster"] = {"nodes": total, "answering": answering}
+        health["warning"] = (
+            f"Only {answering} of the {total} CouchDB nodes answer. Alongside keeps serving and CouchDB copies "
+            "what was written to the others when they are back, but until then writes are kept on fewer "
+            "copies than it asks for, and losing another node could lose them."
+        )
+    return JSONResponse(health)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -67,6 +81,7 @@ def create_app(settings: Settings) -> Starlette:
             directory = Directory(store)
             await directory.ensure()
             await Activities(store).ensure()
+            await Learning(store).ensure()
             longpolls = Longpolls(store, settings.max_longpolls_per_device)
             app.state.alongside = AppState(
                 settings=settings,

@@ -46,6 +46,7 @@ from .directory_ids import (
 )
 from .directory_indexes import add_index_entries, devices_of_accounts, ensure_indexes, memberships_of_device
 from .plan_devices import PlanDevices
+from .unchanged_since import UnchangedSince
 
 DIRECTORY_DB = "directory"
 PLAN_DB_PREFIX = "plan-"
@@ -140,9 +141,11 @@ class Directory:
         self.store = store
         self._random = random
         self._clock = clock
-        # Granted /sync access by (hash of the Authorization header, plan, write), each with the
-        # directory's update_seq it was read at and the device's document: see authorise_sync.
-        self._sync_access: dict[tuple[str, str, bool], tuple[object, SyncAccess, Json]] = {}
+        # Granted /sync access by (hash of the Authorization header, plan, write), with the device's document:
+        # see authorise_sync.
+        self._sync_access: UnchangedSince[tuple[SyncAccess, Json]] = UnchangedSince(
+            store, DIRECTORY_DB, SYNC_ACCESS_CACHE_SIZE
+        )
         self.plan_devices = PlanDevices(store, DIRECTORY_DB)
 
     def now(self) -> int:
@@ -393,22 +396,19 @@ class Directory:
         recorded rotations. ``/sync`` writes authorise with ``write=False``: what a read-only member may
         still write (docs/crypto.md §14.3) is decided per document by :mod:`sync_rules`.
 
-        A granted access is remembered with the directory's ``update_seq``; while that has not moved
-        (one cheap read), nothing the answer depends on can have changed, so it is reused. Any directory
-        write (a removal, a revoked device, an exclusion, a rotation), by this process or another one
-        sharing the store, moves it, so a removed device is refused on its very next request. Refusals
-        are never remembered.
+        A granted access is remembered (:class:`~.unchanged_since.UnchangedSince`) and reused while one read
+        says the directory has not changed since it was read. Any directory write (a removal, a revoked
+        device, an exclusion, a rotation), by this process or another one sharing the store, is a change,
+        so a removed device is refused on its very next request. Refusals are never remembered.
         """
-        seq = (await self.store.database_info(DIRECTORY_DB))["update_seq"]
+        seq = await self._sync_access.seq()
         key = (hash_secret(authorization or ""), plan_id, write)
-        cached = self._sync_access.get(key)
-        if cached is not None and cached[0] == seq:
-            await self._note_seen(cached[2])
-            return cached[1]
+        cached = self._sync_access.get(key, seq)
+        if cached is not None:
+            await self._note_seen(cached[1])
+            return cached[0]
         access, doc = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
-        if len(self._sync_access) >= SYNC_ACCESS_CACHE_SIZE:
-            self._sync_access.clear()
-        self._sync_access[key] = (seq, access, doc)
+        self._sync_access.put(key, seq, (access, doc))
         return access
 
     async def _authorise_sync_uncached(

@@ -79,7 +79,9 @@ class CouchDBClient:
     Every call has a deadline of ``timeout`` seconds from its start. Idempotent calls are retried
     with exponential backoff on connection failures and 5xx answers until the deadline; other calls
     are retried only when the connection could not be made at all (the request was never sent).
-    When the server cannot be reached in time the call raises :class:`Unavailable`.
+    When the server cannot be reached in time the call raises :class:`Unavailable`. A ``202 Accepted``
+    (a cluster stored the write on fewer copies than its write quorum) is a write that was made: it is
+    returned as written, and logged as a warning.
     """
 
     def __init__(
@@ -157,11 +159,16 @@ class CouchDBClient:
         while True:
             remaining = max(deadline - time.monotonic(), 0.05)
             timeout = httpx.Timeout(remaining if read_timeout is None else self.timeout, read=read_timeout or remaining)
-            response, failure, sent = await self._send(client, method, path, params, json, timeout)
+            # httpx's timeouts bound each step (pool, connect, write, read) separately; the deadline bounds
+            # the attempt as a whole, so a full pool followed by a silent CouchDB cannot add the steps up.
+            budget = remaining if read_timeout is None else self.timeout + read_timeout
+            response, failure, sent = await self._send(client, method, path, params, json, timeout, budget)
             # Errors are raised outside ``except`` blocks: the transport exception (which holds the
             # request and its Authorization header) must not ride along as __context__.
             if response is not None:
                 if response.status_code in ok or response.status_code in expect:
+                    if response.status_code == 202 and method != "GET":
+                        self._log_accepted(method, path)
                     elapsed = time.monotonic() - started
                     if elapsed > SLOW_CALL_SECONDS and not longpoll:
                         logger.warning(
@@ -193,11 +200,18 @@ class CouchDBClient:
         params: dict[str, str] | None,
         body: Any,
         timeout: httpx.Timeout,
+        budget: float,
     ) -> tuple[httpx.Response | None, str, bool]:
-        """``(response or None, failure name, whether the request may have reached the server)``."""
+        """``(response or None, failure name, whether the request may have reached the server)``; the whole
+        attempt gets ``budget`` seconds."""
         headers = {"Accept": "application/json"}
         try:
-            response = await client.request(method, path, params=params, json=body, headers=headers, timeout=timeout)
+            async with asyncio.timeout(budget):
+                response = await client.request(
+                    method, path, params=params, json=body, headers=headers, timeout=timeout
+                )
+        except TimeoutError:
+            return None, "deadline", True
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return None, type(exc).__name__, False
         except httpx.TransportError as exc:
@@ -216,6 +230,17 @@ class CouchDBClient:
                 return await self.request("GET", path, params=params, read_timeout=wait + self.timeout, longpoll=True)
         except TimeoutError:
             return None
+
+    def _log_accepted(self, method: str, path: str) -> None:
+        """A write CouchDB stored on fewer copies than its write quorum (``202 Accepted``: a cluster that has
+        lost nodes). The write is kept, and CouchDB copies it to the other nodes when they are back; the
+        operator should know the cluster is running without its margin."""
+        logger.warning(
+            "CouchDB at %s accepted %s %s on fewer copies than its write quorum (202): nodes of the cluster are down",
+            self.url,
+            method,
+            path.split("?", 1)[0],
+        )
 
     def _log_unreachable(self, method: str, path: str, failure: str, *, retried: bool) -> None:
         logger.warning(

@@ -151,6 +151,19 @@ class CouchDBStore:
         names = response.body if isinstance(response.body, list) else []
         return sorted(name[len(self.prefix) :] for name in map(str, names) if name.startswith(self.prefix))
 
+    async def cluster_nodes(self) -> tuple[int, int] | None:
+        """From ``GET /_membership`` of the node this store speaks to: how many nodes the cluster has
+        (``cluster_nodes``) and how many of them that node is connected to (``all_nodes``); ``None`` for a
+        single node, or a server without ``/_membership``."""
+        response = await self._http.request("GET", "/_membership", expect=(400, 401, 403, 404))
+        if response.status != 200 or not isinstance(response.body, dict):
+            return None
+        members = {str(node) for node in response.body.get("cluster_nodes") or []}
+        connected = {str(node) for node in response.body.get("all_nodes") or []}
+        if len(members) < 2:
+            return None
+        return len(members), len(members & connected)
+
     async def database_info(self, db: str) -> Json:
         """``GET /{db}`` reduced to the SQLite store's fields; ``db_name`` is the logical name."""
         info: Json = (await self._http.request("GET", self._db(db))).body

@@ -478,6 +478,10 @@ class SqliteStore:
 
         return await self.engine.read(job)
 
+    async def cluster_nodes(self) -> tuple[int, int] | None:
+        """``None``: one file on one machine."""
+        return None
+
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         async def current_seq() -> int:
             seq: int = (await self.database_info(db))["update_seq"]

@@ -124,6 +124,9 @@ class DocumentStore(Protocol):
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         """Wait until ``db`` has a change after ``since``; ``False`` when ``timeout`` seconds passed first."""
 
+    async def cluster_nodes(self) -> tuple[int, int] | None:
+        """``(nodes of the cluster, nodes answering)`` for storage that is a cluster of nodes, else ``None``."""
+
     async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
         """``GET /db/_all_docs``: ``{"total_rows", "offset", "rows"}``."""
 

@@ -27,6 +27,36 @@ ALONGSIDE = [sys.executable, "-m", "alongside.server.cli"]
 ADAPTER = [sys.executable, "-m", "loadtests.kit.pouchdb_adapter"]
 
 
+def stop_process(pid: int, timeout: float = 30.0) -> None:
+    """SIGSTOP ``pid`` and return once every one of its threads is stopped.
+
+    ``kill`` returns as soon as the signal is queued; the group stop begins only when one of the process's
+    threads is next scheduled, and on a loaded machine its other threads can go on answering requests for
+    a while meanwhile. A test that pauses a server must not race that: this waits (bounded) for each
+    thread's state in ``/proc`` to read stopped.
+    """
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while not _all_threads_stopped(pid):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"process {pid} was sent SIGSTOP but had not stopped after {timeout} s")
+        time.sleep(0.005)
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.is_dir():  # not Linux, or gone: nothing to wait for
+        return True
+    for task in tasks.iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        if stat.rsplit(")", 1)[1].split()[0] not in ("T", "t", "Z", "X"):
+            return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -106,6 +136,7 @@ class AlongsideServer:
     log_path: Path | None = None
     couchdb: CouchDBPeer | None = None
     workers: int = 1  # > 1: uvicorn's worker processes, in a process group of their own (killed together)
+    log_level: str = "warning"  # `alongside serve --log-level`; the log is at log_path (logs())
 
     @property
     def url(self) -> str:
@@ -135,7 +166,7 @@ class AlongsideServer:
                 "--port",
                 str(self.port),
                 "--log-level",
-                "warning",
+                self.log_level,
                 *self._storage(),
                 *(["--workers", str(self.workers)] if self.workers > 1 else []),
             ],
@@ -311,7 +342,7 @@ class PouchDBServer:
 
     def pause(self) -> None:
         assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
+        stop_process(self.process.pid)
 
     def resume(self) -> None:
         assert self.process is not None

@@ -16,14 +16,21 @@ from pathlib import Path
 
 import httpx
 
-from .processes import AlongsideServer, PouchDBServer, proc_stat, process_tree
+from .processes import AlongsideServer, PouchDBServer, proc_stat, process_tree, stop_process
 
 
 class Target:
     """The server under load, its process (for memory and CPU), and how to kill and restart it."""
 
     def __init__(
-        self, kind: str, workdir: Path, couchdb: str | None, couchdb_pid: int | None = None, *, workers: int = 1
+        self,
+        kind: str,
+        workdir: Path,
+        couchdb: str | None,
+        couchdb_pid: int | None = None,
+        *,
+        workers: int = 1,
+        other_couchdb_pids: tuple[int, ...] = (),
     ) -> None:
         self.kind = kind
         self.workdir = workdir
@@ -31,6 +38,7 @@ class Target:
         self.pouchdb: PouchDBServer | None = None
         self.couchdb: PouchDBServer | None = None  # the CouchDB under Alongside, when this run started it
         self.couchdb_pid = couchdb_pid  # its process, to measure and to pause
+        self.other_couchdb_pids = other_couchdb_pids  # a cluster's other nodes: measured too, never paused
         if couchdb == "local" and kind != "pouchdb":
             self.couchdb = PouchDBServer(directory=workdir / "couchdb")
             couchdb = self.couchdb.url
@@ -116,7 +124,7 @@ class Target:
         assert self.couchdb_pid is not None
         pid = self.couchdb_pid
         paused_at = time.monotonic()
-        os.kill(pid, signal.SIGSTOP)
+        stop_process(pid)
         resume = threading.Timer(seconds, os.kill, (pid, signal.SIGCONT))
         resume.start()
         try:
@@ -158,7 +166,7 @@ def _cpu_seconds(pid: int) -> float | None:
 class Monitor(threading.Thread):
     """Samples the server's resident memory every second (all its processes together), and adds up the CPU
     time of the server (every process, across restarts), of the locust process and of CouchDB when its
-    process is known: all share this machine's cores."""
+    processes are known (a cluster's nodes together): all share this machine's cores."""
 
     def __init__(self, target: Target) -> None:
         super().__init__(daemon=True)
@@ -189,11 +197,12 @@ class Monitor(threading.Thread):
             self.samples.append(sum(sizes))
         self._add_cpu("server", server)
         self._add_cpu("locust", [self.locust_pid] if self.locust_pid is not None else [])
-        couchdb_pid = self.target.couchdb_pid
-        couchdb_rss = _rss_kib(couchdb_pid) if couchdb_pid is not None else None
-        if couchdb_rss is not None:
-            self.couchdb_samples.append(couchdb_rss)
-        self._add_cpu("couchdb", [couchdb_pid] if couchdb_pid is not None else [])
+        first = self.target.couchdb_pid
+        couchdb = [first, *self.target.other_couchdb_pids] if first is not None else []
+        couchdb_sizes = [rss for rss in map(_rss_kib, couchdb) if rss is not None]
+        if couchdb_sizes:
+            self.couchdb_samples.append(sum(couchdb_sizes))  # a cluster's nodes together
+        self._add_cpu("couchdb", couchdb)
 
     def run(self) -> None:
         self.sample()

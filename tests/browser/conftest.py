@@ -1,12 +1,29 @@
-"""Fixtures for the app's browser tests: one Chromium per module (never a downloaded browser), the app built."""
+"""Fixtures for the app's browser tests: one Chromium per module (never a downloaded browser), the app built.
+
+When a browser test fails, what each of its pages showed is printed with the failure (the address and the
+start of the visible text): a timeout on a missing field then says which screen was there instead.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Error, sync_playwright
 from support.pwa import ensure_built, launch
+
+SHOWN_CHARACTERS = 600
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, object, object]:
+    report = yield
+    if call.when == "call" and getattr(report, "failed", False):
+        item.stash[FAILED] = True
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +35,19 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def pages_shown_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if not request.node.stash.get(FAILED, False) or "chromium" not in request.fixturenames:
+        return
+    browser: Browser = request.getfixturevalue("chromium")
+    for number, context in enumerate(browser.contexts, 1):
+        for page in context.pages:
+            try:
+                text = page.evaluate("() => document.body ? document.body.innerText : ''")
+            except Error as exc:
+                text = f"(unreadable: {exc.message.splitlines()[0]})"
+            shown = " ".join(str(text).split())[:SHOWN_CHARACTERS]
+            print(f"page shown at the failure (context {number}): {page.url}\n  {shown}")

@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from support.backends import SQLITE_ONLY
 from support.devices import worker_device
 from support.processes import AlongsideServer
 from support.pwa import add_goal, add_strength, open_section, start_plan, wait_synced
+
+pytestmark = SQLITE_ONLY  # what this module shows does not depend on the storage
 
 # Runs before the app: while `window.__sealDelay` is set, every encryption (each item sealed before it is
 # saved) waits that many milliseconds first, as on a slow phone, so a write is still under way when the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, expect
+from support.backends import SQLITE_ONLY
 from support.devices import joined_device, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
@@ -26,6 +27,8 @@ from support.pwa import (
     wait_synced,
     write_whole_plan,
 )
+
+pytestmark = SQLITE_ONLY  # what this module shows does not depend on the storage
 
 
 def test_offline_visit_syncs_and_the_persons_phone_sees_everything(

@@ -9,9 +9,12 @@ import time
 from collections.abc import Callable
 
 from playwright.sync_api import Browser, Page, Request, expect
+from support.backends import SQLITE_ONLY
 from support.devices import worker_device
 from support.processes import AlongsideServer
 from support.pwa import start_plan, wait_synced
+
+pytestmark = SQLITE_ONLY  # what this module shows does not depend on the storage
 
 PLANS = [("Sam", "Feeling more like me"), ("Jo", "Back to college"), ("Ray", "A place of my own")]
 CHANGES = re.compile(r"/sync/([0-9a-f]{32})/_changes\?")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 from playwright.sync_api import Browser, expect
+from support.backends import SQLITE_ONLY
 from support.devices import approved_device, worker_device
 from support.documents import plaintext_strings
 from support.processes import AlongsideServer
@@ -18,6 +19,8 @@ from support.pwa import (
     wait_for_service_worker,
     wait_synced,
 )
+
+pytestmark = SQLITE_ONLY  # what this module shows does not depend on the storage
 
 STRENGTH = "I always remember everyone's birthday"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 from support.app_bundle import bundle
+from support.backends import SQLITE_ONLY
 from support.devices import worker_device
 from support.processes import AlongsideServer
 from support.pwa import add_strength, open_section, start_plan, wait_synced
@@ -15,6 +16,8 @@ GENUINE = "Genuine words"
 BY_STRANGER = "Written by a device nobody added"
 TAMPERED = "Words changed after signing"
 UNCONFIRMED = "We could not check who wrote this"
+
+pytestmark = SQLITE_ONLY  # what this module shows does not depend on the storage
 
 # Two items written straight into the plan's local database with the app's own modules.
 FORGE = """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playwright.sync_api import Browser, expect
+from support.backends import SQLITE_ONLY
 from support.devices import installed_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
 from support.pwa import (
@@ -25,6 +26,8 @@ from support.pwa import (
     wait_for_service_worker,
     wait_synced,
 )
+
+pytestmark = SQLITE_ONLY  # what this module shows does not depend on the storage
 
 STRENGTH = "I make people laugh"
 

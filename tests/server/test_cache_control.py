@@ -73,6 +73,7 @@ def concrete(path: str, world: World) -> str:
         "invite_id": "0" * 32,
         "lookup": "0" * 32,
         "activity_id": "walk",
+        "set": "0" * 32,
         "path": "x",
     }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)

@@ -12,6 +12,11 @@ import pytest
 
 from .processes import AlongsideServer, CouchDBPeer
 
+# A browser test module whose outcome does not depend on the storage runs on SQLite only (``pytestmark``): the
+# app over CouchDB is shown by the browser tests whose outcome does (flaky signal, conflicts, an edit meeting a
+# deletion, the first download, pending changes clearing) and by the protocol and PouchDB tests on both backends.
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 def server_on_backend(
     request: pytest.FixtureRequest, backend: str, directory: Path, env: dict[str, str] | None = None

@@ -14,16 +14,21 @@ and ``restarted()`` for the same node again on the same data and port.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from loadtests.kit.processes import stop_process
 
 from .processes import free_port
 
@@ -101,6 +106,11 @@ class CouchDBNode:
     def pouchdb_url(self) -> str:
         """The same as :attr:`url`: nothing stands in front of a real CouchDB."""
         return self.url
+
+    @property
+    def name(self) -> str:
+        """The node's Erlang name (``alongside-…@127.0.0.1``), as a cluster's shard map names it."""
+        return (self.directory / "node.txt").read_text().split()[0]
 
     @property
     def pid(self) -> int:
@@ -223,8 +233,9 @@ class CouchDBNode:
             self.process.wait()
 
     def pause(self) -> None:
+        """SIGSTOP the VM; returns once all its threads are stopped (see ``stop_process``)."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
+        stop_process(self.process.pid)
 
     def resume(self) -> None:
         assert self.process is not None
@@ -270,8 +281,7 @@ class CouchDBCluster:
             node.wait_until_up()
         first = self.nodes[0]
         for node in self.nodes[1:]:
-            name = (node.directory / "node.txt").read_text().split()[0]
-            answer = httpx.put(f"{first.url}/_node/_local/_nodes/{name}", json={}, timeout=30.0)
+            answer = httpx.put(f"{first.url}/_node/_local/_nodes/{node.name}", json={}, timeout=30.0)
             assert answer.status_code in (201, 202, 409), answer.text
         deadline = time.monotonic() + START_TIMEOUT
         while len(httpx.get(f"{first.url}/_membership", timeout=10.0).json()["cluster_nodes"]) < count:
@@ -287,3 +297,35 @@ class CouchDBCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start a node (or ``--cluster``: three) from a release and keep it up until interrupted, printing its
+    URL and the Erlang VMs' process ids: for load-test runs over a real CouchDB (docs/performance.md)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("release", type=Path, help="an Apache CouchDB 3 release: archive (.tgz) or folder")
+    parser.add_argument("--cluster", action="store_true", help="three nodes, n = 3, q = 2")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="alongside-couchdb-"))
+    release = unpacked_release(args.release, folder / "release")
+    peer: CouchDBNode | CouchDBCluster
+    if args.cluster:
+        peer = CouchDBCluster(release, folder).start()
+        pids = [node.pid for node in peer.nodes]
+    else:
+        node = CouchDBNode(release, folder / "node").start()
+        peer, pids = node, [node.pid]
+    print(f"url {peer.url}\npids {','.join(map(str, pids))}\nfolder {folder}", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped either way, the nodes go with it
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        peer.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -40,5 +40,5 @@ def stream_node(
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert returncode == 0, log.read_text()
+    assert returncode == 0, f"exit {returncode}; last lines {lines[-3:]}; stderr: {log.read_text()}"
     return lines[-1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -103,6 +104,33 @@ async def test_hung_couchdb_gives_unavailable_within_the_timeout_then_recovers(p
             assert (await store.database_info(DB))["db_name"] == DB
     finally:
         await store.close()
+
+
+async def test_a_call_waiting_for_a_pooled_connection_still_ends_at_its_deadline(pouchdb_server: CouchDBPeer) -> None:
+    """httpx bounds the wait for a connection and the wait for an answer separately; the deadline bounds both
+    together, so with one connection held by a hung CouchDB, the call queued behind it gives up on time too."""
+    timeout = 2.0
+    store = await seeded(pouchdb_server.url, timeout=timeout, max_connections=1, retries=0)
+    took: list[float] = []
+
+    async def one_call() -> None:
+        started = time.monotonic()
+        with pytest.raises(Unavailable):
+            await store.database_info(DB)
+        took.append(time.monotonic() - started)
+
+    try:
+        pouchdb_server.pause()
+        with anyio.fail_after(BOUND):
+            async with anyio.create_task_group() as calls:
+                for _ in range(3):
+                    calls.start_soon(one_call)
+                    await anyio.sleep(timeout / 4)  # each queued call gets the connection before its pool wait ends
+    finally:
+        pouchdb_server.resume()
+        await store.close()
+    # the deadline is the contract under test: without it, the queued calls take about twice as long
+    assert len(took) == 3 and max(took) < timeout + 1.0, took
 
 
 def assert_not_revealed(secrets: list[str], error: BaseException, *texts: str) -> None:

@@ -8,6 +8,7 @@ import { docId, itemDoc } from '../../sync/js/docs.mjs';
 import {
   bulkInsert,
   emit,
+  livePull,
   localDb,
   nextEvent,
   PouchDB,
@@ -21,42 +22,8 @@ import {
 run(async ({ url_a: urlA, url_b: urlB, token, count, second_count: secondCount, size = 300, timeout_ms: timeoutMs }) => {
   const writer = localDb('writer');
   const puller = localDb('puller');
-  const errors = [];
-
   // The puller: live pull through B; every revision it receives is recorded by its `change` events.
-  const received = new Map();
-  const waiters = [];
-  const live = PouchDB.replicate(remoteDb(urlB, { token }), puller, {
-    live: true,
-    retry: true,
-    back_off_function: () => 250,
-  });
-  live.on('error', (err) => errors.push(String(err)));
-  live.on('denied', (err) => errors.push('denied: ' + String(err)));
-  live.on('change', (info) => {
-    for (const doc of info.docs) {
-      received.set(doc._id, doc._rev);
-    }
-    for (const waiter of waiters.splice(0)) {
-      waiter();
-    }
-  });
-  // Resolves once the puller has received exactly `revs` (id → rev) for every id in it.
-  const receivedAll = (revs, what) =>
-    withTimeout(
-      new Promise((resolve) => {
-        const check = () => {
-          if (Object.entries(revs).every(([id, rev]) => received.get(id) === rev)) {
-            resolve();
-          } else {
-            waiters.push(check);
-          }
-        };
-        check();
-      }),
-      timeoutMs,
-      what,
-    );
+  const { live, errors, receivedAll } = livePull(urlB, token, puller);
   await withTimeout(nextEvent(live, 'paused', (err) => !err), timeoutMs, 'the puller to catch up');
 
   // Phase 1: push `count` documents through A; the puller must receive every one through B.
@@ -67,7 +34,7 @@ run(async ({ url_a: urlA, url_b: urlB, token, count, second_count: secondCount, 
   await bulkInsert(writer, first);
   const pushA = replicationFacts(await PouchDB.replicate(writer, remoteDb(urlA, { token })));
   const afterFirst = await snapshot(writer);
-  await receivedAll(afterFirst.revs, `the puller to receive ${count} documents through B`);
+  await receivedAll(afterFirst.revs, timeoutMs, `the puller to receive ${count} documents through B`);
   const pulledFirst = await snapshot(puller);
 
   // Phase 2: another batch through A, which the test kills part-way; then the same push through B.
@@ -89,7 +56,7 @@ run(async ({ url_a: urlA, url_b: urlB, token, count, second_count: secondCount, 
   }
   const finishPush = replicationFacts(await PouchDB.replicate(writer, remoteDb(urlB, { token })));
   const writerFinal = await snapshot(writer);
-  await receivedAll(writerFinal.revs, `the puller to receive all ${count + secondCount} documents`);
+  await receivedAll(writerFinal.revs, timeoutMs, `the puller to receive all ${count + secondCount} documents`);
 
   const cancelled = withTimeout(nextEvent(live, 'complete'), timeoutMs, 'the live replication to stop');
   live.cancel();

@@ -78,6 +78,37 @@ export function withTimeout(promise, ms, what) {
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A live pull (longpoll) from `url` into `into`, retrying every 250 ms, that records each revision it receives.
+ * `errors` collects its error and denied events; `receivedAll(revs, timeoutMs, what)` resolves once it has
+ * received exactly `revs` (id → rev) for every id there (a timeout names `what`).
+ */
+export function livePull(url, token, into) {
+  const errors = [];
+  const received = new Map();
+  const waiters = [];
+  const live = PouchDB.replicate(remoteDb(url, { token }), into, { live: true, retry: true, back_off_function: () => 250 });
+  live.on('error', (err) => errors.push(String(err)));
+  live.on('denied', (err) => errors.push('denied: ' + String(err)));
+  live.on('change', (info) => {
+    for (const doc of info.docs) received.set(doc._id, doc._rev);
+    for (const waiter of waiters.splice(0)) waiter();
+  });
+  const receivedAll = (revs, timeoutMs, what) =>
+    withTimeout(
+      new Promise((resolve) => {
+        const check = () => {
+          if (Object.entries(revs).every(([id, rev]) => received.get(id) === rev)) resolve();
+          else waiters.push(check);
+        };
+        check();
+      }),
+      timeoutMs,
+      what,
+    );
+  return { live, errors, receivedAll };
+}
+
 export async function bulkInsert(db, docs, chunk = 1000) {
   for (let start = 0; start < docs.length; start += chunk) {
     const results = await db.bulkDocs(docs.slice(start, start + chunk));
