@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 REV_PATTERN = re.compile(r"^([1-9][0-9]{0,8})-([0-9a-zA-Z_-]{1,128})$")
@@ -25,6 +26,14 @@ LAST_GENERATION_REASON = (
 
 class InvalidRevision(ValueError):
     """A revision id that is not ``N-hash``."""
+
+
+class Graft(Enum):
+    """What merging a revision path did to a tree (:meth:`RevTree.graft`)."""
+
+    NEW_LEAF = "new_leaf"  # the written revision was unknown: it is stored, with its body
+    LINKED = "linked"  # the revision was known, but the path gave a stemmed root its parent: the tree changed
+    KNOWN = "known"  # nothing new
 
 
 def parse_rev(rev: object) -> tuple[int, str]:
@@ -138,23 +147,35 @@ class RevTree:
     # -- changes -------------------------------------------------------------------------------
 
     def merge_path(self, path: Sequence[str], deleted: bool) -> bool:
+        """Graft a revision path (newest first, as from ``_revisions``) into the tree; ``True`` when the
+        written revision (the path's first) was new. See :meth:`graft`."""
+        return self.graft(path, deleted) is Graft.NEW_LEAF
+
+    def graft(self, path: Sequence[str], deleted: bool) -> Graft:
         """Graft a revision path (newest first, as from ``_revisions``) into the tree.
 
-        The newest revision is the leaf being written, with the given ``deleted`` flag. Returns
-        ``True`` when that leaf was new. Parents unknown until now are linked up, so histories that
-        were stemmed differently on two peers merge back into one tree.
+        The newest revision is the leaf being written, with the given ``deleted`` flag. Parents unknown until
+        now are linked up, so histories that were stemmed differently on two peers merge back into one tree;
+        as CouchDB does, that holds even when the written revision itself was already known (a replicator
+        resending a revision with a longer history than this tree kept): the tree then changes although no
+        revision is new (:attr:`Graft.LINKED`), and a root that was a leaf of its own may stop being one.
         """
         if not path:
             raise InvalidRevision("Empty revision path")
         added = path[0] not in self.nodes
+        linked = False
         for index, rev in enumerate(path):
             parent = path[index + 1] if index + 1 < len(path) else None
             node = self.nodes.get(rev)
             if node is None:
                 self.nodes[rev] = RevNode(parent=parent, deleted=deleted if index == 0 else False)
+                linked = linked or index > 0
             elif node.parent is None and parent is not None:
                 node.parent = parent
-        return added
+                linked = True
+        if added:
+            return Graft.NEW_LEAF
+        return Graft.LINKED if linked else Graft.KNOWN
 
     def stem(self, revs_limit: int) -> list[str]:
         """Keep at most ``revs_limit`` revisions on every root-to-leaf path; return the dropped ids."""

@@ -19,6 +19,7 @@ from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncErro
 from .revtree import (
     LAST_GENERATION_REASON,
     MAX_GENERATION,
+    Graft,
     InvalidRevision,
     RevTree,
     new_rev_id,
@@ -277,18 +278,24 @@ class SqliteStore:
         parse_rev(rev)
         path = path_from_revisions(doc["_revisions"], rev) if "_revisions" in doc else [rev]
         tree = self._load(conn, db_id, doc_id) or RevTree()
-        if not tree.merge_path(path, deleted):
+        graft = tree.graft(path, deleted)
+        if graft is Graft.KNOWN:
             return
-        self._save(conn, db_id, doc_id, tree, rev, text)
+        # A known revision resent with a longer history only links the tree (the body stored stays as it is).
+        self._save(conn, db_id, doc_id, tree, rev if graft is Graft.NEW_LEAF else None, text)
 
-    def _save(self, conn: sqlite3.Connection, db_id: int, doc_id: str, tree: RevTree, rev: str, body: str) -> None:
-        """Store ``tree`` (merged with ``rev``, whose JSON body is ``body``), drop the bodies of revisions that
-        are no longer leaves, and move the counts. Several statements: the caller runs it in a savepoint."""
+    def _save(
+        self, conn: sqlite3.Connection, db_id: int, doc_id: str, tree: RevTree, rev: str | None, body: str
+    ) -> None:
+        """Store ``tree`` (merged with ``rev``, whose JSON body is ``body``; ``None`` when the merge wrote no new
+        revision and only linked the tree), drop the bodies of revisions that are no longer leaves, and move the
+        counts. Several statements: the caller runs it in a savepoint."""
         old = conn.execute("SELECT deleted FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
         tree.stem(self.revs_limit)
-        conn.execute(
-            "INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, body)
-        )
+        if rev is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO bodies (db, id, rev, body) VALUES (?, ?, ?, ?)", (db_id, doc_id, rev, body)
+            )
         leaves = set(tree.leaves())
         stored = [r for (r,) in conn.execute("SELECT rev FROM bodies WHERE db = ? AND id = ?", (db_id, doc_id))]
         stale = [(db_id, doc_id, r) for r in stored if r not in leaves]
