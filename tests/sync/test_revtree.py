@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from alongside.sync.revtree import InvalidRevision, RevTree, parse_rev, path_from_revisions
+from alongside.sync.revtree import Graft, InvalidRevision, RevTree, parse_rev, path_from_revisions
 
 SETTINGS = settings(
     max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -429,6 +429,18 @@ def test_an_older_history_arriving_after_a_stemmed_one_extends_the_root() -> Non
     assert tree.merge_path(_path(_rev(3, "c"), _rev(2, "b"), _rev(1, "a")), False) is False
     assert tree.path(_rev(4, "d")) == [_rev(4, "d"), _rev(3, "c"), _rev(2, "b"), _rev(1, "a")]
     assert tree.leaves() == [_rev(4, "d")]
+
+
+def test_a_known_leaf_resent_with_its_parent_links_a_separate_root_and_says_the_tree_changed() -> None:
+    # 2-b arrived stemmed, 1-a on its own: two leaves. Resending 2-b with its history joins them (CouchDB's
+    # key tree merge does the same); a second resend changes nothing.
+    tree = build([(_path(_rev(2, "b")), False), (_path(_rev(1, "a")), False)])
+    assert sorted(tree.leaves()) == [_rev(1, "a"), _rev(2, "b")]
+    assert tree.graft(_path(_rev(2, "b"), _rev(1, "a")), False) is Graft.LINKED
+    assert tree.leaves() == [_rev(2, "b")]
+    assert tree.path(_rev(2, "b")) == [_rev(2, "b"), _rev(1, "a")]
+    assert tree.graft(_path(_rev(2, "b"), _rev(1, "a")), False) is Graft.KNOWN
+    assert tree.graft(_path(_rev(3, "c"), _rev(2, "b")), False) is Graft.NEW_LEAF
 
 
 def test_stemming_keeps_an_ancestor_that_a_short_branch_still_needs() -> None:
