@@ -128,16 +128,13 @@ class Learning:
 
     # -- fact sets --------------------------------------------------------------------------------------
 
-    async def stored_set(self, set_id: str) -> Json | None:
-        return await self._get(facts_doc_id(set_id))
-
-    async def was_withdrawn(self, set_id: str) -> bool:
-        """Whether the set's document was deleted (a withdrawal): its tombstone keeps the id, nothing else."""
+    async def stored_set(self, set_id: str) -> tuple[Json | None, bool]:
+        """The set's document, or ``None``; and whether it was withdrawn (deleted: its tombstone keeps the id,
+        nothing else). One read."""
         try:
-            await self.store.get_document(LEARNING_DB, facts_doc_id(set_id), DocumentRequest())
+            return await self.store.get_document(LEARNING_DB, facts_doc_id(set_id), DocumentRequest()), False
         except NotFound as exc:
-            return exc.reason == "deleted"
-        return False
+            return None, exc.reason == "deleted"
 
     @staticmethod
     def proof_matches(stored: Json, proof: str) -> bool:

@@ -179,7 +179,7 @@ async def put_facts(request: Request) -> Response:
     state = app_state(request)
     body = validated(FactsRequest, await read_json_object(request, MAX_FACTS_BODY))
     learning = _learning(state)
-    stored = await learning.stored_set(set_id)
+    stored, withdrawn = await learning.stored_set(set_id)
     if stored is not None and not learning.proof_matches(stored, body.proof):
         raise _wrong_proof(request)
     sealed = body.sealed.model_dump()
@@ -187,7 +187,7 @@ async def put_facts(request: Request) -> Response:
         check_sealed_facts(sealed)
     except FormatError as exc:
         raise BadRequest(f"`sealed` is not a sealed fact set: {exc}") from None
-    if stored is None and await learning.was_withdrawn(set_id):
+    if withdrawn:
         # A device whose copy of the plan predates the person's stop must not bring the set back.
         raise SetWithdrawn("This fact set was withdrawn; it is never stored again.")
     if sealed["kid"] not in await learning.current_kids():
@@ -204,7 +204,7 @@ async def delete_facts(request: Request) -> Response:
     state = app_state(request)
     body = validated(WithdrawRequest, await read_json_object(request, MAX_FACTS_BODY))
     learning = _learning(state)
-    stored = await learning.stored_set(set_id)
+    stored, _ = await learning.stored_set(set_id)
     if stored is None:
         raise NotFound("No such fact set.")
     if not learning.proof_matches(stored, body.proof):
