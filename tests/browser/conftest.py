@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Error, sync_playwright
 from support.pwa import ensure_built, launch
 
 SHOWN_CHARACTERS = 600
+FAILED = pytest.StashKey[bool]()  # set on a test whose call failed (the report hook below)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -21,9 +22,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "call" and getattr(report, "failed", False):
         item.stash[FAILED] = True
     return report
-
-
-FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="module")
