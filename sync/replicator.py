@@ -3,7 +3,8 @@
 The steps are named as in CouchDB's ``protocol.rst``: verify peers, generate the replication id,
 find the common ancestry (checkpoints in ``_local`` on both sides), then, batch by batch, listen to
 changes, calculate the revision difference, fetch the missing revisions, upload them with
-``new_edits: false``, and record a checkpoint. A replication interrupted at any point resumes from
+``new_edits: false``, and record a checkpoint, until a page of changes comes back shorter than the batch
+size. A replication interrupted at any point resumes from
 the last checkpoint both sides agree on.
 
 The protocol is written once, in :func:`replication_steps`, a generator that performs no I/O: it
@@ -123,6 +124,10 @@ def replication_steps(
         history = yield from _record_checkpoint(checkpoint_id, result, history)
         if on_checkpoint is not None:
             on_checkpoint(result)
+        if len(rows) < batch_size:
+            # A page shorter than asked for ends the feed as it stood when read (PouchDB stops here too): no
+            # empty read after it. What was written since is for the next replication.
+            break
     return result
 
 

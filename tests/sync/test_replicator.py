@@ -17,6 +17,7 @@ from alongside.sync.errors import Forbidden, Unauthorized
 from alongside.sync.peers import HttpPeer, Peer, StorePeer
 from alongside.sync.replicator import ReplicationResult, replicate
 from alongside.sync.sqlite_store import SqliteStore
+from alongside.sync.store import Json
 
 pytestmark = pytest.mark.anyio
 
@@ -129,6 +130,40 @@ async def test_moves_a_plan_to_a_local_store_and_back_idempotently(
 
         assert (await replicate(server, local)).docs_written == 0
         assert (await replicate(local, server)).docs_written == 0
+
+
+class CountingPeer(StorePeer):
+    """A store peer that counts the ``_changes`` pages it is asked for."""
+
+    pages = 0
+
+    async def changes(self, since: Any, limit: int) -> Json:
+        self.pages += 1
+        return await super().changes(since, limit)
+
+
+async def test_a_replication_stops_at_a_short_page_of_changes_without_an_empty_read_after_it(
+    local_store: SqliteStore,
+) -> None:
+    await local_store.create_database("copy")
+    docs = [item_doc(make_doc_id(f"short-{i}"), 64) for i in range(25)]
+    assert all(result["ok"] for result in await local_store.bulk_docs("backup", docs))
+    source, target = CountingPeer(local_store, "backup"), StorePeer(local_store, "copy")
+
+    first = await replicate(source, target, batch_size=10)  # pages of 10, 10 and 5: the third ends it
+    assert (first.docs_written, source.pages) == (25, 3)
+    assert await snapshot(target) == await snapshot(source)
+
+    source.pages = 0
+    idle = await replicate(source, target, batch_size=10)  # nothing new: one empty page
+    assert (idle.docs_written, source.pages) == (0, 1)
+
+    more = [item_doc(make_doc_id(f"short-{i}"), 64) for i in range(25, 30)]
+    assert all(result["ok"] for result in await local_store.bulk_docs("backup", more))
+    source.pages = 0
+    exact = await replicate(source, target, batch_size=5)  # a full page may not be the last: one more read
+    assert (exact.docs_written, source.pages) == (5, 2)
+    assert await snapshot(target) == await snapshot(source)
 
 
 class Interrupted(Exception):
