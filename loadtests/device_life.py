@@ -4,7 +4,8 @@ Models the everyday traffic of Alongside. A worker's tablet (:class:`WorkerDevic
 one-time code an admin gave them, starts a plan with a person, grants itself the plan key and shows an
 invite QR code; the person's phone (:class:`PersonDevice`) reads it and joins. Then each device, every
 ``sync_interval`` seconds (10 by default), makes one to three edits (encrypted items of 0.5 to 2.9 KB
-on the wire, sealed and signed with ``alongside.crypto``) and syncs: push, then pull, with the
+on the wire, sealed and signed with ``alongside.crypto``; in every cycle, or in a share of them with
+``--writing-share``) and syncs: push, then pull, with the
 replicator. Each cycle is reported as the locust entry ``sync cycle`` (type ``metric``).
 
 Run it (the runner starts the server, prepares enrolment codes, applies the gate, prints a summary)::
@@ -37,7 +38,7 @@ class _Cycling(DeviceUser):
 
     @task
     def edit_and_sync(self) -> None:
-        if self.device.can_write:
+        if self.device.can_write and random.random() < HUB.config.writing_share:
             self.device.edit_some(random.randint(1, 3))
         self.device.sync()
 

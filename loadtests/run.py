@@ -266,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--users", default="", help="devices instead of the profile's, e.g. 'LiveWriter=2,LiveListener=10'"
     )
     parser.add_argument("--sync-interval", type=float, default=None, help="seconds between an everyday device's syncs")
+    parser.add_argument(
+        "--writing-share",
+        type=float,
+        default=1.0,
+        help="the share of everyday devices' sync cycles that edit first (1: every cycle; 0.1: one in ten)",
+    )
     parser.add_argument("--max-p95", default=None, help='p95 limits in ms, e.g. "sync cycle=300,change delivery=1000"')
     parser.add_argument("--target", default="alongside", choices=["alongside", "pouchdb"])
     parser.add_argument(
@@ -351,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
             "codes": codes,
             "users": users,
             "sync_interval": args.sync_interval or profile.sync_interval,
+            "writing_share": args.writing_share,
             "retry_seconds": 90.0 if fault else 0.0,
             "live": profile.live,
             "offline": profile.offline,

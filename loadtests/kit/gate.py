@@ -271,6 +271,10 @@ def summarise(environment: Environment, convergence: Convergence) -> dict[str, A
         "setup_failures": len(HUB.setup_failures),
         "setup_examples": HUB.setup_failures[:EXAMPLES],
         "retries": COUNTERS.retries,
+        "cycles": dict(COUNTERS.cycles),
+        "requests_per_cycle": {
+            kind: COUNTERS.cycle_requests[kind] / count for kind, count in sorted(COUNTERS.cycles.items()) if count
+        },
         "conflicts_resolved": HUB.conflicts_resolved,
         "convergence": {**asdict(convergence), "ok": convergence.ok},
         "limits": limits,

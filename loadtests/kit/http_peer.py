@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -43,6 +43,15 @@ class Counters:
     docs_down: int = 0
     retries: int = 0
     measuring: bool = False
+    # Everyday sync cycles by what moved ("idle": nothing, "receiving": pulled only, "writing": pushed), and the
+    # HTTP requests (retries included) they sent: requests per cycle, to hold against what PouchDB sends.
+    cycles: dict[str, int] = field(default_factory=dict)
+    cycle_requests: dict[str, int] = field(default_factory=dict)
+
+    def count_cycle(self, kind: str, requests: int) -> None:
+        if self.measuring:
+            self.cycles[kind] = self.cycles.get(kind, 0) + 1
+            self.cycle_requests[kind] = self.cycle_requests.get(kind, 0) + requests
 
 
 COUNTERS = Counters()
@@ -88,6 +97,8 @@ class LocustPeer:
         self.phase = ""  # "final " while the convergence check syncs: kept apart in locust's table
         self.longpoll: float | None = None  # when set, the next changes() waits up to this long for a change
         self.acknowledged: list[tuple[str, str]] = []  # (id, rev) the server accepted: it must never lose them
+        self.requests = 0  # HTTP requests sent (each retry is one more)
+        self.verified: Json | None = None  # the database's information, from the first sync's "verify peers"
 
     # -- transport --------------------------------------------------------------------------------
 
@@ -111,6 +122,7 @@ class LocustPeer:
             timer = gevent.Timeout(wait + LONGPOLL_GRACE) if wait is not None else None
             if timer is not None:
                 timer.start()
+            self.requests += 1
             try:
                 response = self.client.request(
                     method, url, name=label, json=body, headers=self.headers, catch_response=True
@@ -159,8 +171,12 @@ class LocustPeer:
     # -- SyncPeer ---------------------------------------------------------------------------------
 
     def info(self) -> Json:
-        body: Json = self._call("GET", "", "")
-        return body
+        """The database's information, asked once: as PouchDB's HTTP adapter sets a remote database up once
+        and does not ask again at each replication, a device verifies its plan on its first sync only (every
+        later request still proves its access)."""
+        if self.verified is None:
+            self.verified = self._call("GET", "", "")
+        return self.verified
 
     def changes(self, since: Seq, limit: int) -> Json:
         query = {"since": str(since), "limit": str(limit), "style": "all_docs"}

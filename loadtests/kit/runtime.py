@@ -48,7 +48,7 @@ from alongside.server import api_client as api
 from alongside.sync.replicator import ReplicationResult, replicate_sync
 from alongside.sync.store import Json
 
-from .http_peer import LocustPeer, fire_metric
+from .http_peer import COUNTERS, LocustPeer, fire_metric
 from .replica import MemoryReplica
 
 CONFIG_ENV = "ALONGSIDE_LOADTEST_CONFIG"
@@ -66,6 +66,7 @@ class Config:
     codes: list[str] = field(default_factory=list)  # one-time enrolment codes for devices that start plans
     users: dict[str, int] = field(default_factory=dict)  # user class name → how many
     sync_interval: float = 10.0
+    writing_share: float = 1.0  # of everyday devices' cycles, the share that edits before syncing
     retry_seconds: float = 0.0
     live: dict[str, Any] = field(default_factory=dict)
     offline: dict[str, Any] = field(default_factory=dict)
@@ -236,12 +237,15 @@ class Device:
     def sync(self, metric: str | None = "sync cycle") -> tuple[ReplicationResult | None, ReplicationResult]:
         """Push (when allowed to write) then pull; report the whole cycle's duration as ``metric``."""
         started = time.perf_counter()
+        requests_before = self.remote.requests
         pushed = self.push() if self.can_write else None
         pulled = self.pull()
         if metric is not None:
             fire_metric(self.client, metric, (time.perf_counter() - started) * 1000)
         if metric == "sync cycle":
             self.cycles += 1
+            moved = "writing" if pushed and pushed.docs_written else "receiving" if pulled.docs_written else "idle"
+            COUNTERS.count_cycle(moved, self.remote.requests - requests_before)
         return pushed, pulled
 
     def report_deliveries(self) -> None:

@@ -25,6 +25,11 @@ def format_table(summary: dict[str, Any], extra: list[tuple[str, str]] | None = 
             f"{summary['docs_per_s']:,.1f} ({summary['docs_up']:,} pushed, {summary['docs_down']:,} pulled)",
         )
     )
+    per_cycle: dict[str, float] = summary.get("requests_per_cycle", {})
+    if per_cycle:
+        cycles: dict[str, int] = summary["cycles"]
+        shown = "  ".join(f"{kind} {per_cycle[kind]:.1f} (n={cycles[kind]:,})" for kind in sorted(per_cycle))
+        rows.append(("requests per sync cycle", shown))
     metrics: dict[str, dict[str, float]] = summary["metrics"]
     names = [n for n in METRIC_ORDER if n in metrics] + sorted(set(metrics) - set(METRIC_ORDER))
     for name in names:
