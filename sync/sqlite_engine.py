@@ -18,7 +18,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,11 +88,26 @@ class SqliteEngine:
         self._reader_lock = threading.Lock()
         self._on_commit: Callable[[set[str]], None] | None = None
 
-    def start(self, schema: str, on_commit: Callable[[set[str]], None]) -> None:
-        """Create the schema, then start the writer thread and the reader pool."""
+    def start(
+        self, schema: str, on_commit: Callable[[set[str]], None], upgrades: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Bring an existing file up to date (each of ``upgrades`` is a query that finds an old shape and the
+        statements that convert it, run in one transaction that other processes opening the file wait for),
+        create the schema, then start the writer thread and the reader pool."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         setup = connect(self.path, synchronous=self.synchronous)
         try:
+            for needed, statements in upgrades:
+                setup.execute("BEGIN IMMEDIATE")
+                try:
+                    if setup.execute(needed).fetchone() is not None:
+                        for statement in statements.split(";"):
+                            if statement.strip():
+                                setup.execute(statement)
+                    setup.execute("COMMIT")
+                except BaseException:
+                    setup.execute("ROLLBACK")
+                    raise
             setup.executescript(schema)
         finally:
             setup.close()

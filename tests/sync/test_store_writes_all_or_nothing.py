@@ -644,8 +644,10 @@ class FailingLateStore(SqliteStore):
 
     poisoned: str | None = None
 
-    def _save(self, conn: Any, db_id: int, doc_id: str, tree: Any, rev: str, body: str) -> None:
-        super()._save(conn, db_id, doc_id, tree, rev, body)
+    def _save(
+        self, conn: Any, db_id: int, doc_id: str, tree: Any, rev: str | None, body: str, was_deleted: bool | None
+    ) -> None:
+        super()._save(conn, db_id, doc_id, tree, rev, body, was_deleted)
         if doc_id == self.poisoned:
             raise BadRequest("refused after writing")
 
