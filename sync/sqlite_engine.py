@@ -98,9 +98,11 @@ class SqliteEngine:
         setup = connect(self.path, synchronous=self.synchronous)
         try:
             for needed, statements in upgrades:
+                if setup.execute(needed).fetchone() is None:
+                    continue  # the usual case: no write lock taken at start-up
                 setup.execute("BEGIN IMMEDIATE")
                 try:
-                    if setup.execute(needed).fetchone() is not None:
+                    if setup.execute(needed).fetchone() is not None:  # another process may have done it meanwhile
                         for statement in statements.split(";"):
                             if statement.strip():
                                 setup.execute(statement)

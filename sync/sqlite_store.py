@@ -253,8 +253,7 @@ class SqliteStore:
         return await self.engine.write(job)
 
     def _load(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> RevTree | None:
-        row = conn.execute("SELECT tree FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
-        return RevTree.from_json(json.loads(row[0])) if row else None
+        return self._load_for_write(conn, db_id, doc_id)[0]
 
     def _load_for_write(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> tuple[RevTree | None, bool | None]:
         """The stored tree and whether the document was deleted (``None, None`` for a new document): one read."""
