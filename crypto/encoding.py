@@ -17,6 +17,13 @@ MAX_SAFE_INTEGER = 2**53 - 1
 MAX_JSON_DEPTH = 64
 
 _B64U = re.compile(r"[A-Za-z0-9_-]*")
+_B64U_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# The last character of canonical base64url leaves its unused low bits zero: with 2 characters over a
+# multiple of 4 (one byte) 4 bits, with 3 (two bytes) 2 bits.
+_B64U_LAST = {
+    2: frozenset(_B64U_ALPHABET[i] for i in range(0, 64, 16)),
+    3: frozenset(_B64U_ALPHABET[i] for i in range(0, 64, 4)),
+}
 _B32 = re.compile(r"[A-Z2-7]*")
 _HEX = re.compile(r"[0-9a-f]*")
 _PLAN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -40,6 +47,24 @@ def b64u_decode(text: object, length: int | None = None, what: str = "value") ->
     if b64u_encode(data) != text:
         raise FormatError(f"{what} is not canonical base64url")
     return data
+
+
+def b64u_decoded_length(text: object, what: str = "value") -> int:
+    """The length of the bytes ``text`` encodes, if it is what :func:`b64u_decode` accepts, without decoding it.
+
+    For the server's shape check (spec §14.1), which needs only lengths: a 1 KB ciphertext costs a scan of
+    its characters instead of a decode and a re-encode. Raises ``FormatError`` exactly when
+    :func:`b64u_decode` would.
+    """
+    if not isinstance(text, str) or not text.isascii():
+        raise FormatError(f"{what} is not base64url")
+    raw = text.encode("ascii")
+    tail = len(raw) % 4
+    if tail == 1 or raw.translate(None, _B64U_ALPHABET):
+        raise FormatError(f"{what} is not base64url")
+    if tail and raw[-1] not in _B64U_LAST[tail]:
+        raise FormatError(f"{what} is not canonical base64url")
+    return len(raw) // 4 * 3 + max(tail - 1, 0)
 
 
 def base32_encode(data: bytes) -> str:

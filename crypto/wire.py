@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from .encoding import b64u_decode, is_hex_id
+from .encoding import b64u_decoded_length, is_hex_id
 from .errors import FormatError, WireFormatError
 from .padding import MAX_PADDED, is_bucket_size
 from .primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
@@ -57,9 +57,11 @@ def _check_revisions(value: object, rev: object, max_revisions: int) -> None:
 
 def _check_b64(doc: Mapping[str, object], name: str, length: int) -> None:
     try:
-        b64u_decode(doc[name], length, name)
+        if b64u_decoded_length(doc[name], name) == length:
+            return
     except FormatError as exc:
         raise WireFormatError(f"{name} must be base64url of {length} bytes") from exc
+    raise WireFormatError(f"{name} must be base64url of {length} bytes")
 
 
 def _ciphertext_length(value: object, max_bytes: int) -> int:
@@ -69,7 +71,7 @@ def _ciphertext_length(value: object, max_bytes: int) -> int:
     if len(value) > (max_bytes * 4 + 2) // 3:
         raise WireFormatError("document too large: ct is over the size limit")
     try:
-        return len(b64u_decode(value, None, "ct"))
+        return b64u_decoded_length(value, "ct")
     except FormatError as exc:
         raise WireFormatError("ct must be base64url") from exc
 
