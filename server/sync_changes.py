@@ -37,6 +37,7 @@ from alongside.sync.store import ChangesRequest, Json, Seq
 
 from .directory import SyncAccess
 from .errors import error_response
+from .json_response import OrjsonResponse
 from .requests import MAX_JSON_INTEGER, query_bool, query_int, query_json, read_json_object
 from .settings import Settings
 from .state import AppState
@@ -134,7 +135,7 @@ async def changes(request: Request) -> Response:
     first = await state.store.changes(access.database, changes_request)
     if feed == "normal" or first["results"] or timeout <= 0:
         await recheck()  # what was read is sent only if the access still holds after reading it
-        return JSONResponse(_apply_seq_interval(first, seq_interval))
+        return OrjsonResponse(_apply_seq_interval(first, seq_interval))
     waiting = _wait_for_changes(state, access, recheck, changes_request, timeout, heartbeat)
     return WaitingChanges(request, waiting, seq_interval)
 

@@ -9,15 +9,15 @@ feed is server/sync_changes.py.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from alongside.sync.documents import check_doc_id
@@ -26,6 +26,7 @@ from alongside.sync.revtree import parse_rev
 from alongside.sync.store import AllDocsRequest, BulkGetItem, DocumentRequest, Json
 
 from .directory import SyncAccess
+from .json_response import OrjsonResponse
 from .local_docs import serve_local_document
 from .requests import query_bool, query_int, query_json, query_key, read_json_object
 from .settings import Settings
@@ -69,7 +70,7 @@ async def _authorised_db(request: Request) -> tuple[AppState, str]:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status)
+    return OrjsonResponse(body, status_code=status)
 
 
 def _check_revs(value: object, field: str, settings: Settings) -> list[str]:
@@ -162,7 +163,7 @@ def _bulk_get_items(docs: list[Any], settings: Settings) -> list[BulkGetItem]:
 def _check_shape(state: AppState, doc: object) -> Json:
     if not isinstance(doc, dict):
         raise BadRequest("Document must be a JSON object")
-    size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    size = len(orjson.dumps(doc))  # its compact UTF-8 JSON (parsed by parse_json, so nothing orjson cannot write)
     if size > state.settings.max_document_bytes:
         raise TooLarge(f"Document is larger than the limit of {state.settings.max_document_bytes} bytes")
     check_doc_id(doc.get("_id"))

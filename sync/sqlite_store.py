@@ -8,14 +8,15 @@ leaf, as CouchDB's compaction would). The changes feed is the documents table re
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
+from . import json_text
 from .documents import render_document, revs_diff_entry, split_document
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, SyncError
+from .json_text import NOT_UNICODE
 from .revtree import (
     LAST_GENERATION_REASON,
     MAX_GENERATION,
@@ -91,15 +92,6 @@ UPGRADES = (
 )
 
 CONFLICT_REASON = "Document update conflict."
-NOT_UNICODE = "Document must be valid Unicode text (it holds a lone surrogate)."
-NOT_JSON = "Document must be valid JSON (NaN and Infinity are not numbers JSON has)."
-
-
-def _dumps(value: Any) -> str:
-    try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except ValueError:
-        raise BadRequest(NOT_JSON) from None
 
 
 def _refusal(doc: object, exc: SyncError | InvalidRevision) -> Json:
@@ -112,10 +104,9 @@ def _refusal(doc: object, exc: SyncError | InvalidRevision) -> Json:
 def _storable(doc_id: str, body: Json) -> str:
     """``body`` as the JSON text to store, once ``doc_id`` and it are known to be text SQLite (and JSON on
     the wire) can hold: no lone surrogates, no NaN or Infinity."""
-    text = _dumps(body)
+    text = json_text.dumps(body)
     try:
         doc_id.encode("utf-8")
-        text.encode("utf-8")
     except UnicodeEncodeError:
         raise BadRequest(NOT_UNICODE) from None
     return text
@@ -260,7 +251,7 @@ class SqliteStore:
         row = conn.execute("SELECT tree, deleted FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
         if row is None:
             return None, None
-        return RevTree.from_json(json.loads(row[0])), bool(row[1])
+        return RevTree.from_json(json_text.loads(row[0])), bool(row[1])
 
     def _write_new_edit(self, conn: sqlite3.Connection, db_id: int, doc: Json) -> Json:
         doc_id, body, deleted = split_document(doc)
@@ -349,7 +340,7 @@ class SqliteStore:
         ).fetchone()
         conn.execute(
             "INSERT OR REPLACE INTO documents (db, id, seq, winner, deleted, tree) VALUES (?, ?, ?, ?, ?, ?)",
-            (db_id, doc_id, seq, winner, int(deleted), _dumps(tree.to_json())),
+            (db_id, doc_id, seq, winner, int(deleted), json_text.dumps(tree.to_json())),
         )
 
     # -- reads -----------------------------------------------------------------------------------
@@ -357,7 +348,7 @@ class SqliteStore:
     @staticmethod
     def _bodies(conn: sqlite3.Connection, db_id: int, doc_id: str) -> dict[str, Json]:
         rows = conn.execute("SELECT rev, body FROM bodies WHERE db = ? AND id = ?", (db_id, doc_id))
-        return {rev: json.loads(body) for rev, body in rows}
+        return {rev: json_text.loads(body) for rev, body in rows}
 
     def _read_doc(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> tuple[RevTree, dict[str, Json]] | None:
         tree = self._load(conn, db_id, doc_id)
@@ -498,7 +489,7 @@ class SqliteStore:
             results: list[Json] = []
             last_seq = start
             for doc_id, seq, winner, deleted, tree_json in conn.execute(sql, params).fetchall():
-                tree = RevTree.from_json(json.loads(tree_json))
+                tree = RevTree.from_json(json_text.loads(tree_json))
                 revs = tree.sorted_leaves() if request.all_leaves else [winner]
                 row: Json = {"seq": seq, "id": doc_id, "changes": [{"rev": r} for r in revs]}
                 if deleted:
@@ -540,7 +531,7 @@ class SqliteStore:
                 if deleted:
                     row["doc"] = None
                 else:
-                    tree = RevTree.from_json(json.loads(tree_json))
+                    tree = RevTree.from_json(json_text.loads(tree_json))
                     body = self._bodies(conn, db_id, doc_id).get(winner, {})
                     row["doc"] = render_document(doc_id, winner, body, tree, conflicts=request.conflicts)
             return row
@@ -591,7 +582,7 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 raise NotFound("missing")
-            return {"_id": f"_local/{doc_id}", "_rev": f"0-{row[0]}", **json.loads(row[1])}
+            return {"_id": f"_local/{doc_id}", "_rev": f"0-{row[0]}", **json_text.loads(row[1])}
 
         return await self.engine.read(job)
 
@@ -612,7 +603,7 @@ class SqliteStore:
             new = (row[0] if row else 0) + 1
             ctx.conn.execute(
                 "INSERT OR REPLACE INTO local_docs (db, id, rev, body) VALUES (?, ?, ?, ?)",
-                (db_id, doc_id, new, _dumps(content)),
+                (db_id, doc_id, new, json_text.dumps(content)),
             )
             return {"ok": True, "id": f"_local/{doc_id}", "rev": f"0-{new}"}
 
