@@ -111,7 +111,10 @@ async function acceptGrants(plan, grants) {
       /* not ours after all: ignored */
     }
   }
-  const known = plan.known();
+  // A grant's signature is checked against the devices this device knows and, in a plan with a proven creator, the
+  // keys the plan's proven admissions name: a steward admitted a moment ago may rotate the key (spec §10) before
+  // this device ever opened its roster entry, which the rotation re-seals under the new key.
+  const known = new Map([...(plan.admittedKeys || []), ...plan.known()]);
   const trusted = new Map([...plan.trusted, ...plan.devices]);
   for (const grant of grants) {
     if (held.has(grant.kid)) continue;
@@ -171,7 +174,9 @@ async function readRoles(plan, versions) {
     const claim = await admissionClaim(plan.id, { docId: id, signed: opened.signed }, known);
     if (claim) claims.push(claim);
   }
-  const { roles, proven } = computeRoles({ creator, roster, claims, self: plan.self(), members: plan.context.members || [] });
+  const { roles, proven, admitted } = computeRoles({ creator, roster, claims, self: plan.self(), members: plan.context.members || [] });
+  // The keys of the devices stewards admitted, signed into their admissions (only where the creator is proven).
+  plan.admittedKeys = proven ? new Map([...admitted].map(([id, claim]) => [id, claim.keys])) : new Map();
   plan.roles = roles;
   plan.proven = proven;
   plan.creator = creator;
