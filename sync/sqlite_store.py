@@ -29,6 +29,7 @@ from .revtree import (
 )
 from .sqlite_changes import DEFAULT_POLL_INTERVAL, ChangeWaiters, read_update_seqs
 from .sqlite_engine import SqliteEngine, WriteContext, savepoint
+from .sqlite_reads import BatchTrees, load_documents, load_trees, open_revs
 from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
 
 DEFAULT_REVS_LIMIT = 1000
@@ -228,14 +229,17 @@ class SqliteStore:
 
         def job(ctx: WriteContext) -> list[Json]:
             db_id = self._db_id(ctx.conn, db)
+            trees = BatchTrees(ctx.conn, db_id, docs)
             results: list[Json] = []
             for doc in docs:
                 try:
                     with savepoint(ctx.conn, "document"):
                         if new_edits:
-                            results.append(self._write_new_edit(ctx.conn, db_id, doc))
+                            result, (doc_id, tree) = self._write_new_edit(ctx.conn, db_id, doc, trees)
+                            results.append(result)
                         else:
-                            self._write_replicated(ctx.conn, db_id, doc)
+                            doc_id, tree = self._write_replicated(ctx.conn, db_id, doc, trees)
+                    trees.put(doc_id, tree)
                 except (SyncError, InvalidRevision) as exc:
                     results.append(_refusal(doc, exc))
             ctx.touched.add(db)
@@ -246,14 +250,22 @@ class SqliteStore:
     def _load(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> RevTree | None:
         return self._load_for_write(conn, db_id, doc_id)[0]
 
-    def _load_for_write(self, conn: sqlite3.Connection, db_id: int, doc_id: str) -> tuple[RevTree | None, bool | None]:
-        """The stored tree and whether the document was deleted (``None, None`` for a new document): one read."""
+    def _load_for_write(
+        self, conn: sqlite3.Connection, db_id: int, doc_id: str, trees: BatchTrees | None = None
+    ) -> tuple[RevTree | None, bool | None]:
+        """The stored tree and whether the document was deleted (``None, None`` for a new document): from the batch's
+        trees if they were read there, else one read."""
+        taken = trees.take(doc_id) if trees is not None else None
+        if taken is not None:
+            return taken
         row = conn.execute("SELECT tree, deleted FROM documents WHERE db = ? AND id = ?", (db_id, doc_id)).fetchone()
         if row is None:
             return None, None
         return RevTree.from_json(json_text.loads(row[0])), bool(row[1])
 
-    def _write_new_edit(self, conn: sqlite3.Connection, db_id: int, doc: Json) -> Json:
+    def _write_new_edit(
+        self, conn: sqlite3.Connection, db_id: int, doc: Json, trees: BatchTrees
+    ) -> tuple[Json, tuple[str, RevTree]]:
         doc_id, body, deleted = split_document(doc)
         if doc_id is None:
             raise BadRequest("Document must have an _id (this server does not generate ids)")
@@ -261,7 +273,7 @@ class SqliteStore:
         rev = doc.get("_rev")
         if rev is not None and parse_rev(rev)[0] >= MAX_GENERATION:
             raise BadRequest(LAST_GENERATION_REASON)
-        tree, was_deleted = self._load_for_write(conn, db_id, doc_id)
+        tree, was_deleted = self._load_for_write(conn, db_id, doc_id, trees)
         # The rules of CouchDB's interactive edits (couch_db_updater:merge_rev_tree/4):
         if tree is None:
             # a new document (possibly born deleted); naming a parent revision is a conflict;
@@ -284,9 +296,11 @@ class SqliteStore:
         path = [new_rev, *(tree.path(parent) if parent else [])]
         tree.merge_path(path, deleted)
         self._save(conn, db_id, doc_id, tree, new_rev, text, was_deleted)
-        return {"ok": True, "id": doc_id, "rev": new_rev}
+        return {"ok": True, "id": doc_id, "rev": new_rev}, (doc_id, tree)
 
-    def _write_replicated(self, conn: sqlite3.Connection, db_id: int, doc: Json) -> None:
+    def _write_replicated(
+        self, conn: sqlite3.Connection, db_id: int, doc: Json, trees: BatchTrees
+    ) -> tuple[str, RevTree]:
         doc_id, body, deleted = split_document(doc)
         if doc_id is None:
             raise BadRequest("Document must have an _id")
@@ -296,13 +310,14 @@ class SqliteStore:
             raise BadRequest("Document must have a _rev when new_edits is false")
         parse_rev(rev)
         path = path_from_revisions(doc["_revisions"], rev) if "_revisions" in doc else [rev]
-        stored, was_deleted = self._load_for_write(conn, db_id, doc_id)
+        stored, was_deleted = self._load_for_write(conn, db_id, doc_id, trees)
         tree = stored or RevTree()
         graft = tree.graft(path, deleted)
         if graft is Graft.KNOWN:
-            return
+            return doc_id, tree
         # A known revision resent with a longer history only links the tree (the body stored stays as it is).
         self._save(conn, db_id, doc_id, tree, rev if graft is Graft.NEW_LEAF else None, text, was_deleted)
+        return doc_id, tree
 
     def _save(
         self,
@@ -385,28 +400,6 @@ class SqliteStore:
 
         return await self.engine.read(job)
 
-    def _open_revs(
-        self, conn: sqlite3.Connection, db_id: int, doc_id: str, revs: list[str] | None, history: bool, latest: bool
-    ) -> list[Json]:
-        found = self._read_doc(conn, db_id, doc_id)
-        if found is None:
-            return [{"missing": rev} for rev in (revs or [])]
-        tree, bodies = found
-        wanted = tree.sorted_leaves() if revs is None else revs
-        out: list[Json] = []
-        seen: set[str] = set()
-        for rev in wanted:
-            targets = tree.leaf_descendants(rev) if latest and rev in tree else [rev]
-            for target in targets:
-                if target in seen:
-                    continue
-                seen.add(target)
-                if target in bodies:
-                    out.append({"ok": render_document(doc_id, target, bodies[target], tree, history=history)})
-                else:
-                    out.append({"missing": target})
-        return out
-
     async def get_open_revs(
         self, db: str, doc_id: str, revs: list[str] | None, *, history: bool, latest: bool
     ) -> list[Json]:
@@ -415,16 +408,17 @@ class SqliteStore:
             if revs is None and self._load(conn, db_id, doc_id) is None:
                 # CouchDB (chttpd_db) answers ``open_revs=all`` for an unknown document with 404, not ``[]``.
                 raise NotFound("missing")
-            return self._open_revs(conn, db_id, doc_id, revs, history, latest)
+            return open_revs(self._read_doc(conn, db_id, doc_id), doc_id, revs, history=history, latest=latest)
 
         return await self.engine.read(job)
 
     async def revs_diff(self, db: str, revs: dict[str, list[str]]) -> dict[str, Json]:
         def job(conn: sqlite3.Connection) -> dict[str, Json]:
-            db_id = self._db_id(conn, db)
+            trees = load_trees(conn, self._db_id(conn, db), revs)
             out: dict[str, Json] = {}
             for doc_id, wanted in revs.items():
-                entry = revs_diff_entry(self._load(conn, db_id, doc_id), wanted)
+                stored = trees.get(doc_id)
+                entry = revs_diff_entry(stored[0] if stored else None, wanted)
                 if entry is not None:
                     out[doc_id] = entry
             return out
@@ -433,15 +427,15 @@ class SqliteStore:
 
     async def bulk_get(self, db: str, items: list[BulkGetItem], *, history: bool, latest: bool) -> list[Json]:
         def job(conn: sqlite3.Connection) -> list[Json]:
-            db_id = self._db_id(conn, db)
+            documents = load_documents(conn, self._db_id(conn, db), (item.id for item in items))
             results: list[Json] = []
             for item in items:
+                found = documents.get(item.id)
                 if item.rev is None:
-                    found = self._read_doc(conn, db_id, item.id)
                     revs = [found[0].winner()] if found else []
                 else:
                     revs = [item.rev]
-                docs = self._open_revs(conn, db_id, item.id, revs, history, latest) if revs else []
+                docs = open_revs(found, item.id, revs, history=history, latest=latest) if revs else []
                 rendered: list[Json] = []
                 for entry in docs:
                     if "ok" in entry:
