@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import BadRequest, InvalidDocId
@@ -9,6 +10,7 @@ from .revtree import RevTree, parse_rev
 from .store import Json
 
 MAX_DOC_ID_LENGTH = 512
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
 
 # Fields CouchDB reserves; anything else starting with "_" is refused, as CouchDB does.
 WRITABLE_RESERVED_FIELDS = frozenset({"_id", "_rev", "_deleted", "_revisions"})
@@ -26,7 +28,7 @@ def check_doc_id(doc_id: object) -> str:
         raise InvalidDocId(f"Document id must be at most {MAX_DOC_ID_LENGTH} characters")
     if doc_id.startswith("_"):
         raise InvalidDocId("Only reserved document ids may start with underscore.")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in doc_id):
+    if CONTROL_CHARACTER.search(doc_id):
         raise InvalidDocId("Document id must not contain control characters")
     return doc_id
 
