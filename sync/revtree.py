@@ -99,8 +99,11 @@ class RevTree:
         )
 
     def winner(self) -> str:
-        """The winning revision (the tree must not be empty)."""
-        return self.sorted_leaves()[0]
+        """The winning revision (the tree must not be empty): the first of :meth:`sorted_leaves`."""
+        leaves = self.leaves()
+        if len(leaves) == 1:  # most documents: no conflict to order
+            return leaves[0]
+        return max(leaves, key=lambda rev: (not self.nodes[rev].deleted, *rev_sort_key(rev)))
 
     def is_deleted(self) -> bool:
         """Whether the document is deleted: its winning leaf is a tombstone."""
@@ -179,6 +182,8 @@ class RevTree:
 
     def stem(self, revs_limit: int) -> list[str]:
         """Keep at most ``revs_limit`` revisions on every root-to-leaf path; return the dropped ids."""
+        if len(self.nodes) <= revs_limit:  # no path can be longer than the tree (most writes)
+            return []
         keep: set[str] = set()
         for leaf in self.leaves():
             keep.update(self.path(leaf)[:revs_limit])

@@ -28,6 +28,7 @@ from .revtree import (
     path_from_revisions,
 )
 from .sqlite_changes import DEFAULT_POLL_INTERVAL, ChangeWaiters, read_update_seqs
+from .sqlite_counts import BatchCounts
 from .sqlite_engine import SqliteEngine, WriteContext, savepoint
 from .sqlite_reads import BatchTrees, load_documents, load_trees, open_revs
 from .store import AllDocsRequest, BulkGetItem, ChangesRequest, DocumentRequest, Json, Seq
@@ -230,18 +231,22 @@ class SqliteStore:
         def job(ctx: WriteContext) -> list[Json]:
             db_id = self._db_id(ctx.conn, db)
             trees = BatchTrees(ctx.conn, db_id, docs)
+            counts = BatchCounts(ctx.conn, db_id)
             results: list[Json] = []
             for doc in docs:
+                mark = counts.mark()
                 try:
                     with savepoint(ctx.conn, "document"):
                         if new_edits:
-                            result, (doc_id, tree) = self._write_new_edit(ctx.conn, db_id, doc, trees)
+                            result, (doc_id, tree) = self._write_new_edit(ctx.conn, db_id, doc, trees, counts)
                             results.append(result)
                         else:
-                            doc_id, tree = self._write_replicated(ctx.conn, db_id, doc, trees)
+                            doc_id, tree = self._write_replicated(ctx.conn, db_id, doc, trees, counts)
                     trees.put(doc_id, tree)
                 except (SyncError, InvalidRevision) as exc:
+                    counts.restore(mark)
                     results.append(_refusal(doc, exc))
+            counts.write(ctx.conn)
             ctx.touched.add(db)
             return results
 
@@ -264,7 +269,7 @@ class SqliteStore:
         return RevTree.from_json(json_text.loads(row[0])), bool(row[1])
 
     def _write_new_edit(
-        self, conn: sqlite3.Connection, db_id: int, doc: Json, trees: BatchTrees
+        self, conn: sqlite3.Connection, db_id: int, doc: Json, trees: BatchTrees, counts: BatchCounts
     ) -> tuple[Json, tuple[str, RevTree]]:
         doc_id, body, deleted = split_document(doc)
         if doc_id is None:
@@ -295,11 +300,11 @@ class SqliteStore:
         new_rev = new_rev_id(parent, body, deleted)  # refuses a generation past MAX_GENERATION
         path = [new_rev, *(tree.path(parent) if parent else [])]
         tree.merge_path(path, deleted)
-        self._save(conn, db_id, doc_id, tree, new_rev, text, was_deleted)
+        self._save(conn, db_id, doc_id, tree, new_rev, text, was_deleted, counts)
         return {"ok": True, "id": doc_id, "rev": new_rev}, (doc_id, tree)
 
     def _write_replicated(
-        self, conn: sqlite3.Connection, db_id: int, doc: Json, trees: BatchTrees
+        self, conn: sqlite3.Connection, db_id: int, doc: Json, trees: BatchTrees, counts: BatchCounts
     ) -> tuple[str, RevTree]:
         doc_id, body, deleted = split_document(doc)
         if doc_id is None:
@@ -316,7 +321,7 @@ class SqliteStore:
         if graft is Graft.KNOWN:
             return doc_id, tree
         # A known revision resent with a longer history only links the tree (the body stored stays as it is).
-        self._save(conn, db_id, doc_id, tree, rev if graft is Graft.NEW_LEAF else None, text, was_deleted)
+        self._save(conn, db_id, doc_id, tree, rev if graft is Graft.NEW_LEAF else None, text, was_deleted, counts)
         return doc_id, tree
 
     def _save(
@@ -328,11 +333,13 @@ class SqliteStore:
         rev: str | None,
         body: str,
         was_deleted: bool | None,
+        counts: BatchCounts,
     ) -> None:
         """Store ``tree`` (merged with ``rev``, whose JSON body is ``body``; ``None`` when the merge wrote no new
-        revision and only linked the tree), drop the bodies of revisions that are no longer leaves, and move the
-        sequence and the counts (``was_deleted``: the document's state before, ``None`` if it is new). Several
-        statements: the caller runs it in a savepoint."""
+        revision and only linked the tree), drop the bodies of revisions that are no longer leaves, and take the
+        next sequence number from ``counts``, moving its counts (``was_deleted``: the document's state before,
+        ``None`` if it is new). Several statements: the caller runs it in a savepoint and gives the number back
+        if the document is refused."""
         tree.stem(self.revs_limit)
         if rev is not None:
             conn.execute(
@@ -348,11 +355,7 @@ class SqliteStore:
         deleted = tree.nodes[winner].deleted
         live_delta = int(not deleted) - int(was_deleted is False)
         del_delta = int(deleted) - int(was_deleted is True)
-        (seq,) = conn.execute(
-            "UPDATE databases SET update_seq = update_seq + 1, doc_count = doc_count + ?,"
-            " doc_del_count = doc_del_count + ? WHERE id = ? RETURNING update_seq",
-            (live_delta, del_delta, db_id),
-        ).fetchone()
+        seq = counts.take(live_delta, del_delta)
         conn.execute(
             "INSERT OR REPLACE INTO documents (db, id, seq, winner, deleted, tree) VALUES (?, ?, ?, ?, ?, ?)",
             (db_id, doc_id, seq, winner, int(deleted), json_text.dumps(tree.to_json())),

@@ -645,9 +645,17 @@ class FailingLateStore(SqliteStore):
     poisoned: str | None = None
 
     def _save(
-        self, conn: Any, db_id: int, doc_id: str, tree: Any, rev: str | None, body: str, was_deleted: bool | None
+        self,
+        conn: Any,
+        db_id: int,
+        doc_id: str,
+        tree: Any,
+        rev: str | None,
+        body: str,
+        was_deleted: bool | None,
+        counts: Any,
     ) -> None:
-        super()._save(conn, db_id, doc_id, tree, rev, body, was_deleted)
+        super()._save(conn, db_id, doc_id, tree, rev, body, was_deleted, counts)
         if doc_id == self.poisoned:
             raise BadRequest("refused after writing")
 
