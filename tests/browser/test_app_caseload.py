@@ -26,35 +26,42 @@ from support.pwa import SCREENSHOTS, check_axe, enrol, new_device, set_language,
 PLANS = 200
 SEEN_BY = 240_000  # ms: every plan synced and read once on a shared CI machine
 
-BEN = SeedPlan(
-    "Ben Okafor",
-    "Moving home",
-    visit=day(1),
-    visit_time="09:00",
-    review=day(21),
-    steps=(SeedStep("Ring the housing officer", day(3)), SeedStep("Pack the kitchen", day(-2), "done")),
-)
-AMIRA = SeedPlan(
-    "Amira Haddad",
-    "Back to college",
-    visit=day(2),
-    review=day(14),
-    steps=(
-        SeedStep("Call the college", day(-1)),
-        SeedStep("Fill in the form", day(-7), "in_progress"),
-        SeedStep("Buy a bag", day(-3), "done"),
-        SeedStep("Ask about the bus", day(-5), "stopped"),
-        SeedStep("Go to the open day", day(0)),
-    ),
-)
-CHLOE = SeedPlan(
-    "Chloe Evans",
-    "Getting out more",
-    status="draft",
-    visit=day(4),
-    review=day(7),
-    steps=(SeedStep("Try the walking group", day(-10)), SeedStep("Join the choir", day(-1), "stopped")),
-)
+
+def named_plans() -> dict[str, SeedPlan]:
+    """Ben's, Amira's and Chloe's plans, dated from today: built when the test runs, not when the module is
+    imported (a run collected before midnight that reached this test after it saw a step due "today" as overdue)."""
+    ben = SeedPlan(
+        "Ben Okafor",
+        "Moving home",
+        visit=day(1),
+        visit_time="09:00",
+        review=day(21),
+        steps=(SeedStep("Ring the housing officer", day(3)), SeedStep("Pack the kitchen", day(-2), "done")),
+    )
+    amira = SeedPlan(
+        "Amira Haddad",
+        "Back to college",
+        visit=day(2),
+        review=day(14),
+        steps=(
+            SeedStep("Call the college", day(-1)),
+            SeedStep("Fill in the form", day(-7), "in_progress"),
+            SeedStep("Buy a bag", day(-3), "done"),
+            SeedStep("Ask about the bus", day(-5), "stopped"),
+            SeedStep("Go to the open day", day(0)),
+        ),
+    )
+    chloe = SeedPlan(
+        "Chloe Evans",
+        "Getting out more",
+        status="draft",
+        visit=day(4),
+        review=day(7),
+        steps=(SeedStep("Try the walking group", day(-10)), SeedStep("Join the choir", day(-1), "stopped")),
+    )
+    return {"Ben Okafor": ben, "Amira Haddad": amira, "Chloe Evans": chloe}
+
+
 OVERDUE = {"Ben Okafor": 0, "Amira Haddad": 2, "Chloe Evans": 1}
 
 
@@ -74,10 +81,11 @@ def row_of(page: Page, person: str) -> Any:
 def seed(page: Page, caseload: Caseload, portal: Any) -> dict[str, PlanDevice]:
     """Seed Ben's plan, 197 fillers, Amira's and Chloe's (in that order: Chloe's changed last) as the page's device."""
     began = time.monotonic()
-    kept = {"Ben Okafor": portal.call(partial(caseload.start, BEN, 0, keep=True))}
+    named = named_plans()
+    kept = {"Ben Okafor": portal.call(partial(caseload.start, named["Ben Okafor"], 0, keep=True))}
     portal.call(partial(caseload.seed, filler_plans(PLANS - 3), first=1))
-    kept["Amira Haddad"] = portal.call(partial(caseload.start, AMIRA, PLANS - 2, keep=True))
-    kept["Chloe Evans"] = portal.call(partial(caseload.start, CHLOE, PLANS - 1, keep=True))
+    for person, position in (("Amira Haddad", PLANS - 2), ("Chloe Evans", PLANS - 1)):
+        kept[person] = portal.call(partial(caseload.start, named[person], position, keep=True))
     print(f"\nseeded {PLANS} plans through the server in {time.monotonic() - began:.1f} s")
     return kept
 
