@@ -18,6 +18,30 @@ from playwright.sync_api import Page, sync_playwright
 REPO = Path(__file__).resolve().parents[2]
 BLANK = "/__blank__.html"
 
+# Playwright passes Chromium a --disable-features list of its own, and Chromium keeps only the last such switch:
+# ours repeats Playwright's (as of 1.65; tests/browser/test_chromium_flags.py checks that it still covers it)
+# and adds the omnibox popup, a WebUI page that each window of headless Chromium 156 loads in a renderer of its
+# own: about a second of a core for every page a test opens, nearly all of what opening one costs.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+OMNIBOX_POPUP_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
+
 # Flags that work as root, headless, with a closed network (no sandbox, no background or component downloads).
 CHROMIUM_ARGS = [
     "--headless",
@@ -28,6 +52,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + OMNIBOX_POPUP_FEATURES),
 ]
 
 
