@@ -239,11 +239,14 @@ class SqliteStore:
                     with savepoint(ctx.conn, "document"):
                         if new_edits:
                             result, (doc_id, tree) = self._write_new_edit(ctx.conn, db_id, doc, trees, counts)
-                            results.append(result)
                         else:
+                            result = None
                             doc_id, tree = self._write_replicated(ctx.conn, db_id, doc, trees, counts)
-                    trees.put(doc_id, tree)
+                        trees.put(doc_id, tree)
+                    if result is not None:
+                        results.append(result)
                 except (SyncError, InvalidRevision) as exc:
+                    # Everything since the mark was inside the savepoint, now rolled back: the number is free.
                     counts.restore(mark)
                     results.append(_refusal(doc, exc))
             counts.write(ctx.conn)
