@@ -92,18 +92,17 @@ class RevTree:
 
     def sorted_leaves(self) -> list[str]:
         """Leaves, winner first: non-deleted before deleted, then highest generation, then highest id."""
-        return sorted(
-            self.leaves(),
-            key=lambda rev: (not self.nodes[rev].deleted, *rev_sort_key(rev)),
-            reverse=True,
-        )
+        return sorted(self.leaves(), key=self._winning_order, reverse=True)
+
+    def _winning_order(self, rev: str) -> tuple[bool, int, str]:
+        return (not self.nodes[rev].deleted, *rev_sort_key(rev))
 
     def winner(self) -> str:
         """The winning revision (the tree must not be empty): the first of :meth:`sorted_leaves`."""
         leaves = self.leaves()
         if len(leaves) == 1:  # most documents: no conflict to order
             return leaves[0]
-        return max(leaves, key=lambda rev: (not self.nodes[rev].deleted, *rev_sort_key(rev)))
+        return max(leaves, key=self._winning_order)
 
     def is_deleted(self) -> bool:
         """Whether the document is deleted: its winning leaf is a tombstone."""
