@@ -59,10 +59,10 @@ types: deps build/typing/alongside
 	MYPYPATH=build/typing $(BIN)/mypy --strict $(foreach p,$(PACKAGES),-p alongside.$(p))
 	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests tests/support
 
-# Most tests wait on browsers and servers, so four workers share the two cores (three left a quarter of the
-# CPU idle); the tests that time the server (load gates, /healthz under abuse, the cluster) run afterwards,
-# one at a time. PYTEST_WORKERS=0 runs everything in one process.
-PYTEST_WORKERS ?= 4
+# Most tests wait on browsers and servers, so three workers share the two cores; the tests that time the
+# server (load gates, /healthz under abuse, the cluster) run alone afterwards. PYTEST_WORKERS=0 runs everything
+# in one process.
+PYTEST_WORKERS ?= 3
 PYTEST_PARALLEL = $(BIN)/pytest -m "not serial" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 PYTEST_SERIAL = $(BIN)/pytest -m serial
 NODE_TESTS = node --test --test-concurrency=$(1) tests/pwa/
@@ -74,18 +74,17 @@ test-py: deps-test
 test-js: deps-test
 	$(call NODE_TESTS,2)
 
-# `make test`: the installs side by side with lint and types; then the parallel Python tests, which fill both
-# cores; then the serial Python tests, which mostly wait (on load runs, timeouts, the cluster) and leave a core
-# idle, beside the JS tests (one file at a time, their output kept until they end; about half a core), even
-# after a failure (one run reports every failing test); then the tree check.
+# `make test`: the installs side by side with lint and types; then the JS tests (one file at a time, their
+# output kept until they end) beside the parallel Python tests, which leave some of the two cores idle; then
+# the serial Python tests alone, even after a failure (one run reports every failing test), then the tree check.
 test:
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint types deps-test
 	@mkdir -p build
-	@status=0; $(PYTEST_PARALLEL) || status=$$?; \
-		($(call NODE_TESTS,1) > build/test-js.log 2>&1; echo $$? > build/test-js.status) & \
-		echo "$(PYTEST_SERIAL)"; $(PYTEST_SERIAL) || status=$$?; \
-		wait; cat build/test-js.log; echo "JS tests: exit $$(cat build/test-js.status)"; \
+	@($(call NODE_TESTS,1) > build/test-js.log 2>&1; echo $$? > build/test-js.status) & \
+		status=0; $(PYTEST_PARALLEL) || status=$$?; wait; cat build/test-js.log; \
+		echo "JS tests: exit $$(cat build/test-js.status)"; \
 		[ "$$(cat build/test-js.status)" = 0 ] || status=1; \
+		echo "$(PYTEST_SERIAL)"; $(PYTEST_SERIAL) || status=$$?; \
 		$(MAKE) --no-print-directory clean-tree || status=$$?; \
 		exit $$status
 
