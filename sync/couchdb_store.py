@@ -520,15 +520,18 @@ class CouchDBStore:
             lock = self._local_locks[key] = asyncio.Lock()
         return lock
 
-    async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
+    async def put_local(self, db: str, doc_id: str, body: Json, *, existing_only: bool = False) -> Json:
         """``PUT /{db}/_local/{id}``; ``Conflict`` unless ``_rev`` is current (any ``_rev`` creates a
-        missing document, as in the SQLite store). CouchDB 3 checks no revision of a local document (any
-        ``_rev``, or none, overwrites it), so the current one is read and compared here, under a lock."""
+        missing document, as in the SQLite store; with ``existing_only``, ``NotFound`` instead). CouchDB 3
+        checks no revision of a local document (any ``_rev``, or none, overwrites it), so the current one is
+        read and compared here, under a lock."""
         if body.get("_deleted") is True:
             return await self.delete_local(db, doc_id, body.get("_rev"))
         content = {k: v for k, v in body.items() if not k.startswith("_")}
         async with self._local_lock(db, doc_id):
             current = await self._local_rev(db, doc_id)
+            if current is None and existing_only:
+                raise NotFound("missing")
             if current is not None and body.get("_rev") != current:
                 raise Conflict(CONFLICT_REASON)
             response = await self._put_local(

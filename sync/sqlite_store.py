@@ -586,7 +586,7 @@ class SqliteStore:
 
         return await self.engine.read(job)
 
-    async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
+    async def put_local(self, db: str, doc_id: str, body: Json, *, existing_only: bool = False) -> Json:
         content = {k: v for k, v in body.items() if not k.startswith("_")}
 
         def job(ctx: WriteContext) -> Json:
@@ -598,6 +598,8 @@ class SqliteStore:
                     raise Conflict(CONFLICT_REASON) if row else NotFound("missing")
                 ctx.conn.execute("DELETE FROM local_docs WHERE db = ? AND id = ?", (db_id, doc_id))
                 return {"ok": True, "id": f"_local/{doc_id}", "rev": "0-0"}
+            if row is None and existing_only:
+                raise NotFound("missing")
             if row is not None and body.get("_rev") != current:
                 raise Conflict(CONFLICT_REASON)
             new = (row[0] if row else 0) + 1

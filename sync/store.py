@@ -133,8 +133,9 @@ class DocumentStore(Protocol):
     async def get_local(self, db: str, doc_id: str) -> Json:
         """A ``_local`` document (never replicated); ``NotFound`` if absent. ``doc_id`` excludes ``_local/``."""
 
-    async def put_local(self, db: str, doc_id: str, body: Json) -> Json:
-        """Write a ``_local`` document; ``Conflict`` if ``body["_rev"]`` is not its current revision."""
+    async def put_local(self, db: str, doc_id: str, body: Json, *, existing_only: bool = False) -> Json:
+        """Write a ``_local`` document; ``Conflict`` if ``body["_rev"]`` is not its current revision. With
+        ``existing_only``, ``NotFound`` (nothing written) if there is no such document: an update, never a new one."""
 
     async def delete_local(self, db: str, doc_id: str, rev: str | None) -> Json:
         """Delete a ``_local`` document."""

@@ -90,6 +90,10 @@ def test_a_device_keeps_at_most_the_limit_and_may_still_update_and_replace_its_o
     assert_couch_error(refused, 403, "forbidden")
     assert str(MAX_LOCAL_DOCUMENTS) in refused.json()["reason"]
     assert_couch_error(writer.client.get(local_url(plan, "one-too-many")), 404, "not_found")
+    # Naming a revision does not make a new one an update: refused all the same, and nothing stored.
+    named = writer.client.put(local_url(plan, "named-rev"), json={"_rev": revs[2], "last_seq": 99})
+    assert_couch_error(named, 403, "forbidden")
+    assert_couch_error(writer.client.get(local_url(plan, "named-rev")), 404, "not_found")
 
     # Its own are still its to update and delete; a deleted one frees its place.
     again = writer.client.put(local_url(plan, "checkpoint-0"), json={"_rev": revs[0], "last_seq": 100})

@@ -547,3 +547,19 @@ async def test_local_documents_have_their_own_revisions(store: DocumentStore) ->
     assert (await store.get_local(DB, "other/id"))["x"] == 1
     assert (await store.all_docs(DB, AllDocsRequest()))["rows"] == []
     assert (await store.changes(DB, ChangesRequest()))["results"] == []
+
+
+async def test_an_update_only_local_write_refuses_a_missing_document_and_updates_an_existing_one(
+    store: DocumentStore,
+) -> None:
+    with pytest.raises(NotFound) as missing:
+        await store.put_local(DB, "checkpoint", {"_rev": "0-3", "seq": 1}, existing_only=True)
+    assert missing.value.reason == "missing"
+    with pytest.raises(NotFound):
+        await store.get_local(DB, "checkpoint")  # nothing was written
+    await store.put_local(DB, "checkpoint", {"seq": 1})
+    with pytest.raises(Conflict):
+        await store.put_local(DB, "checkpoint", {"_rev": "0-9", "seq": 2}, existing_only=True)
+    updated = await store.put_local(DB, "checkpoint", {"_rev": "0-1", "seq": 2}, existing_only=True)
+    assert updated == {"ok": True, "id": "_local/checkpoint", "rev": "0-2"}
+    assert await store.get_local(DB, "checkpoint") == {"_id": "_local/checkpoint", "_rev": "0-2", "seq": 2}

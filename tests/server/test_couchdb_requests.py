@@ -1,0 +1,81 @@
+"""What Alongside sends CouchDB for each request a replicating device sends it (issue 19).
+
+Alongside over CouchDB is as fast as the requests it adds per device request allow. Each ``/sync`` request
+asks the directory "changed since?" once (what makes a removal refuse the device on its very next request,
+in every process: docs/security.md); beyond that, a checkpoint moving on (``PUT _local/…`` naming its
+``_rev``) reads the checkpoint's revision and writes it, without reading the device's index of its local
+documents. Counted at the store's HTTP client, on the run's CouchDB peer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from support.processes import CouchDBPeer
+
+from alongside.server.app import create_app
+from alongside.server.settings import Settings
+
+
+class Counted:
+    """The CouchDB requests (method and path, without the query) the app's store sends."""
+
+    def __init__(self, app: Any) -> None:
+        self.sent: list[str] = []
+        self.directory = f"/{app.state.alongside.store.prefix}directory"
+        http = app.state.alongside.store._http
+        request = http.request
+
+        async def counted(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+            self.sent.append(f"{method} {path.split('?', 1)[0]}")
+            return await request(method, path, *args, **kwargs)
+
+        http.request = counted
+
+    def beside_the_directory(self) -> list[str]:
+        """What was sent since the last call, once the one directory read is taken out (asserted there)."""
+        sent, self.sent = self.sent, []
+        directory = [call for call in sent if call.split(" ", 1)[1].startswith(self.directory)]
+        assert directory == [f"GET {self.directory}/_changes"], sent
+        # The last part of each path: a device's local document is kept at "{device id}%2F{its name}".
+        return [
+            call.split(" ", 1)[0] + " " + call.rsplit("/", 1)[1].split("%2F")[-1]
+            for call in sent
+            if call not in directory
+        ]
+
+
+@pytest.fixture
+def device(shared_couchdb: CouchDBPeer, tmp_path: Path) -> Iterator[tuple[TestClient, Counted, str]]:
+    """An app over the run's CouchDB (a prefix of its own), a plan with one device, and its sync base URL."""
+    prefix = f"a{uuid.uuid4().hex[:12]}-"
+    app = create_app(Settings(data_dir=tmp_path, couchdb_url=shared_couchdb.url, couchdb_prefix=prefix))
+    with TestClient(app) as client:
+        plan = client.portal.call(app.state.alongside.directory.create_plan_with_device)
+        client.headers["Authorization"] = f"Bearer {plan.token}"
+        base = f"/sync/{plan.plan_id}/"
+        for _ in range(2):  # the first request notes when the device was last seen (a directory write)
+            assert client.get(base).status_code == 200
+        yield client, Counted(app), base
+
+
+def test_a_checkpoint_moving_on_costs_a_revision_read_and_a_write_without_the_index(
+    device: tuple[TestClient, Counted, str],
+) -> None:
+    client, counted, base = device
+    made = client.put(base + "_local/pull-checkpoint", json={"last_seq": "1", "session_id": "s"})
+    assert made.status_code == 201, made.text
+    counted.sent.clear()
+    rev = made.json()["rev"]
+    for seq in range(2, 5):
+        moved = client.put(base + "_local/pull-checkpoint", json={"_rev": rev, "last_seq": str(seq), "session_id": "s"})
+        assert moved.status_code == 201, moved.text
+        rev = moved.json()["rev"]
+        # The checkpoint's current revision (CouchDB 3 checks none of a local document), then the write.
+        assert counted.beside_the_directory() == ["GET pull-checkpoint", "PUT pull-checkpoint"]
+    assert client.get(base + "_local/pull-checkpoint").json()["last_seq"] == "4"
