@@ -30,6 +30,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository, 
 
 from bench_couchdb import couchdb_peer, replicated_docs
 from starlette.testclient import TestClient
+from support.store_requests import count_store_requests
 
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
@@ -65,17 +66,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch, couchdb_peer(Path(scratch), cluster=cluster) as (peer, name):
         print(f"CouchDB: {name}")
         app = create_app(Settings(data_dir=Path(scratch) / "data", couchdb_url=peer.url))
-        sent: list[str] = []
         with TestClient(app) as client:
             state = app.state.alongside
-            http = state.store._http
-            request = http.request
-
-            async def counted(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-                sent.append(f"{method} {path.split('?', 1)[0]}")
-                return await request(method, path, *args, **kwargs)
-
-            http.request = counted  # type: ignore[method-assign]
+            sent = count_store_requests(app)
             plan = client.portal.call(state.directory.create_plan_with_device)
             client.headers["Authorization"] = f"Bearer {plan.token}"
             base = f"/sync/{plan.plan_id}/"

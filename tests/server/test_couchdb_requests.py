@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from support.processes import CouchDBPeer
+from support.store_requests import count_store_requests
 
 from alongside.server.app import create_app
 from alongside.server.settings import Settings
@@ -26,20 +27,13 @@ class Counted:
     """The CouchDB requests (method and path, without the query) the app's store sends."""
 
     def __init__(self, app: Any) -> None:
-        self.sent: list[str] = []
+        self.sent = count_store_requests(app)
         self.directory = f"/{app.state.alongside.store.prefix}directory"
-        http = app.state.alongside.store._http
-        request = http.request
-
-        async def counted(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-            self.sent.append(f"{method} {path.split('?', 1)[0]}")
-            return await request(method, path, *args, **kwargs)
-
-        http.request = counted
 
     def beside_the_directory(self) -> list[str]:
         """What was sent since the last call, once the one directory read is taken out (asserted there)."""
-        sent, self.sent = self.sent, []
+        sent = list(self.sent)
+        self.sent.clear()
         directory = [call for call in sent if call.split(" ", 1)[1].startswith(self.directory)]
         assert directory == [f"GET {self.directory}/_changes"], sent
         # The last part of each path: a device's local document is kept at "{device id}%2F{its name}".

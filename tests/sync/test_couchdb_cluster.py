@@ -51,6 +51,7 @@ from support.documents import doc_id, item_doc
 from support.migration_world import alongside, build_directory, couch_store, enrich, store_state
 from support.node_script import stream_node
 from support.processes import AlongsideServer
+from support.store_requests import count_store_requests
 
 from alongside.server.app import create_app
 from alongside.server.directory import plan_database
@@ -327,15 +328,7 @@ def test_a_remembered_access_costs_one_directory_read_and_a_revocation_through_a
     first = create_app(Settings(data_dir=tmp_path / "a", couchdb_url=cluster.nodes[0].url, couchdb_prefix=prefix))
     second = create_app(Settings(data_dir=tmp_path / "b", couchdb_url=cluster.nodes[1].url, couchdb_prefix=prefix))
     with TestClient(first) as a, TestClient(second) as b:  # two processes, one directory (the same prefix)
-        sent: list[str] = []
-        http = first.state.alongside.store._http
-        request = http.request
-
-        async def counted(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-            sent.append(f"{method} {path.split('?', 1)[0]}")
-            return await request(method, path, *args, **kwargs)
-
-        http.request = counted
+        sent = count_store_requests(first)
         plan = a.portal.call(first.state.alongside.directory.create_plan_with_device)
         a.headers["Authorization"] = f"Bearer {plan.token}"
         base = f"/sync/{plan.plan_id}/"
