@@ -45,6 +45,10 @@ from .state import AppState
 logger = logging.getLogger("alongside.server")
 
 HEARTBEAT = b"\n"
+# A longpoll woken with nothing new to send from where it waits (on a CouchDB cluster, the copy that woke it
+# can be ahead of the copies the feed then reads, for as long as CouchDB takes to copy a write across) waits
+# this long before it asks again, rather than asking in a loop.
+NOTHING_NEW_PAUSE = 0.05
 MAX_SEQ_LENGTH = 4096
 # A sequence as a CouchDB server issues it: an integer, or an integer, a dash and opaque printable ASCII.
 SEQ_TEXT = re.compile(r"([0-9]{1,16})(-[!-~]*)?")
@@ -181,14 +185,16 @@ async def _wait_for_changes(
                     store_wait = None
                     if changed:
                         # Answer once there is something to send: a change outside a doc_ids filter (or a
-                        # wake-up with nothing new) keeps the request waiting, as CouchDB's longpoll does.
+                        # wake-up with nothing new) keeps the request waiting, as CouchDB's longpoll does,
+                        # from where that read of the feed got to. Never from the database's update_seq: on
+                        # a CouchDB cluster it can name shard copies holding a document the read's copies
+                        # lack yet, and the device would never be sent it.
                         result = await store.changes(db, changes_request)
                         if not result["results"]:
-                            current = (await store.database_info(db))["update_seq"]
-                            result = await store.changes(db, changes_request)  # read after ``current``
-                            if not result["results"]:
-                                changes_request.since = current
-                                continue
+                            if result["last_seq"] == changes_request.since:
+                                await asyncio.sleep(min(NOTHING_NEW_PAUSE, max(deadline - time.monotonic(), 0)))
+                            changes_request.since = result["last_seq"]
+                            continue
                         await recheck()
                         yield result
                         return

@@ -501,6 +501,9 @@ class SqliteStore:
                 last_seq = seq if not request.descending else max(last_seq, seq)
             if request.descending:
                 last_seq = results[-1]["seq"] if results else update_seq
+            elif request.limit is None or len(results) < request.limit:
+                # Read to the end (as CouchDB's feed does, a doc_ids filter too): nothing after update_seq.
+                last_seq = max(last_seq, update_seq)
             pending_row = conn.execute(
                 "SELECT COUNT(*) FROM documents WHERE db = ? AND seq > ?", (db_id, last_seq)
             ).fetchone()

@@ -446,6 +446,24 @@ async def test_changes_since_limit_and_pending_with_opaque_sequences(store: Docu
     assert backwards["pending"] == 0
 
 
+async def test_a_filtered_feed_read_to_the_end_names_where_it_read_to_and_a_later_change_comes_after_it(
+    store: DocumentStore,
+) -> None:
+    """As CouchDB's ``_doc_ids`` feed does: ``last_seq`` is where the read got to, past the changes to other
+    documents, so a longpoll that waits on from there neither wakes for them again nor misses a later change
+    of its own documents (server/sync_changes.py waits from this ``last_seq``, never from ``update_seq``)."""
+    (written,) = await store.bulk_docs(DB, [{"_id": "mine", "v": 1}])
+    first = await store.changes(DB, ChangesRequest(doc_ids=["mine"]))
+    assert [row["id"] for row in first["results"]] == ["mine"]
+    await store.bulk_docs(DB, [{"_id": "other", "v": 1}])
+    past_other = await store.changes(DB, ChangesRequest(since=first["last_seq"], doc_ids=["mine"]))
+    assert past_other["results"] == []
+    assert (await store.changes(DB, ChangesRequest(since=past_other["last_seq"])))["results"] == []
+    await store.bulk_docs(DB, [{"_id": "mine", "_rev": written["rev"], "v": 2}])
+    later = await store.changes(DB, ChangesRequest(since=past_other["last_seq"], doc_ids=["mine"]))
+    assert [row["id"] for row in later["results"]] == ["mine"]
+
+
 async def test_changes_style_all_docs_lists_the_winner_first_then_live_then_deleted_leaves(
     store: DocumentStore,
 ) -> None:

@@ -106,7 +106,7 @@ export function livePull(url, token, into) {
       timeoutMs,
       what,
     );
-  return { live, errors, receivedAll };
+  return { live, errors, receivedAll, receivedCount: () => received.size };
 }
 
 export async function bulkInsert(db, docs, chunk = 1000) {
