@@ -15,6 +15,10 @@ const visitsChanged = signal(0); // read while rendering: a visit begun or ended
 const listed = new Map(); // planId -> signal of the counts read for "My plans" (plans not open)
 const readAt = new Map(); // planId -> the database's update_seq when those counts were read
 const cache = new Map(); // planId -> {items, since, me, result}: one computation per load of the plan
+const writing = new Map(); // planId -> the look marks being written, in order (a promise that settles, never rejects)
+
+/** Once every look mark this page has begun writing for the plan is stored: a read then sees the newest. */
+const written = (planId) => writing.get(planId) ?? Promise.resolve();
 
 const lookOf = (planId) => {
   if (!looks.has(planId)) looks.set(planId, signal(undefined));
@@ -43,6 +47,7 @@ export async function beginVisit(plan) {
   const visit = { plan, since: null, ready: false };
   visits.set(plan.id, visit);
   live.set(plan.id, plan);
+  await written(plan.id); // leaving and coming straight back: compare with the mark just written, not the one before
   const look = await readLookMark(plan.db);
   lookOf(plan.id).value = look;
   if (visits.get(plan.id) !== visit) return; // left already
@@ -60,13 +65,27 @@ export async function endVisit(plan) {
   await markLooked(plan);
 }
 
-/** Write the look mark for everything the plan shows now (its items as this device judged them). */
-export async function markLooked(plan) {
-  if (!plan.keyring) return;
+/**
+ * Write the look mark for everything the plan shows now (its items as this device judged them). Marks are
+ * written one after another, each after the last is stored: two at once would read the same revision and
+ * one would be refused.
+ */
+export function markLooked(plan) {
+  if (!plan.keyring) return Promise.resolve();
   const seen = watermarks(plan.items.values());
   lookOf(plan.id).value = { seen };
   listedOf(plan.id).value = NOTHING;
-  await writeLook(plan.db, await sealLookMark(seen)); // sealed once the device has a database key (localdb.js)
+  // Sealed once the device has a database key (localdb.js).
+  const write = written(plan.id).then(async () => writeLook(plan.db, await sealLookMark(seen)));
+  const settled = write.then(
+    () => {},
+    () => {},
+  );
+  writing.set(plan.id, settled);
+  settled.then(() => {
+    if (writing.get(plan.id) === settled) writing.delete(plan.id);
+  });
+  return write;
 }
 
 /** What is new in the plan on screen, for its screens: {counts, marks} (see changesSince). */
@@ -101,6 +120,7 @@ export async function readNews(planId) {
   const db = await openLocalDatabase(planId);
   const { update_seq: seq } = await db.info();
   if (readAt.get(planId) === seq) return listedOf(planId).value;
+  await written(planId);
   const look = await readLookMark(db);
   lookOf(planId).value = look;
   let counts = NOTHING;
