@@ -138,6 +138,9 @@ class CouchDBNode:
             "-kernel error_logger silent\n-sasl sasl_error_logger false\n"
             "-kernel prevent_overlapping_partitions false\n"
             "+Bd -noinput\n-os_mon start_cpu_sup false\n-os_mon start_memsup false\n"
+            # No busy-waiting by idle schedulers: the tests' nodes share two cores with browsers and servers
+            # (measured: about a quarter less CPU for the same requests).
+            "+sbwt none\n+sbwtdcpu none\n+sbwtdio none\n"
         )
         data = self.directory / "data"
         single = "" if self.cluster else "single_node = true\n"
