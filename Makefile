@@ -60,12 +60,10 @@ types: deps build/typing/alongside
 	MYPYPATH=build/typing:tests $(BIN)/mypy --strict loadtests tests/support
 
 # Most tests wait on browsers and servers, so three workers share the two cores; the tests that time the
-# server (load gates, /healthz under abuse, the cluster) run alone afterwards. Files are handed out in the order
-# tests/conftest.py gives them (files of `slow` tests first), not xdist's default of the most tests first, which
-# left the long single-test browser files for the end while the other workers sat idle. PYTEST_WORKERS=0 runs everything
+# server (load gates, /healthz under abuse, the cluster) run alone afterwards. PYTEST_WORKERS=0 runs everything
 # in one process.
 PYTEST_WORKERS ?= 3
-PYTEST_PARALLEL = $(BIN)/pytest -m "not serial" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+PYTEST_PARALLEL = $(BIN)/pytest -m "not serial" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 PYTEST_SERIAL = $(BIN)/pytest -m serial
 NODE_TESTS = node --test --test-concurrency=$(1) tests/pwa/
 test-py: deps-test

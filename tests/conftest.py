@@ -38,14 +38,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     return peer_line()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files of ``slow`` tests first, the rest after, each in its own order: pytest-xdist hands whole files
-    (``--dist loadfile``) to workers in this order, so the long files start early and the short ones fill the
-    end, instead of one long file running on while the other workers have nothing left to do."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: collection order within each group
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(peer_line())  # also under -q, which drops the header
 

@@ -102,7 +102,6 @@ def closing() -> Iterator[ExitStack]:
         yield stack
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_200_plans_search_sort_count_overdue_steps_and_show_news_and_the_details_say_who_changed_what(
     chromium: Browser, alongside_server: AlongsideServer, devices: Any, closing: ExitStack, tmp_path: Path

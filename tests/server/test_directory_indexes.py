@@ -29,7 +29,7 @@ from alongside.sync.couchdb_store import CouchDBStore
 from alongside.sync.sqlite_store import SqliteStore
 from alongside.sync.store import AllDocsRequest, DocumentStore, Json
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture

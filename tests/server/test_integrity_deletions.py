@@ -14,7 +14,7 @@ from support import hand_made
 from support.hostile_proxy import HostileProxy
 from support.plan_world import Family
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = pytest.mark.anyio
 
 REMOVED_WORDS = "This was removed without a signature. We kept it, and you can put it back."
 

@@ -15,7 +15,7 @@ from support.hostile_proxy import HostileProxy
 from support.plan_client import PlanDevice
 from support.plan_world import Family
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = pytest.mark.anyio
 
 ROLLBACK_WORDS = "An older copy of this came back from the server or another device; we kept the newer one."
 
