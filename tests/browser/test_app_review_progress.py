@@ -187,6 +187,7 @@ def test_a_review_across_three_visits_on_two_devices_charts_progress_and_compare
     )
     for button in tablet.get_by_role("button", name=re.compile(r"^Sam agrees")).all():
         button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
     expect(tablet.get_by_text("4 of 4 agreed.", exact=True)).to_be_visible()
     tablet.screenshot(path=str(SCREENSHOTS / "113-review-read-back.png"), full_page=True)
     keep_reviewed_version(tablet, 1)

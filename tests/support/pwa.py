@@ -398,8 +398,11 @@ def write_whole_plan(page: Page, plan_id: str, person: str = "Sam") -> None:
 
     open_section(page, plan_id, "readback")
     # The worker's device records the person's agreement, with attribution ("Sam agrees").
+    # One at a time, as a person would: each agreement shows before the next button is pressed (the line it
+    # adds moves the buttons below it, and a click aimed while they move can land beside its target).
     for button in page.get_by_role("button", name=re.compile(f"^{re.escape(person)} agrees")).all():
         button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
     expect(page.locator("button[aria-pressed=true]")).to_have_count(6)
     page.get_by_role("button", name="Keep this version").click()
     expect(page.get_by_text("This version is kept.")).to_be_visible()
