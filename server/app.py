@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,6 +30,7 @@ from .errors import (
     sync_error_handler,
     unexpected_error_handler,
 )
+from .http_protocol import ON_SERVER_STOP
 from .learning import Learning
 from .longpolls import Longpolls
 from .pages import page_routes
@@ -74,7 +76,7 @@ def create_app(settings: Settings) -> Starlette:
     """Build the ASGI app. Storage is opened in the lifespan and closed at shutdown."""
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         store = open_store(settings)
         await store.open()
         try:
@@ -97,7 +99,8 @@ def create_app(settings: Settings) -> Starlette:
             )
             longpolls.start()
             try:
-                yield
+                # Told to stop, the server ends the open longpolls rather than wait out their timeouts.
+                yield {ON_SERVER_STOP: longpolls.end_all}
             finally:
                 await longpolls.stop()
         finally:

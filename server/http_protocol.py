@@ -14,6 +14,10 @@ headers (each byte even cancels the keep-alive timer) and no cap on their size. 
 
 The app itself bounds the time a body it reads may take (server/requests.py). Error bodies have the
 route family's shape, like every other error (server/errors.py).
+
+When the server is told to stop, uvicorn waits for every request in flight to finish; the app's longpolls
+would hold it for their whole timeout. The protocol tells the app at once: it calls the callable the app's
+lifespan put in its state under :data:`ON_SERVER_STOP` (server/app.py ends the open longpolls with it).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from uvicorn.server import ServerState
 
 from .errors import HTTP_ERROR_NAMES, error_body
 
+ON_SERVER_STOP = "alongside.on_server_stop"  # lifespan state: called (no arguments) when the server stops
 LINGER_SECONDS = 2.0  # after refusing a head: how long to read and drop what the client still sends
 HEAD_REFUSALS = {
     408: "The request headers arrived too slowly.",
@@ -190,6 +195,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._drain_deadline = None
         if not self.transport.is_closing():
             self._linger_then_close()
+
+    def shutdown(self) -> None:
+        on_stop = self.app_state.get(ON_SERVER_STOP)
+        if on_stop is not None:
+            on_stop()
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._end_head()

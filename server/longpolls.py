@@ -10,7 +10,9 @@ alike on SQLite (another process's commits are seen by polling, sync/sqlite_chan
 longpoll of our own), and across the processes of ``alongside serve --workers N``.
 
 A device holds at most ``max_longpolls_per_device`` longpolls in one process; one more ends the oldest
-(answered as at its timeout, with nothing new), as a reloaded browser tab expects.
+(answered as at its timeout, with nothing new), as a reloaded browser tab expects. When the server is told
+to stop, every open longpoll is ended the same way (and any opened after that answers at once), so a
+restart does not wait out the longpolls' timeouts and each device simply asks again.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class OpenLongpoll:
     account: str
     plan: str
     woken: asyncio.Event = field(default_factory=asyncio.Event)
-    replaced: bool = False  # ended to make room for a newer longpoll of the same device
+    ended: bool = False  # answer now: a newer longpoll of the same device took its place, or the server stops
 
 
 class Longpolls:
@@ -58,6 +60,7 @@ class Longpolls:
         self._following = asyncio.Event()  # the watcher has a directory sequence to follow from
         self._seq: Seq | None = None
         self._watcher: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start the directory watcher (on the event loop, once the store is open)."""
@@ -69,6 +72,15 @@ class Longpolls:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
+
+    def end_all(self) -> None:
+        """The server is stopping: every open longpoll answers now, as at its timeout, and so does any opened
+        from here on (the client asks again, of this server once it is back or of another process)."""
+        self._stopping = True
+        for mine in self._by_device.values():
+            for poll in mine:
+                poll.ended = True
+                poll.woken.set()
 
     def open_count(self, device: str) -> int:
         """How many longpolls ``device`` holds in this process."""
@@ -99,9 +111,12 @@ class Longpolls:
         self._by_account.setdefault(poll.account, set()).add(poll)
         self._by_plan.setdefault(poll.plan, set()).add(poll)
         self._count += 1
+        if self._stopping:
+            poll.ended = True
+            poll.woken.set()
         while len(mine) > self.max_per_device:
             oldest = next(iter(mine))
-            oldest.replaced = True
+            oldest.ended = True
             oldest.woken.set()
             self._remove(oldest)
         self._someone_waits.set()

@@ -153,8 +153,8 @@ async def _wait_for_changes(
     heartbeat: float | None,
 ) -> AsyncGenerator[bytes | Json, None]:
     """A longpoll: :data:`HEARTBEAT` every ``heartbeat`` seconds while nothing changes, then the changes
-    (empty at the timeout, or when a newer longpoll of the device replaced this one). Raises the
-    ``SyncError`` of a refused access as soon as the directory changes it."""
+    (empty at the timeout, when a newer longpoll of the device replaced this one, or when the server stops).
+    Raises the ``SyncError`` of a refused access as soon as the directory changes it."""
     store = state.store
     db = access.database
     deadline = time.monotonic() + timeout
@@ -176,7 +176,7 @@ async def _wait_for_changes(
                     woken.cancel()
                 if poll.woken.is_set():
                     poll.woken.clear()
-                    if poll.replaced:
+                    if poll.ended:
                         break
                     await recheck()
                     continue
