@@ -25,7 +25,7 @@ from .settings import Settings
 
 
 async def _with_activities(settings: Settings, action: Callable[[Activities, str, str], Any]) -> Any:
-    from .app import open_store
+    from .storage import open_store
 
     store = open_store(settings)
     await store.open()

@@ -16,7 +16,6 @@ from starlette.routing import Route
 
 from alongside.sync.errors import SyncError
 from alongside.sync.revtree import InvalidRevision
-from alongside.sync.store import DocumentStore
 
 from .activities import Activities
 from .api_operations import api_routes
@@ -38,19 +37,9 @@ from .ratelimit import FailureLimiter
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
 from .state import AppState
+from .storage import open_store
 from .sync_routes import sync_routes
 from .validation import envelope_validator
-
-
-def open_store(settings: Settings) -> DocumentStore:
-    """The document store the settings ask for: SQLite under ``data_dir`` unless a CouchDB URL is given."""
-    if settings.couchdb_url:
-        from alongside.sync.couchdb_store import CouchDBStore
-
-        return CouchDBStore(settings.couchdb_url, prefix=settings.couchdb_prefix)
-    from alongside.sync.sqlite_store import SqliteStore
-
-    return SqliteStore(settings.data_dir, synchronous=settings.sqlite_synchronous, revs_limit=settings.revs_limit)
 
 
 async def healthz(request: Request) -> Response:

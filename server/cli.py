@@ -86,7 +86,7 @@ async def _create_plan(directory: Directory) -> dict[str, str]:
 async def _with_directory(
     settings: Settings, action: Callable[[Directory], Awaitable[dict[str, str]]]
 ) -> dict[str, str]:
-    from .app import open_store
+    from .storage import open_store
 
     store = open_store(settings)
     await store.open()
@@ -181,7 +181,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from .migrate import DEFAULT_BATCH_SIZE, DEFAULT_JOBS, DEFAULT_PREFIX
+    from alongside.sync.migration_defaults import DEFAULT_BATCH_SIZE, DEFAULT_JOBS, DEFAULT_PREFIX
 
     migrate = commands.add_parser(
         "migrate",

@@ -14,14 +14,8 @@ import re
 import sys
 
 from alongside.sync.errors import Forbidden, NotFound, SyncError
-from alongside.sync.migrate import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_JOBS,
-    DEFAULT_PREFIX,
-    MigrationError,
-    migrate,
-    parse_endpoint,
-)
+from alongside.sync.migrate import MigrationError, migrate, parse_endpoint
+from alongside.sync.migration_defaults import DEFAULT_BATCH_SIZE, DEFAULT_JOBS, DEFAULT_PREFIX
 from alongside.sync.replicator import ReplicationResult
 from alongside.sync.store import DocumentStore, Json
 

@@ -30,14 +30,12 @@ from pathlib import Path
 from .couchdb_http import split_credentials
 from .couchdb_store import CouchDBStore
 from .errors import PreconditionFailed
+from .migration_defaults import DEFAULT_BATCH_SIZE, DEFAULT_JOBS, DEFAULT_PREFIX
 from .peers import StorePeer
 from .replicator import ReplicationResult, replicate
 from .sqlite_store import FILE_NAME, SqliteStore
 from .store import ChangesRequest, DocumentStore, Json, Seq
 
-DEFAULT_PREFIX = "alongside-"
-DEFAULT_BATCH_SIZE = 500
-DEFAULT_JOBS = 4
 VERIFY_PAGE = 2000
 EXAMPLES = 5
 COUCHDB_PREFIX = re.compile(r"[a-z][a-z0-9_$()+/-]*")

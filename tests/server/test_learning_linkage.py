@@ -20,10 +20,10 @@ from support.processes import AlongsideServer
 
 from alongside.crypto import b64u_encode, generate_device_keys
 from alongside.crypto.learning import new_learning_key, open_facts, seal_facts, sign_learning_key
-from alongside.server.app import open_store
 from alongside.server.errors import logged_path
 from alongside.server.learning import LEARNING_DB
 from alongside.server.settings import Settings
+from alongside.server.storage import open_store
 from alongside.sync.store import AllDocsRequest
 
 BACKENDS = ("sqlite", "couchdb")
