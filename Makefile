@@ -29,9 +29,13 @@ $(STAMPS)/node-tests: tests/package.json tests/package-lock.json | $(STAMPS)
 	cd tests && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
 	touch $@
 
-# Debian's Chromium for the browser tests (never a downloaded browser).
+# Debian's Chromium for the browser tests (never a downloaded browser): chromium-headless-shell, Chromium's
+# headless build, drives the tests; chromium, the full browser, the benchmarks. apt waits for its lock.
+APT = apt-get -o DPkg::Lock::Timeout=600
 $(STAMPS)/chromium: | $(STAMPS)
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v chromium >/dev/null && test -x /usr/lib/chromium/chromium-headless-shell || { \
+		for try in $$(seq 60); do $(APT) update -qq && break; sleep 5; done; \
+		$(APT) install -y -qq chromium chromium-headless-shell; }
 	touch $@
 
 # mypy cannot follow setuptools' editable import hook: give it the installed layout as symlinks.

@@ -367,7 +367,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             seed_bundle = build_seed_bundle()
             with sync_playwright() as playwright:
-                browser = launch(playwright)
+                browser = launch(playwright, chromium_executable())  # the full browser, as a phone runs
                 try:
                     figures["chromium"] = browser.version
                     figures.update(measure(browser, server, seed_bundle, args))

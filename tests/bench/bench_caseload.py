@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server.start()
         try:
             with sync_playwright() as playwright, python_devices() as portal:
-                browser = launch(playwright)
+                browser = launch(playwright, chromium_executable())  # the full browser, as a phone runs
                 try:
                     figures["chromium"] = browser.version
                     page = new_device(browser, init_script=OBSERVER).new_page()

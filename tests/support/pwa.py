@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, expect
 
-from support.browser import CHROMIUM_ARGS, chromium_executable
+from support.browser import CHROMIUM_ARGS, browser_under_test
 
 from .processes import REPO, AlongsideServer
 
@@ -37,8 +37,9 @@ def ensure_built() -> None:
         subprocess.run(["npm", "run", "build"], cwd=PWA, check=True, capture_output=True)
 
 
-def launch(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+def launch(playwright: Playwright, executable: str | None = None) -> Browser:
+    """The browser the tests drive (support.browser.browser_under_test), or the one at `executable`."""
+    return playwright.chromium.launch(executable_path=executable or browser_under_test(), args=CHROMIUM_ARGS)
 
 
 def new_device(
