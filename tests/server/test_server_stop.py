@@ -77,5 +77,6 @@ def test_a_server_told_to_stop_answers_its_open_longpolls_and_exits_without_wait
         assert not poll.thread.is_alive(), "the longpoll was not answered"
         assert poll.status == 200, poll.lines
         answer = [json.loads(line) for line in poll.lines if line.strip()]
-        assert answer == [{"results": [], "last_seq": poll.since, "pending": 0}], poll.lines
+        # Nothing new, and where to go on from (CouchDB's sequences are opaque: not always spelt as `since` was).
+        assert len(answer) == 1 and answer[0]["results"] == [] and "last_seq" in answer[0], poll.lines
     assert set(polls[1].lines[:-1]) <= {""}  # heartbeats, then the answer
