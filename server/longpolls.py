@@ -75,7 +75,10 @@ class Longpolls:
 
     def end_all(self) -> None:
         """The server is stopping: every open longpoll answers now, as at its timeout, and so does any opened
-        from here on (the client asks again, of this server once it is back or of another process)."""
+        from here on (the client asks again, of this server once it is back or of another process). Called for
+        every connection the server closes: only the first call has anything to do."""
+        if self._stopping:
+            return
         self._stopping = True
         for mine in self._by_device.values():
             for poll in mine:

@@ -10,15 +10,13 @@ on the wire already: the response then ends with a last line ``{"error": "forbid
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from support.longpoll_thread import Longpoll, start_longpoll
 from support.server_plan import Device, Organisation, ServerPlan, enrol
 
 # Timed against the server: run alone, after the parallel run (Makefile test-py).
@@ -29,43 +27,9 @@ WOKEN_WITHIN = 1.0  # seconds from the removal's answer to the end of the longpo
 BOUND = 60.0
 
 
-@dataclass
-class Longpoll:
-    """A longpoll running in a thread: its status, the body's lines and when it ended."""
-
-    thread: threading.Thread | None = None
-    opened: threading.Event = field(default_factory=threading.Event)
-    status: int | None = None
-    lines: list[str] = field(default_factory=list)
-    ended_at: float | None = None
-
-    def wait(self) -> None:
-        assert self.thread is not None
-        self.thread.join(BOUND)
-        assert not self.thread.is_alive(), "the longpoll never ended"
-
-    @property
-    def answer(self) -> Any:
-        """The last non-empty line (the answer or the error), parsed."""
-        return json.loads([line for line in self.lines if line.strip()][-1])
-
-
 def open_longpoll(plan: ServerPlan, device: Device, **params: Any) -> Longpoll:
     """Start ``device``'s longpoll from the plan's current sequence; returns once the request is waiting."""
-    since = device.client.get(f"/sync/{plan.plan_id}/").json()["update_seq"]
-    poll = Longpoll()
-
-    def run() -> None:
-        query = {"feed": "longpoll", "since": since, "timeout": LONGPOLL_MS, **params}
-        with device.client.stream("GET", f"/sync/{plan.plan_id}/_changes", params=query, timeout=BOUND) as response:
-            poll.status = response.status_code
-            poll.opened.set()
-            poll.lines = list(response.iter_lines())
-        poll.ended_at = time.monotonic()
-        poll.opened.set()
-
-    poll.thread = threading.Thread(target=run, daemon=True)
-    poll.thread.start()
+    poll = start_longpoll(plan, device, LONGPOLL_MS, BOUND, **params)
     if params.get("heartbeat"):
         assert poll.opened.wait(BOUND)  # the first heartbeat has started the response
     else:

@@ -1,67 +1,29 @@
 """A server told to stop (SIGTERM, as systemd or a container runtime sends it) answers its open longpolls at
-once, as at their timeout (``200``, no results, the sequence they waited from), and exits: a restart never
-waits out the devices' longpolls, and each device simply asks again (server/longpolls.py)."""
+once, as at their timeout (``200``, no results, where to go on from), and exits: a restart never waits out
+the devices' longpolls, and each device simply asks again (server/longpolls.py).
+
+The module's one test stops the server of the module's ``organisation`` (tests/server/conftest.py): a test
+added here would find it stopped."""
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
-import pytest
-from support.backends import server_on_backend
-from support.server_plan import Device, Organisation, ServerPlan, running_organisation
+from support.longpoll_thread import start_longpoll
+from support.server_plan import ServerPlan
 
-BACKENDS = ("sqlite", "couchdb")
 LONGPOLL_MS = 120_000  # far longer than the server may take to stop
 STOPPED_WITHIN = 30.0  # seconds: a bound on a loaded machine, still a quarter of the longpolls' timeout
-
-
-@pytest.fixture(params=BACKENDS)
-def organisation(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]
-) -> Iterator[Organisation]:
-    """A server of the test's own: the test stops it."""
-    directory = tmp_path_factory.mktemp(f"stopping-{request.param}")
-    with running_organisation(server_on_backend(request, request.param, directory, server_env)) as organisation:
-        yield organisation
-
-
-@dataclass
-class WaitingLongpoll:
-    """A longpoll in a thread: the status and the body's lines once it ended."""
-
-    since: Any
-    waiting: threading.Event = field(default_factory=threading.Event)
-    status: int | None = None
-    lines: list[str] = field(default_factory=list)
-    thread: threading.Thread | None = None
-
-
-def open_longpoll(plan: ServerPlan, device: Device, **params: Any) -> WaitingLongpoll:
-    since = device.client.get(f"/sync/{plan.plan_id}/").json()["update_seq"]
-    poll = WaitingLongpoll(since)
-
-    def run() -> None:
-        query = {"feed": "longpoll", "since": since, "timeout": LONGPOLL_MS, **params}
-        path = f"/sync/{plan.plan_id}/_changes"
-        with device.client.stream("GET", path, params=query, timeout=LONGPOLL_MS / 1000) as response:
-            poll.status = response.status_code
-            poll.waiting.set()
-            poll.lines = list(response.iter_lines())
-
-    poll.thread = threading.Thread(target=run, daemon=True)
-    poll.thread.start()
-    return poll
 
 
 def test_a_server_told_to_stop_answers_its_open_longpolls_and_exits_without_waiting_out_their_timeout(
     plan: ServerPlan,
 ) -> None:
-    polls = [open_longpoll(plan, plan.owner), open_longpoll(plan, plan.reader, heartbeat=1000, include_docs="true")]
-    assert polls[1].waiting.wait(STOPPED_WITHIN)  # its first heartbeat: the request is waiting on the server
+    polls = [
+        start_longpoll(plan, plan.owner, LONGPOLL_MS, LONGPOLL_MS / 1000),
+        start_longpoll(plan, plan.reader, LONGPOLL_MS, LONGPOLL_MS / 1000, heartbeat=1000, include_docs="true"),
+    ]
+    assert polls[1].opened.wait(STOPPED_WITHIN)  # its first heartbeat: the request is waiting on the server
     process = plan.server.process
     assert process is not None
     # The plain longpoll, opened first, is waiting too by then: it has nothing to answer before its timeout.
