@@ -12,7 +12,10 @@ from CouchDB that the store relies on:
 - ``_changes`` has no ``pending``, and ``style=all_docs`` lists leaves by revision only: here the count
   and CouchDB's order (winner, other live leaves, deleted leaves);
 - ``feed=longpoll`` ignores ``timeout`` when nothing changes: here it ends empty after ``timeout``;
-- ``_revs_diff`` never reports ``possible_ancestors``: added from the document's leaves.
+- ``_revs_diff`` never reports ``possible_ancestors``: added from the document's leaves;
+- a filtered feed (``filter=_doc_ids``…) read to its end names the last *matching* change as ``last_seq``:
+  here, as CouchDB, where the read got to (at least the ``update_seq`` read just before it), so a reader
+  that goes on from there is not shown the other documents' changes again.
 
 Everything else is passed through untouched, the client's ``Authorization`` included (the proxy's
 own reads carry it too). An upstream that cannot be reached gives 503, as CouchDB behind a load
@@ -236,9 +239,12 @@ class PouchDBAdapter:
             return await self._database_info(upstream, db_path, path, query)
         if segments[1:] == ["_changes"] and params.get("feed") == "longpoll":
             return await self._longpoll(upstream, method, path, query, content, params)
+        read_to: Seq | None = None
+        if segments[1:] == ["_changes"] and params.get("filter") is not None:
+            read_to = (await upstream.info(db_path)).get("update_seq")
         answer = await upstream.send(method, path, query, content or None)
         if segments[1:] == ["_changes"] and answer.status == 200 and isinstance(answer.body, dict):
-            return await self._changes(upstream, db_path, params, answer.body)
+            return await self._changes(upstream, db_path, params, answer.body, read_to)
         if segments[1:] == ["_revs_diff"] and answer.status == 200 and isinstance(answer.body, dict):
             return _json_answer(200, await self._with_ancestors(upstream, db_path, answer.body))
         if len(segments) == 2 and method == "GET" and not segments[1].startswith("_") and "open_revs" not in params:
@@ -271,15 +277,20 @@ class PouchDBAdapter:
             since = params.get("since", "0")
             return _json_answer(200, {"results": [], "last_seq": int(since) if since.isdigit() else since})
 
-    async def _changes(self, upstream: Upstream, db_path: str, params: dict[str, str], feed: Json) -> Answer:
+    async def _changes(
+        self, upstream: Upstream, db_path: str, params: dict[str, str], feed: Json, read_to: Seq | None
+    ) -> Answer:
         rows: list[Json] = feed.get("results", [])
         if params.get("style") == "all_docs":
             await self._order_leaves(upstream, db_path, rows)
+        limit = int(params["limit"]) if params.get("limit", "").isdigit() else None
+        read_to_end = limit is None or len(rows) < limit
+        descending = params.get("descending") == "true"
+        last_seq = feed.get("last_seq", 0)
+        if read_to_end and not descending and isinstance(read_to, int) and isinstance(last_seq, int):
+            feed["last_seq"] = last_seq = max(last_seq, read_to)
         if not isinstance(feed.get("pending"), int):
-            limit = int(params["limit"]) if params.get("limit", "").isdigit() else None
-            exhausted = params.get("filter") is None and (limit is None or len(rows) < limit)
-            descending = params.get("descending") == "true"
-            last_seq = feed.get("last_seq", 0)
+            exhausted = params.get("filter") is None and read_to_end
             feed["pending"] = 0 if descending or exhausted else await self._pending_after(upstream, db_path, last_seq)
         return _json_answer(200, feed)
 
