@@ -4,9 +4,10 @@ docs/crypto.md §14.3 refuses an item written at the roster id (§4.2) of anothe
 devices of a plan are the devices of every account that is, or ever was, a member: a removed member's
 roster entry stays in the plan (the others still need its keys to check what it wrote), so it must stay
 that device's too. It is asked on every ``/sync`` write, so rather than reading the directory's indexes
-(:mod:`directory_indexes`) each time, this map is read from the directory once and then kept up to date
-from the directory's changes feed, a change at a time: a membership's id names its plan and account, and
-a device's account never changes, so nothing is ever taken out of it.
+(:mod:`directory_indexes`) each time, this map is built from the directory's changes feed and then kept up
+to date from it, a change at a time: a membership's id names its plan and account (a membership ended stays
+counted: its member's devices wrote to the plan), and a device's account never changes, so nothing is ever
+taken out of it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import asyncio
 
 from alongside.crypto import roster_document_id
-from alongside.sync.store import AllDocsRequest, ChangesRequest, DocumentStore, Seq
+from alongside.sync.store import ChangesRequest, DocumentStore, Seq
 
-from .directory_ids import DEVICE_PREFIX, ID_PATTERN, MEMBERSHIP_PREFIX, RANGE_END, last_part, membership_parts
+from .directory_ids import DEVICE_PREFIX, ID_PATTERN, MEMBERSHIP_PREFIX, last_part, membership_parts
 
 CHANGES_PAGE = 1000
+_NEVER = object()
 
 
 class PlanDevices:
@@ -28,8 +30,8 @@ class PlanDevices:
         self._store = store
         self._database = database
         self._lock = asyncio.Lock()
-        self._seq: Seq | None = None  # the directory change this index has read up to
-        self._checked: object = None  # the last update_seq a caller asked for, once read up to it
+        self._seq: Seq = 0  # the directory change this index has read up to
+        self._checked: object = _NEVER  # the last update_seq a caller asked for, once read up to it
         self._accounts_of_plan: dict[str, set[str]] = {}
         self._devices_of_account: dict[str, set[str]] = {}
         self._account_of_device: dict[str, str] = {}
@@ -43,9 +45,7 @@ class PlanDevices:
         request); while it has not moved, nothing is read.
         """
         async with self._lock:
-            if self._seq is None:
-                await self._load()
-            elif directory_seq != self._checked:
+            if directory_seq != self._checked:
                 await self._catch_up()
             self._checked = directory_seq
             cached = self._roster_ids.get(plan_id)
@@ -60,41 +60,28 @@ class PlanDevices:
             self._roster_ids[plan_id] = (self._version, roster)
             return roster
 
-    async def _load(self) -> None:
-        """Everything from scratch: the sequence first, so that nothing written meanwhile is missed."""
-        seq = (await self._store.database_info(self._database))["update_seq"]
-        devices = await self._store.all_docs(
-            self._database,
-            AllDocsRequest(start_key=DEVICE_PREFIX, end_key=DEVICE_PREFIX + RANGE_END, include_docs=True),
-        )
-        for row in devices["rows"]:
-            doc = row.get("doc") or {}
-            self._add_device(str(row["id"]), doc.get("account"))
-        memberships = await self._store.all_docs(
-            self._database, AllDocsRequest(start_key=MEMBERSHIP_PREFIX, end_key=MEMBERSHIP_PREFIX + RANGE_END)
-        )
-        for row in memberships["rows"]:
-            self._add_membership(str(row["id"]))
-        self._seq = seq
-
     async def _catch_up(self) -> None:
-        """Read the directory's changes since the last read; new devices' documents in one read per page."""
-        assert self._seq is not None
+        """Read the directory's changes since the last read (from the start, the first time), each changed
+        document as the feed gives it.
+
+        From the feed alone, never from ``_all_docs`` beside it: on a CouchDB cluster two reads may be answered
+        by different copies of a shard, and a write one copy already holds may not have reached the other
+        yet. A sequence taken from one read and documents from another could then skip that write for good
+        (a device that just joined, refused its own roster entry until the process restarts). The feed's
+        ``last_seq`` names exactly the copies whose changes it gave, so reading on from it misses nothing.
+        """
         while True:
-            page = await self._store.changes(self._database, ChangesRequest(since=self._seq, limit=CHANGES_PAGE))
+            page = await self._store.changes(
+                self._database, ChangesRequest(since=self._seq, limit=CHANGES_PAGE, include_docs=True)
+            )
             results = page["results"]
-            new_devices = []
             for row in results:
                 doc_id = str(row["id"])
                 if doc_id.startswith(MEMBERSHIP_PREFIX):
                     self._add_membership(doc_id)
-                elif doc_id.startswith(DEVICE_PREFIX) and last_part(doc_id) not in self._account_of_device:
-                    new_devices.append(doc_id)
-            if new_devices:
-                found = await self._store.all_docs(self._database, AllDocsRequest(keys=new_devices, include_docs=True))
-                for row in found["rows"]:
-                    if row.get("doc"):
-                        self._add_device(str(row["id"]), row["doc"].get("account"))
+                elif doc_id.startswith(DEVICE_PREFIX):
+                    doc = row.get("doc") or {}
+                    self._add_device(doc_id, doc.get("account"))
             self._seq = page["last_seq"]
             if len(results) < CHANGES_PAGE:
                 return
