@@ -29,7 +29,6 @@ logger = logging.getLogger("alongside.sync.couchdb")
 
 DB_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_$()+/-]{0,237}")  # whole names only: fullmatch
 BULK_GET_UNSUPPORTED = (400, 404, 405, 415, 501)
-LEAVES_CHUNK = 100
 
 
 class CouchDBStore:
@@ -92,25 +91,6 @@ class CouchDBStore:
     async def _require_db(self, db: str) -> None:
         if not await self.database_exists(db):
             raise NotFound("Database does not exist.")
-
-    async def _leaves(self, db: str, doc_ids: list[str]) -> dict[str, list[str]]:
-        """Every leaf revision (deleted ones too) of each existing document in ``doc_ids``.
-
-        Asked in chunks of ``LEAVES_CHUNK`` ids: CouchDB answers a ``_doc_ids`` filter that small by
-        looking the documents up rather than by scanning the whole feed."""
-        unique = list(dict.fromkeys(doc_ids))
-        out: dict[str, list[str]] = {}
-        for start in range(0, len(unique), LEAVES_CHUNK):
-            response = await self._http.request(
-                "POST",
-                self._db(db) + "/_changes",
-                params={"filter": "_doc_ids", "style": "all_docs"},
-                json={"doc_ids": unique[start : start + LEAVES_CHUNK]},
-                idempotent=True,
-            )
-            for row in response.body.get("results", []):
-                out[row["id"]] = [change["rev"] for change in row.get("changes", [])]
-        return out
 
     async def _leaf_docs(self, db: str, doc_id: str, history: bool) -> list[Json]:
         """``open_revs=all``: every leaf of a document, winner first (``[]`` if there is no such document)."""
@@ -320,63 +300,63 @@ class CouchDBStore:
     async def bulk_get(self, db: str, items: list[BulkGetItem], *, history: bool, latest: bool) -> list[Json]:
         """``POST /{db}/_bulk_get``, one result per item in order; missing revisions as error objects.
 
-        Items without a revision get the winner (even a deleted one, as SQLite does); ``latest`` is
-        resolved here: revisions that are still leaves go to ``_bulk_get``, others are resolved from
-        the document's leaves. Falls back to ``open_revs`` GETs if ``_bulk_get`` is not supported.
+        Items without a revision get the winner (even a deleted one, as SQLite does). With ``latest``, CouchDB
+        resolves each revision to its leaf descendants in the same request (``latest=true``); the leaves come
+        with their history, which says which requested revision each one descends from, so the answer does not
+        depend on the order CouchDB lists them in. Falls back to ``open_revs`` GETs if ``_bulk_get`` is not
+        supported.
         """
         if not items:
             await self._require_db(db)
             return []
-        leaves = await self._leaves(db, [i.id for i in items if i.rev is not None]) if latest else {}
-
-        def resolve(item: BulkGetItem) -> bool:
-            return item.rev is None or (latest and item.rev not in leaves.get(item.id, [item.rev]))
-
-        leaf_docs = {doc_id: await self._leaf_docs(db, doc_id, True) for doc_id in {i.id for i in items if resolve(i)}}
-        plans: list[list[tuple[str, str | None, Json | None]]] = []  # per item: (id, rev, resolved doc)
-        fetch: dict[str, list[str]] = {}
+        winners = {
+            doc_id: (await self._leaf_docs(db, doc_id, True))[:1] for doc_id in {i.id for i in items if i.rev is None}
+        }
+        wanted: dict[str, list[str]] = {}
         for item in items:
-            if resolve(item):
-                docs = leaf_docs[item.id]
-                chosen = docs[:1] if item.rev is None else [d for d in docs if item.rev in shapes.path(d)]
-                plans.append([(item.id, d["_rev"], d) for d in chosen] or [(item.id, item.rev, None)])
-            else:
-                assert item.rev is not None
-                plans.append([(item.id, item.rev, None)])
-                fetch.setdefault(item.id, []).append(item.rev)
-        fetched = await self._fetch_revs(db, fetch, history) if fetch else {}
+            if item.rev is not None:
+                wanted.setdefault(item.id, []).append(item.rev)
+        fetched = await self._revisions_by_id(db, wanted, history=history or latest, latest=latest) if wanted else {}
         results: list[Json] = []
-        for item, plan in zip(items, plans, strict=True):
-            entries: list[Json] = []
-            for doc_id, rev, resolved in plan:
-                doc = resolved if resolved is not None else fetched.get((doc_id, rev or ""))
-                entries.append(
-                    {"ok": shapes.without_history(dict(doc), history)} if doc else shapes.missing(doc_id, rev)
+        for item in items:
+            found = fetched.get(item.id, {})
+            if item.rev is None:
+                docs = winners[item.id]
+            elif latest:
+                docs = sorted(
+                    (d for d in found.values() if item.rev in shapes.path(d)), key=shapes.leaf_order, reverse=True
                 )
-            results.append({"id": item.id, "docs": entries})
+            else:
+                docs = [found[item.rev]] if item.rev in found else []
+            entries = [{"ok": shapes.without_history(dict(doc), history)} for doc in docs]
+            results.append({"id": item.id, "docs": entries or [shapes.missing(item.id, item.rev)]})
         return results
 
-    async def _fetch_revs(self, db: str, wanted: dict[str, list[str]], history: bool) -> dict[tuple[str, str], Json]:
-        """Explicit revisions by ``(id, rev)``, through ``_bulk_get`` or, failing that, ``open_revs``."""
+    async def _revisions_by_id(
+        self, db: str, wanted: dict[str, list[str]], *, history: bool, latest: bool
+    ) -> dict[str, dict[str, Json]]:
+        """The documents at the revisions ``wanted`` that exist (with ``latest``, at least their leaf
+        descendants), by id and revision: one ``_bulk_get`` or, failing that, ``open_revs`` GETs."""
+        found: dict[str, dict[str, Json]] = {}
         if self._bulk_get_supported:
             body = {
                 "docs": [{"id": doc_id, "rev": rev} for doc_id, revs in wanted.items() for rev in dict.fromkeys(revs)]
             }
+            params = {"revs": shapes.flag(history)} | ({"latest": "true"} if latest else {})
             response = await self._http.request(
                 "POST",
                 self._db(db) + "/_bulk_get",
-                params={"revs": shapes.flag(history)},
+                params=params,
                 json=body,
                 idempotent=True,
                 expect=BULK_GET_UNSUPPORTED,
             )
             if response.status == 200:
-                found: dict[tuple[str, str], Json] = {}
                 for result in response.body.get("results", []):
                     for entry in result.get("docs", []):
                         if isinstance(entry, dict) and isinstance(entry.get("ok"), dict):
                             doc = shapes.doc(entry["ok"])
-                            found[(str(doc["_id"]), str(doc["_rev"]))] = doc
+                            found.setdefault(str(doc["_id"]), {})[str(doc["_rev"])] = doc
                 return found
             error = self._http.error(response.status, response.body)
             if isinstance(error, NotFound) and error.reason != "missing":
@@ -384,11 +364,12 @@ class CouchDBStore:
             if response.status != 400:  # 400 may be about this request only: fall back just this once
                 logger.warning("CouchDB at %s has no _bulk_get; using open_revs GETs", self.url)
                 self._bulk_get_supported = False
-        out: dict[tuple[str, str], Json] = {}
         for doc_id, revs in wanted.items():
-            for rev, doc in (await self._open_revs(db, doc_id, revs, history)).items():
-                out[(doc_id, rev)] = doc
-        return out
+            if latest:  # every leaf: bulk_get keeps those that descend from a requested revision
+                found[doc_id] = {str(doc["_rev"]): doc for doc in await self._leaf_docs(db, doc_id, True)}
+            else:
+                found[doc_id] = await self._open_revs(db, doc_id, revs, history)
+        return found
 
     async def changes(self, db: str, request: ChangesRequest) -> Json:
         """``GET /{db}/_changes`` (normal feed): ``{"results", "last_seq", "pending"}``."""

@@ -13,6 +13,8 @@ from CouchDB that the store relies on:
   and CouchDB's order (winner, other live leaves, deleted leaves);
 - ``feed=longpoll`` ignores ``timeout`` when nothing changes: here it ends empty after ``timeout``;
 - ``_revs_diff`` never reports ``possible_ancestors``: added from the document's leaves;
+- ``_bulk_get`` with ``latest=true``: each revision that is no longer a leaf answered with its leaf
+  descendants (winner-first), as CouchDB does;
 - a filtered feed (``filter=_doc_ids``…) read to its end names the last *matching* change as ``last_seq``:
   here, as CouchDB, where the read got to (at least the ``update_seq`` read just before it), so a reader
   that goes on from there is not shown the other documents' changes again.
@@ -31,7 +33,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlencode
 
 import httpx
 import uvicorn
@@ -239,6 +241,8 @@ class PouchDBAdapter:
             return await self._database_info(upstream, db_path, path, query)
         if segments[1:] == ["_changes"] and params.get("feed") == "longpoll":
             return await self._longpoll(upstream, method, path, query, content, params)
+        if segments[1:] == ["_bulk_get"] and method == "POST" and params.get("latest") == "true":
+            return await self._bulk_get_latest(upstream, db_path, path, params, content)
         read_to: Seq | None = None
         if segments[1:] == ["_changes"] and params.get("filter") is not None:
             read_to = (await upstream.info(db_path)).get("update_seq")
@@ -317,6 +321,44 @@ class PouchDBAdapter:
                 conflicts = set((known.get("doc") or {}).get("_conflicts", []))
                 revs.sort(key=lambda r: (r != winner, r not in conflicts))
             row["changes"] = [{"rev": rev} for rev in revs]
+
+    async def _bulk_get_latest(
+        self, upstream: Upstream, db_path: str, path: str, params: dict[str, str], content: bytes
+    ) -> Answer:
+        """Revisions that are leaves (and unknown ones) go to pouchdb-server's ``_bulk_get`` without ``latest``;
+        the others are answered with the leaves that descend from them."""
+        try:
+            entries = json.loads(content)["docs"]
+            wanted = [(str(e["id"]), e.get("rev")) for e in entries]
+        except (ValueError, KeyError, TypeError):
+            return await upstream.send("POST", path, urlencode(params), content)
+        leaves = await upstream.leaves(db_path, [doc_id for doc_id, rev in wanted if rev is not None])
+        inner = {
+            i for i, (doc_id, rev) in enumerate(wanted) if rev is not None and rev not in leaves.get(doc_id, [rev])
+        }
+        passed = [entries[i] for i in range(len(entries)) if i not in inner]
+        query = urlencode({k: v for k, v in params.items() if k != "latest"})
+        answer = await upstream.send("POST", path, query, json.dumps({"docs": passed}).encode()) if passed else None
+        if answer is not None and (answer.status != 200 or not isinstance(answer.body, dict)):
+            return answer
+        upstream_results = iter(answer.body.get("results", []) if answer is not None else [])
+        leaf_docs: dict[str, list[Json]] = {}
+        results: list[Json] = []
+        for i, (doc_id, rev) in enumerate(wanted):
+            if i not in inner:
+                results.append(next(upstream_results))
+                continue
+            if doc_id not in leaf_docs:
+                raw = await upstream.read(
+                    "GET", f"{db_path}/{quote(doc_id, safe='')}", {"open_revs": "all", "revs": "true"}
+                )
+                leaf_docs[doc_id] = [entry["ok"] for entry in raw or [] if isinstance(entry, dict) and "ok" in entry]
+            found = sorted(
+                (doc for doc in leaf_docs[doc_id] if rev in shapes.path(doc)), key=shapes.leaf_order, reverse=True
+            )
+            docs = [{"ok": shapes.without_history(dict(doc), params.get("revs") == "true")} for doc in found]
+            results.append({"id": doc_id, "docs": docs or [shapes.missing(doc_id, rev)]})
+        return _json_answer(200, {"results": results})
 
     async def _with_ancestors(self, upstream: Upstream, db_path: str, diff: Json) -> Json:
         """``possible_ancestors``: the leaves below the highest missing generation, highest first."""

@@ -4,7 +4,8 @@ Alongside over CouchDB is as fast as the requests it adds per device request all
 asks the directory "changed since?" once (what makes a removal refuse the device on its very next request,
 in every process: docs/security.md); beyond that, a checkpoint moving on (``PUT _local/…`` naming its
 ``_rev``) reads the checkpoint's revision and writes it, without reading the device's index of its local
-documents. Counted at the store's HTTP client, on the run's CouchDB peer.
+documents; a ``_bulk_get`` with ``latest`` is CouchDB's own ``_bulk_get`` with ``latest``, nothing read before
+it. Counted at the store's HTTP client, on the run's CouchDB peer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from support.documents import doc_id, item_doc
 from support.processes import CouchDBPeer
 from support.store_requests import count_store_requests
 
@@ -73,3 +75,31 @@ def test_a_checkpoint_moving_on_costs_a_revision_read_and_a_write_without_the_in
         # The checkpoint's current revision (CouchDB 3 checks none of a local document), then the write.
         assert counted.beside_the_directory() == ["GET pull-checkpoint", "PUT pull-checkpoint"]
     assert client.get(base + "_local/pull-checkpoint").json()["last_seq"] == "4"
+
+
+def test_a_bulk_get_with_latest_is_one_couchdb_bulk_get_and_answers_each_revision_with_its_leaves(
+    device: tuple[TestClient, Counted, str],
+) -> None:
+    """A pull's ``_bulk_get?revs=true&latest=true``: an older revision is answered with the leaf that
+    descends from it (with its history), a leaf with itself, an unknown revision as missing."""
+    client, counted, base = device
+    edited, kept = doc_id("edited"), doc_id("kept")
+    written = client.post(base + "_bulk_docs", json={"docs": [item_doc(edited), item_doc(kept)]})
+    assert written.status_code == 201, written.text
+    first, kept_rev = (row["rev"] for row in written.json())
+    second = client.post(base + "_bulk_docs", json={"docs": [{**item_doc(edited), "_rev": first}]}).json()[0]["rev"]
+    unknown = "1-" + "0" * 32
+    counted.sent.clear()
+    answer = client.post(
+        base + "_bulk_get?revs=true&latest=true",
+        json={"docs": [{"id": edited, "rev": first}, {"id": kept, "rev": kept_rev}, {"id": kept, "rev": unknown}]},
+    )
+    assert answer.status_code == 200, answer.text
+    assert counted.beside_the_directory() == ["POST _bulk_get"]
+    results = answer.json()["results"]
+    assert [[entry["ok"]["_rev"] for entry in result["docs"]] for result in results[:2]] == [[second], [kept_rev]]
+    assert results[0]["docs"][0]["ok"]["_revisions"]["ids"] == [second.split("-")[1], first.split("-")[1]]
+    assert results[2] == {
+        "id": kept,
+        "docs": [{"error": {"id": kept, "rev": unknown, "error": "not_found", "reason": "missing"}}],
+    }
