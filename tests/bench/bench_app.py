@@ -1,6 +1,6 @@
 """Benchmark (prints figures, asserts nothing): the web app's size and how fast it opens a plan (issue 6).
 
-Run: ``.venv/bin/python tests/bench/bench_app.py [--runs 5] [--items 2000] [--no-join]`` (``make bench``
+Run: ``.venv/bin/python tests/bench/bench_app.py [--runs 5] [--items 2000 10000] [--no-join]`` (``make bench``
 runs it too). It uses Debian's chromium and a server of its own on a scratch SQLite store; it builds
 the app first when ``pwa/dist`` is missing (``--build`` rebuilds it).
 
@@ -9,12 +9,15 @@ the app first when ``pwa/dist`` is missing (``--build`` rebuilds it).
    (as the browser tests do), loads it once online so the service worker precaches the shell, goes
    offline, then reloads the plan screen several times, unthrottled and with Chrome's 4x CPU slowdown
    (``Emulation.setCPUThrottlingRate``).
-3. A plan of ``--items`` items (2,000): sealed in the page with the app's own data layer (``Plan.seal``,
-   ``Plan.save``: the path ``Plan.create`` takes, in bulk), pushed to the server by the app's own sync,
+3. A plan of each ``--items`` size (2,000, then 10,000): sealed in the page with the app's own data layer
+   (``Plan.seal``, ``Plan.save``: the path ``Plan.create`` takes, in bulk), pushed to the server by the app's own sync,
    then the plan screen is reloaded until every section shows its final count: offline and online,
-   with and without the 4x slowdown. Then a second device joins the plan by invite and downloads it
-   (first open on a new phone: one run, unthrottled), beside plain PouchDB pulling the same plan in
-   the same browser (the floor for that figure).
+   with and without the 4x slowdown. Then a second device joins the first of those plans by invite and
+   downloads it (first open on a new phone: one run, unthrottled), beside plain PouchDB pulling the same
+   plan in the same browser (the floor for that figure).
+4. A first load on a cheap phone: a device that never opened the app (nothing cached) with a 6x CPU
+   slowdown on Chrome DevTools' "Slow 3G", until the welcome screen shows its heading (``--first-loads``
+   times, 3).
 
 Each load is timed inside the page: ``performance.now()`` (milliseconds since the navigation started)
 when a MutationObserver first sees the plan's section list (``ol.sections``) with the expected counts.
@@ -52,8 +55,11 @@ from support.browser import chromium_executable
 from support.processes import AlongsideServer
 from support.pwa import (
     DIST,
+    LANDED,
+    LOCK_STEP,
     PHONE,
     PWA,
+    answer_lock_step,
     device_token,
     enrol,
     ensure_built,
@@ -68,15 +74,21 @@ from support.pwa import (
 
 TIMEOUT_MS = 600_000  # generous: a loaded machine under 4x throttling (--timeout)
 
+# A cheap phone on a poor connection: Chrome DevTools' "Slow 3G" (2,000 ms of latency, 400 kbit/s each way:
+# 500 kbit/s less 20%) and a 6x CPU slowdown.
+CHEAP_PHONE_CPU = 6
+SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
+
 # Runs before the app's own scripts on every load: note when the first screen and each distinct set of
 # section counts appear, in ms since the navigation started.
 OBSERVER = """
 (() => {
-  const marks = { shell: null, seen: [] };
+  const marks = { shell: null, heading: null, seen: [] };
   window.__bench = marks;
   let last = '';
   const look = () => {
     if (marks.shell === null && document.querySelector('main#main')) marks.shell = performance.now();
+    if (marks.heading === null && document.querySelector('main#main h1')) marks.heading = performance.now();
     const counts = document.querySelectorAll('ol.sections .count');
     if (!counts.length) return;
     const sig = Array.from(counts, (el) => el.textContent.replace(/[^0-9]/g, '')).join(',');
@@ -114,6 +126,7 @@ import { newDocumentId } from './src/crypto/index.js';
 import { loadDevice, trustedDevices } from './src/data/device.js';
 import { editField } from './src/data/merge.js';
 import { CHOICES, SCHEMA } from './src/data/model.js';
+import { openLocalDatabase } from './src/data/localdb.js';
 import { Plan } from './src/data/plan.js';
 import PouchDB from 'pouchdb-browser';
 
@@ -185,7 +198,8 @@ export async function pull(planId, token) {
 
 export async function seed(planId, count) {
   const device = await loadDevice();
-  const plan = await new Plan(planId, device).start(await trustedDevices(planId));
+  const db = await openLocalDatabase(planId);
+  const plan = await new Plan(planId, device, { db }).start(await trustedDevices(planId));
   plan.stop(); // no live reloads while writing: the app reads the plan when it next opens it
   if (!plan.keyring) throw new Error('this device holds no key for the plan');
   const counts = {};
@@ -196,9 +210,11 @@ export async function seed(planId, count) {
   for (let n = 0; n < count; n += 1) {
     const type = PATTERN[n % PATTERN.length];
     const stamp = { at: base + n * 1000, dev: device.deviceId };
-    const f = {};
-    for (const [name, value] of Object.entries(fieldsFor(type, n, goal))) f[name] = editField(undefined, value, stamp);
     const id = newDocumentId();
+    const f = {};
+    for (const [name, value] of Object.entries(fieldsFor(type, n, goal))) {
+      f[name] = await editField(undefined, value, stamp, { name, sign: plan.signer(id) });
+    }
     if (type === 'goal') goal = id;
     docs.push(await plan.seal(id, { a: SCHEMA, type, created: stamp, f }));
     counts[type] = (counts[type] || 0) + 1;
@@ -330,6 +346,13 @@ def first_download(browser: Browser, tablet: Page, url: str, plan_id: str, sig: 
         page.get_by_label("A name for this device").fill("Sam's phone")
         started = time.monotonic()
         page.get_by_role("button", name="Join the plan").click()
+        lock_step = page.get_by_role("heading", name=LOCK_STEP)
+        landed = page.get_by_role("heading", name=LANDED)
+        lock_step.or_(landed).first.wait_for()
+        if lock_step.is_visible():
+            answer_lock_step(page, None)  # "Not now": a person can lock the app later
+        landed.wait_for()
+        page.goto(f"{url}/#/plan/{plan_id}")  # the person lands on "My plan"; the counts are on the plan's home
         wait_counts(page, sig)
         shown = time.monotonic() - started
         wait_synced(page, timeout=TIMEOUT_MS)
@@ -337,6 +360,32 @@ def first_download(browser: Browser, tablet: Page, url: str, plan_id: str, sig: 
     finally:
         phone.close()
     return {"shown_s": round(shown, 2), "synced_s": round(synced, 2)}
+
+
+def cheap_phone_first_load(browser: Browser, url: str, runs: int) -> dict[str, Any]:
+    """A phone that never opened the app (nothing cached) on the cheap-phone profile: ms from navigation start
+    until the first screen shows its heading (the welcome screen, ready to set up or join), ``runs`` times."""
+    shown: list[float] = []
+    for _ in range(runs):
+        context = new_context(browser)
+        try:
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+            throttle(cdp, CHEAP_PHONE_CPU)
+            page.goto(url + "/", wait_until="commit")
+            page.wait_for_function("() => window.__bench && window.__bench.heading !== null", polling=100)
+            shown.append(round(float(page.evaluate("window.__bench.heading")), 1))
+        finally:
+            context.close()
+    return {
+        "cpu": CHEAP_PHONE_CPU,
+        "network": SLOW_3G,
+        "runs": runs,
+        "first_screen_ms": shown,
+        "median_ms": median(shown),
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -378,6 +427,71 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+def big_plan(
+    context: BrowserContext, page: Page, cdp: CDPSession, url: str, seed_bundle: str, items: int, runs: int
+) -> tuple[dict[str, Any], str, str]:
+    """A plan of ``items`` items, sealed by the app's data layer and pushed by the app's sync, then opened
+    ``runs`` times offline and online at 1x and 4x; its figures, its id and its section counts."""
+    out: dict[str, Any] = {"items": items}
+    # A plan of many items, sealed by the app's data layer and pushed by the app's sync.
+    page.goto(f"{url}/#/plans")
+    page.get_by_role("heading", name="My plans").wait_for()
+    big_id = start_plan(page, "Jo", "Big plan")
+    big_url = f"{url}/#/plan/{big_id}"
+    # Let the new plan's first documents reach the server and the app record it before the reload
+    # below (a reload in that window leaves them "waiting to sync" for good: see the report).
+    wait_synced(page, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    # A fresh page on a screen that opens no plan: the app holds no copy of the plan while it is written.
+    page.goto(f"{url}/#/settings")
+    page.reload()
+    page.get_by_role("heading", name="Settings").wait_for()
+    page.evaluate(seed_bundle)
+    seeded = page.evaluate("([planId, count]) => AlongsideBench.seed(planId, count)", [big_id, items])
+    started = time.monotonic()
+    page.goto(big_url)
+    wait_synced(page, timeout=TIMEOUT_MS)
+    push_s = time.monotonic() - started
+    counts = seeded["counts"]
+    expected = [
+        counts.get("strength", 0),
+        counts.get("matter", 0),
+        counts.get("goal", 0),
+        counts.get("person", 0),
+        0,  # community: the seed writes none
+        counts.get("step", 0) + counts.get("contingency", 0),
+        counts.get("good_news", 0),
+        0,
+    ]
+    big_sig = ",".join(str(n) for n in expected)
+    wait_counts(page, big_sig)
+    out["big_plan_setup"] = {
+        "types": counts,
+        "seal_ms": round(seeded["sealMs"], 1),
+        "save_ms": round(seeded["saveMs"], 1),
+        "push_and_show_s": round(push_s, 2),
+    }
+    print(
+        f"\nPlan of {items:,} items ({', '.join(f'{n} {t}' for t, n in sorted(counts.items()))}):"
+        f"\n  sealed in the page in {seeded['sealMs']:.0f} ms, written to PouchDB in {seeded['saveMs']:.0f} ms,"
+        f" pushed by the app's sync and shown in {push_s:.1f} s",
+        flush=True,
+    )
+    print(f"  navigation start -> every section shows its count ({big_sig}), {runs} reloads:")
+    big: dict[str, Any] = {"counts": big_sig}
+    for offline in (True, False):
+        context.set_offline(offline)
+        where = "offline" if offline else "online"
+        for rate in (1, 4):
+            key = f"{where}_{rate}x"
+            big[key] = time_loads(page, cdp, big_url, big_sig, rate=rate, runs=runs)
+            describe(f"{where}, CPU {rate}x", big[key])
+    context.set_offline(False)
+    out["big_plan"] = big
+
+    return out, big_id, big_sig
+
+
 def measure(browser: Browser, server: AlongsideServer, seed_bundle: str, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     url = server.url
@@ -410,60 +524,13 @@ def measure(browser: Browser, server: AlongsideServer, seed_bundle: str, args: a
         context.set_offline(False)
         out["small_plan"] = {"counts": small_sig, **small}
 
-        # A plan of many items, sealed by the app's data layer and pushed by the app's sync.
-        page.goto(f"{url}/#/plans")
-        page.get_by_role("heading", name="My plans").wait_for()
-        big_id = start_plan(page, "Jo", "Big plan")
-        big_url = f"{url}/#/plan/{big_id}"
-        # Let the new plan's first documents reach the server and the app record it before the reload
-        # below (a reload in that window leaves them "waiting to sync" for good: see the report).
-        wait_synced(page, timeout=TIMEOUT_MS)
-        page.wait_for_timeout(1000)
-        # A fresh page on a screen that opens no plan: the app holds no copy of the plan while it is written.
-        page.goto(f"{url}/#/settings")
-        page.reload()
-        page.get_by_role("heading", name="Settings").wait_for()
-        page.evaluate(seed_bundle)
-        seeded = page.evaluate("([planId, count]) => AlongsideBench.seed(planId, count)", [big_id, args.items])
-        started = time.monotonic()
-        page.goto(big_url)
-        wait_synced(page, timeout=TIMEOUT_MS)
-        push_s = time.monotonic() - started
-        counts = seeded["counts"]
-        expected = [
-            counts.get("strength", 0),
-            counts.get("matter", 0),
-            counts.get("goal", 0),
-            counts.get("person", 0),
-            counts.get("step", 0) + counts.get("contingency", 0),
-            counts.get("good_news", 0),
-            0,
-        ]
-        big_sig = ",".join(str(n) for n in expected)
-        wait_counts(page, big_sig)
-        out["big_plan_setup"] = {
-            "types": counts,
-            "seal_ms": round(seeded["sealMs"], 1),
-            "save_ms": round(seeded["saveMs"], 1),
-            "push_and_show_s": round(push_s, 2),
-        }
-        print(
-            f"\nPlan of {args.items:,} items ({', '.join(f'{n} {t}' for t, n in sorted(counts.items()))}):"
-            f"\n  sealed in the page in {seeded['sealMs']:.0f} ms, written to PouchDB in {seeded['saveMs']:.0f} ms,"
-            f" pushed by the app's sync and shown in {push_s:.1f} s",
-            flush=True,
-        )
-        print(f"  navigation start -> every section shows its count ({big_sig}), {args.runs} reloads:")
-        big: dict[str, Any] = {"counts": big_sig}
-        for offline in (True, False):
-            context.set_offline(offline)
-            where = "offline" if offline else "online"
-            for rate in (1, 4):
-                key = f"{where}_{rate}x"
-                big[key] = time_loads(page, cdp, big_url, big_sig, rate=rate, runs=args.runs)
-                describe(f"{where}, CPU {rate}x", big[key])
-        context.set_offline(False)
-        out["big_plan"] = big
+        plans: list[dict[str, Any]] = []
+        for index, items in enumerate(args.items):
+            figures, big_id, big_sig = big_plan(context, page, cdp, url, seed_bundle, items, args.runs)
+            plans.append(figures)
+            if index == 0:
+                first_id, first_sig, first_items = big_id, big_sig, items
+        out["big_plans"] = plans
 
         if not args.no_join:
             wait_synced(page, timeout=TIMEOUT_MS)
@@ -472,12 +539,12 @@ def measure(browser: Browser, server: AlongsideServer, seed_bundle: str, args: a
             page.reload()
             page.get_by_role("heading", name="Settings").wait_for()
             page.evaluate(seed_bundle)
-            pulled = page.evaluate("([planId, token]) => AlongsideBench.pull(planId, token)", [big_id, token])
-            joined = first_download(browser, page, url, big_id, big_sig)
+            pulled = page.evaluate("([planId, token]) => AlongsideBench.pull(planId, token)", [first_id, token])
+            joined = first_download(browser, page, url, first_id, first_sig)
             joined["pouchdb_pull_s"] = round(pulled["ms"] / 1000, 2)
             joined["pouchdb_pull_docs"] = pulled["docs"]
             out["big_plan_first_download"] = joined
-            print(f"\nFirst open on a new device (CPU 1x, online), the same {args.items:,}-item plan:")
+            print(f"\nFirst open on a new device (CPU 1x, online), the same {first_items:,}-item plan:")
             print(
                 f"  PouchDB alone, same page and batch size: pulls its {pulled['docs']:,} documents in "
                 f"{joined['pouchdb_pull_s']:.1f} s"
@@ -489,13 +556,24 @@ def measure(browser: Browser, server: AlongsideServer, seed_bundle: str, args: a
             )
     finally:
         context.close()
+    loads = cheap_phone_first_load(browser, url, args.first_loads)
+    out["cheap_phone_first_load"] = loads
+    print(
+        f"\nFirst load on a cheap phone (CPU {CHEAP_PHONE_CPU}x, Slow 3G: {SLOW_3G['latency']} ms latency, "
+        f"{SLOW_3G['downloadThroughput'] * 8 // 1000} kbit/s), nothing cached: the welcome screen's heading at "
+        f"median {loads['median_ms']:.0f} ms ({', '.join(f'{v:.0f}' for v in loads['first_screen_ms'])})",
+        flush=True,
+    )
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured reloads per case, after one warm-up (default 5)")
-    parser.add_argument("--items", type=int, default=2000, help="items in the big plan (default 2000)")
+    parser.add_argument(
+        "--items", type=int, nargs="+", default=[2000, 10000], help="items in each big plan (default 2000 10000)"
+    )
+    parser.add_argument("--first-loads", type=int, default=3, help="cheap-phone first loads (default 3)")
     parser.add_argument("--no-join", action="store_true", help="skip the new-device first download")
     parser.add_argument("--build", action="store_true", help="rebuild pwa/dist first (otherwise only if missing)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for any one step (default 600)")
