@@ -187,7 +187,7 @@ def test_three_agreed_versions_compared_side_by_side_and_in_the_readable_copy(
 
     # A strength taken out keeps its history, reached from the comparison.
     removed.get_by_role("link", name=re.compile("^What changed")).click()
-    expect(page.get_by_role("heading", name="What changed")).to_be_visible()
+    expect(page.get_by_role("heading", name="What changed", exact=True)).to_be_visible()
     expect(page.locator(".item-text")).to_have_text(GOES)
     entries = page.locator("[data-history] li")
     expect(entries.first).to_contain_text("Removed by Ali (work tablet)")
