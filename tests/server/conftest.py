@@ -1,8 +1,10 @@
 """Fixtures for the server tests: for the rules tests one server per storage backend for a module and a fresh
-plan per test; for the Python device tests a server, a hostile proxy and a family's plan per test."""
+plan per test; for the Python device tests a server, a hostile proxy and a family's plan per test; for the
+tests of the directory's parts, an empty store of each kind."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,8 +12,12 @@ import pytest
 from support.backends import server_on_backend
 from support.hostile_proxy import HostileProxy
 from support.plan_world import Family, PlanWorld, family_plan, serving
-from support.processes import AlongsideServer
+from support.processes import AlongsideServer, CouchDBPeer
 from support.server_plan import Organisation, ServerPlan, running_organisation
+
+from alongside.sync.couchdb_store import CouchDBStore
+from alongside.sync.sqlite_store import SqliteStore
+from alongside.sync.store import DocumentStore
 
 BACKENDS = ("sqlite", "couchdb")
 
@@ -51,6 +57,21 @@ def plan(organisation: Organisation) -> Iterator[ServerPlan]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DocumentStore]:
+    """An empty store of each kind (CouchDB: the session's peer, under a database prefix of this test's own)."""
+    if request.param == "couchdb":
+        couch: CouchDBPeer = request.getfixturevalue("shared_couchdb")
+        opened: DocumentStore = CouchDBStore(couch.url, prefix=f"t{uuid.uuid4().hex[:12]}-")
+    else:
+        opened = SqliteStore(tmp_path / "store")
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture

@@ -9,11 +9,8 @@ listing reads the same rows whatever else the directory holds.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from support.processes import PouchDBServer
 
 from alongside.server.directory import DIRECTORY_DB, Device, Directory
 from alongside.server.directory_ids import (
@@ -25,31 +22,9 @@ from alongside.server.directory_ids import (
     plan_of_doc_id,
 )
 from alongside.server.directory_indexes import LAYOUT_LOCAL_ID, add_index_entries, ensure_indexes
-from alongside.sync.couchdb_store import CouchDBStore
-from alongside.sync.sqlite_store import SqliteStore
 from alongside.sync.store import AllDocsRequest, DocumentStore, Json
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["sqlite", "couchdb"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DocumentStore]:
-    """An empty store of each kind (CouchDB: the session's pouchdb-server, under a prefix of this test's)."""
-    if request.param == "couchdb":
-        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
-        opened: DocumentStore = CouchDBStore(couch.url, prefix=f"t{uuid.uuid4().hex[:12]}-")
-    else:
-        opened = SqliteStore(tmp_path / "store")
-    await opened.open()
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

@@ -8,42 +8,22 @@ and nothing is read while the directory has not moved.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from support.processes import PouchDBServer
 
 from alongside.crypto import roster_document_id
 from alongside.server.directory_ids import DEVICE_PREFIX, MEMBERSHIP_PREFIX
 from alongside.server.plan_devices import CHANGES_PAGE, PlanDevices
-from alongside.sync.couchdb_store import CouchDBStore
-from alongside.sync.sqlite_store import SqliteStore
 from alongside.sync.store import DocumentStore, Json
 
 pytestmark = pytest.mark.anyio
 DB = "directory-under-test"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["sqlite", "couchdb"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DocumentStore]:
-    """An empty store of each kind with the database ``DB`` (CouchDB: the session's peer, under a prefix)."""
-    if request.param == "couchdb":
-        couch: PouchDBServer = request.getfixturevalue("shared_couchdb")
-        opened: DocumentStore = CouchDBStore(couch.url, prefix=f"t{uuid.uuid4().hex[:12]}-")
-    else:
-        opened = SqliteStore(tmp_path / "store")
-    await opened.open()
-    await opened.create_database(DB)
-    try:
-        yield opened
-    finally:
-        await opened.close()
+@pytest.fixture(autouse=True)
+async def directory_database(store: DocumentStore) -> None:
+    """The database under test, in the empty store of each kind (tests/server/conftest.py)."""
+    await store.create_database(DB)
 
 
 def new_id() -> str:
