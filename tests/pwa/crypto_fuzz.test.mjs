@@ -236,3 +236,73 @@ test('random replays and tombstones in random edit histories are never shown as 
     }
   }
 });
+
+/** Canonical JSON as spec §3.4 states it, written plainly: keys sorted at every level, nothing else allowed. */
+function referenceCanonical(value) {
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new c.FormatError('number');
+    return String(value);
+  }
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw new c.FormatError('string');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(referenceCanonical).join(',')}]`;
+  return `{${Object.keys(value).sort().map((key) => `${referenceCanonical(key)}:${referenceCanonical(value[key])}`).join(',')}}`;
+}
+
+test('canonical JSON text is the plain sorted-key encoding for random values, whatever order their keys were made in', () => {
+  const rand = mulberry32(20261204);
+  const keys = ['a', 'b', 'B', '9', '10', '1', '', 'é', '\u{1F600}', '\uFF21', 'ab', '__proto__'];
+  const make = (depth) => {
+    const pick = Math.floor(rand() * (depth > 3 ? 5 : 7));
+    if (pick === 0) return null;
+    if (pick === 1) return rand() < 0.5;
+    if (pick === 2) return Math.floor((rand() - 0.5) * 2 ** 53);
+    if (pick === 3) return rand() < 0.05 ? rand() : Math.floor(rand() * 100);
+    if (pick === 4) return String.fromCharCode(...Array.from({ length: Math.floor(rand() * 6) }, () => Math.floor(rand() * 0xffff)));
+    if (pick === 5) return Array.from({ length: Math.floor(rand() * 4) }, () => make(depth + 1));
+    const out = {};
+    for (let i = 0; i < rand() * 5; i += 1) {
+      // As JSON.parse makes them: own properties, '__proto__' too.
+      const property = { value: make(depth + 1), enumerable: true, writable: true, configurable: true };
+      Object.defineProperty(out, keys[Math.floor(rand() * keys.length)], property);
+    }
+    return out;
+  };
+  let encoded = 0;
+  for (let n = 0; n < 3000; n += 1) {
+    const value = make(0);
+    let expected;
+    try {
+      expected = referenceCanonical(value);
+    } catch (error) {
+      assert.ok(error instanceof c.FormatError);
+      assert.throws(() => c.canonicalJsonText(value), c.FormatError);
+      continue;
+    }
+    assert.equal(c.canonicalJsonText(value), expected);
+    // Parsing takes the canonical bytes back, and nothing else: a reordered or respaced text is refused.
+    assert.deepEqual(c.canonicalJsonText(c.parseCanonicalJson(new TextEncoder().encode(expected))), expected);
+    const loose = JSON.stringify(value, null, 1);
+    if (loose !== expected) assert.throws(() => c.parseCanonicalJson(new TextEncoder().encode(loose)), c.FormatError);
+    encoded += 1;
+  }
+  assert.ok(encoded > 1000, `only ${encoded} of the random values could be encoded`);
+});
+
+test('base64url decoding takes only the unpadded canonical form, and round-trips every length', () => {
+  for (const bad of ['A', 'AB', 'AQJ', 'AA==', 'AQ=', 'A A', 'AQ\n', 'AQ+/', 'AQ/_', 'é', 'AQ\u0000', 12, null]) {
+    assert.throws(() => c.b64uDecode(bad), c.FormatError, JSON.stringify(bad));
+    assert.throws(() => c.b64uLength(bad), c.FormatError, JSON.stringify(bad));
+  }
+  assert.deepEqual([...c.b64uDecode('-_-_')], [251, 255, 191]);
+  assert.throws(() => c.b64uDecode('AQID', 2), c.FormatError);
+  const bytes = Uint8Array.from({ length: 70 }, (_, i) => (i * 151 + 7) & 255);
+  for (let n = 0; n <= bytes.length; n += 1) {
+    const text = c.b64uEncode(bytes.subarray(0, n));
+    assert.equal(c.b64uLength(text), n);
+    assert.deepEqual([...c.b64uDecode(text, n)], [...bytes.subarray(0, n)]);
+  }
+});

@@ -15,6 +15,7 @@ const HEX = /^[0-9a-f]*$/;
 const PLAN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const nativeWellFormed = typeof String.prototype.isWellFormed === 'function'; // Chromium 111, Safari 16.4, Firefox 119
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -31,7 +32,8 @@ export function checkBytes(value, length, what) {
 
 /** A string without unpaired surrogates. */
 export function isWellFormed(text) {
-  return typeof text === 'string' && !LONE_SURROGATE.test(text);
+  if (typeof text !== 'string') return false;
+  return nativeWellFormed ? text.isWellFormed() : !LONE_SURROGATE.test(text);
 }
 
 /** UTF-8 bytes of a well-formed string. */
@@ -100,29 +102,35 @@ export function b64uEncode(bytes) {
   return parts.join('');
 }
 
-/** Strict base64url without padding; `length` (if given) is the required decoded length. */
-export function b64uDecode(text, length = null, what = 'value') {
-  if (typeof text !== 'string' || text.length % 4 === 1) throw new FormatError(`${what} is not base64url`);
+const B64U_TEXT = /^[A-Za-z0-9_-]*$/;
+// The engine's own decoder where it has one (Uint8Array.fromBase64: Chromium 140, Firefox 133, Safari 18.2),
+// else atob; both only ever see text b64uLength has already checked.
+const nativeBase64 = typeof Uint8Array.fromBase64 === 'function';
+
+/**
+ * The decoded length of strict base64url without padding (only the 64 letters, no padding, zero trailing
+ * bits), checked without decoding; FormatError otherwise. `length` (if given) is the required decoded length.
+ */
+export function b64uLength(text, length = null, what = 'value') {
+  if (typeof text !== 'string' || text.length % 4 === 1 || !B64U_TEXT.test(text)) throw new FormatError(`${what} is not base64url`);
   if (length !== null && text.length !== Math.floor((length * 4 + 2) / 3)) {
     throw new FormatError(`${what} has the wrong length`);
   }
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let index = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    const digit = code < 128 ? B64U_VALUES[code] : -1;
-    if (digit < 0) throw new FormatError(`${what} is not base64url`);
-    value = ((value << 6) | digit) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index] = (value >> bits) & 0xff;
-      index += 1;
-    }
+  const rest = text.length % 4;
+  // The last letter of a partial group carries 4 (two letters) or 2 (three letters) bits that must be zero.
+  if (rest !== 0 && (B64U_VALUES[text.charCodeAt(text.length - 1)] & (rest === 2 ? 15 : 3)) !== 0) {
+    throw new FormatError(`${what} is not canonical base64url`);
   }
-  if ((value & ((1 << bits) - 1)) !== 0) throw new FormatError(`${what} is not canonical base64url`);
+  return Math.floor((text.length * 3) / 4);
+}
+
+/** Strict base64url without padding; `length` (if given) is the required decoded length. */
+export function b64uDecode(text, length = null, what = 'value') {
+  const size = b64uLength(text, length, what);
+  if (nativeBase64) return Uint8Array.fromBase64(text, { alphabet: 'base64url' });
+  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i += 1) out[i] = binary.charCodeAt(i);
   return out;
 }
 
@@ -229,8 +237,35 @@ function encode(value, depth, out) {
   }
 }
 
+/**
+ * True when JSON.stringify(value) is already its canonical JSON: only null, booleans, safe integers,
+ * well-formed strings, arrays and plain objects whose keys come in sorted order (as parsing canonical JSON
+ * leaves them), at most MAX_JSON_DEPTH deep. Anything else (unsorted keys, or a value canonical JSON cannot
+ * hold) goes to the encoder, which sorts or throws.
+ */
+function stringifiesCanonically(value, depth) {
+  if (value === null || value === true || value === false) return true;
+  if (typeof value === 'number') return Number.isSafeInteger(value);
+  if (typeof value === 'string') return isWellFormed(value);
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) if (!stringifiesCanonically(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value) || typeof value.toJSON === 'function') return false;
+  let previous = null;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
+    if (previous !== null && !(previous < key)) return false;
+    if (!isWellFormed(key) || !stringifiesCanonically(value[key], depth + 1)) return false;
+    previous = key;
+  }
+  return true;
+}
+
 /** Canonical JSON text (spec §3.4); throws FormatError for values it cannot hold. */
 export function canonicalJsonText(value) {
+  if (stringifiesCanonically(value, 0)) return JSON.stringify(value);
   const out = [];
   encode(value, 0, out);
   return out.join('');
@@ -244,12 +279,15 @@ export function canonicalJson(value) {
 /** Parse canonical JSON bytes; anything not byte-identical to its canonical form is a FormatError. */
 export function parseCanonicalJson(bytes) {
   if (!isBytes(bytes)) throw new FormatError('canonical JSON must be bytes');
+  let text;
   let value;
   try {
-    value = JSON.parse(utf8Decoder.decode(bytes));
+    text = utf8Decoder.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     throw new FormatError('not canonical JSON');
   }
-  if (!bytesEqual(canonicalJson(value), bytes)) throw new FormatError('not canonical JSON');
+  // Strict UTF-8 decodes one way only, so the texts are equal exactly when the bytes are.
+  if (canonicalJsonText(value) !== text) throw new FormatError('not canonical JSON');
   return value;
 }

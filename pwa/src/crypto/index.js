@@ -4,6 +4,7 @@
 export * from './errors.js';
 export {
   b64uDecode,
+  b64uLength,
   b64uEncode,
   base32Decode,
   base32Encode,

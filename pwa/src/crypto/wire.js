@@ -1,7 +1,7 @@
 // The shape check of wire documents (spec §14). Pure: no keys.
 
 import { FormatError, WireFormatError } from './errors.js';
-import { b64uDecode, isHexId } from './encoding.js';
+import { b64uLength, isHexId } from './encoding.js';
 import { MAX_PADDED, isBucketSize } from './padding.js';
 import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './primitives.js';
 
@@ -45,7 +45,7 @@ function checkRevisions(value, rev, maxRevisions) {
 
 function checkB64(doc, name, length) {
   try {
-    b64uDecode(doc[name], length, name);
+    b64uLength(doc[name], length, name);
   } catch (error) {
     if (error instanceof FormatError) throw new WireFormatError(`${name} must be base64url of ${length} bytes`);
     throw error;
@@ -56,7 +56,7 @@ function ciphertextLength(value, maxBytes) {
   if (typeof value !== 'string') throw new WireFormatError('ct must be base64url');
   if (value.length > Math.floor((maxBytes * 4 + 2) / 3)) throw new WireFormatError('document too large: ct is over the size limit');
   try {
-    return b64uDecode(value, null, 'ct').length;
+    return b64uLength(value, null, 'ct');
   } catch (error) {
     if (error instanceof FormatError) throw new WireFormatError('ct must be base64url');
     throw error;

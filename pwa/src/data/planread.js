@@ -13,6 +13,7 @@ import { acceptsGrant, admissionClaim, computeRoles, mayDelete, planCreator, ros
 import { noticeOf, winningLeaf } from './versions.js';
 
 const VERIFY_CHUNK = 100; // versions checked between two turns of the event loop
+const OPEN_CHUNK = 64; // versions decrypted at once: WebCrypto works on them side by side, off the page's thread
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -48,6 +49,13 @@ async function decryptVersion(plan, doc) {
     return { rev: doc._rev, deleted, signed, body: signed.body, by: signed.by, n, prev, vh, kid: envelope.kid, verified: undefined };
   } catch {
     return { rev: doc._rev, deleted, failed: true, keys: plan.keyring?.size ?? 0 };
+  }
+}
+
+/** Open (decrypt) every document of `docs` not opened yet, OPEN_CHUNK at a time; the results are cached for openVersion. */
+export async function openAll(plan, docs) {
+  for (let start = 0; start < docs.length; start += OPEN_CHUNK) {
+    await Promise.all(docs.slice(start, start + OPEN_CHUNK).map((doc) => openVersion(plan, doc)));
   }
 }
 
@@ -207,6 +215,7 @@ async function readPasses(plan, grants, liveDocs) {
     if (!plan.keyring) return;
     const before = JSON.stringify([[...plan.devices.keys()], [...plan.roles]]);
     const versions = [];
+    await openAll(plan, liveDocs);
     for (const doc of liveDocs) {
       let opened = await openVersion(plan, doc);
       if (opened.failed) {
@@ -438,6 +447,7 @@ export async function present(plan, liveDocs, { final }) {
 async function describe(plan, items) {
   const hashes = new Map();
   const records = new Map();
+  const hashed = [];
   for (const item of items.values()) {
     if (item.type === 'agreement') {
       const record = agreementRecord(item);
@@ -445,11 +455,15 @@ async function describe(plan, items) {
       continue;
     }
     if (TYPES[item.type]?.record || item.type === 'version') continue;
-    const key = JSON.stringify([item.type, item.f]);
-    const hash = plan.hashes.get(key) ?? (await contentHash(item.type, item.f));
-    hashes.set(key, hash);
-    item.hash = hash;
+    hashed.push(item);
   }
+  // The hashes not known from the last load, computed side by side.
+  const keys = hashed.map((item) => JSON.stringify([item.type, item.f]));
+  const values = await Promise.all(hashed.map((item, i) => plan.hashes.get(keys[i]) ?? contentHash(item.type, item.f)));
+  hashed.forEach((item, i) => {
+    hashes.set(keys[i], values[i]);
+    item.hash = values[i];
+  });
   plan.hashes = hashes;
   plan.agreementRecords = records;
 }
