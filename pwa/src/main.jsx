@@ -5,7 +5,7 @@ import { isLocked, loadDevice } from './data/device.js';
 import { moveLocalDatabases } from './data/localdb.js';
 import { clearExited } from './data/safety.js';
 import { askPersistentStorage, startOutboxSending } from './data/session.js';
-import { applyLanguage } from './i18n/index.js';
+import { loadLanguage } from './i18n/index.js';
 import './styles.css';
 import { App, listenForQuickExit, startAfterQuickExit } from './ui/app.jsx';
 import { listenForAutoLock } from './ui/lock.jsx';
@@ -36,7 +36,7 @@ function registerServiceWorker() {
 }
 
 async function start() {
-  applyLanguage();
+  await loadLanguage();
   listenForQuickExit();
   listenForAutoLock();
   // A join link (/join#AS1:...) carries the invite in its fragment, which never reaches the server.

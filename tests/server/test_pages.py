@@ -79,15 +79,24 @@ def test_every_code_split_chunk_is_precached_and_sent_gzipped(client: TestClient
         assert gzip.decompress(raw) == client.get(chunk, headers={"Accept-Encoding": "identity"}).content
 
 
-def test_the_shell_preloads_exactly_the_chunks_the_entry_script_imports_at_start(client: TestClient) -> None:
+def test_the_shell_preloads_the_chunks_imported_at_start_and_its_own_languages_catalog_only(client: TestClient) -> None:
     # Without the hints the browser finds these chunks only once the entry script is parsed: one more round
     # trip (two seconds on a slow 3G connection) before the first screen. The chunks loaded on first use
     # (the QR decoder, the exports) stay unfetched until they are needed.
+    # Of the catalogs (each a chunk fetched when its language is chosen), only the page's own language's.
     assets = json.loads((DIST / "asset-manifest.json").read_text())
     at_start = {path for path, chunk in assets["chunks"].items() if chunk["loaded"] == "at start"}
     assert at_start, "the build names no chunk loaded at start"
-    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', client.get("/").text))
-    assert preloaded == at_start
+    catalogs = {
+        chunk["sources"][0].removeprefix("src/i18n/").removesuffix(".json"): path
+        for path, chunk in assets["chunks"].items()
+        if chunk["sources"]
+        and all(source.startswith("src/i18n/") and source.endswith(".json") for source in chunk["sources"])
+    }
+    assert set(catalogs) == {"ar", "cy"}, catalogs  # English is in the entry script: every string falls back to it
+    for accept, extra in (("en-GB,en;q=0.9", set()), ("ar", {catalogs["ar"]}), ("cy,en;q=0.5", {catalogs["cy"]})):
+        shell = client.get("/", headers={"Accept-Language": accept}).text
+        assert set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', shell)) == at_start | extra, accept
 
 
 def test_the_shell_links_a_neutral_manifest_and_icon_that_name_no_alongside(client: TestClient) -> None:

@@ -4,8 +4,6 @@
 import { signal } from '@preact/signals-core';
 import { aboutForm, aboutText, addressedText, planPersonName } from './address.js';
 import { catalogDate, hasLocaleData, pluralCategory } from './calendar.js';
-import ar from './ar.json';
-import cy from './cy.json';
 import en from './en.json';
 
 export const LANGUAGES = [
@@ -13,14 +11,30 @@ export const LANGUAGES = [
   { code: 'cy', name: 'Cymraeg', dir: 'ltr' },
   { code: 'ar', name: 'العربية', dir: 'rtl' },
 ];
-const CATALOGS = { en, cy, ar };
+// English is in the entry script (every string falls back to it); each other catalog is a chunk of its own,
+// fetched when its language is chosen (the HTML shell preloads the one the browser asks for, and the service
+// worker keeps them all for offline use): most people never download the others.
+const CATALOGS = { en };
+const LOADERS = { cy: () => import('./cy.json'), ar: () => import('./ar.json') };
 const STORAGE = 'alongside-lang';
+const offered = (code) => LANGUAGES.some((l) => l.code === code);
 
 function initial() {
   const saved = localStorage.getItem(STORAGE);
-  if (saved && CATALOGS[saved]) return saved;
+  if (saved && offered(saved)) return saved;
   const fromPage = document.documentElement.lang;
-  return CATALOGS[fromPage] ? fromPage : 'en';
+  return offered(fromPage) ? fromPage : 'en';
+}
+
+/** The catalog of `code`, fetched if it is not here yet; false when it cannot be (offline, never cached). */
+async function loadCatalog(code) {
+  if (CATALOGS[code]) return true;
+  try {
+    CATALOGS[code] = (await LOADERS[code]()).default;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const language = signal(initial());
@@ -64,11 +78,19 @@ export function applyLanguage() {
   applyAppIcon();
 }
 
-export function setLanguage(code) {
-  if (!CATALOGS[code]) return;
+/** Before the first screen: the chosen language's catalog (English while it cannot be fetched). */
+export async function loadLanguage() {
+  if (!(await loadCatalog(language.value))) language.value = 'en';
+  applyLanguage();
+}
+
+/** Switch the UI to `code` once its catalog is here; false (nothing changed) when it cannot be fetched. */
+export async function setLanguage(code) {
+  if (!offered(code) || !(await loadCatalog(code))) return false;
   localStorage.setItem(STORAGE, code);
   language.value = code;
   applyLanguage();
+  return true;
 }
 
 const ADDRESS = 'alongside-address-form';
@@ -86,6 +108,9 @@ export function setAddressForm(form) {
   address.value = form || '';
 }
 
+/** The UI language's catalog (English until it is fetched). */
+const catalog = () => CATALOGS[language.value] ?? en;
+
 function fill(text, params) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] === undefined ? `{${name}}` : String(params[name])));
 }
@@ -95,7 +120,7 @@ function fill(text, params) {
  * as they chose (`key.f` / `key.m` where the catalog has one), with {name} placeholders filled.
  */
 export function t(key, params = {}) {
-  const text = addressedText(CATALOGS[language.value], key, address.value) ?? en[key] ?? key;
+  const text = addressedText(catalog(), key, address.value) ?? en[key] ?? key;
   return fill(text, params);
 }
 
@@ -106,7 +131,7 @@ export function t(key, params = {}) {
  */
 export function tAbout(plan, key, params = {}) {
   const form = aboutForm(plan?.header, plan?.me?.role, address.value);
-  const text = aboutText(CATALOGS[language.value], key, form) ?? en[key] ?? key;
+  const text = aboutText(catalog(), key, form) ?? en[key] ?? key;
   return fill(text, params);
 }
 
@@ -122,10 +147,10 @@ export function tNamed(plan, name, key, params = {}) {
 /** A counted string: `key.one`, `key.other` (and Arabic's zero, two, few, many) by the language's plural rules. */
 export function tn(key, count, params = {}) {
   const rule = pluralCategory(language.value, locale(), count);
-  const catalog = CATALOGS[language.value];
+  const words = catalog();
   const form = address.value;
   const text =
-    addressedText(catalog, `${key}.${rule}`, form) ?? addressedText(catalog, `${key}.other`, form) ?? en[`${key}.${rule}`] ?? en[`${key}.other`] ?? key;
+    addressedText(words, `${key}.${rule}`, form) ?? addressedText(words, `${key}.other`, form) ?? en[`${key}.${rule}`] ?? en[`${key}.other`] ?? key;
   return fill(text, { n: new Intl.NumberFormat(locale()).format(count), ...params });
 }
 

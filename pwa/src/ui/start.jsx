@@ -354,7 +354,8 @@ export function Settings() {
   const [lang, setLang] = useState(currentLanguage());
   const choose = (code) => {
     setLang(code);
-    setLanguage(code);
+    // Offline on a device that never fetched that language's words: the choice goes back.
+    setLanguage(code).then((done) => done || setLang(currentLanguage()));
   };
   return (
     <Screen title={t('settings.title')} back={{ path: device ? 'plans' : '', label: t('back') }}>
