@@ -150,8 +150,8 @@ export class Plan extends PlanState {
 
   async load() {
     this.generation += 1;
-    await this.versions.load();
-    const { rows } = await this.db.allDocs({ include_docs: true, conflicts: true });
+    // The memory of versions (read once) and the documents, side by side.
+    const [{ rows }] = await Promise.all([this.db.allDocs({ include_docs: true, conflicts: true }), this.versions.load()]);
     const docs = rows.map((row) => row.doc).filter((doc) => doc && !doc._id.startsWith('_'));
     const keyringDocs = docs.filter((doc) => doc.kind === 'keyring');
     this.keyringIds = new Set(keyringDocs.map((doc) => doc._id));

@@ -26,14 +26,12 @@ export class VersionStore {
     this.writing = Promise.resolve();
   }
 
-  /** Read every shard once (later calls wait for the same read). */
+  /** Read every shard once, all at once (later calls wait for the same read). */
   load() {
     if (!this.loaded) {
       this.loaded = (async () => {
-        for (const digit of HEX) {
-          const doc = await this.db.get(PREFIX + digit).catch(() => null);
-          for (const [id, entry] of Object.entries(doc?.items || {})) this.entries.set(id, entry);
-        }
+        const shards = await Promise.all([...HEX].map((digit) => this.db.get(PREFIX + digit).catch(() => null)));
+        for (const doc of shards) for (const [id, entry] of Object.entries(doc?.items || {})) this.entries.set(id, entry);
       })();
     }
     return this.loaded;
