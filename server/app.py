@@ -95,10 +95,12 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await store.close()
 
+    # The router tries routes in order; the sync endpoints carry most requests (several per device per sync
+    # cycle), so they come first. The families' paths (/sync/, /api/v1/, the pages) never overlap.
     routes = [
+        *sync_routes(),
         Route("/healthz", healthz, methods=["GET"]),
         *api_routes(),
-        *sync_routes(),
         *page_routes(settings.pwa_dist),
     ]
     middleware = [Middleware(SecurityHeadersMiddleware)]
