@@ -52,11 +52,13 @@ async function decryptVersion(plan, doc) {
   }
 }
 
-/** Open (decrypt) every document of `docs` not opened yet, OPEN_CHUNK at a time; the results are cached for openVersion. */
-export async function openAll(plan, docs) {
+/** openVersion of every document of `docs`, in order, OPEN_CHUNK at a time. */
+async function openAll(plan, docs) {
+  const opened = [];
   for (let start = 0; start < docs.length; start += OPEN_CHUNK) {
-    await Promise.all(docs.slice(start, start + OPEN_CHUNK).map((doc) => openVersion(plan, doc)));
+    opened.push(...(await Promise.all(docs.slice(start, start + OPEN_CHUNK).map((doc) => openVersion(plan, doc)))));
   }
+  return opened;
 }
 
 /** The revision `rev` of item `id`, opened in history mode, or null. */
@@ -215,9 +217,9 @@ async function readPasses(plan, grants, liveDocs) {
     if (!plan.keyring) return;
     const before = JSON.stringify([[...plan.devices.keys()], [...plan.roles]]);
     const versions = [];
-    await openAll(plan, liveDocs);
-    for (const doc of liveDocs) {
-      let opened = await openVersion(plan, doc);
+    const openedDocs = await openAll(plan, liveDocs);
+    for (const [index, doc] of liveDocs.entries()) {
+      let opened = openedDocs[index];
       if (opened.failed) {
         // Sealed under a key this device does not hold (yet): the version it remembers still says who is who.
         const memory = plan.versions.memory(doc._id);
