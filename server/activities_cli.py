@@ -30,7 +30,7 @@ async def _with_activities(settings: Settings, action: Callable[[Activities, str
     store = open_store(settings)
     await store.open()
     try:
-        directory = Directory(store)
+        directory = Directory(store, access_recheck=settings.access_recheck_seconds())
         await directory.ensure()
         orgs = await directory.orgs()
         if not orgs:

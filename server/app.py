@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> Starlette:
         store = open_store(settings)
         await store.open()
         try:
-            directory = Directory(store)
+            directory = Directory(store, access_recheck=settings.access_recheck_seconds())
             await directory.ensure()
             await Activities(store).ensure()
             await Learning(store).ensure()

@@ -91,7 +91,7 @@ async def _with_directory(
     store = open_store(settings)
     await store.open()
     try:
-        directory = Directory(store)
+        directory = Directory(store, access_recheck=settings.access_recheck_seconds())
         await directory.ensure()
         return await action(directory)
     finally:

@@ -12,12 +12,13 @@ CouchDB backends hold it alike. Only metadata lives here, never plan content.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,10 @@ from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFai
 from alongside.sync.store import AllDocsRequest, DocumentRequest, DocumentStore, Json
 
 from .directory_ids import (
+    DEVICE_PREFIX,
+    EXCLUSIONS,
     ID_PATTERN,
+    MEMBERSHIP_PREFIX,
     ORG_PREFIX,
     RANGE_END,
     account_doc_id,
@@ -46,6 +50,7 @@ from .directory_ids import (
 )
 from .directory_indexes import add_index_entries, devices_of_accounts, ensure_indexes, memberships_of_device
 from .plan_devices import PlanDevices
+from .settings import DEFAULT_ACCESS_RECHECK_MS
 from .unchanged_since import UnchangedSince
 
 DIRECTORY_DB = "directory"
@@ -55,6 +60,11 @@ ACCESS = ("write", "read")
 ENROLMENT_LIFETIME = 7 * 24 * 3600
 SEEN_RESOLUTION = 3600
 SYNC_ACCESS_CACHE_SIZE = 20_000
+# How long one directory read saying "nothing changed" vouches for every remembered /sync access in a process,
+# and so how long a directory write that may take access away waits before it is done (see Directory.put).
+DEFAULT_ACCESS_RECHECK_SECONDS = DEFAULT_ACCESS_RECHECK_MS / 1000
+# New directory documents that decide /sync access (see Directory.put); updates and deletions all do.
+ACCESS_DECIDING_PREFIXES = (DEVICE_PREFIX, MEMBERSHIP_PREFIX, EXCLUSIONS.kind, keys_doc_id(""))
 # Tokens a device was given before it first used one (answers lost on the way, docs/api.md §4 and §7): each
 # stays good until the device uses one of them; the oldest are dropped beyond this many.
 MAX_UNUSED_TOKENS = 8
@@ -136,15 +146,24 @@ class Directory:
     """The directory on top of any :class:`DocumentStore`."""
 
     def __init__(
-        self, store: DocumentStore, *, random: Callable[[int], bytes] = os.urandom, clock: Clock = time.time
+        self,
+        store: DocumentStore,
+        *,
+        random: Callable[[int], bytes] = os.urandom,
+        clock: Clock = time.time,
+        access_recheck: float = DEFAULT_ACCESS_RECHECK_SECONDS,
+        monotonic: Clock = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self._random = random
         self._clock = clock
+        self._access_recheck = max(access_recheck, 0.0)
+        self._sleep = sleep
         # Granted /sync access by (hash of the Authorization header, plan, write), with the device's document:
         # see authorise_sync.
         self._sync_access: UnchangedSince[tuple[SyncAccess, Json]] = UnchangedSince(
-            store, DIRECTORY_DB, SYNC_ACCESS_CACHE_SIZE
+            store, DIRECTORY_DB, SYNC_ACCESS_CACHE_SIZE, recheck_after=self._access_recheck, monotonic=monotonic
         )
         self.plan_devices = PlanDevices(store, DIRECTORY_DB)
 
@@ -176,12 +195,34 @@ class Directory:
         except NotFound:
             return None
 
-    async def put(self, doc: Json) -> Json:
-        """Create or update a directory document (``_rev`` given for updates); ``Conflict`` on a race."""
+    async def put(self, doc: Json, *, settle: bool = True) -> Json:
+        """Create or update a directory document (``_rev`` given for updates); ``Conflict`` on a race.
+
+        A write that decides ``/sync`` access returns only once every process sharing the store has seen it
+        (:meth:`settle`): any update or deletion (a removal, a revoked device, a declined join), and a new
+        device, membership, exclusion or key record (a new device changes the plan's roster, docs/crypto.md
+        §14.3). Other new documents (an account, a plan, an audit entry) decide nothing that a process
+        remembers. ``settle=False`` is for a caller that settles once after several writes, or for a write
+        that changes nothing any access depends on (when a device was last seen).
+        """
         [result] = await self.store.bulk_docs(DIRECTORY_DB, [doc])
         if "error" in result:
             raise Conflict(str(result.get("reason", "directory write failed")))
+        if settle and self._decides_access(doc):
+            await self.settle()
         return {**doc, "_rev": result["rev"]}
+
+    @staticmethod
+    def _decides_access(doc: Json) -> bool:
+        return "_rev" in doc or str(doc["_id"]).startswith(ACCESS_DECIDING_PREFIXES)
+
+    async def settle(self) -> None:
+        """Wait until every process sharing the store must have seen the directory writes made so far:
+        ``access_recheck`` seconds, the longest any process answers ``/sync`` requests from a remembered access
+        without asking the directory whether it changed (:class:`~.unchanged_since.UnchangedSince`). So a
+        removal refuses the device on its very next request after the removal is answered, in every process."""
+        if self._access_recheck > 0:
+            await self._sleep(self._access_recheck)
 
     async def update(self, doc_id: str, change: Callable[[Json], Json | None]) -> Json:
         """Read-modify-write with retries on conflict; ``change`` returns the new body or ``None``."""
@@ -396,16 +437,20 @@ class Directory:
         recorded rotations. ``/sync`` writes authorise with ``write=False``: what a read-only member may
         still write (docs/crypto.md §14.3) is decided per document by :mod:`sync_rules`.
 
-        A granted access is remembered (:class:`~.unchanged_since.UnchangedSince`) and reused while one read
-        says the directory has not changed since it was read. Any directory write (a removal, a revoked
-        device, an exclusion, a rotation), by this process or another one sharing the store, is a change,
-        so a removed device is refused on its very next request. Refusals are never remembered.
+        A granted access is remembered (:class:`~.unchanged_since.UnchangedSince`) and reused while a read sent
+        at most ``access_recheck`` seconds ago says the directory has not changed since it was read. Any
+        directory write (a removal, a revoked device, an exclusion, a rotation), by this process or another one
+        sharing the store, is a change, and one that may take access away is answered only ``access_recheck``
+        seconds after it is written (:meth:`put`), so a removed device is refused on its very next request
+        after that, whichever process serves it. Refusals are never remembered.
         """
         seq = await self._sync_access.seq()
         key = (hash_secret(authorization or ""), plan_id, write)
         cached = self._sync_access.get(key, seq)
         if cached is not None:
-            await self._note_seen(cached[1])
+            seen = await self._note_seen(cached[1])
+            if seen is not cached[1]:  # remember the device's document as now stored (with its new _rev)
+                self._sync_access.put(key, seq, (cached[0], seen))
             return cached[0]
         access, doc = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
         self._sync_access.put(key, seq, (access, doc))
@@ -428,7 +473,7 @@ class Directory:
         docs = await self._get_many(wanted)
         device = self._device(doc, docs["account"])
         membership = self._check_plan_access(plan_id, docs, write=write)
-        await self._note_seen(doc)
+        doc = await self._note_seen(doc)
         retired = frozenset(docs["keys"].get("retired", [])) if docs["keys"] else frozenset()
         access = SyncAccess(
             device=device,
@@ -468,9 +513,10 @@ class Directory:
             if creator.org:
                 plan["org"] = creator.org
         await self.put(plan)
-        await self.add_member(plan_id, owner, role="owner", access="write")
+        await self.add_member(plan_id, owner, role="owner", access="write", settle=False)
         if creator is not None and creator.account != owner:
-            await self.add_member(plan_id, creator.account, role="worker", access="write")
+            await self.add_member(plan_id, creator.account, role="worker", access="write", settle=False)
+        await self.settle()
         await self.audit("plan.created", plan=plan_id, by=creator.account if creator else None)
         return plan_id
 
@@ -482,10 +528,11 @@ class Directory:
         return NewPlan(plan_id=plan_id, device_id=device_id, token=token)
 
     async def add_member(
-        self, plan_id: str, account: str, *, role: str, access: str, extra: Json | None = None
+        self, plan_id: str, account: str, *, role: str, access: str, extra: Json | None = None, settle: bool = True
     ) -> None:
         """Make ``account`` a member of ``plan_id``: its ``plan-of`` index entry first, then the membership
-        (with ``extra`` fields, e.g. a pending member's join request, in the same document)."""
+        (with ``extra`` fields, e.g. a pending member's join request, in the same document). ``settle=False``:
+        the caller settles (:meth:`put`)."""
         if role not in ROLES or access not in ACCESS:
             raise ValueError("unknown role or access")
         await add_index_entries(self.store, DIRECTORY_DB, [plan_of_doc_id(account, plan_id)])
@@ -499,7 +546,8 @@ class Directory:
                 "access": access,
                 "joined": self.now(),
                 **(extra or {}),
-            }
+            },
+            settle=settle,
         )
         await self.audit("member.joined", plan=plan_id, account=account, role=role)
 
@@ -573,16 +621,18 @@ class Directory:
             raise Forbidden("This device can read this plan but not change it.")
         return membership
 
-    async def _note_seen(self, doc: Json) -> None:
-        """Note when a device last synced, to the hour (``SEEN_RESOLUTION``): metadata only, written once an hour."""
+    async def _note_seen(self, doc: Json) -> Json:
+        """Note when a device last synced, to the hour (``SEEN_RESOLUTION``): metadata only, written once an hour.
+        The device's document as now stored (``doc`` itself when nothing was written)."""
         hour = self.now() // SEEN_RESOLUTION * SEEN_RESOLUTION
         if int(doc.get("last_seen", 0)) >= hour:
-            return
+            return doc
         try:
-            await self.put({**doc, "last_seen": hour})
+            stored = await self.put({**doc, "last_seen": hour}, settle=False)
         except Conflict:
-            return
+            return doc
         await self.audit("device.synced", device=last_part(str(doc["_id"])))
+        return stored
 
     async def exclude_device(self, plan_id: str, device_id: str, *, by: str) -> None:
         """Stop serving one plan to one device (the account's other devices keep access)."""

@@ -29,6 +29,7 @@ DEFAULT_MAX_HEADER_BYTES = 32 * 1024
 DEFAULT_BODY_TIMEOUT_SECONDS = 20.0
 DEFAULT_BODY_MIN_BYTES_PER_SECOND = 500
 DEFAULT_KEEP_ALIVE_SECONDS = 5
+DEFAULT_ACCESS_RECHECK_MS = 200
 MAX_WORKERS = 64
 # The built web app (``npm run build`` in pwa/), unless ALONGSIDE_PWA_DIST names another build.
 REPO_DIST = Path(__file__).resolve().parents[1] / "pwa" / "dist"
@@ -122,10 +123,18 @@ class Settings:
     rate_limit_max_addresses: int = field(default=10_000, metadata=variable("ALONGSIDE_RATE_LIMIT_MAX_ADDRESSES", int))
     cors_origins: tuple[str, ...] = field(default=(), metadata=variable("ALONGSIDE_CORS_ORIGINS", _origins))
     learning_max_sets: int = field(default=100_000, metadata=variable("ALONGSIDE_LEARNING_MAX_SETS", int))
+    access_recheck_ms: int = field(
+        default=DEFAULT_ACCESS_RECHECK_MS, metadata=variable("ALONGSIDE_ACCESS_RECHECK_MS", int)
+    )
     # Not read from the environment (the tests set them):
     revs_limit: int = 1000
     failure_limit: int = 10
     failure_window_seconds: float = 600.0
+
+    def access_recheck_seconds(self) -> float:
+        """How long one directory read vouches for remembered ``/sync`` access (``Directory``'s
+        ``access_recheck``); every process sharing the store must be given the same."""
+        return max(self.access_recheck_ms, 0) / 1000
 
     @classmethod
     def variables(cls) -> dict[str, str]:

@@ -7,6 +7,11 @@ Alongside app over CouchDB (in this process, the app as ``create_app`` builds it
 store sends to CouchDB for it: the first round (a new plan, nothing cached) and the steady state after it,
 side by side with the one request the device would send to CouchDB directly.
 
+The directory's "changed since?" read is sent at most once per ``ALONGSIDE_ACCESS_RECHECK_MS`` (the
+default unless ``--access-recheck-ms`` says otherwise; ``0`` asks it on every request), so with the default
+a fast round sends it once or not at all per request; the steady state is the mean over the rounds after the
+first few.
+
 The CouchDB is Apache CouchDB started from ``COUCHDB_RELEASE`` (one node; ``--cluster`` for three, ``n = 3``,
 ``q = 2``), the server at ``COUCHDB_URL``, or pouchdb-server; the first line names it. The counts do not depend
 on the machine's speed; nothing is timed or asserted. Run it directly
@@ -33,9 +38,10 @@ from starlette.testclient import TestClient
 from support.store_requests import count_store_requests
 
 from alongside.server.app import create_app
-from alongside.server.settings import Settings
+from alongside.server.settings import DEFAULT_ACCESS_RECHECK_MS, Settings
 
-ROUNDS = 3
+ROUNDS = 12
+SETTLED = 4  # rounds left out of the steady state (a new plan's first reads, the first rechecks after them)
 
 
 def device_requests(base: str, round_: int, docs: list[dict[str, Any]]) -> list[tuple[str, Callable[..., Any]]]:
@@ -62,10 +68,20 @@ def device_requests(base: str, round_: int, docs: list[dict[str, Any]]) -> list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cluster", action="store_true", help="three nodes of COUCHDB_RELEASE (n = 3, q = 2)")
-    cluster = parser.parse_args().cluster
+    parser.add_argument(
+        "--access-recheck-ms",
+        type=int,
+        default=DEFAULT_ACCESS_RECHECK_MS,
+        help="the server's setting (0: every request)",
+    )
+    args = parser.parse_args()
+    cluster = args.cluster
     with tempfile.TemporaryDirectory() as scratch, couchdb_peer(Path(scratch), cluster=cluster) as (peer, name):
-        print(f"CouchDB: {name}")
-        app = create_app(Settings(data_dir=Path(scratch) / "data", couchdb_url=peer.url))
+        print(f"CouchDB: {name}; access recheck {args.access_recheck_ms} ms")
+        settings = Settings(
+            data_dir=Path(scratch) / "data", couchdb_url=peer.url, access_recheck_ms=args.access_recheck_ms
+        )
+        app = create_app(settings)
         with TestClient(app) as client:
             state = app.state.alongside
             sent = count_store_requests(app)
@@ -87,15 +103,26 @@ def main() -> None:
                     counts.setdefault(what, []).append(len(sent))
                     if round_ == ROUNDS - 1:
                         print(f"  {what}: {' · '.join(sent)}")
+        steady = {what: sum(per_round[SETTLED:]) / (ROUNDS - SETTLED) for what, per_round in counts.items()}
         print(f"\n{'device request':<40} {'first':>6} {'steady':>7} {'CouchDB directly':>17}")
         for what, per_round in counts.items():
-            print(f"{what:<40} {per_round[0]:>6} {per_round[-1]:>7} {1:>17}")
+            print(f"{what:<40} {per_round[0]:>6} {steady[what]:>7.1f} {1:>17}")
         push = sum(
-            counts[w][-1] for w in ("POST _revs_diff", "POST _bulk_docs (new_edits: false)", "PUT _local/{checkpoint}")
+            steady[w] for w in ("POST _revs_diff", "POST _bulk_docs (new_edits: false)", "PUT _local/{checkpoint}")
         )
-        pull = sum(counts[w][-1] for w in ("GET _changes", "POST _bulk_get (revs, latest)", "PUT _local/{checkpoint}"))
-        print(f"\nper batch of 100, steady state: push {push} CouchDB requests (3 directly), pull {pull} (3 directly)")
-        print(json.dumps({"peer": name, "steady": {w: c[-1] for w, c in counts.items()}, "push": push, "pull": pull}))
+        pull = sum(steady[w] for w in ("GET _changes", "POST _bulk_get (revs, latest)", "PUT _local/{checkpoint}"))
+        print(
+            f"\nper batch of 100, steady state: push {push:.1f} CouchDB requests (3 directly),"
+            f" pull {pull:.1f} (3 directly)"
+        )
+        facts = {
+            "peer": name,
+            "access_recheck_ms": args.access_recheck_ms,
+            "steady": steady,
+            "push": push,
+            "pull": pull,
+        }
+        print(json.dumps(facts))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """What Alongside sends CouchDB for each request a replicating device sends it (issue 19).
 
-Alongside over CouchDB is as fast as the requests it adds per device request allow. Each ``/sync`` request
-asks the directory "changed since?" once (what makes a removal refuse the device on its very next request,
-in every process: docs/security.md); beyond that, a checkpoint moving on (``PUT _local/…`` naming its
-``_rev``) reads the checkpoint's revision and writes it, without reading the device's index of its local
-documents; a ``_bulk_get`` with ``latest`` is CouchDB's own ``_bulk_get`` with ``latest``, nothing read before
-it. Counted at the store's HTTP client, on the run's CouchDB peer.
+Alongside over CouchDB is as fast as the requests it adds per device request allow. A ``/sync`` request asks
+the directory "changed since?" at most once (what makes a removal refuse the device on its very next request,
+in every process: docs/security.md), and not at all while a read sent less than ``ALONGSIDE_ACCESS_RECHECK_MS``
+ago vouches for it; these tests turn that off (``access_recheck_ms=0``) to count exactly one. Beyond that, a
+checkpoint moving on (``PUT _local/…`` naming its ``_rev``) reads the checkpoint's revision and writes it,
+without reading the device's index of its local documents; a ``_bulk_get`` with ``latest`` is CouchDB's own
+``_bulk_get`` with ``latest``, nothing read before it. Counted at the store's HTTP client, on the run's CouchDB peer.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class Counted:
 def device(shared_couchdb: CouchDBPeer, tmp_path: Path) -> Iterator[tuple[TestClient, Counted, str]]:
     """An app over the run's CouchDB (a prefix of its own), a plan with one device, and its sync base URL."""
     prefix = f"a{uuid.uuid4().hex[:12]}-"
-    app = create_app(Settings(data_dir=tmp_path, couchdb_url=shared_couchdb.url, couchdb_prefix=prefix))
+    settings = Settings(data_dir=tmp_path, couchdb_url=shared_couchdb.url, couchdb_prefix=prefix, access_recheck_ms=0)
+    app = create_app(settings)
     with TestClient(app) as client:
         plan = client.portal.call(app.state.alongside.directory.create_plan_with_device)
         client.headers["Authorization"] = f"Bearer {plan.token}"

@@ -253,12 +253,12 @@ class CrashingDirectory(Directory):
 
     crash_at: str | None = None
 
-    async def put(self, doc: Json) -> Json:
+    async def put(self, doc: Json, *, settle: bool = True) -> Json:
         name = f"audit:{doc['event']}" if doc.get("type") == "audit" else str(doc["_id"])
         if self.crash_at is not None and name.startswith(self.crash_at):
             self.crash_at = None
             raise CrashOnce(doc["_id"])
-        return await super().put(doc)
+        return await super().put(doc, settle=settle)
 
 
 @dataclass
