@@ -36,6 +36,7 @@ from .pages import page_routes
 from .ratelimit import FailureLimiter
 from .security import SecurityHeadersMiddleware
 from .settings import Settings
+from .settlement import AnswerOnceSettled
 from .state import AppState
 from .storage import open_store
 from .sync_routes import sync_routes
@@ -103,7 +104,7 @@ def create_app(settings: Settings) -> Starlette:
         *api_routes(),
         *page_routes(settings.pwa_dist),
     ]
-    middleware = [Middleware(SecurityHeadersMiddleware)]
+    middleware = [Middleware(SecurityHeadersMiddleware), Middleware(AnswerOnceSettled)]
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -31,6 +31,7 @@ from .directory_ids import (
     ID_PATTERN,
     MEMBERSHIP_PREFIX,
     ORG_PREFIX,
+    PLAN_PREFIX,
     RANGE_END,
     account_doc_id,
     audit_doc_id,
@@ -51,6 +52,7 @@ from .directory_ids import (
 from .directory_indexes import add_index_entries, devices_of_accounts, ensure_indexes, memberships_of_device
 from .plan_devices import PlanDevices
 from .settings import DEFAULT_ACCESS_RECHECK_MS
+from .settlement import CURRENT_SETTLEMENT
 from .unchanged_since import UnchangedSince
 
 DIRECTORY_DB = "directory"
@@ -63,8 +65,18 @@ SYNC_ACCESS_CACHE_SIZE = 20_000
 # How long one directory read saying "nothing changed" vouches for every remembered /sync access in a process,
 # and so how long a directory write that may take access away waits before it is done (see Directory.put).
 DEFAULT_ACCESS_RECHECK_SECONDS = DEFAULT_ACCESS_RECHECK_MS / 1000
-# New directory documents that decide /sync access (see Directory.put); updates and deletions all do.
-ACCESS_DECIDING_PREFIXES = (DEVICE_PREFIX, MEMBERSHIP_PREFIX, EXCLUSIONS.kind, keys_doc_id(""))
+# The directory documents a /sync access is decided by (authorise_sync reads them; a device's also puts it in its
+# plans' rosters): a change to one, or a new one of the kinds that can take access away or join a roster, waits
+# for every process (Directory.put). An account or a plan written for the first time decides nothing remembered.
+ACCESS_DECIDING_PREFIXES = (
+    DEVICE_PREFIX,
+    MEMBERSHIP_PREFIX,
+    EXCLUSIONS.kind,
+    keys_doc_id(""),
+    account_doc_id(""),
+    PLAN_PREFIX,
+)
+NEW_ACCESS_DECIDING_PREFIXES = ACCESS_DECIDING_PREFIXES[:4]
 # Tokens a device was given before it first used one (answers lost on the way, docs/api.md §4 and §7): each
 # stays good until the device uses one of them; the oldest are dropped beyond this many.
 MAX_UNUSED_TOKENS = 8
@@ -199,11 +211,12 @@ class Directory:
         """Create or update a directory document (``_rev`` given for updates); ``Conflict`` on a race.
 
         A write that decides ``/sync`` access returns only once every process sharing the store has seen it
-        (:meth:`settle`): any update or deletion (a removal, a revoked device, a declined join), and a new
-        device, membership, exclusion or key record (a new device changes the plan's roster, docs/crypto.md
-        §14.3). Other new documents (an account, a plan, an audit entry) decide nothing that a process
-        remembers. ``settle=False`` is for a caller that settles once after several writes, or for a write
-        that changes nothing any access depends on (when a device was last seen).
+        (:meth:`settle`): an update or deletion of a device, account, plan, membership, exclusion or key record
+        (a removal, a revoked device, a declined join, a rotation), and a new device, membership, exclusion or
+        key record (a new device changes its plans' rosters, docs/crypto.md §14.3). Nothing else (a new
+        account or plan, an invite, an enrolment code, an audit entry) decides what a process remembers.
+        ``settle=False`` is for a write that changes nothing any process relies on (when a device was last
+        seen; a device's first use of a token, which drops only tokens given to that same device).
         """
         [result] = await self.store.bulk_docs(DIRECTORY_DB, [doc])
         if "error" in result:
@@ -214,18 +227,29 @@ class Directory:
 
     @staticmethod
     def _decides_access(doc: Json) -> bool:
-        return "_rev" in doc or str(doc["_id"]).startswith(ACCESS_DECIDING_PREFIXES)
+        doc_id = str(doc["_id"])
+        if "_rev" in doc:
+            return doc_id.startswith(ACCESS_DECIDING_PREFIXES)
+        return doc_id.startswith(NEW_ACCESS_DECIDING_PREFIXES)
 
     async def settle(self) -> None:
         """Wait until every process sharing the store must have seen the directory writes made so far:
         ``access_recheck`` seconds, the longest any process answers ``/sync`` requests from a remembered access
         without asking the directory whether it changed (:class:`~.unchanged_since.UnchangedSince`). So a
-        removal refuses the device on its very next request after the removal is answered, in every process."""
-        if self._access_recheck > 0:
+        removal refuses the device on its very next request after the removal is answered, in every process.
+        Within a request the answer waits instead, once after the request's last such write
+        (:mod:`.settlement`)."""
+        if self._access_recheck <= 0:
+            return
+        settlement = CURRENT_SETTLEMENT.get()
+        if settlement is not None:  # within a request: its answer waits, once after its last write
+            settlement.owe(self._access_recheck)
+        else:
             await self._sleep(self._access_recheck)
 
-    async def update(self, doc_id: str, change: Callable[[Json], Json | None]) -> Json:
-        """Read-modify-write with retries on conflict; ``change`` returns the new body or ``None``."""
+    async def update(self, doc_id: str, change: Callable[[Json], Json | None], *, settle: bool = True) -> Json:
+        """Read-modify-write with retries on conflict; ``change`` returns the new body or ``None``
+        (``settle``: as for :meth:`put`)."""
         for _ in range(10):
             current = await self.get(doc_id)
             if current is None:
@@ -234,7 +258,7 @@ class Directory:
             if updated is None:
                 return current
             try:
-                return await self.put(updated)
+                return await self.put(updated, settle=settle)
             except Conflict:
                 continue
         raise Conflict("The directory is busy; try again.")
@@ -414,7 +438,7 @@ class Directory:
             kept = {k: v for k, v in doc.items() if k != "earlier_tokens"}
             return {**kept, "token_sha256": hashed, "token_confirmed": True}
 
-        return await self.update(doc_id, confirm)
+        return await self.update(doc_id, confirm, settle=False)
 
     @staticmethod
     def _device(doc: Json, account: Json | None) -> Device:
@@ -513,10 +537,11 @@ class Directory:
             if creator.org:
                 plan["org"] = creator.org
         await self.put(plan)
+        # A new plan's first members wait for nobody (put): no process remembers anything of a plan that did
+        # not exist, and no device has written a roster entry in it yet.
         await self.add_member(plan_id, owner, role="owner", access="write", settle=False)
         if creator is not None and creator.account != owner:
             await self.add_member(plan_id, creator.account, role="worker", access="write", settle=False)
-        await self.settle()
         await self.audit("plan.created", plan=plan_id, by=creator.account if creator else None)
         return plan_id
 
@@ -532,7 +557,7 @@ class Directory:
     ) -> None:
         """Make ``account`` a member of ``plan_id``: its ``plan-of`` index entry first, then the membership
         (with ``extra`` fields, e.g. a pending member's join request, in the same document). ``settle=False``:
-        the caller settles (:meth:`put`)."""
+        the membership waits for nobody (:meth:`put`)."""
         if role not in ROLES or access not in ACCESS:
             raise ValueError("unknown role or access")
         await add_index_entries(self.store, DIRECTORY_DB, [plan_of_doc_id(account, plan_id)])

@@ -9,20 +9,25 @@ injected (one clock for both, as one machine has), so nothing here depends on ho
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
+from alongside.server.app import create_app
 from alongside.server.directory import Directory
+from alongside.server.settings import Settings
+from alongside.server.settlement import CURRENT_SETTLEMENT, AnswerOnceSettled
 from alongside.sync.errors import Forbidden, Unauthorized
 from alongside.sync.sqlite_store import SqliteStore
 from alongside.sync.store import Seq
 
-pytestmark = pytest.mark.anyio
-
 RECHECK = 10.0
+HTTP_RECHECK_MS = 1500  # long enough that the first app's remembered access is still vouched for without the wait
 
 
 @pytest.fixture
@@ -80,6 +85,7 @@ async def processes(tmp_path: Path) -> AsyncIterator[TwoProcesses]:
             await store.close()
 
 
+@pytest.mark.anyio
 async def test_a_remembered_access_asks_the_directory_once_per_recheck_interval(processes: TwoProcesses) -> None:
     plan = await processes.here.create_plan_with_device()
     bearer = f"Bearer {plan.token}"
@@ -94,6 +100,7 @@ async def test_a_remembered_access_asks_the_directory_once_per_recheck_interval(
     assert processes.here_store.change_reads == asked + 1
 
 
+@pytest.mark.anyio
 async def test_a_revocation_through_another_process_is_answered_after_the_recheck_and_then_refused_at_once(
     processes: TwoProcesses,
 ) -> None:
@@ -108,6 +115,7 @@ async def test_a_revocation_through_another_process_is_answered_after_the_rechec
         await processes.here.authorise_sync(bearer, plan.plan_id, write=False)
 
 
+@pytest.mark.anyio
 async def test_a_write_that_skipped_the_wait_would_go_unseen_until_the_recheck(processes: TwoProcesses) -> None:
     """What the wait is for: a process answers from memory for up to ``access_recheck`` seconds, so a removal
     answered at once (here a directory that waits for nobody) is not yet seen there."""
@@ -123,17 +131,22 @@ async def test_a_write_that_skipped_the_wait_would_go_unseen_until_the_recheck(p
         await processes.here.authorise_sync(bearer, plan.plan_id, write=False)
 
 
-async def test_writes_that_only_add_wait_for_nobody_and_a_new_plan_waits_once(processes: TwoProcesses) -> None:
-    """An account, a plan or an audit entry decides no access anyone remembers; a new device or membership
-    does (the plan's roster, docs/crypto.md §14.3): creating a plan with its two memberships waits once."""
+@pytest.mark.anyio
+async def test_writes_that_only_add_wait_for_nobody_and_a_new_device_waits(processes: TwoProcesses) -> None:
+    """An account, a plan with its first members or an audit entry decides no access anyone remembers; a new
+    device does (it joins the roster of every plan its account is in, docs/crypto.md §14.3), and so does a
+    member added to a plan that exists."""
     account = await processes.here.create_account("person")
+    plan_id = await processes.here.create_plan(None, owner_account=account)
     assert processes.clock.waits == []
     await processes.here.create_device(account, label="phone")
     assert processes.clock.waits == [RECHECK]
-    await processes.here.create_plan(None, owner_account=account)
+    supporter = await processes.here.create_account("person")
+    await processes.here.add_member(plan_id, supporter, role="supporter", access="read")
     assert processes.clock.waits == [RECHECK, RECHECK]
 
 
+@pytest.mark.anyio
 async def test_noting_when_a_device_was_last_seen_keeps_its_access_remembered(processes: TwoProcesses) -> None:
     """The hourly "last seen" write changes nothing any access depends on: no wait, and the remembered device
     document follows it, so the next request does not write it again."""
@@ -147,3 +160,52 @@ async def test_noting_when_a_device_was_last_seen_keeps_its_access_remembered(pr
         await processes.here.authorise_sync(bearer, plan.plan_id, write=False)
     assert await processes.here.get(f"device:{plan.device_id}") == seen  # written once
     assert processes.clock.waits[waits:] == []
+
+
+def test_a_device_removed_through_one_process_is_refused_by_another_as_soon_as_the_removal_is_answered(
+    tmp_path: Path,
+) -> None:
+    """Two apps on one data directory (two server processes); the device's access is remembered in the first.
+    The removal through the second is answered only once the first must ask the directory again, so the very
+    next request there is refused (answered at once, it would still be served from memory)."""
+    settings = Settings(data_dir=tmp_path, access_recheck_ms=HTTP_RECHECK_MS)
+    first, second = create_app(settings), create_app(settings)
+    with TestClient(first) as a, TestClient(second) as b:
+        plan = a.portal.call(first.state.alongside.directory.create_plan_with_device)
+        headers = {"Authorization": f"Bearer {plan.token}"}
+        base = f"/sync/{plan.plan_id}/"
+        for _ in range(3):
+            assert a.get(base, headers=headers).status_code == 200
+
+        removed = b.delete(f"/api/v1/plans/{plan.plan_id}/devices/{plan.device_id}", headers=headers)
+        assert removed.status_code == 200, removed.text
+        refused = a.get(base, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["reason"] == "This device was removed from this plan."
+
+
+@pytest.mark.anyio
+async def test_a_request_that_writes_several_access_deciding_documents_is_answered_once_after_the_last() -> None:
+    """Within a request ``Directory.settle`` waits for nothing itself: the answer waits, once, until the
+    recheck interval after the last write (not one interval per write)."""
+    owed: list[float] = []
+    sent: list[tuple[float, Message]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        settlement = CURRENT_SETTLEMENT.get()
+        assert settlement is not None
+        for _ in range(3):
+            settlement.owe(0.05)
+            owed.append(settlement.not_before)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append((time.monotonic(), message))
+
+    await AnswerOnceSettled(app)({"type": "http", "path": "/"}, receive, send)
+    assert owed == sorted(owed) and owed[-1] - owed[0] < 0.05  # the same wait, moved on by the later writes
+    assert sent[0][1]["type"] == "http.response.start" and sent[0][0] >= owed[-1]
