@@ -26,12 +26,8 @@ from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFai
 from alongside.sync.store import AllDocsRequest, DocumentRequest, DocumentStore, Json
 
 from .directory_ids import (
-    DEVICE_PREFIX,
-    EXCLUSIONS,
     ID_PATTERN,
-    MEMBERSHIP_PREFIX,
     ORG_PREFIX,
-    PLAN_PREFIX,
     RANGE_END,
     account_doc_id,
     audit_doc_id,
@@ -52,7 +48,7 @@ from .directory_ids import (
 from .directory_indexes import add_index_entries, devices_of_accounts, ensure_indexes, memberships_of_device
 from .plan_devices import PlanDevices
 from .settings import DEFAULT_ACCESS_RECHECK_MS
-from .settlement import CURRENT_SETTLEMENT
+from .settlement import decides_access, settle
 from .unchanged_since import UnchangedSince
 
 DIRECTORY_DB = "directory"
@@ -65,18 +61,6 @@ SYNC_ACCESS_CACHE_SIZE = 20_000
 # How long one directory read saying "nothing changed" vouches for every remembered /sync access in a process,
 # and so how long a directory write that may take access away waits before it is done (see Directory.put).
 DEFAULT_ACCESS_RECHECK_SECONDS = DEFAULT_ACCESS_RECHECK_MS / 1000
-# The directory documents a /sync access is decided by (authorise_sync reads them; a device's also puts it in its
-# plans' rosters): a change to one, or a new one of the kinds that can take access away or join a roster, waits
-# for every process (Directory.put). An account or a plan written for the first time decides nothing remembered.
-ACCESS_DECIDING_PREFIXES = (
-    DEVICE_PREFIX,
-    MEMBERSHIP_PREFIX,
-    EXCLUSIONS.kind,
-    keys_doc_id(""),
-    account_doc_id(""),
-    PLAN_PREFIX,
-)
-NEW_ACCESS_DECIDING_PREFIXES = ACCESS_DECIDING_PREFIXES[:4]
 # Tokens a device was given before it first used one (answers lost on the way, docs/api.md §4 and §7): each
 # stays good until the device uses one of them; the oldest are dropped beyond this many.
 MAX_UNUSED_TOKENS = 8
@@ -221,31 +205,14 @@ class Directory:
         [result] = await self.store.bulk_docs(DIRECTORY_DB, [doc])
         if "error" in result:
             raise Conflict(str(result.get("reason", "directory write failed")))
-        if settle and self._decides_access(doc):
+        if settle and decides_access(doc):
             await self.settle()
         return {**doc, "_rev": result["rev"]}
 
-    @staticmethod
-    def _decides_access(doc: Json) -> bool:
-        doc_id = str(doc["_id"])
-        if "_rev" in doc:
-            return doc_id.startswith(ACCESS_DECIDING_PREFIXES)
-        return doc_id.startswith(NEW_ACCESS_DECIDING_PREFIXES)
-
     async def settle(self) -> None:
-        """Wait until every process sharing the store must have seen the directory writes made so far:
-        ``access_recheck`` seconds, the longest any process answers ``/sync`` requests from a remembered access
-        without asking the directory whether it changed (:class:`~.unchanged_since.UnchangedSince`). So a
-        removal refuses the device on its very next request after the removal is answered, in every process.
-        Within a request the answer waits instead, once after the request's last such write
-        (:mod:`.settlement`)."""
-        if self._access_recheck <= 0:
-            return
-        settlement = CURRENT_SETTLEMENT.get()
-        if settlement is not None:  # within a request: its answer waits, once after its last write
-            settlement.owe(self._access_recheck)
-        else:
-            await self._sleep(self._access_recheck)
+        """Wait until every process sharing the store must have seen the directory writes made so far (within a
+        request, its answer waits instead: :func:`.settlement.settle`)."""
+        await settle(self._access_recheck, self._sleep)
 
     async def update(self, doc_id: str, change: Callable[[Json], Json | None], *, settle: bool = True) -> Json:
         """Read-modify-write with retries on conflict; ``change`` returns the new body or ``None``

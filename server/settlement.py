@@ -12,9 +12,49 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .directory_ids import DEVICE_PREFIX, EXCLUSIONS, MEMBERSHIP_PREFIX, PLAN_PREFIX, account_doc_id, keys_doc_id
+
+# The directory documents a /sync access is decided by (``Directory.authorise_sync`` reads them; a device's also
+# puts it in its plans' rosters): a change to one, or a new one of the kinds that can take access away or join a
+# roster, waits for every process. An account or a plan written for the first time decides nothing remembered.
+ACCESS_DECIDING_PREFIXES = (
+    DEVICE_PREFIX,
+    MEMBERSHIP_PREFIX,
+    EXCLUSIONS.kind,
+    keys_doc_id(""),
+    account_doc_id(""),
+    PLAN_PREFIX,
+)
+NEW_ACCESS_DECIDING_PREFIXES = ACCESS_DECIDING_PREFIXES[:4]
+
+
+def decides_access(doc: dict[str, Any]) -> bool:
+    """Whether writing the directory document ``doc`` must wait for every process (``Directory.put``)."""
+    doc_id = str(doc["_id"])
+    if "_rev" in doc:
+        return doc_id.startswith(ACCESS_DECIDING_PREFIXES)
+    return doc_id.startswith(NEW_ACCESS_DECIDING_PREFIXES)
+
+
+async def settle(recheck: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+    """Wait until every process sharing the store must have seen the directory writes made so far: ``recheck``
+    seconds, the longest any process answers ``/sync`` requests from a remembered access without asking the
+    directory whether it changed (``UnchangedSince``). So a removal refuses the device on its very next request
+    after the removal is answered, in every process. Within a request nothing waits here: the request's answer
+    waits, once after its last such write (:class:`AnswerOnceSettled`)."""
+    if recheck <= 0:
+        return
+    settlement = CURRENT_SETTLEMENT.get()
+    if settlement is not None:
+        settlement.owe(recheck)
+    else:
+        await sleep(recheck)
 
 
 class Settlement:
