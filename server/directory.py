@@ -419,7 +419,9 @@ class Directory:
         doc = await self._device_doc(authorization)
         return self._device(doc, await self.get(account_doc_id(str(doc["account"]))))
 
-    async def authorise_sync(self, authorization: str | None, plan_id: str, *, write: bool) -> SyncAccess:
+    async def authorise_sync(
+        self, authorization: str | None, plan_id: str, *, write: bool, fresh: bool = False
+    ) -> SyncAccess:
         """Authenticate and authorise one ``/sync`` request.
 
         Checks, in order: the token (401), the account (401), the plan (404), membership (403), the
@@ -433,9 +435,10 @@ class Directory:
         directory write (a removal, a revoked device, an exclusion, a rotation), by this process or another one
         sharing the store, is a change, and one that may take access away is answered only ``access_recheck``
         seconds after it is written (:meth:`put`), so a removed device is refused on its very next request
-        after that, whichever process serves it. Refusals are never remembered.
+        after that, whichever process serves it. Refusals are never remembered. ``fresh``: ask the directory
+        now whatever vouched for it before (a longpoll woken by a directory change, or just registered).
         """
-        seq = await self._sync_access.seq()
+        seq = await self._sync_access.seq(fresh=fresh)
         key = (hash_secret(authorization or ""), plan_id, write)
         cached = self._sync_access.get(key, seq)
         if cached is not None:

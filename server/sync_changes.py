@@ -53,7 +53,7 @@ MAX_SEQ_LENGTH = 4096
 # A sequence as a CouchDB server issues it: an integer, or an integer, a dash and opaque printable ASCII.
 SEQ_TEXT = re.compile(r"([0-9]{1,16})(-[!-~]*)?")
 
-Recheck = Callable[[], Awaitable[Any]]
+Recheck = Callable[..., Awaitable[Any]]  # recheck(fresh=False): see Directory.authorise_sync
 
 
 def parse_since(raw: str) -> Seq:
@@ -123,8 +123,8 @@ async def changes(request: Request) -> Response:
     plan_id = request.path_params["plan_id"]
     access = await state.directory.authorise_sync(authorization, plan_id, write=False)
 
-    async def recheck() -> None:
-        await state.directory.authorise_sync(authorization, plan_id, write=False)
+    async def recheck(*, fresh: bool = False) -> None:
+        await state.directory.authorise_sync(authorization, plan_id, write=False, fresh=fresh)
 
     body = await read_json_object(request, settings.max_request_bytes) if request.method == "POST" else None
     changes_request, seq_interval = _changes_request(request, body, settings)
@@ -159,7 +159,9 @@ async def _wait_for_changes(
     db = access.database
     deadline = time.monotonic() + timeout
     async with state.longpolls.open(access) as poll:
-        await recheck()  # from here on, a change of access wakes this longpoll
+        # From here on a change of access wakes this longpoll; one made before is seen by asking the directory now
+        # (not by a read sent before the registration, which may have vouched for the access a moment ago).
+        await recheck(fresh=True)
         store_wait: asyncio.Task[bool] | None = None
         try:
             while (remaining := deadline - time.monotonic()) > 0:
@@ -178,7 +180,7 @@ async def _wait_for_changes(
                     poll.woken.clear()
                     if poll.ended:
                         break
-                    await recheck()
+                    await recheck(fresh=True)  # woken by a directory change: ask the directory, not memory
                     continue
                 if store_wait in done:
                     changed = store_wait.result()

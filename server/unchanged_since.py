@@ -49,11 +49,11 @@ class UnchangedSince(Generic[V]):
         self._checking: asyncio.Future[None] | None = None
         self._checking_since = 0.0
 
-    async def seq(self) -> Seq:
+    async def seq(self, *, fresh: bool = False) -> Seq:
         """The database's sequence as last read, after a read saying nothing changed since (sent at most
-        ``recheck_after`` seconds ago); else (everything kept forgotten) the current one. Read it before
-        reading anything it is to vouch for."""
-        if self._recheck_after <= 0:
+        ``recheck_after`` seconds ago; with ``fresh``, sent now); else (everything kept forgotten) the current
+        one. Read it before reading anything it is to vouch for."""
+        if self._recheck_after <= 0 or fresh:
             await self._check()
             assert self._seq is not None
             return self._seq

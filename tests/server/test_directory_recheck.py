@@ -9,10 +9,12 @@ injected (one clock for both, as one machine has), so nothing here depends on ho
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -209,3 +211,38 @@ async def test_a_request_that_writes_several_access_deciding_documents_is_answer
     await AnswerOnceSettled(app)({"type": "http", "path": "/"}, receive, send)
     assert owed == sorted(owed) and owed[-1] - owed[0] < 0.05  # the same wait, moved on by the later writes
     assert sent[0][1]["type"] == "http.response.start" and sent[0][0] >= owed[-1]
+
+
+def test_a_longpoll_woken_by_a_removal_asks_the_directory_and_ends_before_the_removal_is_answered(
+    tmp_path: Path,
+) -> None:
+    """A woken longpoll does not take a read sent before the removal as its answer: while the removal waits out
+    the recheck interval, the longpoll asks the directory itself and ends with ``403`` at once."""
+    app = create_app(Settings(data_dir=tmp_path, access_recheck_ms=HTTP_RECHECK_MS))
+    with TestClient(app) as client:
+        seeding = Directory(app.state.alongside.store, access_recheck=0)  # nothing remembered yet to wait for
+        plan = client.portal.call(seeding.create_plan_with_device)
+        headers = {"Authorization": f"Bearer {plan.token}"}
+        base = f"/sync/{plan.plan_id}/"
+        since = client.get(base, headers=headers).json()["update_seq"]
+        ended: dict[str, Any] = {}
+
+        def longpoll() -> None:
+            answer = client.get(
+                base + "_changes", params={"feed": "longpoll", "since": since, "timeout": 20_000}, headers=headers
+            )
+            ended.update(status=answer.status_code, at=time.monotonic(), body=answer.json())
+
+        waiting = threading.Thread(target=longpoll)
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while app.state.alongside.longpolls.open_count(plan.device_id) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert client.get(base, headers=headers).status_code == 200  # the access is vouched for from here
+        removed = client.delete(f"/api/v1/plans/{plan.plan_id}/devices/{plan.device_id}", headers=headers)
+        answered = time.monotonic()
+        assert removed.status_code == 200, removed.text
+        waiting.join(5)
+        assert not waiting.is_alive(), "the longpoll was not ended by the removal"
+        assert ended["status"] == 403 and ended["body"]["error"] == "forbidden", ended
+        assert ended["at"] <= answered
