@@ -48,7 +48,7 @@ from .directory_ids import (
 from .directory_indexes import add_index_entries, devices_of_accounts, ensure_indexes, memberships_of_device
 from .plan_devices import PlanDevices
 from .settings import DEFAULT_ACCESS_RECHECK_MS
-from .settlement import decides_access, settle
+from .settlement import decides_access, wait_for_every_process
 from .unchanged_since import UnchangedSince
 
 DIRECTORY_DB = "directory"
@@ -154,7 +154,7 @@ class Directory:
         self.store = store
         self._random = random
         self._clock = clock
-        self._access_recheck = max(access_recheck, 0.0)
+        self._access_recheck = access_recheck
         self._sleep = sleep
         # Granted /sync access by (hash of the Authorization header, plan, write), with the device's document:
         # see authorise_sync.
@@ -195,9 +195,10 @@ class Directory:
         """Create or update a directory document (``_rev`` given for updates); ``Conflict`` on a race.
 
         A write that decides ``/sync`` access returns only once every process sharing the store has seen it
-        (:meth:`settle`): an update or deletion of a device, account, plan, membership, exclusion or key record
-        (a removal, a revoked device, a declined join, a rotation), and a new device, membership, exclusion or
-        key record (a new device changes its plans' rosters, docs/crypto.md §14.3). Nothing else (a new
+        (:func:`.settlement.wait_for_every_process`): an update or deletion of a device, account, plan,
+        membership, exclusion or key record (a removal, a revoked device, a declined join, a rotation), and a
+        new device, membership, exclusion or key record (a new device changes its plans' rosters,
+        docs/crypto.md §14.3). Nothing else (a new
         account or plan, an invite, an enrolment code, an audit entry) decides what a process remembers.
         ``settle=False`` is for a write that changes nothing any process relies on (when a device was last
         seen; a device's first use of a token, which drops only tokens given to that same device).
@@ -206,13 +207,8 @@ class Directory:
         if "error" in result:
             raise Conflict(str(result.get("reason", "directory write failed")))
         if settle and decides_access(doc):
-            await self.settle()
+            await wait_for_every_process(self._access_recheck, self._sleep)
         return {**doc, "_rev": result["rev"]}
-
-    async def settle(self) -> None:
-        """Wait until every process sharing the store must have seen the directory writes made so far (within a
-        request, its answer waits instead: :func:`.settlement.settle`)."""
-        await settle(self._access_recheck, self._sleep)
 
     async def update(self, doc_id: str, change: Callable[[Json], Json | None], *, settle: bool = True) -> Json:
         """Read-modify-write with retries on conflict; ``change`` returns the new body or ``None``

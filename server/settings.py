@@ -134,7 +134,7 @@ class Settings:
     def access_recheck_seconds(self) -> float:
         """How long one directory read vouches for remembered ``/sync`` access (``Directory``'s
         ``access_recheck``); every process sharing the store must be given the same."""
-        return max(self.access_recheck_ms, 0) / 1000
+        return self.access_recheck_ms / 1000  # 0 or less: ask on every request
 
     @classmethod
     def variables(cls) -> dict[str, str]:

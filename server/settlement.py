@@ -1,11 +1,11 @@
 """Answering a request only once its directory writes hold in every process: one wait per request, not per write.
 
 A directory write that may take ``/sync`` access away must not be answered before every process sharing the store
-has to ask the directory again (``Directory.settle``: ``ALONGSIDE_ACCESS_RECHECK_MS`` after the write). A request
-that writes several such documents (a join: the invite, the device, the membership, the token) owes that wait
-after its last write only. Inside a request, ``Directory.settle`` notes the time the answer may go out here
-instead of waiting; :class:`AnswerOnceSettled` holds the answer (or the error) until then. Outside a request (the
-``alongside admin`` commands) ``Directory.settle`` waits itself.
+has to ask the directory again (:func:`wait_for_every_process`: ``ALONGSIDE_ACCESS_RECHECK_MS`` after the write).
+A request that writes several such documents (a join: the device and the membership) owes that wait after its
+last write only. Inside a request, :func:`wait_for_every_process` notes the time the answer may go out instead of
+waiting; :class:`AnswerOnceSettled` holds the answer (or the error) until then. Outside a request (the
+``alongside admin`` commands) it waits itself.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def decides_access(doc: dict[str, Any]) -> bool:
     return doc_id.startswith(NEW_ACCESS_DECIDING_PREFIXES)
 
 
-async def settle(recheck: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+async def wait_for_every_process(recheck: float, sleep: Callable[[float], Awaitable[None]]) -> None:
     """Wait until every process sharing the store must have seen the directory writes made so far: ``recheck``
     seconds, the longest any process answers ``/sync`` requests from a remembered access without asking the
     directory whether it changed (``UnchangedSince``). So a removal refuses the device on its very next request

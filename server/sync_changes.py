@@ -24,8 +24,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable
+from typing import Protocol
 
 import anyio
 from starlette.requests import Request
@@ -53,7 +53,11 @@ MAX_SEQ_LENGTH = 4096
 # A sequence as a CouchDB server issues it: an integer, or an integer, a dash and opaque printable ASCII.
 SEQ_TEXT = re.compile(r"([0-9]{1,16})(-[!-~]*)?")
 
-Recheck = Callable[..., Awaitable[Any]]  # recheck(fresh=False): see Directory.authorise_sync
+
+class Recheck(Protocol):
+    """Check the request's access again (``Directory.authorise_sync``; ``fresh``: ask the directory now)."""
+
+    def __call__(self, *, fresh: bool = False) -> Awaitable[None]: ...
 
 
 def parse_since(raw: str) -> Seq:
