@@ -17,7 +17,7 @@ from .activities_import import FORMATS, write_csv
 from .activities_models import ActivityDeleted, ActivityRecord, ActivityRequest, ActivitySaved, SignedActivities
 from .api_common import authenticated, json_response
 from .api_models import read_model
-from .directory import Device
+from .directory_access import Device
 from .directory_ids import org_doc_id
 from .hsds import hsds_page
 from .state import AppState

@@ -10,7 +10,8 @@ from alongside.crypto.keys import DevicePublicKeys
 from alongside.sync.errors import BadRequest, NotFound
 
 from .api_models import Model, PublicKeys
-from .directory import Device, Directory
+from .directory import Directory
+from .directory_access import Device
 from .directory_ids import ID_PATTERN
 from .ratelimit import address_group
 from .state import AppState

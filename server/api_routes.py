@@ -40,7 +40,8 @@ from .api_models import (
     WorkerRevoked,
     read_model,
 )
-from .directory import Device, Directory
+from .directory import Directory
+from .directory_access import Device
 from .directory_ids import (
     ID_PATTERN,
     account_doc_id,

@@ -16,7 +16,8 @@ from alongside.sync.store import Json
 
 from .api_common import authenticated, json_response, member_role, plan_id_param
 from .api_models import ApproveRequest, MemberDecided, PlanSettings, PlanSettingsAnswer, read_model
-from .directory import Device, Directory
+from .directory import Directory
+from .directory_access import Device
 from .directory_ids import ID_PATTERN, membership_doc_id, plan_doc_id
 from .handover_routes import check_bound_colleague, note_decision
 from .invite_routes import CONSENT_FIELDS

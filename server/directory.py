@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import hmac
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -25,6 +23,18 @@ from typing import Any
 from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
 from alongside.sync.store import AllDocsRequest, DocumentRequest, DocumentStore, Json
 
+from .directory_access import (
+    DEVICE_REMOVED,
+    TOKEN_NOT_VALID,
+    Device,
+    Membership,
+    SyncAccess,
+    bearer_token,
+    check_plan_access,
+    device_of,
+    hash_secret,
+    token_matches,
+)
 from .directory_ids import (
     ID_PATTERN,
     ORG_PREFIX,
@@ -78,64 +88,11 @@ def plan_database(plan_id: str) -> str:
     return PLAN_DB_PREFIX + plan_id
 
 
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _token_matches(device: Json, hashed: str) -> bool:
-    """Whether ``hashed`` (a token's SHA-256) is a token of ``device``: its token, or, while it has used none
-    yet, one of the tokens given to it before (each compared in constant time)."""
-    candidates = [device.get("token_sha256")]
-    if device.get("token_confirmed") is False:
-        candidates += list(device.get("earlier_tokens", []))
-    found = False
-    for expected in candidates:
-        found |= isinstance(expected, str) and hmac.compare_digest(expected, hashed)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    """An authenticated device and the account it belongs to."""
-
-    id: str
-    account: str
-    kind: str
-    org: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SyncAccess:
-    """What an authorised ``/sync`` request may do: the device, its member's role and access in the plan,
-    the key ids retired by recorded rotations, and the directory's ``update_seq`` all this was read at."""
-
-    device: Device
-    plan_id: str
-    database: str
-    role: str
-    access: str
-    retired_key_ids: frozenset[str]
-    directory_seq: object
-
-
-@dataclass(frozen=True, slots=True)
-class Membership:
-    plan_id: str
-    account: str
-    role: str
-    access: str
-
-
 @dataclass(frozen=True, slots=True)
 class NewPlan:
     plan_id: str
     device_id: str
     token: str
-
-
-# A member invited by anyone but the person's own device waits for the person's yes (docs/crypto.md §11.6).
-WAITING_FOR_YES = "This device is waiting for the person's yes before it can open this plan."
-DECLINED = "The person said no: this device was not let into this plan."
 
 
 class Directory:
@@ -369,20 +326,13 @@ class Directory:
 
     async def _device_doc(self, authorization: str | None) -> Json:
         """The directory document of the device a ``Bearer`` token belongs to; ``Unauthorized`` otherwise."""
-        if not authorization:
-            raise Unauthorized("Authentication required: send Authorization: Bearer <device token>.")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("Authentication required: send Authorization: Bearer <device token>.")
-        device_id, _, secret = token.strip().partition(".")
-        if not ID_PATTERN.fullmatch(device_id) or not secret:
-            raise Unauthorized("The device token is not valid.")
+        device_id, secret = bearer_token(authorization)
         doc = await self.get(device_doc_id(device_id))
         hashed = hash_secret(secret)
-        if doc is None or not _token_matches(doc, hashed):
-            raise Unauthorized("The device token is not valid.")
+        if doc is None or not token_matches(doc, hashed):
+            raise Unauthorized(TOKEN_NOT_VALID)
         if doc.get("revoked"):
-            raise Unauthorized("This device has been removed.")
+            raise Unauthorized(DEVICE_REMOVED)
         if doc.get("token_confirmed") is False:
             doc = await self._confirm_token(doc["_id"], hashed)
         return doc
@@ -393,27 +343,20 @@ class Directory:
 
         def confirm(doc: Json) -> Json | None:
             if doc.get("token_confirmed") is not False:
-                if _token_matches(doc, hashed):
+                if token_matches(doc, hashed):
                     return None  # confirmed by a request at the same moment
-                raise Unauthorized("The device token is not valid.")
-            if not _token_matches(doc, hashed):
-                raise Unauthorized("The device token is not valid.")
+                raise Unauthorized(TOKEN_NOT_VALID)
+            if not token_matches(doc, hashed):
+                raise Unauthorized(TOKEN_NOT_VALID)
             kept = {k: v for k, v in doc.items() if k != "earlier_tokens"}
             return {**kept, "token_sha256": hashed, "token_confirmed": True}
 
         return await self.update(doc_id, confirm, settle=False)
 
-    @staticmethod
-    def _device(doc: Json, account: Json | None) -> Device:
-        if account is None or not account.get("active", False):
-            raise Unauthorized("This device has been removed.")
-        device_id = last_part(str(doc["_id"]))
-        return Device(id=device_id, account=str(doc["account"]), kind=str(account["kind"]), org=account.get("org"))
-
     async def authenticate(self, authorization: str | None) -> Device:
         """The device a ``Bearer`` token belongs to; ``Unauthorized`` for anything else."""
         doc = await self._device_doc(authorization)
-        return self._device(doc, await self.get(account_doc_id(str(doc["account"]))))
+        return device_of(doc, await self.get(account_doc_id(str(doc["account"]))))
 
     async def authorise_sync(
         self, authorization: str | None, plan_id: str, *, write: bool, fresh: bool = False
@@ -461,8 +404,8 @@ class Directory:
             "keys": keys_doc_id(plan_id),
         }
         docs = await self._get_many(wanted)
-        device = self._device(doc, docs["account"])
-        membership = self._check_plan_access(plan_id, docs, write=write)
+        device = device_of(doc, docs["account"])
+        membership = check_plan_access(plan_id, docs, write=write)
         doc = await self._note_seen(doc)
         retired = frozenset(docs["keys"].get("retired", [])) if docs["keys"] else frozenset()
         access = SyncAccess(
@@ -585,7 +528,7 @@ class Directory:
                 "excluded": excluded_doc_id(plan_id, device.id),
             }
         )
-        found = self._check_plan_access(plan_id, docs, write=write)
+        found = check_plan_access(plan_id, docs, write=write)
         return Membership(plan_id=plan_id, account=device.account, role=str(found["role"]), access=str(found["access"]))
 
     async def _get_many(self, wanted: dict[str, str]) -> dict[str, Json | None]:
@@ -593,24 +536,6 @@ class Directory:
         page = await self.store.all_docs(DIRECTORY_DB, AllDocsRequest(keys=list(wanted.values()), include_docs=True))
         found = {row["key"]: row.get("doc") for row in page["rows"]}
         return {name: found.get(doc_id) for name, doc_id in wanted.items()}
-
-    @staticmethod
-    def _check_plan_access(plan_id: str, docs: dict[str, Json | None], *, write: bool) -> Json:
-        """The plan (404), membership (403), exclusion (403) and write-access (403) checks; the membership doc."""
-        if not ID_PATTERN.fullmatch(plan_id) or docs["plan"] is None:
-            raise NotFound("Database does not exist.")
-        membership = docs["membership"]
-        if membership is not None and membership.get("declined"):
-            raise Forbidden(DECLINED)
-        if membership is None or membership.get("removed"):
-            raise Forbidden("This device is not a member of this plan.")
-        if membership.get("status") == "pending":
-            raise Forbidden(WAITING_FOR_YES)
-        if docs["excluded"] is not None:
-            raise Forbidden("This device was removed from this plan.")
-        if write and membership.get("access") != "write":
-            raise Forbidden("This device can read this plan but not change it.")
-        return membership
 
     async def _note_seen(self, doc: Json) -> Json:
         """Note when a device last synced, to the hour (``SEEN_RESOLUTION``): metadata only, written once an hour.

@@ -26,7 +26,8 @@ from .api_common import (
     plan_id_param,
 )
 from .api_models import InviteRegistered, InviteRegistration, InviteRequest, Joined, RedeemRequest, read_model
-from .directory import Device, Directory
+from .directory import Directory
+from .directory_access import Device
 from .directory_ids import (
     ID_PATTERN,
     account_doc_id,

@@ -25,7 +25,8 @@ from alongside.sync.errors import BadRequest, Conflict, Forbidden, NotFound
 
 from .api_common import app_state, authenticated, client_key, json_response
 from .api_models import read_model, validated
-from .directory import Device, Directory
+from .directory import Directory
+from .directory_access import Device
 from .directory_ids import account_doc_id, device_doc_id, last_part, plan_doc_id
 from .learning import MAX_FACTS_BODY, SET_PATTERN, Learning, SetWithdrawn, TooManySets, merged_grants
 from .learning_models import (

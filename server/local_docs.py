@@ -28,7 +28,7 @@ from alongside.sync.documents import check_local_id
 from alongside.sync.errors import BadRequest, Conflict, Forbidden, NotFound, SyncError
 from alongside.sync.store import DocumentStore, Json
 
-from .directory import SyncAccess
+from .directory_access import SyncAccess
 from .requests import read_json_object
 from .state import AppState
 

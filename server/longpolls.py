@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 from alongside.sync.store import ChangesRequest, DocumentStore, Seq
 
-from .directory import DIRECTORY_DB, SyncAccess
+from .directory import DIRECTORY_DB
+from .directory_access import SyncAccess
 
 logger = logging.getLogger("alongside.server")
 

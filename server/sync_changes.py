@@ -35,7 +35,7 @@ from starlette.types import Message, Receive, Scope, Send
 from alongside.sync.errors import BadRequest, SyncError, TooLarge
 from alongside.sync.store import ChangesRequest, Json, Seq
 
-from .directory import SyncAccess
+from .directory_access import SyncAccess
 from .errors import error_response
 from .json_response import OrjsonResponse
 from .requests import MAX_JSON_INTEGER, query_bool, query_int, query_json, read_json_object

@@ -25,7 +25,7 @@ from alongside.sync.errors import BadRequest, Forbidden, SyncError, TooLarge
 from alongside.sync.revtree import parse_rev
 from alongside.sync.store import AllDocsRequest, BulkGetItem, DocumentRequest, Json
 
-from .directory import SyncAccess
+from .directory_access import SyncAccess
 from .json_response import OrjsonResponse
 from .local_docs import serve_local_document
 from .requests import query_bool, query_int, query_json, query_key, read_json_object

@@ -34,7 +34,8 @@ from alongside.crypto.wire import DocumentKind, kind_of_checked_document
 from alongside.sync.errors import Forbidden
 from alongside.sync.store import AllDocsRequest, DocumentStore, Json
 
-from .directory import Directory, SyncAccess
+from .directory import Directory
+from .directory_access import SyncAccess
 
 STEWARDS = ("owner", "worker")
 

@@ -35,7 +35,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from alongside.server.app import create_app
-from alongside.server.directory import DIRECTORY_DB, Device, Directory, hash_secret
+from alongside.server.directory import DIRECTORY_DB, Directory
+from alongside.server.directory_access import Device, hash_secret
 from alongside.server.directory_ids import (
     MEMBERSHIP_PREFIX,
     account_doc_id,

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from alongside.server.directory import DIRECTORY_DB, Device, Directory
+from alongside.server.directory import DIRECTORY_DB, Directory
+from alongside.server.directory_access import Device
 from alongside.server.directory_ids import (
     account_doc_id,
     device_doc_id,
