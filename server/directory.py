@@ -17,7 +17,7 @@ import base64
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from alongside.sync.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
@@ -115,7 +115,7 @@ class Directory:
         self._sleep = sleep
         # Granted /sync access by (hash of the Authorization header, plan, write), with the device's document:
         # see authorise_sync.
-        self._sync_access: UnchangedSince[tuple[SyncAccess, Json]] = UnchangedSince(
+        self._sync_access: UnchangedSince[tuple[SyncAccess, Json, frozenset[str]]] = UnchangedSince(
             store, DIRECTORY_DB, SYNC_ACCESS_CACHE_SIZE, recheck_after=self._access_recheck, monotonic=monotonic
         )
         self.plan_devices = PlanDevices(store, DIRECTORY_DB)
@@ -369,30 +369,37 @@ class Directory:
         recorded rotations. ``/sync`` writes authorise with ``write=False``: what a read-only member may
         still write (docs/crypto.md §14.3) is decided per document by :mod:`sync_rules`.
 
-        A granted access is remembered (:class:`~.unchanged_since.UnchangedSince`) and reused while a read sent
-        at most ``access_recheck`` seconds ago says the directory has not changed since it was read. Any
-        directory write (a removal, a revoked device, an exclusion, a rotation), by this process or another one
-        sharing the store, is a change, and one that may take access away is answered only ``access_recheck``
-        seconds after it is written (:meth:`put`), so a removed device is refused on its very next request
-        after that, whichever process serves it. Refusals are never remembered. ``fresh``: ask the directory
+        A granted access is remembered (:class:`~.unchanged_since.UnchangedSince`) with the ids of the documents
+        it was decided from (the device, its account, the plan, the membership, the device's exclusion from the
+        plan and the plan's key record, whether they exist or not), and reused while a read of the directory
+        sent at most ``access_recheck`` seconds ago finds none of them changed. A write to one of them (a
+        removal, a revoked device, an exclusion, a rotation), by this process or another one sharing the store,
+        forgets it, and one that may take access away is answered only ``access_recheck`` seconds after it is
+        written (:meth:`put`), so a removed device is refused on its very next request after that, whichever
+        process serves it. Other directory writes (another device's "last seen", an invite, an audit entry)
+        forget nothing. Refusals are never remembered. ``fresh``: ask the directory
         now whatever vouched for it before (a longpoll woken by a directory change, or just registered).
         """
         seq = await self._sync_access.seq(fresh=fresh)
         key = (hash_secret(authorization or ""), plan_id, write)
-        cached = self._sync_access.get(key, seq)
+        cached = self._sync_access.get(key)
         if cached is not None:
-            seen = await self._note_seen(cached[1])
-            if seen is not cached[1]:  # remember the device's document as now stored (with its new _rev)
-                self._sync_access.put(key, seq, (cached[0], seen))
-            return cached[0]
-        access, doc = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
-        self._sync_access.put(key, seq, (access, doc))
+            access, doc, read_from = cached
+            seen = await self._note_seen(doc)
+            if seen is not doc:  # remember the device's document as now stored (with its new _rev)
+                self._sync_access.put(key, seq, (access, seen, read_from), read_from)
+            # The sequence this request read (what the roster rule reads the directory as of), not the older one
+            # the access was decided at.
+            return replace(access, directory_seq=seq)
+        access, doc, read_from = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
+        self._sync_access.put(key, seq, (access, doc, read_from), read_from)
         return access
 
     async def _authorise_sync_uncached(
         self, authorization: str | None, plan_id: str, seq: object, *, write: bool
-    ) -> tuple[SyncAccess, Json]:
-        """:meth:`authorise_sync` in two directory reads; the access and the device's document."""
+    ) -> tuple[SyncAccess, Json, frozenset[str]]:
+        """:meth:`authorise_sync` in two directory reads; the access, the device's document, and the ids of
+        every document the access was decided from (those that do not exist too: their creation changes it)."""
         doc = await self._device_doc(authorization)
         account_id = str(doc["account"])
         device_id = last_part(str(doc["_id"]))
@@ -417,7 +424,7 @@ class Directory:
             retired_key_ids=retired,
             directory_seq=seq,
         )
-        return access, doc
+        return access, doc, frozenset([str(doc["_id"]), *wanted.values()])
 
     # -- plans and memberships -------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from alongside.server.settings import Settings
 from alongside.server.settlement import CURRENT_SETTLEMENT, AnswerOnceSettled
 from alongside.sync.errors import Forbidden, Unauthorized
 from alongside.sync.sqlite_store import SqliteStore
-from alongside.sync.store import Seq
+from alongside.sync.store import AllDocsRequest, ChangesRequest, DocumentRequest, Json, Seq
 
 RECHECK = 10.0
 HTTP_RECHECK_MS = 1500  # long enough that the first app's remembered access is still vouched for without the wait
@@ -58,10 +58,24 @@ class CountingStore(SqliteStore):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.change_reads = 0
+        self.feed_reads = 0
+        self.document_reads = 0
 
     async def wait_for_change(self, database: str, since: Seq, timeout: float) -> bool:
         self.change_reads += 1
         return await super().wait_for_change(database, since, timeout)
+
+    async def changes(self, db: str, request: ChangesRequest) -> Json:
+        self.feed_reads += 1
+        return await super().changes(db, request)
+
+    async def get_document(self, db: str, doc_id: str, request: DocumentRequest) -> Json:
+        self.document_reads += 1
+        return await super().get_document(db, doc_id, request)
+
+    async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
+        self.document_reads += 1
+        return await super().all_docs(db, request)
 
 
 @dataclass
@@ -246,3 +260,49 @@ def test_a_longpoll_woken_by_a_removal_asks_the_directory_and_ends_before_the_re
         assert not waiting.is_alive(), "the longpoll was not ended by the removal"
         assert ended["status"] == 403 and ended["body"]["error"] == "forbidden", ended
         assert ended["at"] <= answered
+
+
+@pytest.mark.anyio
+async def test_another_devices_hourly_note_through_another_process_forgets_nothing_remembered_here(
+    processes: TwoProcesses,
+) -> None:
+    """Directory writes that decide nothing a remembered access was read from (another device's "last seen",
+    an audit entry) are seen, and sorted through, and the access stays remembered: no document read again."""
+    mine = await processes.here.create_plan_with_device()
+    theirs = await processes.here.create_plan_with_device()
+    bearer = f"Bearer {mine.token}"
+    await processes.here.authorise_sync(bearer, mine.plan_id, write=False)
+    processes.clock.now += RECHECK
+    await processes.here.authorise_sync(bearer, mine.plan_id, write=False)  # its own "last seen" sorted through
+    before = await processes.here.get(f"device:{theirs.device_id}")
+    await processes.elsewhere.authorise_sync(f"Bearer {theirs.token}", theirs.plan_id, write=False)
+    assert await processes.here.get(f"device:{theirs.device_id}") != before  # their "last seen" was written
+
+    feeds, reads = processes.here_store.feed_reads, processes.here_store.document_reads
+    processes.clock.now += RECHECK
+    access = await processes.here.authorise_sync(bearer, mine.plan_id, write=False)
+    assert processes.here_store.feed_reads == feeds + 1  # the change was seen and sorted through
+    assert processes.here_store.document_reads == reads  # and this device's access was not decided again
+    assert access.directory_seq == await processes.here._sync_access.seq()  # as of the sequence read now
+
+
+@pytest.mark.anyio
+async def test_a_removal_of_one_member_forgets_that_members_access_and_keeps_the_others(
+    processes: TwoProcesses,
+) -> None:
+    plan = await processes.here.create_plan_with_device()
+    supporter = await processes.here.create_account("person")
+    await processes.here.add_member(plan.plan_id, supporter, role="supporter", access="read")
+    _, supporter_token = await processes.here.create_device(supporter, label="phone")
+    owner, theirs = f"Bearer {plan.token}", f"Bearer {supporter_token}"
+    for bearer in (owner, theirs):
+        await processes.here.authorise_sync(bearer, plan.plan_id, write=False)
+    processes.clock.now += RECHECK
+    await processes.here.authorise_sync(owner, plan.plan_id, write=False)  # their "last seen" notes sorted through
+
+    await processes.elsewhere.remove_member(plan.plan_id, supporter, by="test")
+    reads = processes.here_store.document_reads
+    await processes.here.authorise_sync(owner, plan.plan_id, write=False)
+    assert processes.here_store.document_reads == reads
+    with pytest.raises(Forbidden):
+        await processes.here.authorise_sync(theirs, plan.plan_id, write=False)
