@@ -105,15 +105,16 @@ async def devices_of_accounts(store: DocumentStore, database: str, accounts: lis
     }
 
 
-async def _changed_ids(store: DocumentStore, database: str, since: Seq) -> list[str]:
-    """The ids of the documents written since ``since``, read ``UPGRADE_PAGE`` changes at a time."""
+async def _changed_ids(store: DocumentStore, database: str, since: Seq) -> tuple[list[str], Seq]:
+    """The ids of the documents written since ``since`` (from the start: ``0``), read ``UPGRADE_PAGE`` changes at
+    a time, and the feed's ``last_seq`` to read on from."""
     ids: list[str] = []
     while True:
         page = await store.changes(database, ChangesRequest(since=since, limit=UPGRADE_PAGE))
         ids += [str(row["id"]) for row in page["results"]]
-        if len(page["results"]) < UPGRADE_PAGE:
-            return ids
         since = page["last_seq"]
+        if len(page["results"]) < UPGRADE_PAGE:
+            return ids, since
 
 
 async def _index_documents(store: DocumentStore, database: str, doc_ids: list[str]) -> int:
@@ -141,27 +142,26 @@ async def _index_documents(store: DocumentStore, database: str, doc_ids: list[st
 async def ensure_indexes(store: DocumentStore, database: str) -> int:
     """Give every membership and device its index entry; the number of entries written. Run at every start.
 
-    The first time (no layout document), every membership and device is read; after that only the
-    documents written since the last start, from the changes feed. So a directory written before the
-    indexes existed gets them, and so do memberships and devices that processes of an earlier version
-    wrote during a rolling upgrade: the last process to restart reads their changes. The layout document is
-    ``_local`` (never replicated: ``alongside migrate``'s target builds its own) and names the sequence
-    read up to, taken before reading, so nothing written meanwhile is missed. Safe in several processes at
-    once: entries are only ever added.
+    The first time (no layout document), the directory's whole changes feed is read; after that only the
+    changes since the last start. So a directory written before the indexes existed gets them, and so do
+    memberships and devices that processes of an earlier version wrote during a rolling upgrade: the last
+    process to restart reads their changes. The layout document is ``_local`` (never replicated: ``alongside
+    migrate``'s target builds its own) and names the feed's ``last_seq``, never an ``update_seq`` from another
+    read: on a CouchDB cluster two reads may be answered by different copies of a shard, and a sequence from one
+    with documents from the other could skip a write for good (see :mod:`.plan_devices`), while the feed's own
+    ``last_seq`` names exactly the copies whose changes it gave. Safe in several processes at once: entries are
+    only ever added.
     """
     try:
         layout: Json | None = await store.get_local(database, LAYOUT_LOCAL_ID)
     except NotFound:
         layout = None
-    seq = (await store.database_info(database))["update_seq"]
-    if layout is None or layout.get("version") != INDEX_VERSION:
-        ids = await _range_ids(store, database, MEMBERSHIP_PREFIX) + await _range_ids(store, database, DEVICE_PREFIX)
-    elif layout.get("seq") != seq:
-        ids = await _changed_ids(store, database, layout["seq"])
-    else:
+    current = layout is not None and layout.get("version") == INDEX_VERSION
+    ids, last_seq = await _changed_ids(store, database, layout["seq"] if layout is not None and current else 0)
+    if current and not ids:
         return 0
     written = await _index_documents(store, database, ids)
-    body: Json = {"version": INDEX_VERSION, "seq": seq}
+    body: Json = {"version": INDEX_VERSION, "seq": last_seq}
     if layout is not None:
         body["_rev"] = layout["_rev"]
     try:

@@ -23,7 +23,7 @@ from alongside.server.directory_ids import (
     plan_of_doc_id,
 )
 from alongside.server.directory_indexes import LAYOUT_LOCAL_ID, add_index_entries, ensure_indexes
-from alongside.sync.store import AllDocsRequest, DocumentStore, Json
+from alongside.sync.store import AllDocsRequest, ChangesRequest, DocumentStore, Json
 
 pytestmark = pytest.mark.anyio
 
@@ -157,6 +157,52 @@ async def test_what_an_earlier_version_wrote_during_a_rolling_upgrade_is_indexed
     # The last process to restart reads the changes since the layout's sequence: 2 memberships, 1 device.
     assert await ensure_indexes(directory.store, DIRECTORY_DB) == 3
     assert await _shows(directory, device, plan_ids)
+
+
+class LaggingCopy:
+    """The real store, answering as a shard copy that has not received one document yet (a CouchDB cluster's
+    copies catch up with each other a moment apart): ``_all_docs`` leaves it out and the changes feed ends
+    before it, while the database's ``update_seq``, answered by another copy, already counts it."""
+
+    def __init__(self, store: DocumentStore, hidden: str) -> None:
+        self._store = store
+        self._hidden = hidden
+
+    async def changes(self, db: str, request: ChangesRequest) -> Json:
+        page = await self._store.changes(db, request)
+        ids = [row["id"] for row in page["results"]]
+        if self._hidden not in ids:
+            return page
+        kept = page["results"][: ids.index(self._hidden)]
+        return {**page, "results": kept, "last_seq": kept[-1]["seq"] if kept else request.since}
+
+    async def all_docs(self, db: str, request: AllDocsRequest) -> Json:
+        page = await self._store.all_docs(db, request)
+        return {**page, "rows": [row for row in page["rows"] if row.get("id") != self._hidden]}
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+async def test_a_membership_a_lagging_copy_did_not_show_at_start_is_indexed_at_the_next_start(
+    store: DocumentStore,
+) -> None:
+    """The layout records where the feed it read ended, never an ``update_seq`` read beside it: a sequence that
+    already counted the missing membership would have the next start read on past it, and the device would never
+    list that plan."""
+    await store.create_database(DIRECTORY_DB)
+    device, plan_ids = await _write_old_documents(store, 2)
+    late_plan = uuid.uuid4().hex
+    late = membership_doc_id(late_plan, device.account)
+    member: Json = {"plan": late_plan, "account": device.account, "role": "worker", "access": "write"}
+    await store.bulk_docs(DIRECTORY_DB, [{"_id": plan_doc_id(late_plan), "type": "plan", "owner": uuid.uuid4().hex}])
+    await store.bulk_docs(DIRECTORY_DB, [{"_id": late, "type": "membership", **member}])
+
+    await ensure_indexes(LaggingCopy(store, late), DIRECTORY_DB)  # type: ignore[arg-type]
+    directory = Directory(store)
+    assert await _shows(directory, device, plan_ids)  # all but the membership the copy did not have yet
+    await ensure_indexes(store, DIRECTORY_DB)  # the next start, the copies caught up
+    assert await _shows(directory, device, sorted([*plan_ids, late_plan]))
 
 
 class CountingStore:
