@@ -31,7 +31,9 @@ from .directory_access import (
     SyncAccess,
     bearer_token,
     check_plan_access,
+    decided_from,
     device_of,
+    documents_deciding,
     hash_secret,
     token_matches,
 )
@@ -47,7 +49,6 @@ from .directory_ids import (
     enrolment_doc_id,
     excluded_doc_id,
     excluded_prefix,
-    keys_doc_id,
     last_part,
     membership_doc_id,
     membership_prefix,
@@ -115,7 +116,7 @@ class Directory:
         self._sleep = sleep
         # Granted /sync access by (hash of the Authorization header, plan, write), with the device's document:
         # see authorise_sync.
-        self._sync_access: UnchangedSince[tuple[SyncAccess, Json, frozenset[str]]] = UnchangedSince(
+        self._sync_access: UnchangedSince[tuple[SyncAccess, Json]] = UnchangedSince(
             store, DIRECTORY_DB, SYNC_ACCESS_CACHE_SIZE, recheck_after=self._access_recheck, monotonic=monotonic
         )
         self.plan_devices = PlanDevices(store, DIRECTORY_DB)
@@ -384,32 +385,26 @@ class Directory:
         key = (hash_secret(authorization or ""), plan_id, write)
         cached = self._sync_access.get(key)
         if cached is not None:
-            access, doc, read_from = cached
+            access, doc = cached
             seen = await self._note_seen(doc)
             if seen is not doc:  # remember the device's document as now stored (with its new _rev)
-                self._sync_access.put(key, seq, (access, seen, read_from), read_from)
+                self._sync_access.put(key, seq, (access, seen), decided_from(access))
             # The sequence this request read (what the roster rule reads the directory as of), not the older one
             # the access was decided at.
             return replace(access, directory_seq=seq)
-        access, doc, read_from = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
-        self._sync_access.put(key, seq, (access, doc, read_from), read_from)
+        access, doc = await self._authorise_sync_uncached(authorization, plan_id, seq, write=write)
+        self._sync_access.put(key, seq, (access, doc), decided_from(access))
         return access
 
     async def _authorise_sync_uncached(
         self, authorization: str | None, plan_id: str, seq: object, *, write: bool
-    ) -> tuple[SyncAccess, Json, frozenset[str]]:
-        """:meth:`authorise_sync` in two directory reads; the access, the device's document, and the ids of
-        every document the access was decided from (those that do not exist too: their creation changes it)."""
+    ) -> tuple[SyncAccess, Json]:
+        """:meth:`authorise_sync` in two directory reads (the device's document, then the others deciding its
+        access, :func:`.directory_access.documents_deciding`); the access and the device's document."""
         doc = await self._device_doc(authorization)
         account_id = str(doc["account"])
         device_id = last_part(str(doc["_id"]))
-        wanted = {
-            "account": account_doc_id(account_id),
-            "plan": plan_doc_id(plan_id),
-            "membership": membership_doc_id(plan_id, account_id),
-            "excluded": excluded_doc_id(plan_id, device_id),
-            "keys": keys_doc_id(plan_id),
-        }
+        wanted = documents_deciding(plan_id, account_id, device_id)
         docs = await self._get_many(wanted)
         device = device_of(doc, docs["account"])
         membership = check_plan_access(plan_id, docs, write=write)
@@ -424,7 +419,7 @@ class Directory:
             retired_key_ids=retired,
             directory_seq=seq,
         )
-        return access, doc, frozenset([str(doc["_id"]), *wanted.values()])
+        return access, doc
 
     # -- plans and memberships -------------------------------------------------------------------
 

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from alongside.sync.errors import Forbidden, NotFound, Unauthorized
 from alongside.sync.store import Json
 
-from .directory_ids import ID_PATTERN, last_part
+from .directory_ids import (
+    ID_PATTERN,
+    account_doc_id,
+    device_doc_id,
+    excluded_doc_id,
+    keys_doc_id,
+    last_part,
+    membership_doc_id,
+    plan_doc_id,
+)
 
 # A member invited by anyone but the person's own device waits for the person's yes (docs/crypto.md §11.6).
 WAITING_FOR_YES = "This device is waiting for the person's yes before it can open this plan."
@@ -38,7 +47,8 @@ class Device:
 @dataclass(frozen=True, slots=True)
 class SyncAccess:
     """What an authorised ``/sync`` request may do: the device, its member's role and access in the plan,
-    the key ids retired by recorded rotations, and the directory's ``update_seq`` all this was read at."""
+    the key ids retired by recorded rotations, and the directory sequence the request read before deciding
+    (or reusing) all this: what the roster rule reads the directory as of."""
 
     device: Device
     plan_id: str
@@ -57,6 +67,24 @@ class Membership:
     account: str
     role: str
     access: str
+
+
+def documents_deciding(plan_id: str, account_id: str, device_id: str) -> dict[str, str]:
+    """The directory documents besides the device's own that decide its ``/sync`` access to a plan, by name."""
+    return {
+        "account": account_doc_id(account_id),
+        "plan": plan_doc_id(plan_id),
+        "membership": membership_doc_id(plan_id, account_id),
+        "excluded": excluded_doc_id(plan_id, device_id),
+        "keys": keys_doc_id(plan_id),
+    }
+
+
+def decided_from(access: SyncAccess) -> list[str]:
+    """The ids of every directory document ``access`` was decided from: a write to any of them, its creation
+    included, forgets the remembered access."""
+    device = access.device
+    return [device_doc_id(device.id), *documents_deciding(access.plan_id, device.account, device.id).values()]
 
 
 def hash_secret(secret: str) -> str:

@@ -111,7 +111,7 @@ class UnchangedSince(Generic[V]):
         seq: Seq = (await self._store.database_info(self._database))["update_seq"]
         # Forgotten after the read, with no wait before the new sequence: a value kept meanwhile is forgotten
         # too, and one decided at the old sequence is refused from now on (:meth:`put`).
-        self.clear()
+        self._clear()
         self._seq = seq
         self._checked_at = sent
 
@@ -131,8 +131,7 @@ class UnchangedSince(Generic[V]):
                 if not keys:
                     del self._keys_of_document[doc_id]
 
-    def clear(self) -> None:
-        """Forget every value."""
+    def _clear(self) -> None:
         self._entries.clear()
         self._keys_of_document.clear()
 
@@ -149,7 +148,7 @@ class UnchangedSince(Generic[V]):
         if seq != self._seq:
             return
         if len(self._entries) >= self._max_entries:
-            self.clear()
+            self._clear()
         self._forget(key)
         documents = frozenset(read_from)
         self._entries[key] = (value, documents)
