@@ -1,7 +1,8 @@
 """Fixtures for the app's browser tests: one Chromium per module (never a downloaded browser), the app built.
 
 When a browser test fails, what each of its pages showed is printed with the failure (the address and the
-start of the visible text): a timeout on a missing field then says which screen was there instead.
+start of the visible text), and the end of the server's log: a timeout on a missing field then says which screen
+was there instead, and whether the server had trouble.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from collections.abc import Generator, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Error, sync_playwright
+from support.processes import AlongsideServer
 from support.pwa import ensure_built, launch
 
 SHOWN_CHARACTERS = 600
+SERVER_LOG_LINES = 40
 FAILED = pytest.StashKey[bool]()  # set on a test whose call failed (the report hook below)
 
 
@@ -21,6 +24,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if call.when == "call" and getattr(report, "failed", False):
         item.stash[FAILED] = True
+        # The end of the server's log, shown with the failure: an error there explains a page stuck on
+        # "Cannot reach the server".
+        server = getattr(item, "funcargs", {}).get("alongside_server")
+        if isinstance(server, AlongsideServer) and server.log_path is not None and server.log_path.exists():
+            lines = server.log_path.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+            assert isinstance(report, pytest.TestReport)
+            report.sections.append((f"the server's log, last {len(lines)} lines", "\n".join(lines)))
     return report
 
 
