@@ -119,9 +119,33 @@ for (const file of [js, css, ...chunks]) {
   writeFileSync(join(DIST, `${file}.gz`), gzipped);
   sizes[file] = { bytes: data.length, gzip: gzipped.length };
 }
+// The words of the first screen (the frame and the welcome) in each language, for the server to draw it in the
+// HTML shell of a browser that never opened the app (server/first_screen.py): taken from the catalogs, English
+// where a catalog lacks one, so the shell says exactly what the app would.
+const FIRST_SCREEN = {
+  skip: 'skip',
+  exit: 'exit.button',
+  exit_hint: 'exit.hint',
+  app: 'app.name',
+  settings: 'settings.link',
+  title: 'welcome.title',
+  intro: 'welcome.intro',
+  enrol: 'welcome.enrol',
+  join: 'welcome.join',
+};
+const english = JSON.parse(readFileSync('src/i18n/en.json', 'utf8'));
+const firstScreen = {};
+for (const lang of ['en', 'cy', 'ar']) {
+  const catalog = JSON.parse(readFileSync(`src/i18n/${lang}.json`, 'utf8'));
+  firstScreen[lang] = Object.fromEntries(Object.entries(FIRST_SCREEN).map(([name, key]) => [name, catalog[key] ?? english[key]]));
+}
 writeFileSync(
   join(DIST, 'asset-manifest.json'),
-  JSON.stringify({ version, js: `/${js}`, chunks: chunkContents, css: `/${css}`, icons: Object.fromEntries(Object.entries(icons).map(([k, v]) => [k, `/${v}`])), precache, sizes }, null, 2),
+  JSON.stringify(
+    { version, js: `/${js}`, chunks: chunkContents, css: `/${css}`, icons: Object.fromEntries(Object.entries(icons).map(([k, v]) => [k, `/${v}`])), precache, sizes, first_screen: firstScreen },
+    null,
+    2,
+  ),
 );
 for (const [file, s] of Object.entries(sizes)) console.log(`${file}: ${s.bytes} bytes, ${s.gzip} gzipped`);
 console.log(`version ${version}`);

@@ -3,12 +3,14 @@
 The app is built by ``npm run build`` in ``pwa/`` into ``pwa/dist`` (``Settings.pwa_dist``: ``ALONGSIDE_PWA_DIST``):
 ``asset-manifest.json`` names the hashed JS, CSS and icons that the shell references. Hashed assets
 are cached for a year; the shell, ``/sw.js`` and the manifest are never cached by HTTP caches (the
-service worker keeps its own versioned copy of the shell). No page carries plan content: plans are
-decrypted only inside the app.
+service worker keeps its own versioned copy of the shell). A browser navigating to ``/`` gets the first screen
+already drawn in the shell (``first_screen.py``). No page carries plan content: plans are decrypted only
+inside the app.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import mimetypes
 from functools import lru_cache, partial
@@ -20,6 +22,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
+
+from .first_screen import first_screen, wanted
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -69,10 +73,19 @@ async def shell(dist: Path, request: Request) -> Response:
         return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
     lang = negotiate_language(request.headers.get("accept-language"))
     direction, noscript = LANGUAGES[lang]
+    first = first_screen(dist, assets, lang) if wanted(request) else None
     html = _environment.get_template("index.html").render(
-        lang=lang, dir=direction, title="Alongside", assets=assets, noscript=noscript
+        lang=lang, dir=direction, title="Alongside", assets=assets, noscript=noscript, first_screen=first
     )
-    return HTMLResponse(html, headers={"Cache-Control": NO_CACHE, "Vary": "Accept-Language"})
+    headers = {"Cache-Control": NO_CACHE, "Vary": "Accept-Language, Accept-Encoding, Sec-Fetch-Mode"}
+    if first is not None:
+        headers["Content-Security-Policy"] = first.content_security_policy
+    body = html.encode()
+    if _accepts_gzip(request):
+        # The first screen carries the app's styles: compressed, it stays one small answer on a slow line.
+        body = gzip.compress(body, compresslevel=6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="text/html", headers=headers)
 
 
 def _file(path: Path, media_type: str | None, cache: str, *, gzip_ok: bool = False) -> Response:

@@ -11,6 +11,9 @@ import { App, listenForQuickExit, startAfterQuickExit } from './ui/app.jsx';
 import { listenForAutoLock } from './ui/lock.jsx';
 import { setState } from './ui/store.js';
 
+// Set once the app has started in this browser (any `alongside-` key tells the shell's first screen to stay hidden).
+const OPENED = 'alongside-opened';
+
 function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).then((registration) => {
@@ -47,10 +50,24 @@ async function start() {
     clearExited(); // a join link is opened on purpose
   }
   const afterQuickExit = startAfterQuickExit();
-  render(<App />, document.getElementById('app'));
+  // The shell may carry the first screen already drawn (server/first_screen.py). Then the app draws nothing
+  // until it knows what to show, and replaces it in one go (no blank moment between the two); from now on
+  // this browser counts as one that has opened the app, so the shell's check keeps that screen hidden.
+  localStorage.setItem(OPENED, '1');
+  const root = document.getElementById('app');
+  const drawn = root.hasAttribute('data-first-screen');
+  const show = () => {
+    if (drawn) {
+      root.removeAttribute('data-first-screen');
+      root.replaceChildren();
+    }
+    render(<App />, root);
+  };
+  if (!drawn) show();
   // After a quick exit nothing of this device is read until the user chooses "Open" (docs/security.md).
   if (afterQuickExit) {
     setState({ device: null, ready: true });
+    if (drawn) show();
     registerServiceWorker();
     return;
   }
@@ -58,6 +75,7 @@ async function start() {
   const locked = await isLocked().catch(() => false);
   const device = locked ? null : await loadDevice().catch(() => null);
   setState({ device, locked, ready: true });
+  if (drawn) show();
   if (device) askPersistentStorage();
   if (device) moveLocalDatabases().catch(() => {}); // a move of the plans' databases cut short finishes now
   // What this device owes the server (plans started and invites made offline, joins to finish).

@@ -29,8 +29,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         server = getattr(item, "funcargs", {}).get("alongside_server")
         if isinstance(server, AlongsideServer) and server.log_path is not None and server.log_path.exists():
             lines = server.log_path.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
-            assert isinstance(report, pytest.TestReport)
-            report.sections.append((f"the server's log, last {len(lines)} lines", "\n".join(lines)))
+            if lines and isinstance(report, pytest.TestReport):
+                report.sections.append((f"the server's log, last {len(lines)} lines", "\n".join(lines)))
     return report
 
 

@@ -181,7 +181,7 @@ def test_the_neutral_name_gives_the_exit_a_neutral_name(chromium: Browser, along
     expect(bar).to_have_text("Close")
     for giveaway in ("Exit", "exit", "Shift", "Alongside"):
         assert giveaway not in bar.inner_text()
-        assert giveaway not in (bar.locator("button").get_attribute("aria-label") or "")
+        assert giveaway not in (bar.locator(".exit").get_attribute("aria-label") or "")
     expect(page.get_by_role("button", name="Exit this page")).to_have_count(0)
 
     # It leaves as the other does, by a tap or Shift three times, and Back shows nothing.
@@ -228,7 +228,7 @@ def test_quick_exit_screens_pass_axe(chromium: Browser, alongside_server: Alongs
     page.screenshot(path=str(SCREENSHOTS / f"{prefix}71-neutral-exit.png"))
 
     # After the quick exit, and Back.
-    page.locator(".exit-bar button").click()
+    page.locator(".exit-bar .exit").click()
     page.wait_for_url(NEUTRAL)
     page.go_back()
     expect(page.locator("main button")).to_be_visible(timeout=20_000)

@@ -95,14 +95,29 @@ export function listenForQuickExit() {
   });
 }
 
-/** The quick exit, first on every screen; with the neutral name it is a plain "Close" that gives nothing away. */
+/** Space on the quick exit leaves too, as on any button. */
+function leaveOnSpace(event) {
+  if (event.key !== ' ') return;
+  event.preventDefault();
+  quickExit();
+}
+
+/**
+ * The quick exit, first on every screen; with the neutral name it is a plain "Close" that gives nothing away.
+ * A link to the neutral page that acts as a button (as GOV.UK's "Exit this page"): it leaves even before the
+ * app's script has arrived (the first screen drawn in the HTML shell, server/first_screen.py).
+ */
 function QuickExit() {
   const neutral = usesNeutralName();
+  const leave = (event) => {
+    event.preventDefault();
+    quickExit();
+  };
   return (
     <div class="exit-bar">
-      <button type="button" class={neutral ? 'button exit quiet' : 'button exit'} onClick={quickExit}>
+      <a class={neutral ? 'button exit quiet' : 'button exit'} role="button" href={NEUTRAL_PAGE} onClick={leave} onKeyDown={leaveOnSpace}>
         {t(neutral ? 'exit.neutral' : 'exit.button')}
-      </button>
+      </a>
       {!neutral && <span class="exit-hint">{t('exit.hint')}</span>}
     </div>
   );

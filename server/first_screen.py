@@ -1,0 +1,110 @@
+"""The first screen in the HTML shell, for a browser that has never opened the app.
+
+On a cheap phone over a slow connection the app's script takes seconds to arrive (each round trip on
+"Slow 3G" is two seconds), so a device opening Alongside for the first time would see a blank page until
+it had. The shell a browser navigates to (``Sec-Fetch-Mode: navigate``) at ``/`` therefore carries the
+welcome screen already drawn, in the language it negotiated, with the app's styles inline: it shows as
+soon as the page arrives. It is exactly the markup the app draws for a device with no record (a browser
+test compares the two), so the app takes it over without a change on screen. Its links work before the
+script has arrived (the quick exit is a link to the neutral page, as on GOV.UK).
+
+A browser that has opened the app before never sees it: the service worker's copy of the shell (fetched by
+the worker, not navigated to) has none, and a small inline script hides it before anything is drawn when
+this browser keeps any of the app's settings or the address names a screen (a device that chose the
+neutral name must never see "Alongside" flash on screen). The strings come from the app's catalogs through
+the build (``first_screen`` in ``asset-manifest.json``). The inline style and script are allowed by their
+hashes in this answer's own Content-Security-Policy; nothing else inline is.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+
+from .security import CONTENT_SECURITY_POLICY
+
+# Hides the drawn screen before it is painted when this browser has opened the app before (any setting of
+# the app in localStorage: the language, the neutral name, the lock, a quick exit) or the address names a
+# screen other than the first; main.jsx lifts `data-first-screen` just before the app draws its own.
+RETURNING_CHECK = (
+    "try{if(location.hash.length>2||Object.keys(localStorage).some(function(k){return k.indexOf('alongside')===0}))"
+    "document.documentElement.setAttribute('data-returning','')}"
+    "catch(e){document.documentElement.setAttribute('data-returning','')}"
+)
+HIDDEN_WHEN_RETURNING = "html[data-returning] #app[data-first-screen]>:not(noscript){display:none}"
+# The quick exit's destination before the script has arrived (the app's own NEUTRAL_PAGE).
+NEUTRAL_PAGE = "https://www.bbc.co.uk/weather"
+STRINGS = ("skip", "exit", "exit_hint", "app", "settings", "title", "intro", "enrol", "join")
+
+
+@dataclass(frozen=True, slots=True)
+class FirstScreen:
+    """What the shell needs to draw the first screen: its words, the inline style and script, their policy."""
+
+    words: dict[str, str]
+    style: str
+    script: str
+    neutral_page: str
+    content_security_policy: str
+
+
+def wanted(request: Request) -> bool:
+    """Whether this request for the shell is a browser navigating to the app's root (not the service worker
+    fetching its copy, not a join link, which opens on its own screen)."""
+    headers = request.headers
+    return (
+        request.url.path == "/"
+        and headers.get("sec-fetch-mode") == "navigate"
+        and headers.get("sec-fetch-dest", "document") == "document"
+    )
+
+
+def _source_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def policy_allowing(style: str, script: str) -> str:
+    """The app's Content-Security-Policy with exactly this inline style and script allowed, by their hashes."""
+    parts = []
+    for part in CONTENT_SECURITY_POLICY.split("; "):
+        if part == "script-src 'self'":
+            part = f"{part} {_source_hash(script)}"
+        elif part == "style-src 'self'":
+            part = f"{part} {_source_hash(style)}"
+        parts.append(part)
+    return "; ".join(parts)
+
+
+@lru_cache(maxsize=4)
+def _styles(path: Path, mtime: float) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def first_screen(dist: Path, assets: dict[str, Any], lang: str) -> FirstScreen | None:
+    """The first screen in `lang` from the build in `dist`, or ``None`` when the build has none to offer."""
+    catalogs = assets.get("first_screen")
+    if not isinstance(catalogs, dict):
+        return None
+    words = catalogs.get(lang) or catalogs.get("en")
+    if not isinstance(words, dict) or not all(isinstance(words.get(name), str) for name in STRINGS):
+        return None
+    css_path = dist / str(assets["css"]).lstrip("/")
+    try:
+        css = _styles(css_path, css_path.stat().st_mtime)
+    except OSError:
+        return None
+    style = f"{css}\n{HIDDEN_WHEN_RETURNING}"
+    return FirstScreen(
+        words={name: words[name] for name in STRINGS},
+        style=style,
+        script=RETURNING_CHECK,
+        neutral_page=NEUTRAL_PAGE,
+        content_security_policy=policy_allowing(style, RETURNING_CHECK),
+    )
