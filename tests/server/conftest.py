@@ -1,6 +1,7 @@
 """Fixtures for the server tests: for the rules tests one server per storage backend for a module and a fresh
 plan per test; for the Python device tests a server, a hostile proxy and a family's plan per test; for the
-tests of the directory's parts, an empty store of each kind."""
+tests of the directory's parts, an empty store of each kind; for the pages' tests, the app in process with the
+web app built."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 from support.backends import server_on_backend
 from support.hostile_proxy import HostileProxy
 from support.plan_world import Family, PlanWorld, family_plan, serving
 from support.processes import AlongsideServer, CouchDBPeer
+from support.pwa import ensure_built
 from support.server_plan import Organisation, ServerPlan, running_organisation
 
+from alongside.server.app import create_app
+from alongside.server.settings import Settings
 from alongside.sync.couchdb_store import CouchDBStore
 from alongside.sync.sqlite_store import SqliteStore
 from alongside.sync.store import DocumentStore
@@ -91,3 +96,11 @@ async def family(server: AlongsideServer, proxy: HostileProxy, tmp_path: Path) -
     through the proxy."""
     async with PlanWorld(server, tmp_path) as world:
         yield await family_plan(world, phone_url=proxy.url)
+
+
+@pytest.fixture
+def pages_client(tmp_path: Path) -> Iterator[TestClient]:
+    """The app in this process (SQLite under ``tmp_path``), serving the web app's build."""
+    ensure_built()
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as test_client:
+        yield test_client

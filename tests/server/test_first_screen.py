@@ -8,7 +8,6 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 
@@ -17,20 +16,16 @@ from starlette.testclient import TestClient
 from support.pwa import DIST, ensure_built
 
 from alongside.server import security
-from alongside.server.app import create_app
 from alongside.server.first_screen import first_screen
 from alongside.server.pages import asset_manifest
-from alongside.server.settings import Settings
 
 NAVIGATING = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
 CATALOGS = Path(__file__).resolve().parents[2] / "pwa" / "src" / "i18n"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    ensure_built()
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as test_client:
-        yield test_client
+def client(pages_client: TestClient) -> TestClient:
+    return pages_client
 
 
 def sha256_source(text: str) -> str:

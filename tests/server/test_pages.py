@@ -5,22 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from support.pwa import DIST, ensure_built
-
-from alongside.server.app import create_app
-from alongside.server.settings import Settings
+from support.pwa import DIST
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    ensure_built()
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as test_client:
-        yield test_client
+def client(pages_client: TestClient) -> TestClient:
+    return pages_client
 
 
 def _script_path(client: TestClient) -> str:
