@@ -2,12 +2,12 @@
 // (dist/sw.js, served at /sw.js), the web app manifest, and dist/asset-manifest.json listing them
 // for the server's HTML shell. Code splitting: the entry (app-*.js) is what the shell loads; what only
 // some screens need (the QR decoder, the readable copy, the FHIR export) is imported on first use from
-// chunks (chunk-*.js). Every chunk is in the service worker's precache and has a .gz twin.
+// chunks (chunk-*.js). Every chunk is in the service worker's precache and has .br and .gz twins.
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const DIST = 'dist';
@@ -115,9 +115,18 @@ const sizes = {};
 for (const file of [js, css, ...chunks]) {
   const data = readFileSync(join(DIST, file));
   const gzipped = gzipSync(data, { level: 9 });
-  // Served as-is to browsers that accept gzip (server/pages.py), so scripts cross the wire compressed.
+  // Served as-is to browsers that accept them (server/pages.py), so scripts cross the wire compressed: brotli
+  // where the browser takes it (every current one over HTTPS), gzip otherwise.
+  const brotli = brotliCompressSync(data, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    },
+  });
   writeFileSync(join(DIST, `${file}.gz`), gzipped);
-  sizes[file] = { bytes: data.length, gzip: gzipped.length };
+  writeFileSync(join(DIST, `${file}.br`), brotli);
+  sizes[file] = { bytes: data.length, gzip: gzipped.length, br: brotli.length };
 }
 // The words of the first screen (the frame and the welcome) in each language, for the server to draw it in the
 // HTML shell of a browser that never opened the app (server/first_screen.py): taken from the catalogs, English
@@ -147,5 +156,5 @@ writeFileSync(
     2,
   ),
 );
-for (const [file, s] of Object.entries(sizes)) console.log(`${file}: ${s.bytes} bytes, ${s.gzip} gzipped`);
+for (const [file, s] of Object.entries(sizes)) console.log(`${file}: ${s.bytes} bytes, ${s.gzip} gzipped, ${s.br} with brotli`);
 console.log(`version ${version}`);

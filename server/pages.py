@@ -88,28 +88,41 @@ async def shell(dist: Path, request: Request) -> Response:
     return Response(body, media_type="text/html", headers=headers)
 
 
-def _file(path: Path, media_type: str | None, cache: str, *, gzip_ok: bool = False) -> Response:
-    """A built file; its ``.gz`` twin (written by the build) instead when the browser accepts gzip."""
+# The build's compressed twins of a file, best first: brotli (about a fifth smaller than gzip on the app's
+# scripts), then gzip. Each is sent only to a browser whose Accept-Encoding allows it.
+TWINS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _file(path: Path, media_type: str | None, cache: str, *, encodings: frozenset[str] = frozenset()) -> Response:
+    """A built file; its compressed twin (written by the build) instead when the browser accepts that encoding."""
     if not path.is_file():
         raise HTTPException(404)
     guessed = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    compressed = path.with_name(path.name + ".gz")
-    if compressed.is_file():
-        headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
-        if gzip_ok:
-            return FileResponse(compressed, media_type=guessed, headers={**headers, "Content-Encoding": "gzip"})
-        return FileResponse(path, media_type=guessed, headers=headers)
-    return FileResponse(path, media_type=guessed, headers={"Cache-Control": cache})
+    twins = [(encoding, path.with_name(path.name + suffix)) for encoding, suffix in TWINS]
+    if not any(twin.is_file() for _, twin in twins):
+        return FileResponse(path, media_type=guessed, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    for encoding, twin in twins:
+        if encoding in encodings and twin.is_file():
+            return FileResponse(twin, media_type=guessed, headers={**headers, "Content-Encoding": encoding})
+    return FileResponse(path, media_type=guessed, headers=headers)
+
+
+def _accepted_encodings(request: Request) -> frozenset[str]:
+    """The encodings of :data:`TWINS` that ``Accept-Encoding`` allows (named, or ``*``, without ``q=0``)."""
+    named: dict[str, bool] = {}
+    for part in request.headers.get("accept-encoding", "").split(","):
+        name, *params = (token.strip() for token in part.split(";"))
+        refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+        if name:
+            named[name.lower()] = not refused
+    wildcard = named.get("*", False)
+    return frozenset(encoding for encoding, _ in TWINS if named.get(encoding, wildcard))
 
 
 def _accepts_gzip(request: Request) -> bool:
     """Whether ``Accept-Encoding`` allows gzip (``gzip`` or ``*`` without ``q=0``)."""
-    for part in request.headers.get("accept-encoding", "").split(","):
-        name, *params = (token.strip() for token in part.split(";"))
-        if name.lower() in ("gzip", "*"):
-            refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
-            return not refused
-    return False
+    return "gzip" in _accepted_encodings(request)
 
 
 async def asset(dist: Path, request: Request) -> Response:
@@ -118,10 +131,10 @@ async def asset(dist: Path, request: Request) -> Response:
     path = (root / name).resolve()
     if root not in path.parents:
         raise HTTPException(404)
-    if name.endswith(".gz"):
+    if name.endswith(tuple(suffix for _, suffix in TWINS)):
         raise HTTPException(404)
     media = "text/javascript; charset=utf-8" if name.endswith(".js") else None
-    return _file(path, media, LONG_CACHE, gzip_ok=_accepts_gzip(request))
+    return _file(path, media, LONG_CACHE, encodings=_accepted_encodings(request))
 
 
 async def service_worker(dist: Path, request: Request) -> Response:
