@@ -101,6 +101,9 @@ def test_every_code_split_chunk_is_precached_and_sent_gzipped(client: TestClient
         assert gzip.decompress(raw) == client.get(chunk, headers={"Accept-Encoding": "identity"}).content
 
 
+NAVIGATING = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+
+
 def test_the_shell_preloads_the_chunks_imported_at_start_and_its_own_languages_catalog_only(client: TestClient) -> None:
     # Without the hints the browser finds these chunks only once the entry script is parsed: one more round
     # trip (two seconds on a slow 3G connection) before the first screen. The chunks loaded on first use
@@ -116,9 +119,17 @@ def test_the_shell_preloads_the_chunks_imported_at_start_and_its_own_languages_c
         and all(source.startswith("src/i18n/") and source.endswith(".json") for source in chunk["sources"])
     }
     assert set(catalogs) == {"ar", "cy"}, catalogs  # English is in the entry script: every string falls back to it
+    # PouchDB, which the first screens do not need, in a chunk of its own: preloaded by the shell the service
+    # worker keeps (every later visit opens a database soon), not beside the first screen.
+    soon = {path for path, chunk in assets["chunks"].items() if chunk["loaded"] == "soon after start"}
+    assert ["pouchdb-browser" in assets["chunks"][path]["packages"] for path in soon] == [True]
     for accept, extra in (("en-GB,en;q=0.9", set()), ("ar", {catalogs["ar"]}), ("cy,en;q=0.5", {catalogs["cy"]})):
         shell = client.get("/", headers={"Accept-Language": accept}).text
-        assert set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', shell)) == at_start | extra, accept
+        preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', shell))
+        assert preloaded == at_start | soon | extra, accept
+        first = client.get("/", headers={"Accept-Language": accept, **NAVIGATING}).text
+        assert "data-first-screen" in first
+        assert set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', first)) == at_start | extra, accept
 
 
 def test_the_shell_links_a_neutral_manifest_and_icon_that_name_no_alongside(client: TestClient) -> None:

@@ -9,14 +9,33 @@
 // opened while its move is under way. From then on each plan's look mark ("what's new", whatsnew.js) is
 // kept sealed too: it holds the times items were last changed, which the envelopes keep inside their
 // ciphertext.
+//
+// PouchDB itself is a chunk of its own, fetched the first time a database is opened (`loadPouchDB`): the
+// first screens (welcome, set-up, join) do not need it, and on a slow line it is a second of the entry
+// script's download. The HTML shell that the service worker keeps preloads it, so a phone that has opened
+// the app before fetches it beside the entry script, from its cache.
 
-import PouchDB from 'pouchdb-browser';
 import { localDatabaseId, localMarkKey, openAtRest, sealAtRest } from '../crypto/index.js';
 import { AppLocked, isLocked, loadDevice } from './device.js';
 import { localDatabaseName as namedForPlan } from './plan.js';
 import { readLook, writeLook } from './whatsnew.js';
 
 const PREFIX = '_pouch_'; // what PouchDB puts before a database's name in IndexedDB
+let PouchDB = null;
+let loadingPouchDB = null;
+
+/** PouchDB, fetched once (its chunk) the first time it is needed. */
+export const loadPouchDB = () =>
+  (loadingPouchDB ??= import('pouchdb-browser').then((module) => {
+    PouchDB = module.default;
+    return PouchDB;
+  }));
+
+/** PouchDB once `loadPouchDB` has brought it (every database is opened through it first); throws before. */
+export function loadedPouchDB() {
+  if (!PouchDB) throw new Error('PouchDB is used before it was loaded (open a database first)');
+  return PouchDB;
+}
 const moves = new Map(); // planId -> the move under way
 
 /**
@@ -31,13 +50,13 @@ export async function localDatabaseName(planId) {
 
 /** The database holding this device's copy of its organisation's activities (activities.js): no personal data. */
 let activitiesDatabase = null;
-export const openActivitiesDatabase = () => (activitiesDatabase ??= new PouchDB('alongside-activities', { auto_compaction: true }));
+export const openActivitiesDatabase = async () => (activitiesDatabase ??= new (await loadPouchDB())('alongside-activities', { auto_compaction: true }));
 
 /** The PouchDB database holding plan `planId`'s envelopes on this device (never compacted: history). */
 export async function openLocalDatabase(planId) {
   const name = await localDatabaseName(planId);
   if (name !== namedForPlan(planId)) await moveDatabase(planId, name);
-  return new PouchDB(name, { auto_compaction: false });
+  return new (await loadPouchDB())(name, { auto_compaction: false });
 }
 
 /**
@@ -92,6 +111,7 @@ function moveDatabase(planId, name) {
     const move = (async () => {
       const names = new Set((await indexedDB.databases()).map((db) => db.name));
       if (!names.has(PREFIX + namedForPlan(planId))) return;
+      await loadPouchDB();
       const source = new PouchDB(namedForPlan(planId), { auto_compaction: false });
       const target = new PouchDB(name, { auto_compaction: false });
       await copyDatabase(source, target);

@@ -71,7 +71,7 @@ export async function enrol({ code, name, label }, { onWait, signal } = {}) {
 
 /** Keep this device's copy of its organisation's activities up to date (a refused copy leaves the old one). */
 export function refreshOurActivities(token) {
-  return refreshActivities({ db: openActivitiesDatabase(), fetchSigned: () => api('/activities', { token }) });
+  return openActivitiesDatabase().then((db) => refreshActivities({ db, fetchSigned: () => api('/activities', { token }) }));
 }
 
 /** Add the plans the server says this account belongs to (when online) to the ones we know. */

@@ -1,7 +1,7 @@
 // Live two-way replication of one plan with /sync/{plan} whenever the device is online, retrying
 // with backoff, and a plain status: saved here / syncing / synced at / N waiting / a problem.
 
-import PouchDB from 'pouchdb-browser';
+import { loadedPouchDB } from './localdb.js';
 import { signal, watch } from './state.js';
 
 const READS = /\/(_changes|_bulk_get|_all_docs)(\?|$)/;
@@ -18,6 +18,8 @@ export class PlanSync {
     this.report = signal({ state, problem: null, progress: null, waiting: null, checkNumber: null });
     this.handle = null;
     const url = `${location.origin}/sync/${plan.id}`;
+    // The plan's own database was opened first (openLocalDatabase), which brought PouchDB.
+    const PouchDB = loadedPouchDB();
     this.remote = new PouchDB(url, {
       skip_setup: true,
       fetch: async (url, opts) => {

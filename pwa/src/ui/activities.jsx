@@ -94,7 +94,7 @@ export function Activities() {
   const [free, setFree] = useState(false);
   const [news, setNews] = useState(null);
   const [busy, setBusy] = useState(false);
-  const load = async () => setCopy(await readActivities(openActivitiesDatabase()).catch(() => null));
+  const load = async () => setCopy(await openActivitiesDatabase().then(readActivities).catch(() => null));
   useEffect(() => {
     load();
   }, []);

@@ -393,7 +393,8 @@ export function LinkActivity({ plan, sub }) {
   const [free, setFree] = useState(false);
   const [chosen, setChosen] = useState(null);
   useEffect(() => {
-    readActivities(openActivitiesDatabase())
+    openActivitiesDatabase()
+      .then(readActivities)
       .catch(() => null)
       .then(setCopy);
   }, []);
