@@ -83,8 +83,11 @@ def policy_allowing(style: str, script: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _styles(path: Path, mtime: float) -> str:
-    return path.read_text(encoding="utf-8")
+def _inline_style_and_policy(path: Path, mtime: float) -> tuple[str, str]:
+    """The build's styles (re-read when a new build replaces them) with the hiding rule, and the policy allowing
+    them and :data:`RETURNING_CHECK`: hashed once per build, not per request."""
+    style = f"{path.read_text(encoding='utf-8')}\n{HIDDEN_WHEN_RETURNING}"
+    return style, policy_allowing(style, RETURNING_CHECK)
 
 
 def first_screen(dist: Path, assets: dict[str, Any], lang: str) -> FirstScreen | None:
@@ -97,14 +100,13 @@ def first_screen(dist: Path, assets: dict[str, Any], lang: str) -> FirstScreen |
         return None
     css_path = dist / str(assets["css"]).lstrip("/")
     try:
-        css = _styles(css_path, css_path.stat().st_mtime)
+        style, policy = _inline_style_and_policy(css_path, css_path.stat().st_mtime)
     except OSError:
         return None
-    style = f"{css}\n{HIDDEN_WHEN_RETURNING}"
     return FirstScreen(
         words={name: words[name] for name in STRINGS},
         style=style,
         script=RETURNING_CHECK,
         neutral_page=NEUTRAL_PAGE,
-        content_security_policy=policy_allowing(style, RETURNING_CHECK),
+        content_security_policy=policy,
     )

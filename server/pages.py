@@ -98,12 +98,12 @@ def _file(path: Path, media_type: str | None, cache: str, *, encodings: frozense
     if not path.is_file():
         raise HTTPException(404)
     guessed = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    twins = [(encoding, path.with_name(path.name + suffix)) for encoding, suffix in TWINS]
-    if not any(twin.is_file() for _, twin in twins):
+    twins = [(encoding, twin) for encoding, suffix in TWINS if (twin := path.with_name(path.name + suffix)).is_file()]
+    if not twins:
         return FileResponse(path, media_type=guessed, headers={"Cache-Control": cache})
     headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
     for encoding, twin in twins:
-        if encoding in encodings and twin.is_file():
+        if encoding in encodings:
             return FileResponse(twin, media_type=guessed, headers={**headers, "Content-Encoding": encoding})
     return FileResponse(path, media_type=guessed, headers=headers)
 

@@ -111,7 +111,7 @@ function moveDatabase(planId, name) {
     const move = (async () => {
       const names = new Set((await indexedDB.databases()).map((db) => db.name));
       if (!names.has(PREFIX + namedForPlan(planId))) return;
-      await loadPouchDB();
+      const PouchDB = await loadPouchDB();
       const source = new PouchDB(namedForPlan(planId), { auto_compaction: false });
       const target = new PouchDB(name, { auto_compaction: false });
       await copyDatabase(source, target);
