@@ -118,31 +118,36 @@ export async function unlockDevice(pin) {
   // Locked by an earlier version of the app (spec §13: only the keys wrapped): sealed whole at once.
   const keys = await unlockDeviceKeys(stored.locked, pin);
   const { locked, ...rest } = stored;
-  return lockWith({ ...rest, keys }, pin);
+  return lockWith(pin, { ...rest, keys });
 }
 
 /**
  * Seal the record under a new record key wrapped under `pin`, and the outbox under the same key, in one
- * transaction (a crash leaves the one form or the other, never half of each).
+ * transaction (a crash leaves the one form or the other, never half of each). The slow part (the PIN's key
+ * derivation) comes first; the record sealed is the one as it is when this write's turn comes, so a change
+ * made meanwhile is neither lost nor written in clear after it. `legacy`: the record of a device locked by
+ * an earlier version (only its keys wrapped), for when none is held in memory.
  */
-async function lockWith(device, pin) {
+async function lockWith(pin, legacy = null) {
   const recordKey = systemRandom(32);
-  const next = { ...device, dbKey: device.dbKey || systemRandom(32), locked: await lockSecret(recordKey, pin), recordKey };
-  await serially(async () => {
+  const locked = await lockSecret(recordKey, pin);
+  return serially(async () => {
+    const device = (await current()) || legacy;
     const outbox = await unsealed(OUTBOX, await idbGet(OUTBOX));
+    const next = { ...device, dbKey: device.dbKey || systemRandom(32), locked, recordKey };
     await idbSetMany([
       [KEY, await sealedForm(next)],
       [OUTBOX, await sealedStore(recordKey, OUTBOX, outbox)],
     ]);
     cached = next;
+    return next;
   });
-  return next;
 }
 
 /** Turn the app lock on: from now on the record (and the outbox) are stored only sealed. Move the databases after (localdb.js). */
 export async function setLock(pin) {
   refuseWeakPin(pin);
-  return lockWith(await loadDevice(), pin);
+  return lockWith(pin);
 }
 
 /** Change the PIN: the old one must unwrap the record key (DecryptionError if not); it is wrapped again under the new one. */
@@ -151,12 +156,13 @@ export async function changeLock(oldPin, newPin) {
   const stored = await idbGet(KEY);
   if (!isSealed(stored)) {
     const keys = await unlockDeviceKeys(stored.locked, oldPin);
-    const { locked, recordKey, ...rest } = cached || stored;
-    return lockWith({ ...rest, keys }, newPin);
+    const { locked, recordKey, ...rest } = stored;
+    return lockWith(newPin, { ...rest, keys });
   }
   const recordKey = await unlockSecret(stored.locked, oldPin);
-  const device = cached || { ...(await fromRecord(fromBytes(await openAtRest(recordKey, KEY, stored)))), recordKey };
-  return save({ ...device, locked: await lockSecret(recordKey, newPin), recordKey });
+  if (!cached) cached = { ...(await fromRecord(fromBytes(await openAtRest(recordKey, KEY, stored)))), locked: stored.locked, recordKey };
+  const locked = await lockSecret(recordKey, newPin);
+  return update((device) => ({ ...device, locked, recordKey }));
 }
 
 /** A new PIN must have at least 6 characters (safety.js); a lock set before with a shorter one still opens. */
@@ -172,20 +178,19 @@ export function forgetKeys() {
 
 /** Turn the app lock off, after checking the PIN: the record and the outbox are stored unsealed again (one transaction). */
 export async function removeLock(pin) {
-  const device = await loadDevice();
   const stored = await idbGet(KEY);
   if (isSealed(stored)) await unlockSecret(stored.locked, pin);
   else await unlockDeviceKeys(stored.locked, pin);
-  const { locked, recordKey, ...rest } = device;
-  await serially(async () => {
+  return serially(async () => {
+    const { locked, recordKey, ...rest } = await current();
     const outbox = await unsealed(OUTBOX, await idbGet(OUTBOX));
     await idbSetMany([
       [KEY, plainForm(rest)],
       [OUTBOX, outbox],
     ]);
     cached = rest;
+    return rest;
   });
-  return rest;
 }
 
 /** Read a store kept sealed with the record while the lock is on (the outbox); AppLocked before unlocking. */
@@ -237,41 +242,59 @@ export async function newDeviceKeys({ fresh = false } = {}) {
   return keys;
 }
 
-async function save(device) {
-  // Locked: only the sealed form is written; the raw private keys and the record never are.
-  await serially(async () => {
+/**
+ * The record as it is now, for a write whose turn has come: the one held in memory, else the one stored
+ * unlocked (null before the device has an identity); AppLocked when it is stored sealed and not unlocked.
+ */
+async function current() {
+  const device = await loadDevice();
+  if (!device && (await isLocked())) throw new AppLocked();
+  return device;
+}
+
+/**
+ * Change the record in turn with every other write to it: `change` is given the record as it is when this
+ * write's turn comes (never a copy read before an earlier write finished, such as turning the lock on) and
+ * returns the next one (or the same one: nothing is written), stored sealed when it carries a lock. Two
+ * changes made together both land.
+ */
+function update(change) {
+  return serially(async () => {
+    const now = await current();
+    const device = await change(now);
+    if (device === now) return device; // nothing changed: nothing to write
+    // Locked: only the sealed form is written; the raw private keys and the record never are.
     await idbSet(KEY, device.locked ? await sealedForm(device) : plainForm(device));
     cached = device;
+    return device;
   });
-  return device;
 }
 
 /**
  * Record the server's answer to enrolment or an invite redemption; or, with `joining`, a device that
  * joined with no connection and has no token yet (the redemption is queued, see session.js).
  */
-export async function saveIdentity(keys, { token, deviceId, account, kind, name, label, joining = false }) {
-  const previous = (await loadDevice()) || { plans: {} };
-  return save({ ...previous, keys, token, deviceId, account, kind, name, label, joining, plans: previous.plans || {} });
+export function saveIdentity(keys, { token, deviceId, account, kind, name, label, joining = false }) {
+  return update((previous) => ({ ...previous, keys, token, deviceId, account, kind, name, label, joining, plans: previous?.plans || {} }));
 }
 
 /** Remember a plan this device belongs to; `inviter` is the public keys of the device it joined through. */
-export async function rememberPlan(planId, info = {}) {
-  const device = await loadDevice();
-  const plans = { ...device.plans, [planId]: { ...(device.plans[planId] || {}), ...info } };
-  return save({ ...device, plans });
+export function rememberPlan(planId, info = {}) {
+  return update((device) => withPlan(device, planId, info));
 }
+
+const withPlan = (device, planId, info) => ({ ...device, plans: { ...device.plans, [planId]: { ...device.plans[planId], ...info } } });
 
 /**
  * Forget a plan on this device: its entry (role, the device it joined through, the devices a file
  * vouched for, where its names are) goes from the store. The plan's keys live only in its own
  * database, which the caller destroys.
  */
-export async function forgetPlan(planId) {
-  const device = await loadDevice();
-  const plans = { ...device.plans };
-  delete plans[planId];
-  return save({ ...device, plans });
+export function forgetPlan(planId) {
+  return update((device) => {
+    const { [planId]: _forgotten, ...plans } = device.plans;
+    return { ...device, plans };
+  });
 }
 
 /**
@@ -280,13 +303,15 @@ export async function forgetPlan(planId) {
  * document from another member's device: this device must already know that device to accept it.
  */
 export async function rememberRoster(planId, devices) {
-  const device = await loadDevice();
-  const info = device?.plans[planId];
-  if (!info) return;
-  const roster = info.roster || [];
-  const known = new Set(roster.map((keys) => JSON.stringify(keys)));
-  const added = devices.map((pub) => pub.toJSON()).filter((keys) => !known.has(JSON.stringify(keys)));
-  if (added.length) await rememberPlan(planId, { roster: [...roster, ...added] });
+  const vouched = devices.map((pub) => pub.toJSON());
+  await update((device) => {
+    const info = device?.plans[planId];
+    if (!info) return device;
+    const roster = info.roster || [];
+    const known = new Set(roster.map((keys) => JSON.stringify(keys)));
+    const added = vouched.filter((keys) => !known.has(JSON.stringify(keys)));
+    return added.length ? withPlan(device, planId, { roster: [...roster, ...added] }) : device;
+  });
 }
 
 /** The devices this device trusts without the roster: itself, the device it joined through, a plan file's. */
@@ -309,23 +334,25 @@ export async function trustedDevices(planId) {
  * bindKey (base64url), role, access, expiresAt (Unix seconds), kept (ms)}. Never the invite's secret.
  */
 export async function rememberInvite(planId, invite) {
-  const device = await loadDevice();
-  const invites = device?.plans[planId]?.invites || [];
-  await rememberPlan(planId, { invites: [...invites.filter((i) => i.inviteId !== invite.inviteId), { ...invite, kept: Date.now() }] });
+  const kept = { ...invite, kept: Date.now() };
+  await update((device) => {
+    const invites = device.plans[planId]?.invites || [];
+    return withPlan(device, planId, { invites: [...invites.filter((i) => i.inviteId !== invite.inviteId), kept] });
+  });
 }
 
 const KEEP_BIND_KEYS = 30 * 24 * 3600 * 1000; // at most 30 days (spec §11.5)
 
 /** Forget the bind keys of invites now admitted (`done`) and of those kept longer than 30 days. */
 export async function forgetInvites(planId, done = []) {
-  const device = await loadDevice();
-  const invites = device?.plans[planId]?.invites;
-  if (!invites) return;
-  const left = invites.filter((i) => !done.includes(i.inviteId) && Date.now() - (i.kept || 0) < KEEP_BIND_KEYS);
-  if (left.length !== invites.length) await rememberPlan(planId, { invites: left });
+  await update((device) => {
+    const invites = device?.plans[planId]?.invites;
+    if (!invites) return device;
+    const left = invites.filter((i) => !done.includes(i.inviteId) && Date.now() - (i.kept || 0) < KEEP_BIND_KEYS);
+    return left.length === invites.length ? device : withPlan(device, planId, { invites: left });
+  });
 }
 
-export async function setPreference(name, value) {
-  const device = await loadDevice();
-  return save({ ...device, [name]: value });
+export function setPreference(name, value) {
+  return update((device) => ({ ...device, [name]: value }));
 }
