@@ -1,11 +1,13 @@
 """A plan started with no signal: the worker's tablet draws the plan id itself, people write at once, a reload
 offline still shows the plan, and when the connection comes back the queued set-up runs, the plan syncs (the
-server holds only ciphertext) and another device of the plan sees what was written."""
+server holds only ciphertext) and another device of the plan sees what was written. A plan started with signal
+says "Syncing…" while its set-up is on the way (no long line that would be gone a moment later, moving the
+screen under a finger), and what it waits for once that try fails."""
 
 from __future__ import annotations
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 from support.backends import SQLITE_ONLY
 from support.devices import approved_device, worker_device
 from support.documents import plaintext_strings
@@ -80,3 +82,41 @@ def test_a_plan_started_offline_is_set_up_when_the_connection_comes_back(
     expect(second.get_by_text("Sam", exact=True)).to_be_visible()
     open_section(second, plan_id, "strengths")
     expect(second.locator(".item-text", has_text=STRENGTH)).to_be_visible()
+
+
+def test_a_plan_started_with_signal_says_syncing_while_it_is_set_up_and_what_it_waits_for_once_that_fails(
+    chromium: Browser, alongside_server: AlongsideServer
+) -> None:
+    url = alongside_server.url
+    page = worker_device(chromium, alongside_server)
+    tablet = page.context
+    setups = f"{url}/api/v1/plans"
+    held: list[Route] = []
+    tablet.route(setups, lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    plan_id = start_plan(page, "Sam")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the plan's set-up was not sent"
+
+    # The set-up is on its way (held here): the line says what any sync says.
+    status = page.locator(".sync")
+    expect(status).to_have_attribute("data-sync-state", "waiting")
+    expect(status).to_contain_text("Syncing…")
+    expect(status).not_to_contain_text("will be set up")
+
+    # That try fails: the line now says what the plan waits for.
+    tablet.unroute(setups)
+    tablet.route(setups, lambda route: route.abort("connectionrefused"))
+    held[0].abort("connectionrefused")
+    expect(status).to_contain_text("Saved on this device. This plan will be set up on the server")
+
+    # The server answers again: the outbox's next try sets it up and the plan syncs.
+    tablet.unroute(setups)
+    open_section(page, plan_id, "strengths")
+    wait_synced(page)
+    headers = {"Authorization": f"Bearer {device_token(page)}"}
+    plans = httpx.get(f"{url}/api/v1/plans", headers=headers).json()["plans"]
+    assert plan_id in {p["plan_id"] for p in plans}
+    page.context.close()

@@ -289,7 +289,8 @@ export async function startPlan({ title, person }) {
   // The plan id names this device as the plan's creator (spec §4.1): its roster entry carries the salt.
   const { planId, salt } = await newPlanIdFor(device.keys.public);
   await rememberPlan(planId, { role: 'worker', access: 'write', added: Date.now(), pending: 'setup' });
-  const { plan } = await openPlan(planId);
+  const { plan, sync } = await openPlan(planId);
+  if (navigator.onLine) sync.hold('setup', null, { trying: true }); // sent at once (below): "Syncing…" until it fails
   const profile = { name: device.name, label: device.label, role: 'worker', plan_salt: b64uEncode(salt) };
   await plan.enrolSelf(await newPlanKey(planId), profile);
   await plan.create('plan', { title, person, status: 'draft' });
@@ -300,7 +301,12 @@ export async function startPlan({ title, person }) {
 onAction('setup-plan', async ({ plan: planId }) => {
   const device = await loadDevice();
   if (!device?.token) throw new RetryLater('unlock');
-  await api('/plans', { method: 'POST', token: device.token, body: { plan_id: planId } });
+  try {
+    await api('/plans', { method: 'POST', token: device.token, body: { plan_id: planId } });
+  } catch (error) {
+    await showWaiting(planId, 'setup'); // not this time: the line says what the plan waits for
+    throw error;
+  }
   await rememberPlan(planId, { pending: null });
   await releaseSync(planId);
 });

@@ -15,7 +15,7 @@ export class PlanSync {
     this.token = token;
     // What the status line says (see the getters below): screens read `.value`, other code subscribe()s.
     const state = navigator.onLine ? 'syncing' : 'offline';
-    this.report = signal({ state, problem: null, progress: null, waiting: null, checkNumber: null });
+    this.report = signal({ state, problem: null, progress: null, waiting: null, trying: false, checkNumber: null });
     this.handle = null;
     const url = `${location.origin}/sync/${plan.id}`;
     // The plan's own database was opened first (openLocalDatabase), which brought PouchDB.
@@ -66,6 +66,11 @@ export class PlanSync {
   /** What a held sync waits for (see hold). */
   get waiting() {
     return this.report.value.waiting;
+  }
+
+  /** A held sync whose wait is being ended now (the set-up sent, no answer yet): its line says "Syncing…". */
+  get trying() {
+    return this.report.value.trying;
   }
 
   get checkNumber() {
@@ -214,11 +219,14 @@ export class PlanSync {
   /**
    * The server does not have this plan for this device yet (a plan started offline, a join not finished):
    * do not sync, say what it is waiting for (`waiting`: "setup", "join", "inviter" or "refused"), until
-   * release(). `checkNumber` is the plan fingerprint a joining device shows meanwhile.
+   * release(). `checkNumber` is the plan fingerprint a joining device shows meanwhile. `trying`: what it
+   * waits for is being sent now, with a connection (a plan started online), so the line says "Syncing…"
+   * rather than what it waits for: a long line that would be gone a moment later would move the screen
+   * under the person's finger. Held again without it once that try fails.
    */
-  hold(waiting, checkNumber = this.checkNumber) {
+  hold(waiting, checkNumber = this.checkNumber, { trying = false } = {}) {
     this.held = true;
-    this.set({ state: 'waiting', waiting, checkNumber });
+    this.set({ state: 'waiting', waiting, checkNumber, trying });
   }
 
   /** The server has it now: sync from here on, with this device's token (it may be new). */
@@ -226,7 +234,7 @@ export class PlanSync {
     if (token) this.token = token;
     if (!this.held) return;
     this.held = false;
-    this.set({ state: navigator.onLine ? 'syncing' : 'offline', waiting: null });
+    this.set({ state: navigator.onLine ? 'syncing' : 'offline', waiting: null, trying: false });
     this.start();
   }
 

@@ -160,6 +160,10 @@ export function SyncStatus({ plan, sync }) {
       tone = 'problem';
       break;
     case 'waiting': // not on the server for this device yet: a plan started offline, or a join to finish
+      if (sync.trying) {
+        text = `${t('sync.syncing')} ${waiting}`; // being set up now: a moment, as any sync
+        break;
+      }
       text = t(`sync.waiting_${sync.waiting}`, { n: pending });
       tone = sync.waiting === 'refused' || sync.waiting === 'declined' ? 'problem' : 'local';
       break;
