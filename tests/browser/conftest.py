@@ -16,22 +16,38 @@ from support.pwa import ensure_built, launch
 
 SHOWN_CHARACTERS = 600
 SERVER_LOG_LINES = 40
-FAILED = pytest.StashKey[bool]()  # set on a test whose call failed (the report hook below)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, object, object]:
     report = yield
-    if call.when == "call" and getattr(report, "failed", False):
-        item.stash[FAILED] = True
-        # The end of the server's log, shown with the failure: an error there explains a page stuck on
-        # "Cannot reach the server".
-        server = getattr(item, "funcargs", {}).get("alongside_server")
+    if call.when == "call" and getattr(report, "failed", False) and isinstance(report, pytest.TestReport):
+        funcargs = getattr(item, "funcargs", {})
+        # Read right after the failure, before the fixtures stop anything: a page read after its server
+        # stopped says "Cannot reach the server" whatever it said when the test failed.
+        browser = funcargs.get("chromium")
+        if isinstance(browser, Browser):
+            report.sections.append(("the pages shown at the failure", pages_shown(browser)))
+        # The end of the server's log, shown with the failure: whether the server had trouble.
+        server = funcargs.get("alongside_server")
         if isinstance(server, AlongsideServer) and server.log_path is not None and server.log_path.exists():
             lines = server.log_path.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
-            if lines and isinstance(report, pytest.TestReport):
+            if lines:
                 report.sections.append((f"the server's log, last {len(lines)} lines", "\n".join(lines)))
     return report
+
+
+def pages_shown(browser: Browser) -> str:
+    """Each open page's address and the start of its visible text."""
+    shown = []
+    for number, context in enumerate(browser.contexts, 1):
+        for page in context.pages:
+            try:
+                text = page.evaluate("() => document.body ? document.body.innerText : ''")
+            except Error as exc:
+                text = f"(unreadable: {exc.message.splitlines()[0]})"
+            shown.append(f"context {number}: {page.url}\n  {' '.join(str(text).split())[:SHOWN_CHARACTERS]}")
+    return "\n".join(shown)
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +59,3 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(autouse=True)
-def pages_shown_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if not request.node.stash.get(FAILED, False) or "chromium" not in request.fixturenames:
-        return
-    browser: Browser = request.getfixturevalue("chromium")
-    for number, context in enumerate(browser.contexts, 1):
-        for page in context.pages:
-            try:
-                text = page.evaluate("() => document.body ? document.body.innerText : ''")
-            except Error as exc:
-                text = f"(unreadable: {exc.message.splitlines()[0]})"
-            shown = " ".join(str(text).split())[:SHOWN_CHARACTERS]
-            print(f"page shown at the failure (context {number}): {page.url}\n  {shown}")
