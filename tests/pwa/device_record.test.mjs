@@ -5,7 +5,7 @@
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { generateDeviceKeys } from '../../pwa/src/crypto/index.js';
+import { generateDeviceKeys, lockDeviceKeys } from '../../pwa/src/crypto/index.js';
 import {
   changeLock,
   forgetKeys,
@@ -17,7 +17,7 @@ import {
   setPreference,
   unlockDevice,
 } from '../../pwa/src/data/device.js';
-import { idbGet, idbSetMany } from '../../pwa/src/lib/idb.js';
+import { idbGet, idbSet, idbSetMany } from '../../pwa/src/lib/idb.js';
 
 const PERSON = 'Zephyrine Obuya';
 const LABEL = "Zephyrine Obuya's phone";
@@ -118,4 +118,18 @@ test('while the app is locked, a change to the record is refused rather than wri
   forgetKeys();
   await assert.rejects(rememberPlan(planId(9), { role: 'editor' }), { name: 'Error', message: 'the app is locked' });
   assert.deepEqual(await idbGet('device'), sealed);
+});
+
+test('a record an earlier version locked (its keys wrapped, the rest in clear) opens with its PIN and is then sealed whole', async () => {
+  const device = await loadDevice();
+  const { keys, ...rest } = device;
+  await idbSet('device', { ...rest, locked: await lockDeviceKeys(keys, '1357') });
+  forgetKeys();
+  await assert.rejects(unlockDevice('2468'));
+  const opened = await unlockDevice('1357');
+  assert.equal(opened.name, PERSON);
+  assert.deepEqual(Object.keys(opened.plans), [FIRST_PLAN]);
+  await expectSealedAtRest([]);
+  forgetKeys();
+  assert.equal((await unlockDevice('1357')).keys.deviceId, keys.deviceId);
 });

@@ -126,13 +126,14 @@ export async function unlockDevice(pin) {
  * transaction (a crash leaves the one form or the other, never half of each). The slow part (the PIN's key
  * derivation) comes first; the record sealed is the one as it is when this write's turn comes, so a change
  * made meanwhile is neither lost nor written in clear after it. `legacy`: the record of a device locked by
- * an earlier version (only its keys wrapped), for when none is held in memory.
+ * an earlier version (only its keys wrapped, the record itself in clear), sealed whole when none is held in
+ * memory yet (its unlocking).
  */
 async function lockWith(pin, legacy = null) {
   const recordKey = systemRandom(32);
   const locked = await lockSecret(recordKey, pin);
   return serially(async () => {
-    const device = (await current()) || legacy;
+    const device = cached || legacy || (await current());
     const outbox = await unsealed(OUTBOX, await idbGet(OUTBOX));
     const next = { ...device, dbKey: device.dbKey || systemRandom(32), locked, recordKey };
     await idbSetMany([
