@@ -94,7 +94,13 @@ def enrol(page: Page, url: str, code: str, *, name: str = "Ali", label: str = "w
     expect(page.get_by_role("heading", name="My plans")).to_be_visible()
 
 
+# True once "My plans" has drawn every plan's row from its summary (each says "Opening…" until then).
+ROWS_DRAWN = "() => ![...document.querySelectorAll('[data-plan-row]')].some((r) => r.textContent.includes('Opening…'))"
+
+
 def start_plan(page: Page, person: str = "Sam", title: str = "") -> str:
+    # The rows grow as they are drawn, moving the link below them: click it once they have.
+    page.wait_for_function(ROWS_DRAWN)
     page.get_by_role("link", name="Start a plan with someone").click()
     page.get_by_label("The person's name, as they like to be called").fill(person)
     if title:
