@@ -132,9 +132,10 @@ for (const file of [js, css, ...chunks]) {
   writeFileSync(join(DIST, `${file}.br`), brotli);
   sizes[file] = { bytes: data.length, gzip: gzipped.length, br: brotli.length };
 }
-// The words of the first screen (the frame and the welcome) in each language, for the server to draw it in the
-// HTML shell of a browser that never opened the app (server/first_screen.py): taken from the catalogs, English
-// where a catalog lacks one, so the shell says exactly what the app would.
+// The words of the first screens (the frame, the welcome, and the top of the join screen a join link opens on) in
+// each language, for the server to draw in the HTML shell of a browser that never opened the app
+// (server/first_screen.py): taken from the catalogs, English where a catalog lacks one, so the shell says exactly
+// what the app would.
 const FIRST_SCREEN = {
   skip: 'skip',
   exit: 'exit.button',
@@ -145,6 +146,9 @@ const FIRST_SCREEN = {
   intro: 'welcome.intro',
   enrol: 'welcome.enrol',
   join: 'welcome.join',
+  back: 'back',
+  join_title: 'join.title',
+  join_intro: 'join.intro',
 };
 const english = JSON.parse(readFileSync('src/i18n/en.json', 'utf8'));
 const firstScreen = {};

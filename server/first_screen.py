@@ -8,6 +8,12 @@ soon as the page arrives. It is exactly the markup the app draws for a device wi
 test compares the two), so the app takes it over without a change on screen. Its links work before the
 script has arrived (the quick exit is a link to the neutral page, as on GOV.UK).
 
+A join link (``/join#…``), how a person's own phone usually first meets the app, gets the top of the join
+screen: the frame, "Join a plan" and what it says under it, as the app draws them; the app adds the form
+below when it runs, so nothing drawn moves. The invite is in the address's fragment, which the app reads
+when it starts: no link drawn here changes it (the app's in-page links become links to ``/``, the skip
+link is left to the app), so nothing pressed before the script arrives loses the invite.
+
 A browser that has opened the app before never sees it: the service worker's copy of the shell (fetched by
 the worker, not navigated to) has none, and a small inline script hides it before anything is drawn when
 this browser keeps any of the app's settings or the address names a screen (a device that chose the
@@ -37,16 +43,29 @@ RETURNING_CHECK = (
     "document.documentElement.setAttribute('data-returning','')}"
     "catch(e){document.documentElement.setAttribute('data-returning','')}"
 )
+# The same for a join link, whose address always carries the invite: only the browser's settings count.
+OPENED_BEFORE_CHECK = (
+    "try{if(Object.keys(localStorage).some(function(k){return k.indexOf('alongside')===0}))"
+    "document.documentElement.setAttribute('data-returning','')}"
+    "catch(e){document.documentElement.setAttribute('data-returning','')}"
+)
 HIDDEN_WHEN_RETURNING = "html[data-returning] #app[data-first-screen]>:not(noscript){display:none}"
 # The quick exit's destination before the script has arrived (the app's own NEUTRAL_PAGE).
 NEUTRAL_PAGE = "https://www.bbc.co.uk/weather"
-STRINGS = ("skip", "exit", "exit_hint", "app", "settings", "title", "intro", "enrol", "join")
+STRINGS = (
+    *("skip", "exit", "exit_hint", "app", "settings"),  # the frame
+    *("title", "intro", "enrol", "join"),  # the welcome
+    *("back", "join_title", "join_intro"),  # the top of the join screen
+)
+# The screens drawn, by the path navigated to, with the check that hides each in a browser that opened the app before.
+SCREENS = {"/": ("welcome", RETURNING_CHECK), "/join": ("join", OPENED_BEFORE_CHECK)}
 
 
 @dataclass(frozen=True, slots=True)
 class FirstScreen:
     """What the shell needs to draw the first screen: its words, the inline style and script, their policy."""
 
+    screen: str  # "welcome" or "join"
     words: dict[str, str]
     style: str
     script: str
@@ -54,15 +73,14 @@ class FirstScreen:
     content_security_policy: str
 
 
-def wanted(request: Request) -> bool:
-    """Whether this request for the shell is a browser navigating to the app's root (not the service worker
-    fetching its copy, not a join link, which opens on its own screen)."""
+def wanted(request: Request) -> str | None:
+    """The screen to draw for this request for the shell: "welcome" for a browser navigating to the app's root,
+    "join" for one opening a join link; ``None`` for anything else (the service worker fetching its copy)."""
     headers = request.headers
-    return (
-        request.url.path == "/"
-        and headers.get("sec-fetch-mode") == "navigate"
-        and headers.get("sec-fetch-dest", "document") == "document"
-    )
+    if headers.get("sec-fetch-mode") != "navigate" or headers.get("sec-fetch-dest", "document") != "document":
+        return None
+    screen = SCREENS.get(request.url.path)
+    return screen[0] if screen else None
 
 
 def _source_hash(text: str) -> str:
@@ -82,16 +100,20 @@ def policy_allowing(style: str, script: str) -> str:
     return "; ".join(parts)
 
 
-@lru_cache(maxsize=4)
-def _inline_style_and_policy(path: Path, mtime: float) -> tuple[str, str]:
+@lru_cache(maxsize=8)
+def _inline_style_and_policy(path: Path, mtime: float, script: str) -> tuple[str, str]:
     """The build's styles (re-read when a new build replaces them) with the hiding rule, and the policy allowing
-    them and :data:`RETURNING_CHECK`: hashed once per build, not per request."""
+    them and `script`: hashed once per build and screen, not per request."""
     style = f"{path.read_text(encoding='utf-8')}\n{HIDDEN_WHEN_RETURNING}"
-    return style, policy_allowing(style, RETURNING_CHECK)
+    return style, policy_allowing(style, script)
 
 
-def first_screen(dist: Path, assets: dict[str, Any], lang: str) -> FirstScreen | None:
-    """The first screen in `lang` from the build in `dist`, or ``None`` when the build has none to offer."""
+def first_screen(dist: Path, assets: dict[str, Any], lang: str, screen: str = "welcome") -> FirstScreen | None:
+    """The first `screen` ("welcome" or "join") in `lang` from the build in `dist`, or ``None`` when the build has
+    none to offer."""
+    script = next((check for name, check in SCREENS.values() if name == screen), None)
+    if script is None:
+        return None
     catalogs = assets.get("first_screen")
     if not isinstance(catalogs, dict):
         return None
@@ -100,13 +122,14 @@ def first_screen(dist: Path, assets: dict[str, Any], lang: str) -> FirstScreen |
         return None
     css_path = dist / str(assets["css"]).lstrip("/")
     try:
-        style, policy = _inline_style_and_policy(css_path, css_path.stat().st_mtime)
+        style, policy = _inline_style_and_policy(css_path, css_path.stat().st_mtime, script)
     except OSError:
         return None
     return FirstScreen(
+        screen=screen,
         words={name: words[name] for name in STRINGS},
         style=style,
-        script=RETURNING_CHECK,
+        script=script,
         neutral_page=NEUTRAL_PAGE,
         content_security_policy=policy,
     )

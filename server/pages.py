@@ -73,7 +73,8 @@ async def shell(dist: Path, request: Request) -> Response:
         return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
     lang = negotiate_language(request.headers.get("accept-language"))
     direction, noscript = LANGUAGES[lang]
-    first = first_screen(dist, assets, lang) if wanted(request) else None
+    screen = wanted(request)
+    first = first_screen(dist, assets, lang, screen) if screen else None
     html = _environment.get_template("index.html").render(
         lang=lang, dir=direction, title="Alongside", assets=assets, noscript=noscript, first_screen=first
     )

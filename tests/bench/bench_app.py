@@ -17,7 +17,8 @@ the app first when ``pwa/dist`` is missing (``--build`` rebuilds it).
    plan in the same browser (the floor for that figure).
 4. A first load on a cheap phone: a device that never opened the app (nothing cached) with a 6x CPU
    slowdown on Chrome DevTools' "Slow 3G", until the welcome screen shows its heading (drawn in the HTML
-   shell) and until the app's script has taken it over (``--first-loads`` times, 3).
+   shell) and until the app's script has taken it over (``--first-loads`` times, 3); then the same for a
+   join link, how a person's own phone usually first opens the app (the top of the join screen drawn).
 
 Each load is timed inside the page: ``performance.now()`` (milliseconds since the navigation started)
 when a MutationObserver first sees the plan's section list (``ol.sections``) with the expected counts.
@@ -371,10 +372,15 @@ def first_download(browser: Browser, tablet: Page, url: str, plan_id: str, sig: 
     return {"shown_s": round(shown, 2), "synced_s": round(synced, 2)}
 
 
-def cheap_phone_first_load(browser: Browser, url: str, runs: int) -> dict[str, Any]:
+# A join link as a person's phone first opens it: the first screens do not read the invite, so any text will do.
+JOIN_LINK = "/join#AS1:bench"
+
+
+def cheap_phone_first_load(browser: Browser, url: str, runs: int, path: str = "/") -> dict[str, Any]:
     """A phone that never opened the app (nothing cached) on the cheap-phone profile, ``runs`` times: ms from
-    navigation start until the welcome screen shows its heading (drawn in the HTML shell, its links working),
-    and until the app's script has arrived and taken that screen over."""
+    navigation start until the first screen at `path` shows its heading (drawn in the HTML shell: the welcome
+    at ``/``, the top of the join screen at a join link), and until the app's script has arrived and taken
+    that screen over."""
     shown: list[float] = []
     taken_over: list[float] = []
     for _ in range(runs):
@@ -385,13 +391,14 @@ def cheap_phone_first_load(browser: Browser, url: str, runs: int) -> dict[str, A
             cdp.send("Network.enable")
             cdp.send("Network.emulateNetworkConditions", SLOW_3G)
             throttle(cdp, CHEAP_PHONE_CPU)
-            page.goto(url + "/", wait_until="commit")
+            page.goto(url + path, wait_until="commit")
             page.wait_for_function("() => window.__bench && window.__bench.app !== null", polling=100)
             shown.append(round(float(page.evaluate("window.__bench.heading")), 1))
             taken_over.append(round(float(page.evaluate("window.__bench.app")), 1))
         finally:
             context.close()
     return {
+        "path": path,
         "cpu": CHEAP_PHONE_CPU,
         "network": SLOW_3G,
         "runs": runs,
@@ -579,16 +586,20 @@ def measure_plans(
 def measure(browser: Browser, server: AlongsideServer, seed_bundle: str, args: argparse.Namespace) -> dict[str, Any]:
     out = {} if args.first_load_only else measure_plans(browser, server, seed_bundle, args)
     url = server.url
-    loads = cheap_phone_first_load(browser, url, args.first_loads)
-    out["cheap_phone_first_load"] = loads
-    print(
-        f"\nFirst load on a cheap phone (CPU {CHEAP_PHONE_CPU}x, Slow 3G: {SLOW_3G['latency']} ms latency, "
-        f"{SLOW_3G['downloadThroughput'] * 8 // 1000} kbit/s), nothing cached: the welcome screen's heading at "
-        f"median {loads['median_ms']:.0f} ms ({', '.join(f'{v:.0f}' for v in loads['first_screen_ms'])}); "
-        f"the app's script running it at median {loads['app_median_ms']:.0f} ms "
-        f"({', '.join(f'{v:.0f}' for v in loads['app_ms'])})",
-        flush=True,
-    )
+    for key, path, what in (
+        ("cheap_phone_first_load", "/", "the welcome screen's heading"),
+        ("cheap_phone_join_link", JOIN_LINK, "a join link: the join screen's heading"),
+    ):
+        loads = cheap_phone_first_load(browser, url, args.first_loads, path)
+        out[key] = loads
+        print(
+            f"\nFirst load on a cheap phone (CPU {CHEAP_PHONE_CPU}x, Slow 3G: {SLOW_3G['latency']} ms latency, "
+            f"{SLOW_3G['downloadThroughput'] * 8 // 1000} kbit/s), nothing cached, {what} at "
+            f"median {loads['median_ms']:.0f} ms ({', '.join(f'{v:.0f}' for v in loads['first_screen_ms'])}); "
+            f"the app's script running it at median {loads['app_median_ms']:.0f} ms "
+            f"({', '.join(f'{v:.0f}' for v in loads['app_ms'])})",
+            flush=True,
+        )
     return out
 
 

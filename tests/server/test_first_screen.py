@@ -1,6 +1,8 @@
-"""The first screen in the HTML shell (server/first_screen.py): only a browser navigating to ``/`` gets it, in
-its language, with the catalogs' words, the app's styles inline and a policy that allows exactly the inline
-style and script it carries; the service worker's copy of the shell and a join link get the plain shell."""
+"""The first screen in the HTML shell (server/first_screen.py): only a browser navigating to ``/`` gets the
+welcome, and one opening a join link the top of the join screen, in its language, with the catalogs' words, the
+app's styles inline and a policy that allows exactly the inline style and script it carries; the join screen's
+links never change the address's fragment (the invite); the service worker's copy of the shell gets the plain
+shell."""
 
 from __future__ import annotations
 
@@ -50,8 +52,31 @@ def test_a_browser_navigating_to_the_root_gets_the_welcome_drawn_in_its_language
     assert 'href="https://www.bbc.co.uk/weather"' in html  # the quick exit works before the script
 
 
-def test_the_policy_allows_exactly_the_inline_style_and_script_the_page_carries(client: TestClient) -> None:
-    answer = client.get("/", headers=NAVIGATING)
+@pytest.mark.parametrize("lang", ["en", "cy", "ar"])
+def test_a_browser_opening_a_join_link_gets_the_top_of_the_join_screen_in_its_language(
+    client: TestClient, lang: str
+) -> None:
+    answer = client.get("/join", headers={**NAVIGATING, "Accept-Language": f"{lang},en;q=0.5"})
+    assert answer.status_code == 200
+    html = unescape(answer.text)
+    catalog = json.loads((CATALOGS / f"{lang}.json").read_text())
+    assert f'<html lang="{lang}"' in html
+    assert '<div id="app" data-first-screen>' in html
+    for key in ("join.title", "join.intro", "back", "exit.button", "settings.link"):
+        assert catalog[key] in html, key
+    assert catalog["welcome.title"] not in html and 'rel="stylesheet"' not in html
+    # The invite is the address's fragment: no link here may change it before the app has read it.
+    drawn = html.split('<div id="app"', 1)[1]
+    links = re.findall(r'href="([^"]*)"', drawn)
+    assert links and not [link for link in links if link.startswith("#")], links
+    assert "skip-link" not in drawn
+    # Only this browser's own settings hide it (the address always names a screen here).
+    assert "location.hash" not in inline("script", answer.text)[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/join"])
+def test_the_policy_allows_exactly_the_inline_style_and_script_the_page_carries(client: TestClient, path: str) -> None:
+    answer = client.get(path, headers=NAVIGATING)
     styles, scripts = inline("style", answer.text), inline("script", answer.text)
     assert len(styles) == 1 and len(scripts) == 1
     policy = dict(part.split(" ", 1) for part in answer.headers["content-security-policy"].split("; "))
@@ -71,7 +96,8 @@ def test_the_policy_allows_exactly_the_inline_style_and_script_the_page_carries(
         ("/", {}),  # a client that says nothing of how it asks
         ("/", {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}),  # the service worker's precache
         ("/", {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}),  # framed (refused by the browser anyway)
-        ("/join", NAVIGATING),  # a join link opens on its own screen
+        ("/join", {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}),
+        ("/join", {}),
     ],
 )
 def test_everything_else_gets_the_plain_shell_under_the_plain_policy(
