@@ -1,6 +1,7 @@
 """ "My plans" is cheap: every plan's names come from this device's copy without opening a live sync for
 each plan. Only the plan on screen keeps a live changes feed to the server; the others sync one at a time
-with a one-shot replication, so their changes still arrive. Counted from the requests the page makes."""
+with a one-shot replication, so their changes still arrive. Counted from the requests the page makes. "Start a
+plan with someone" sits above the plans, so their rows never move it as they are drawn."""
 
 from __future__ import annotations
 
@@ -98,6 +99,9 @@ def test_my_plans_names_every_plan_with_at_most_one_live_feed(
     page.goto(f"{url}/#/plans")
     page.reload()
     expect_every_plan_named(page)
+    start = page.get_by_role("link", name="Start a plan with someone").bounding_box()
+    listed = page.get_by_role("list", name="My plans").bounding_box()
+    assert start and listed and start["y"] + start["height"] <= listed["y"]
     wait_until(page, lambda: feeds.one_shot == set(ids.values()))
     assert feeds.one_shot == set(ids.values())
     assert feeds.live_plans == set()

@@ -275,13 +275,19 @@ export function Plans() {
         </p>
       )}
       <p class="muted">{t('plans.signed_in', { name: device.name || '' })}</p>
+      {/* Above the plans: it never moves as their rows are drawn (a tap meant for it never opens someone's plan),
+          and a long caseload does not push it out of reach. */}
+      {worker && (
+        <div class="actions" data-start-plan>
+          <LinkButton href="#/new">{t('plans.start')}</LinkButton>
+        </div>
+      )}
       {ids.length ? (
         <Caseload ids={ids} />
       ) : (
         <p>{t('plans.none')}</p>
       )}
       <div class="actions stacked">
-        {worker && <LinkButton href="#/new">{t('plans.start')}</LinkButton>}
         {worker && (
           <LinkButton href="#/activities" kind="secondary">
             {t('activities.link')}
