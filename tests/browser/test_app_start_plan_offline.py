@@ -2,7 +2,7 @@
 offline still shows the plan, and when the connection comes back the queued set-up runs, the plan syncs (the
 server holds only ciphertext) and another device of the plan sees what was written. A plan started with signal
 says "Syncing…" while its set-up is on the way (no long line that would be gone a moment later, moving the
-screen under a finger), and what it waits for once that try fails."""
+screen under a finger), and what it waits for once that try fails; nothing asks the server about it before then."""
 
 from __future__ import annotations
 
@@ -93,6 +93,9 @@ def test_a_plan_started_with_signal_says_syncing_while_it_is_set_up_and_what_it_
     setups = f"{url}/api/v1/plans"
     held: list[Route] = []
     tablet.route(setups, lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    # Nothing asks the server about the plan before the server has it (its member list was asked for, a 404).
+    too_soon: list[str] = []
+    page.on("response", lambda r: too_soon.append(r.url) if r.status == 404 and "/api/" in r.url else None)
     plan_id = start_plan(page, "Sam")
     for _ in range(200):
         if held:
@@ -119,4 +122,5 @@ def test_a_plan_started_with_signal_says_syncing_while_it_is_set_up_and_what_it_
     headers = {"Authorization": f"Bearer {device_token(page)}"}
     plans = httpx.get(f"{url}/api/v1/plans", headers=headers).json()["plans"]
     assert plan_id in {p["plan_id"] for p in plans}
+    assert too_soon == []
     page.context.close()

@@ -172,6 +172,7 @@ async function learnThePersonsDevices(plan, token) {
  */
 export async function pendingMembers(plan) {
   const device = await loadDevice();
+  if (device.plans[plan.id]?.pending) return []; // not on the server for this device yet: nobody can be waiting
   const { members } = await api(`/plans/${plan.id}/members`, { token: device.token });
   const records = plan.list('invite');
   const out = [];

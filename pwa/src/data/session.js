@@ -244,7 +244,8 @@ function shareKeysWhenNeeded(plan) {
 /** Fetch the plan's member list into the plan's context (and the device store); reload the plan with it. */
 async function refreshMembers(plan) {
   const device = await loadDevice();
-  if (!device?.token) return false;
+  // Not on the server for this device yet (its set-up or its join still to go): the server has no list for it.
+  if (!device?.token || device.plans[plan.id]?.pending) return false;
   // Only what roles need is kept (spec §19.4): no labels, accounts or keys.
   // Members still waiting for the person's yes are nobody yet (spec §11.6): no roles, no keys.
   const members = (await listMembers(plan.id)).filter((m) => m.status !== 'pending').map(({ role, access, active, devices }) => ({
