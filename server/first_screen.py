@@ -35,20 +35,21 @@ from starlette.requests import Request
 
 from .security import CONTENT_SECURITY_POLICY
 
-# Hides the drawn screen before it is painted when this browser has opened the app before (any setting of
-# the app in localStorage: the language, the neutral name, the lock, a quick exit) or the address names a
-# screen other than the first; main.jsx lifts `data-first-screen` just before the app draws its own.
-RETURNING_CHECK = (
-    "try{if(location.hash.length>2||Object.keys(localStorage).some(function(k){return k.indexOf('alongside')===0}))"
-    "document.documentElement.setAttribute('data-returning','')}"
-    "catch(e){document.documentElement.setAttribute('data-returning','')}"
-)
-# The same for a join link, whose address always carries the invite: only the browser's settings count.
-OPENED_BEFORE_CHECK = (
-    "try{if(Object.keys(localStorage).some(function(k){return k.indexOf('alongside')===0}))"
-    "document.documentElement.setAttribute('data-returning','')}"
-    "catch(e){document.documentElement.setAttribute('data-returning','')}"
-)
+
+def _hide_when(condition: str) -> str:
+    """One line of script that marks the page as a returning browser's, so that the drawn screen is hidden before
+    it is painted (:data:`HIDDEN_WHEN_RETURNING`), when `condition` holds or localStorage cannot be read; main.jsx
+    lifts `data-first-screen` just before the app draws its own."""
+    mark = "document.documentElement.setAttribute('data-returning','')"
+    return f"try{{if({condition}){mark}}}catch(e){{{mark}}}"
+
+
+# This browser has opened the app before: any setting of the app in localStorage (the language, the neutral
+# name, the lock, a quick exit, `alongside-opened`).
+OPENED_BEFORE = "Object.keys(localStorage).some(function(k){return k.indexOf('alongside')===0})"
+# The welcome hides too when the address names another screen; a join link's address always carries the invite.
+RETURNING_CHECK = _hide_when(f"location.hash.length>2||{OPENED_BEFORE}")
+OPENED_BEFORE_CHECK = _hide_when(OPENED_BEFORE)
 HIDDEN_WHEN_RETURNING = "html[data-returning] #app[data-first-screen]>:not(noscript){display:none}"
 # The quick exit's destination before the script has arrived (the app's own NEUTRAL_PAGE).
 NEUTRAL_PAGE = "https://www.bbc.co.uk/weather"
@@ -57,8 +58,9 @@ STRINGS = (
     *("title", "intro", "enrol", "join"),  # the welcome
     *("back", "join_title", "join_intro"),  # the top of the join screen
 )
-# The screens drawn, by the path navigated to, with the check that hides each in a browser that opened the app before.
-SCREENS = {"/": ("welcome", RETURNING_CHECK), "/join": ("join", OPENED_BEFORE_CHECK)}
+# The screen drawn at each path a browser navigates to, and the check that hides each one.
+SCREEN_AT = {"/": "welcome", "/join": "join"}
+HIDING_CHECK = {"welcome": RETURNING_CHECK, "join": OPENED_BEFORE_CHECK}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,7 @@ def wanted(request: Request) -> str | None:
     headers = request.headers
     if headers.get("sec-fetch-mode") != "navigate" or headers.get("sec-fetch-dest", "document") != "document":
         return None
-    screen = SCREENS.get(request.url.path)
-    return screen[0] if screen else None
+    return SCREEN_AT.get(request.url.path)
 
 
 def _source_hash(text: str) -> str:
@@ -111,7 +112,7 @@ def _inline_style_and_policy(path: Path, mtime: float, script: str) -> tuple[str
 def first_screen(dist: Path, assets: dict[str, Any], lang: str, screen: str = "welcome") -> FirstScreen | None:
     """The first `screen` ("welcome" or "join") in `lang` from the build in `dist`, or ``None`` when the build has
     none to offer."""
-    script = next((check for name, check in SCREENS.values() if name == screen), None)
+    script = HIDING_CHECK.get(screen)
     if script is None:
         return None
     catalogs = assets.get("first_screen")
