@@ -8,7 +8,7 @@ import { agreementsFor, provenanceOf } from './agreements.js';
 import { EVERYONE, moveItem, sectionDefault, setSharing, shareAudienceKeys } from './audiences.js';
 import { itemHistory } from './itemhistory.js';
 import { KeyStore } from './keystore.js';
-import { adoptKeys, admitInvited, enrolSelf, rotate } from './plankeys.js';
+import { adoptKeys, admitInvited, enrolSelf, resealOwnLeaf, rotate } from './plankeys.js';
 import { editField, resolveField } from './merge.js';
 import { AGREEMENT_VALUES, SCHEMA, STEWARDS } from './model.js';
 import { present, readKeysAndRoles, same } from './planread.js';
@@ -216,7 +216,8 @@ export class Plan extends PlanState {
     // After a key change this device re-seals its own roster entry: nobody else may write at its roster id (spec §14.3).
     const rosterId = await rosterDocumentId(this.id, this.device.deviceId);
     const own = this.liveDocs.find((doc) => doc._id === rosterId);
-    if (own && this.keyring.has(own.kid) && own.kid !== this.keyring.current.kid) {
+    const resealing = (id, rev) => writes.some((write) => write.kind === 'reseal-own' && write.id === id && write.onTop === rev);
+    if (own && this.keyring.has(own.kid) && own.kid !== this.keyring.current.kid && !resealing(rosterId, own._rev)) {
       writes.push({ kind: 'reseal', id: rosterId, onTop: own._rev });
     }
     const owed = writes.filter((write) => !this.attempted.has(`${write.kind}:${write.id}:${write.onTop}`));
@@ -227,6 +228,10 @@ export class Plan extends PlanState {
   async writeOwed(writes) {
     for (const write of writes) {
       this.attempted.add(`${write.kind}:${write.id}:${write.onTop}`);
+      if (write.kind === 'reseal-own') {
+        await this.resealOwn(write.id, write.onTop);
+        continue;
+      }
       const item = this.items.get(write.id);
       if (!item || item.rev !== write.onTop) continue;
       if (write.kind === 'restore') await this.save([await this.resealRemembered(write.id, write.onTop)]);
@@ -244,6 +249,15 @@ export class Plan extends PlanState {
       }
     }
     await this.reload();
+  }
+
+  /** This device's own leaf `rev` of `id`, under a retired key, sealed again under the current key (spec §10.1). */
+  async resealOwn(id, rev) {
+    try {
+      await resealOwnLeaf(this, id, rev);
+    } catch (error) {
+      console.warn('could not seal an edit again under the current key', error); // no longer a leaf: it was done
+    }
   }
 
   /** The remembered version of `id`, re-sealed under the current key as a new revision on top of `rev` (spec §7.4). */
@@ -583,7 +597,8 @@ export class Plan extends PlanState {
 
   /** A new epoch key for `remaining`, every live item re-sealed under it (spec §10). Returns {key, retired}. */
   rotate(remaining, options = {}) {
-    return rotate(this, remaining, options);
+    // In turn with every other write: one sealed under the old key and saved after the re-seal read the plan would stay under it.
+    return this.queueWrite(() => rotate(this, remaining, options));
   }
 
   /** Keys from a plan file: each one this device lacks is granted to itself, so it survives a restart. */

@@ -3,6 +3,8 @@
 // plan key (spec §10, and §10.3 for a rotation nobody could open), and keys brought back from a file.
 
 import { EVERYONE, admissionBind, b64uDecode, grantPlanKey, resealItem, rosterDocumentId, rotatePlanKey } from '../crypto/index.js';
+import { SCHEMA } from './model.js';
+import { openVersion } from './planread.js';
 
 /**
  * Give this device the plan key inside the plan (so it survives a restart) and write its roster entry at
@@ -102,6 +104,36 @@ export async function rotate(plan, remaining, { epoch = null, retire = [], lines
   for (let i = 0; i < resealed.length; i += 200) await plan.save(resealed.slice(i, i + 200));
   await plan.reload();
   return { key, retired, keys: newKeys };
+}
+
+/**
+ * This device's own leaf `rev` of item `id`, sealed under a key retired since it was written (an edit made
+ * with no signal while another device rotated the key), sealed again under its audience's current key on top
+ * of itself: the same signed version, so the same words by the same author. A live leaf beside it that only
+ * re-seals a version this edit replaced (the rotating device's re-seal of the item as it stood) is retired in
+ * the same write, as the edit would have replaced it had it been written on top of it: no device then takes it
+ * for a replay of an old version or merges the two.
+ */
+export async function resealOwnLeaf(plan, id, rev) {
+  const results = await plan.db.get(id, { open_revs: 'all' });
+  const leaves = results.filter((r) => r.ok).map((r) => r.ok);
+  const own = leaves.find((doc) => doc._rev === rev);
+  if (!own) return; // no longer a leaf: sealed again already
+  const { keyring } = plan;
+  const audience = keyring.get(own.kid)?.audience ?? EVERYONE;
+  const key = keyring.currentOf(audience);
+  const opened = await openVersion(plan, own, { allowRetired: true });
+  if (!opened.signed || opened.by !== plan.device.deviceId) return;
+  const docs = [await resealItem(own, { planId: plan.id, keyring, devices: plan.known(), key })];
+  const replaced = new Set(opened.prev || []);
+  for (const leaf of leaves) {
+    if (leaf === own || leaf._deleted || !keyring.has(leaf.kid) || keyring.isRetired(leaf.kid)) continue;
+    const other = await openVersion(plan, leaf);
+    if (other.failed || !replaced.has(other.vh)) continue;
+    const stamp = { a: SCHEMA, type: opened.body.type, superseded: plan.stamp() };
+    docs.push(await plan.seal(id, stamp, { rev: leaf._rev, deleted: true, replaces: [{ n: other.n, vh: other.vh }], audience }));
+  }
+  await plan.save(docs);
 }
 
 /** Keys from a plan file: each one this device lacks is granted to itself, so it survives a restart. */

@@ -264,6 +264,25 @@ async function leavesOf(plan, id, doc) {
   return { id, winner: winningLeaf(leaves), leaves };
 }
 
+/**
+ * The leaves of `record` this device wrote itself that are sealed under a key retired since (spec §10.1): an
+ * edit made with no signal while another device rotated the key, or one that crossed the rotation. The server
+ * refuses them and other devices open them only in history, so they are sealed again under the current key
+ * of their audience. Never a version older than this device remembers (that would replay it under the new key).
+ */
+function ownLeavesUnderRetiredKeys(plan, record) {
+  const memory = plan.versions.memory(record.id);
+  const revs = [];
+  for (const leaf of record.leaves) {
+    if (!leaf.kid || !plan.keyring.isRetired(leaf.kid)) continue;
+    const opened = plan.opened.get(`${record.id}/${leaf.rev}`);
+    if (!opened?.signed || opened.by !== plan.device.deviceId) continue;
+    if (memory && (opened.n < memory.n || memory.old.includes(opened.vh))) continue;
+    revs.push(leaf.rev);
+  }
+  return revs;
+}
+
 const targetOf = (body) => (body ? { type: body.type, writer: writerOf({ type: body.type, f: body.f || {} }) } : null);
 
 /** The state of a leaf for judgeVersions: 'valid', 'unsigned-removal' or 'unchecked' (spec §8.3). */
@@ -428,8 +447,13 @@ export async function present(plan, liveDocs, { final }) {
   for (const [id, doc] of candidates) {
     const record = await leavesOf(plan, id, doc);
     if (!record) continue;
-    const result = await judgeItem(plan, record, { final, known, canWrite });
-    if (final) {
+    // This device's own words under a key retired since it wrote them are sealed again first; the item is
+    // judged for good once they are (judging now would take them for a rollback or drop them).
+    const resealing = final && canWrite ? ownLeavesUnderRetiredKeys(plan, record) : [];
+    for (const rev of resealing) writes.push({ kind: 'reseal-own', id, onTop: rev });
+    const judging = final && !resealing.length;
+    const result = await judgeItem(plan, record, { final: judging, known, canWrite });
+    if (judging) {
       if (result.memory) plan.versions.remember(id, result.memory);
       plan.versions.notice(id, result.notice);
       for (const write of result.writes) writes.push({ ...write, id, onTop: record.winner.rev });
