@@ -53,7 +53,7 @@ export class Plan extends PlanState {
     this.leafRows = new Map(); // id -> its changes row (style 'all_docs') while it has more than one leaf or a deleted winner
     this.leafSeq = 0;
     this.attempted = new Set(); // automatic writes tried once (restores, merges) so a failing one is not retried forever
-    this.status = { pending: [], lastSynced: null };
+    this.status = { pending: [], notAccepted: [], lastSynced: null };
     this.loading = null;
     this.again = false;
     this.generation = 0;
@@ -311,7 +311,8 @@ export class Plan extends PlanState {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         const current = await this.db.get(PENDING).catch(() => ({ _id: PENDING }));
-        await this.db.put({ ...current, pending: this.status.pending, lastSynced: this.status.lastSynced });
+        const { pending, notAccepted, lastSynced } = this.status;
+        await this.db.put({ ...current, pending, notAccepted, lastSynced });
         return;
       } catch {
         /* a concurrent update: read again */

@@ -53,7 +53,7 @@ export class PlanSync {
     return this.report.value.state;
   }
 
-  /** Why it stopped: 'failed', 'refused', 'removed' or 'denied'. */
+  /** Why it stopped: 'failed', 'refused', 'removed', or 'denied' (a change refused: see `notAccepted`). */
   get problem() {
     return this.report.value.problem;
   }
@@ -79,6 +79,12 @@ export class PlanSync {
 
   get pending() {
     return this.plan.status.pending.length;
+  }
+
+  /** How many of the changes waiting to sync the server refused (see onDenied). */
+  get notAccepted() {
+    const pending = new Set(this.plan.status.pending);
+    return (this.plan.status.notAccepted || []).filter((id) => pending.has(id)).length;
   }
 
   get lastSynced() {
@@ -136,8 +142,19 @@ export class PlanSync {
     handle
       .on('change', (info) => this.onChange(info))
       .on('active', () => this.onActive())
-      .on('denied', () => this.set({ state: 'problem', problem: 'denied' }))
+      .on('denied', (info) => this.onDenied(info))
       .on('error', (error) => this.onError(error));
+  }
+
+  /**
+   * The server refused a document this device sent (`_bulk_docs` answered `forbidden` for it): its id is kept
+   * as not accepted, so the line says so rather than "waiting to sync" for a change that will not go as it is. It
+   * stays pending; a later revision the server takes (sealed again under a new key, say) clears both.
+   */
+  onDenied(info) {
+    const id = info?.direction === 'push' ? info.doc?.id : null;
+    if (id) this.plan.saveStatus({ notAccepted: [...new Set([...(this.plan.status.notAccepted || []), id])] });
+    this.set({ state: 'problem', problem: 'denied' });
   }
 
   /** Replication wakes up often (live changes feed): say "syncing" only when it lasts or carries changes. */
@@ -152,7 +169,8 @@ export class PlanSync {
     if (this.refused) return;
     if (info.direction === 'push') {
       const pushed = new Set(info.change.docs.map((doc) => doc._id));
-      this.plan.saveStatus({ pending: this.plan.status.pending.filter((id) => !pushed.has(id)) });
+      const { pending, notAccepted = [] } = this.plan.status;
+      this.plan.saveStatus({ pending: pending.filter((id) => !pushed.has(id)), notAccepted: notAccepted.filter((id) => !pushed.has(id)) });
     } else if (this.progress) {
       const done = this.progress.done + info.change.docs.length;
       this.set({ progress: { done: Math.min(done, this.progress.total), total: this.progress.total } });
@@ -191,7 +209,10 @@ export class PlanSync {
       // Read again: an id edited meanwhile has a newer revision the server may not have yet.
       const after = await localRevs();
       const done = new Set(ids.filter((id) => !missing[id] && before.get(id) === after.get(id)));
-      if (done.size) await this.plan.saveStatus({ pending: this.plan.status.pending.filter((id) => !done.has(id)) });
+      if (done.size) {
+        const { pending, notAccepted = [] } = this.plan.status;
+        await this.plan.saveStatus({ pending: pending.filter((id) => !done.has(id)), notAccepted: notAccepted.filter((id) => !done.has(id)) });
+      }
     } catch {
       /* the server could not be asked: the ids stay pending until next time */
     }

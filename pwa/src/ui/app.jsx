@@ -170,8 +170,14 @@ export function SyncStatus({ plan, sync }) {
     default:
       text = pending ? `${t('sync.saved_here')} ${waiting}` : t('sync.synced', { time: sync.lastSynced ? formatTime(sync.lastSynced) : '' });
   }
+  // A change the server refused will not go as it is: say so, whatever else the line says.
+  const notAccepted = sync.notAccepted;
+  if (notAccepted && sync.state !== 'waiting' && !(sync.state === 'problem' && sync.problem !== 'denied')) {
+    text = tn('sync.not_accepted', notAccepted);
+    tone = 'problem';
+  }
   return (
-    <div class={`sync ${tone}`} data-sync-state={sync.state} data-pending={pending}>
+    <div class={`sync ${tone}`} data-sync-state={sync.state} data-pending={pending} data-not-accepted={notAccepted}>
       <p role="status" aria-live="polite">
         {text}
         {sync.state === 'problem' && sync.problem === 'failed' && (
