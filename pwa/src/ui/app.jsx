@@ -2,7 +2,7 @@
 // the location hash, and the route table (routes.js) says which screen each hash shows.
 
 import { signal } from '@preact/signals';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Router, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { forgetKeys } from '../data/device.js';
@@ -137,7 +137,35 @@ function UpdateBanner() {
 }
 
 /** Where this plan's changes are, in plain words, always on screen (the person spoken of as they chose). */
+/**
+ * The status line keeps the tallest height it has had on this plan's screens (until the window changes
+ * size): on a flaky signal it says "Syncing…" and "Cannot reach the server…" in turn, one line and three,
+ * and everything below it would jump up and down under the finger each time. It grows at most once.
+ */
+function useHeightThatNeverShrinks(plan) {
+  const box = useRef(null);
+  const tallest = useRef({ plan: null, height: 0 });
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    if (tallest.current.plan !== plan) tallest.current = { plan, height: 0 };
+    element.style.minHeight = '';
+    tallest.current.height = Math.max(tallest.current.height, element.getBoundingClientRect().height);
+    element.style.minHeight = `${tallest.current.height}px`;
+  });
+  useEffect(() => {
+    const forget = () => {
+      tallest.current.height = 0;
+      if (box.current) box.current.style.minHeight = '';
+    };
+    addEventListener('resize', forget);
+    return () => removeEventListener('resize', forget);
+  }, []);
+  return box;
+}
+
 export function SyncStatus({ plan, sync }) {
+  const box = useHeightThatNeverShrinks(plan);
   if (!sync) return null;
   const pending = sync.pending;
   const waiting = pending ? tn('sync.waiting', pending) : '';
@@ -177,7 +205,7 @@ export function SyncStatus({ plan, sync }) {
     tone = 'problem';
   }
   return (
-    <div class={`sync ${tone}`} data-sync-state={sync.state} data-pending={pending} data-not-accepted={notAccepted}>
+    <div ref={box} class={`sync ${tone}`} data-sync-state={sync.state} data-pending={pending} data-not-accepted={notAccepted}>
       <p role="status" aria-live="polite">
         {text}
         {sync.state === 'problem' && sync.problem === 'failed' && (
