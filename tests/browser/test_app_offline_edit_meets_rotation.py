@@ -1,4 +1,4 @@
-"""A device writes with no signal while, elsewhere, someone leaves the plan and the person's phone locks it with
+"""A device writes (changes, deletes, adds) with no signal while, elsewhere, someone leaves the plan and the person's phone locks it with
 a new key. What the device wrote is sealed under the key the plan no longer uses, so the server refuses it.
 Nothing is lost: once the device holds the new key, it seals its own words again under it, they reach the
 server and the person's phone, and its "waiting to sync" clears. Nothing on the server stays under the old key."""
@@ -19,6 +19,7 @@ pytestmark = SQLITE_ONLY  # the server's refusal is the same on every store
 BEFORE = "I look after my neighbour's dog"
 CHANGED = "I look after my neighbour's dog and her cat"
 OFFLINE_NEW = "I cook for my brother on Sundays"
+DELETED = "I used to run on Saturdays"
 OLDER_COPY = "An older copy of this came back"
 
 
@@ -34,7 +35,7 @@ def test_words_written_offline_under_a_key_retired_meanwhile_are_sealed_again_an
     chromium: Browser, alongside_server: AlongsideServer
 ) -> None:
     url = alongside_server.url
-    tablet, phone, plan_id = worker_and_person(chromium, alongside_server, BEFORE)
+    tablet, phone, plan_id = worker_and_person(chromium, alongside_server, BEFORE, DELETED)
     text = invite(phone, plan_id, "Someone they trust, who can write in the plan")
     friend = joined_device(chromium, url, text, plan_id, name="Mo", label="Mo's phone")
     open_section(tablet, plan_id, "strengths")
@@ -42,9 +43,13 @@ def test_words_written_offline_under_a_key_retired_meanwhile_are_sealed_again_an
     wait_synced(tablet)
     wait_for_service_worker(tablet)
 
-    # At a visit with no signal, the worker's tablet changes a strength and adds one.
+    # At a visit with no signal, the worker's tablet changes a strength, deletes one and adds one.
     tablet.context.set_offline(True)
     change_text(tablet, plan_id, BEFORE, CHANGED)
+    deleted = tablet.locator("article.item", has_text=DELETED)
+    deleted.get_by_role("button", name="Delete", exact=True).click()
+    deleted.get_by_role("button", name="Yes, delete").click()
+    expect(tablet.locator(".item-text", has_text=DELETED)).to_have_count(0)
     add_strength(tablet, OFFLINE_NEW)
     expect(tablet.locator(".sync")).to_have_attribute("data-sync-state", "offline")
 
@@ -76,13 +81,16 @@ def test_words_written_offline_under_a_key_retired_meanwhile_are_sealed_again_an
     expect(tablet.locator(".item-text", has_text=CHANGED)).to_be_visible()
     expect(tablet.locator(".item-text", has_text=OFFLINE_NEW)).to_be_visible()
 
-    # The person's phone gets both, as the tablet wrote them, with no question about two versions.
+    expect(tablet.locator(".item-text", has_text=DELETED)).to_have_count(0)
+
+    # The person's phone gets all three, as the tablet made them, with no question about two versions.
     open_section(phone, plan_id, "strengths")
     phone.reload()
     wait_synced(phone)
     expect(phone.locator(".item-text", has_text=CHANGED)).to_be_visible()
     expect(phone.locator(".item-text", has_text=OFFLINE_NEW)).to_be_visible()
     expect(phone.locator(".item-text", has_text=re.compile(f"^{re.escape(BEFORE)}$"))).to_have_count(0)
+    expect(phone.locator(".item-text", has_text=DELETED)).to_have_count(0)
     expect(phone.locator("article.item", has_text=CHANGED).locator("[data-provenance]")).to_contain_text(
         "changed by Ali (work tablet)"
     )

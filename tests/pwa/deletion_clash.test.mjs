@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import PouchDB from 'pouchdb';
 import { hiddenLeaves, isDeletion, latestDeletion } from '../../pwa/src/data/merge.js';
-import { cleanUp, leaves, sync, tabletAndPhone } from './plan_harness.mjs';
+import { cleanUp, joinPlan, leaves, newDevice, sync, tabletAndPhone } from './plan_harness.mjs';
 
 const folder = mkdtempSync(join(tmpdir(), 'alongside-clash-'));
 const Local = PouchDB.defaults({ prefix: `${folder}/` });
@@ -162,5 +162,27 @@ test('a signed deletion beside a live edit is asked about; keeping or removing e
       assert.equal(plan.items.has(id), keep);
       if (keep) assert.equal(plan.items.get(id).removed, undefined);
     }
+  }
+});
+
+test('removing an item two devices changed apart and a third deleted deletes every leaf, so none reads as a removal nobody signed', async () => {
+  const { hub, tablet, phone, id } = await twoDevicesWithStep();
+  const laptop = await joinPlan(hub, phone, await newDevice('Dee', 'laptop'), { role: 'owner', access: 'write' });
+  await sync(hub, tablet, phone, laptop);
+  await tablet.remove(id);
+  await phone.update(id, { text: 'Ring the college on Monday' });
+  await laptop.update(id, { text: 'Ring the college about the course' });
+  await sync(hub, tablet, phone, laptop);
+  const item = phone.items.get(id);
+  assert.ok(item.removed && item.loserVersions?.length === 1, 'two live leaves beside a signed deletion');
+  await phone.settleRemoval(id, false);
+  await sync(hub, tablet, phone, laptop);
+  for (const plan of [tablet, phone, laptop]) assert.equal(plan.items.has(id), false);
+  // Whichever deleted leaf wins (by its revision's hash), it is a deletion someone signed, not a retirement.
+  const all = await leaves(hub, id);
+  assert.ok(all.every((doc) => doc._deleted));
+  for (const doc of all) {
+    const opened = phone.opened.get(`${id}/${doc._rev}`);
+    assert.ok(opened?.body && isDeletion(opened.body), `leaf ${doc._rev} is a deletion`);
   }
 });

@@ -534,7 +534,11 @@ export class Plan extends PlanState {
     } else {
       const body = { a: SCHEMA, type: item.type, deleted: this.stamp() };
       await this.save([await this.seal(id, body, { rev: item.rev, deleted: true, replaces: item.base })]); // first, as in writeMerged
-      for (const loser of item.loserVersions || []) docs.push(await this.retire(item, loser));
+      // The same deletion on every other live leaf: among deleted leaves only, a `superseded` stamp may be the
+      // winner, and as the winner it reads as a removal nobody signed (the item came back, flagged).
+      for (const loser of item.loserVersions || []) {
+        docs.push(await this.seal(id, body, { rev: loser.rev, deleted: true, replaces: [loser] }));
+      }
     }
     if (docs.length) await this.save(docs);
     delete item.removed;

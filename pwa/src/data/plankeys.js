@@ -111,8 +111,8 @@ export async function rotate(plan, remaining, { epoch = null, retire = [], lines
  * with no signal while another device rotated the key), sealed again under its audience's current key on top
  * of itself: the same signed version, so the same words by the same author. A live leaf beside it that only
  * re-seals a version this edit replaced (the rotating device's re-seal of the item as it stood) is retired in
- * the same write, as the edit would have replaced it had it been written on top of it: no device then takes it
- * for a replay of an old version or merges the two.
+ * the same write (deleted too, when the edit was a deletion), as the edit would have replaced it had it been
+ * written on top of it: no device then takes it for a replay of an old version or merges the two.
  */
 export async function resealOwnLeaf(plan, id, rev) {
   const results = await plan.db.get(id, { open_revs: 'all' });
@@ -130,7 +130,10 @@ export async function resealOwnLeaf(plan, id, rev) {
     if (leaf === own || leaf._deleted || !keyring.has(leaf.kid) || keyring.isRetired(leaf.kid)) continue;
     const other = await openVersion(plan, leaf);
     if (other.failed || !replaced.has(other.vh)) continue;
-    const stamp = { a: SCHEMA, type: opened.body.type, superseded: plan.stamp() };
+    // A deletion deletes that branch too (a `superseded` stamp could win among the deleted leaves and read as a
+    // removal nobody signed); a change retires it.
+    const type = opened.body.type;
+    const stamp = opened.deleted ? { a: SCHEMA, type, deleted: opened.body.deleted } : { a: SCHEMA, type, superseded: plan.stamp() };
     docs.push(await plan.seal(id, stamp, { rev: leaf._rev, deleted: true, replaces: [{ n: other.n, vh: other.vh }], audience }));
   }
   await plan.save(docs);
