@@ -53,7 +53,7 @@ export class PlanSync {
     return this.report.value.state;
   }
 
-  /** Why it stopped: 'failed', 'refused', 'removed', or 'denied' (a change refused: see `notAccepted`). */
+  /** Why it stopped: 'failed', 'refused' or 'removed'. */
   get problem() {
     return this.report.value.problem;
   }
@@ -147,14 +147,14 @@ export class PlanSync {
   }
 
   /**
-   * The server refused a document this device sent (`_bulk_docs` answered `forbidden` for it): its id is kept
-   * as not accepted, so the line says so rather than "waiting to sync" for a change that will not go as it is. It
-   * stays pending; a later revision the server takes (sealed again under a new key, say) clears both.
+   * The server refused a document this device sent (`_bulk_docs` answered `forbidden` for it; the sync goes on
+   * with the rest): its id is kept as not accepted, so once the sync is idle the line says so rather than
+   * "waiting to sync" for a change that will not go as it is. It stays pending; a later revision the server
+   * takes (sealed again under a new key, as after a rotation this device missed) clears both.
    */
   onDenied(info) {
     const id = info?.direction === 'push' ? info.doc?.id : null;
     if (id) this.plan.saveStatus({ notAccepted: [...new Set([...(this.plan.status.notAccepted || []), id])] });
-    this.set({ state: 'problem', problem: 'denied' });
   }
 
   /** Replication wakes up often (live changes feed): say "syncing" only when it lasts or carries changes. */

@@ -198,9 +198,9 @@ export function SyncStatus({ plan, sync }) {
     default:
       text = pending ? `${t('sync.saved_here')} ${waiting}` : t('sync.synced', { time: sync.lastSynced ? formatTime(sync.lastSynced) : '' });
   }
-  // A change the server refused will not go as it is: say so, whatever else the line says.
+  // A change the server refused will not go as it is: once the sync is idle, say so instead of "waiting to sync".
   const notAccepted = sync.notAccepted;
-  if (notAccepted && sync.state !== 'waiting' && !(sync.state === 'problem' && sync.problem !== 'denied')) {
+  if (notAccepted && sync.state === 'synced') {
     text = tn('sync.not_accepted', notAccepted);
     tone = 'problem';
   }
