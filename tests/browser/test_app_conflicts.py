@@ -6,25 +6,15 @@ the same plan. The server held only ciphertext throughout."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from support.devices import back_online_in_turn, joined_device, plan_with_strengths, worker_device
 from support.processes import AlongsideServer
-from support.pwa import SCREENSHOTS, add_goal, device_token, invite, open_section, run_axe, wait_synced
+from support.pwa import SCREENSHOTS, add_goal, change_item, device_token, invite, open_section, run_axe, wait_synced
 
 ENVELOPE_FIELDS = {"_id", "_rev", "_deleted", "v", "kind", "kid", "nonce", "ct", "epk", "to"}
-
-
-def change_item(page: Page, plan_id: str, section: str, text: str, values: dict[str, str]) -> None:
-    open_section(page, plan_id, section)
-    page.locator("article.item", has_text=text).get_by_role("link", name=re.compile("^Change")).click()
-    for label, value in values.items():
-        page.get_by_label(label, exact=True).fill(value)
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("form.item-form")).to_have_count(0)
 
 
 def test_two_devices_offline_merge_fields_and_ask_about_the_same_text(

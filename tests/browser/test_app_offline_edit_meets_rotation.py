@@ -1,18 +1,27 @@
-"""A device writes (changes, deletes, adds) with no signal while, elsewhere, someone leaves the plan and the person's phone locks it with
-a new key. What the device wrote is sealed under the key the plan no longer uses, so the server refuses it.
-Nothing is lost: once the device holds the new key, it seals its own words again under it, they reach the
-server and the person's phone, and its "waiting to sync" clears. Nothing on the server stays under the old key."""
+"""A device writes (changes, deletes, adds) with no signal while, elsewhere, someone leaves the plan and the
+person's phone locks it with a new key. What the device wrote is sealed under the key the plan no longer uses,
+so the server refuses it. Nothing is lost: once the device holds the new key, it seals its own words again under
+it, they reach the server and the person's phone, and its "waiting to sync" clears. Nothing on the server stays
+under the old key."""
 
 from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from support.backends import SQLITE_ONLY
 from support.devices import joined_device, worker_and_person
 from support.page_crypto import try_old_key
 from support.processes import AlongsideServer
-from support.pwa import add_strength, device_token, invite, open_section, wait_for_service_worker, wait_synced
+from support.pwa import (
+    add_strength,
+    change_item,
+    device_token,
+    invite,
+    open_section,
+    wait_for_service_worker,
+    wait_synced,
+)
 
 pytestmark = SQLITE_ONLY  # the server's refusal is the same on every store
 
@@ -21,14 +30,6 @@ CHANGED = "I look after my neighbour's dog and her cat"
 OFFLINE_NEW = "I cook for my brother on Sundays"
 DELETED = "I used to run on Saturdays"
 OLDER_COPY = "An older copy of this came back"
-
-
-def change_text(page: Page, plan_id: str, text: str, new_text: str) -> None:
-    open_section(page, plan_id, "strengths")
-    page.locator("article.item", has_text=text).get_by_role("link", name=re.compile("^Change")).click()
-    page.get_by_label("The strength", exact=True).fill(new_text)
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("form.item-form")).to_have_count(0)
 
 
 def test_words_written_offline_under_a_key_retired_meanwhile_are_sealed_again_and_reach_everyone(
@@ -45,7 +46,7 @@ def test_words_written_offline_under_a_key_retired_meanwhile_are_sealed_again_an
 
     # At a visit with no signal, the worker's tablet changes a strength, deletes one and adds one.
     tablet.context.set_offline(True)
-    change_text(tablet, plan_id, BEFORE, CHANGED)
+    change_item(tablet, plan_id, "strengths", BEFORE, {"The strength": CHANGED})
     deleted = tablet.locator("article.item", has_text=DELETED)
     deleted.get_by_role("button", name="Delete", exact=True).click()
     deleted.get_by_role("button", name="Yes, delete").click()

@@ -136,6 +136,16 @@ def reader_words(label: str) -> str | re.Pattern[str]:
     return label
 
 
+def change_item(page: Page, plan_id: str, section: str, text: str, values: dict[str, str]) -> None:
+    """Open "Change" on the item of `section` showing `text`, fill `values` (field label -> text) and save."""
+    open_section(page, plan_id, section)
+    page.locator("article.item", has_text=text).get_by_role("link", name=re.compile("^Change")).click()
+    for label, value in values.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("form.item-form")).to_have_count(0)
+
+
 def add_strength(page: Page, text: str, *, said_by: str | None = None, voice: str = "Their own words") -> None:
     page.get_by_role("button", name="Add a strength").click()
     page.get_by_label("The strength").fill(text)
