@@ -186,3 +186,29 @@ test('removing an item two devices changed apart and a third deleted deletes eve
     assert.ok(opened?.body && isDeletion(opened.body), `leaf ${doc._rev} is a deletion`);
   }
 });
+
+test('a rotation keeps a clash people have not settled: the other side is sealed under the new key too', async () => {
+  const { hub, tablet, phone, id } = await twoDevicesWithStep();
+  await tablet.update(id, { text: 'Ring the college on Monday' });
+  await phone.update(id, { text: 'Ring the college about the course' });
+  await sync(hub, tablet, phone);
+  const both = ['Ring the college about the course', 'Ring the college on Monday'];
+  assert.deepEqual(phone.items.get(id).conflicts.text.map((v) => v.v).sort(), both);
+  // The person's phone rotates the key; the tablet is away (its own leaf is not sealed again by it).
+  const { key } = await phone.rotate([phone.device.keys.public, tablet.device.keys.public]);
+  await sync(hub, phone);
+  assert.deepEqual(phone.items.get(id).conflicts?.text.map((v) => v.v).sort(), both);
+  for (const doc of await leaves(hub, id)) assert.equal(doc.kid, key.kid);
+});
+
+test('a rotation keeps a signed deletion beside a change: the question stays until people answer it', async () => {
+  const { hub, tablet, phone, id } = await twoDevicesWithStep();
+  await tablet.remove(id);
+  await phone.update(id, { text: 'Ring the college on Monday' });
+  await sync(hub, tablet, phone);
+  assert.equal(phone.items.get(id).removed?.by, tablet.device.deviceId);
+  const { key } = await phone.rotate([phone.device.keys.public, tablet.device.keys.public]);
+  await sync(hub, phone);
+  assert.equal(phone.items.get(id).removed?.by, tablet.device.deviceId);
+  for (const doc of await leaves(hub, id)) assert.equal(doc.kid, key.kid);
+});

@@ -5,6 +5,7 @@
 import { EVERYONE, admissionBind, b64uDecode, grantPlanKey, resealItem, rosterDocumentId, rotatePlanKey } from '../crypto/index.js';
 import { SCHEMA } from './model.js';
 import { openVersion } from './planread.js';
+import { winningLeaf } from './versions.js';
 
 /**
  * Give this device the plan key inside the plan (so it survives a restart) and write its roster entry at
@@ -80,10 +81,12 @@ export async function rotate(plan, remaining, { epoch = null, retire = [], lines
   for (const k of newKeys.values()) keyring = keyring.withKey(k);
   plan.keyring = keyring;
   const devices = plan.known();
-  const { rows } = await plan.db.allDocs({ include_docs: true });
+  const { rows } = await plan.db.allDocs({ include_docs: true, conflicts: true });
   const resealed = [];
-  for (const { doc } of rows) {
-    if (!doc || doc.kind !== 'item' || doc._deleted) continue;
+  for (const row of rows) {
+    if (!row.doc) continue;
+    const { _conflicts, ...doc } = row.doc;
+    if (doc.kind !== 'item' || doc._deleted) continue;
     const target = newKeys.get(held.get(doc.kid)?.audience);
     if (target && doc.kid !== target.kid) {
       try {
@@ -101,6 +104,9 @@ export async function rotate(plan, remaining, { epoch = null, retire = [], lines
       /* the remembered revision is not here any more */
     }
   }
+  // Items with more than one leaf: live clashes (`_conflicts`), and deletions beside a change (the plan's leaf rows).
+  const clashing = new Set([...rows.filter((row) => row.doc?._conflicts?.length).map((row) => row.id), ...plan.leafRows.keys()]);
+  resealed.push(...(await resealOtherLeaves(plan, { ids: clashing, held, keyring, devices, newKeys })));
   for (let i = 0; i < resealed.length; i += 200) await plan.save(resealed.slice(i, i + 200));
   await plan.reload();
   return { key, retired, keys: newKeys };
@@ -137,6 +143,37 @@ export async function resealOwnLeaf(plan, id, rev) {
     docs.push(await plan.seal(id, stamp, { rev: leaf._rev, deleted: true, replaces: [{ n: other.n, vh: other.vh }], audience }));
   }
   await plan.save(docs);
+}
+
+/**
+ * The leaves beside each item's winner (a clash people have not settled yet: the other side of a field two
+ * devices changed, or a signed deletion beside a change), sealed again under their audience's new key on top of
+ * themselves, as the winners are: under a retired key they would open only in history, and the question would
+ * be gone on every device, the other side winning silently, unless their authors came back to seal them again.
+ * The same signed versions, so the same words by the same authors. Roster entries of other devices are left to
+ * those devices (spec §14.3).
+ */
+async function resealOtherLeaves(plan, { ids, held, keyring, devices, newKeys }) {
+  const resealed = [];
+  for (const id of ids) {
+    const results = await plan.db.get(id, { open_revs: 'all' }).catch(() => []);
+    const leaves = results.filter((r) => r.ok).map((r) => r.ok);
+    if (leaves.length < 2) continue;
+    const winner = winningLeaf(leaves.map((doc) => ({ rev: doc._rev, deleted: doc._deleted === true }))).rev;
+    for (const leaf of leaves) {
+      if (leaf._rev === winner || leaf.kind !== 'item') continue;
+      const target = newKeys.get(held.get(leaf.kid)?.audience);
+      if (!target || leaf.kid === target.kid) continue;
+      const opened = await openVersion(plan, leaf, { allowRetired: true });
+      if (!opened.signed || opened.body?.type === 'device') continue;
+      try {
+        resealed.push(await resealItem(leaf, { planId: plan.id, keyring, devices, key: target }));
+      } catch {
+        /* its author cannot be checked: it stays where it is */
+      }
+    }
+  }
+  return resealed;
 }
 
 /** Keys from a plan file: each one this device lacks is granted to itself, so it survives a restart. */
