@@ -154,7 +154,15 @@ export class PlanSync {
    */
   onDenied(info) {
     const id = info?.direction === 'push' ? info.doc?.id : null;
-    if (id) this.plan.saveStatus({ notAccepted: [...new Set([...(this.plan.status.notAccepted || []), id])] });
+    if (id) this.setNotAccepted([...new Set([...(this.plan.status.notAccepted || []), id])]);
+  }
+
+  /** Keep `ids` as the changes the server refused; the plan's screens are told (its items show which) when they change. */
+  async setNotAccepted(ids) {
+    const before = this.plan.status.notAccepted || [];
+    if (ids.length === before.length && ids.every((id, i) => id === before[i])) return;
+    await this.plan.saveStatus({ notAccepted: ids });
+    this.plan.notify();
   }
 
   /** Replication wakes up often (live changes feed): say "syncing" only when it lasts or carries changes. */
@@ -170,7 +178,8 @@ export class PlanSync {
     if (info.direction === 'push') {
       const pushed = new Set(info.change.docs.map((doc) => doc._id));
       const { pending, notAccepted = [] } = this.plan.status;
-      this.plan.saveStatus({ pending: pending.filter((id) => !pushed.has(id)), notAccepted: notAccepted.filter((id) => !pushed.has(id)) });
+      this.plan.saveStatus({ pending: pending.filter((id) => !pushed.has(id)) });
+      this.setNotAccepted(notAccepted.filter((id) => !pushed.has(id)));
     } else if (this.progress) {
       const done = this.progress.done + info.change.docs.length;
       this.set({ progress: { done: Math.min(done, this.progress.total), total: this.progress.total } });
@@ -211,7 +220,8 @@ export class PlanSync {
       const done = new Set(ids.filter((id) => !missing[id] && before.get(id) === after.get(id)));
       if (done.size) {
         const { pending, notAccepted = [] } = this.plan.status;
-        await this.plan.saveStatus({ pending: pending.filter((id) => !done.has(id)), notAccepted: notAccepted.filter((id) => !done.has(id)) });
+        await this.plan.saveStatus({ pending: pending.filter((id) => !done.has(id)) });
+        await this.setNotAccepted(notAccepted.filter((id) => !done.has(id)));
       }
     } catch {
       /* the server could not be asked: the ids stay pending until next time */
