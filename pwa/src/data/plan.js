@@ -301,6 +301,12 @@ export class Plan extends PlanState {
     return results;
   }
 
+  /** The ids of the changes waiting to sync that the server refused (sync.js, onDenied). */
+  notAccepted() {
+    const pending = new Set(this.status.pending);
+    return (this.status.notAccepted || []).filter((id) => pending.has(id));
+  }
+
   async markPending(ids) {
     const pending = [...new Set([...this.status.pending, ...ids])];
     await this.saveStatus({ pending });

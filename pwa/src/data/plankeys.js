@@ -4,7 +4,7 @@
 
 import { EVERYONE, admissionBind, b64uDecode, grantPlanKey, resealItem, rosterDocumentId, rotatePlanKey } from '../crypto/index.js';
 import { SCHEMA } from './model.js';
-import { openVersion } from './planread.js';
+import { leafDocuments, openVersion } from './planread.js';
 import { winningLeaf } from './versions.js';
 
 /**
@@ -121,8 +121,7 @@ export async function rotate(plan, remaining, { epoch = null, retire = [], lines
  * written on top of it: no device then takes it for a replay of an old version or merges the two.
  */
 export async function resealOwnLeaf(plan, id, rev) {
-  const results = await plan.db.get(id, { open_revs: 'all' });
-  const leaves = results.filter((r) => r.ok).map((r) => r.ok);
+  const leaves = await leafDocuments(plan.db, id);
   const own = leaves.find((doc) => doc._rev === rev);
   if (!own) return; // no longer a leaf: sealed again already
   const { keyring } = plan;
@@ -156,8 +155,7 @@ export async function resealOwnLeaf(plan, id, rev) {
 async function resealOtherLeaves(plan, { ids, held, keyring, devices, newKeys }) {
   const resealed = [];
   for (const id of ids) {
-    const results = await plan.db.get(id, { open_revs: 'all' }).catch(() => []);
-    const leaves = results.filter((r) => r.ok).map((r) => r.ok);
+    const leaves = await leafDocuments(plan.db, id).catch(() => []);
     if (leaves.length < 2) continue;
     const winner = winningLeaf(leaves.map((doc) => ({ rev: doc._rev, deleted: doc._deleted === true }))).rev;
     for (const leaf of leaves) {

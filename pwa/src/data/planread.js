@@ -241,6 +241,12 @@ async function readPasses(plan, grants, liveDocs) {
 
 // -- judging and presenting ----------------------------------------------------------------------------
 
+/** Every leaf revision of document `id` in `db`, with its body (deleted ones too). */
+export async function leafDocuments(db, id) {
+  const results = await db.get(id, { open_revs: 'all' });
+  return results.filter((r) => r.ok).map((r) => r.ok);
+}
+
 /**
  * Every leaf of an item with its opened version, and the winner among them. `doc` is its live winner as
  * the plan's last read of the database found it (null for a deleted winner). When the leaves are read
@@ -253,8 +259,7 @@ async function readPasses(plan, grants, liveDocs) {
 async function leavesOf(plan, id, doc) {
   let docs = [doc];
   if (!doc || doc._conflicts?.length || plan.leafRows.has(id)) {
-    const results = await plan.db.get(id, { open_revs: 'all' }).catch(() => []);
-    docs = results.filter((r) => r.ok).map((r) => r.ok);
+    docs = await leafDocuments(plan.db, id).catch(() => []);
     if (!docs.length) return null;
   }
   const leaves = [];

@@ -83,8 +83,7 @@ export class PlanSync {
 
   /** How many of the changes waiting to sync the server refused (see onDenied). */
   get notAccepted() {
-    const pending = new Set(this.plan.status.pending);
-    return (this.plan.status.notAccepted || []).filter((id) => pending.has(id)).length;
+    return this.plan.notAccepted().length;
   }
 
   get lastSynced() {
@@ -152,17 +151,20 @@ export class PlanSync {
    * "waiting to sync" for a change that will not go as it is. It stays pending; a later revision the server
    * takes (sealed again under a new key, as after a rotation this device missed) clears both.
    */
-  onDenied(info) {
+  async onDenied(info) {
     const id = info?.direction === 'push' ? info.doc?.id : null;
-    if (id) this.setNotAccepted([...new Set([...(this.plan.status.notAccepted || []), id])]);
+    const refused = this.plan.status.notAccepted || [];
+    if (!id || refused.includes(id)) return;
+    await this.plan.saveStatus({ notAccepted: [...refused, id] });
+    this.plan.notify(); // its item says so
   }
 
-  /** Keep `ids` as the changes the server refused; the plan's screens are told (its items show which) when they change. */
-  async setNotAccepted(ids) {
-    const before = this.plan.status.notAccepted || [];
-    if (ids.length === before.length && ids.every((id, i) => id === before[i])) return;
-    await this.plan.saveStatus({ notAccepted: ids });
-    this.plan.notify();
+  /** `ids` reached the server: none of them waits to sync or stands refused any more (one write of the status). */
+  async synced(ids) {
+    const { pending, notAccepted = [] } = this.plan.status;
+    const refused = notAccepted.filter((id) => !ids.has(id));
+    await this.plan.saveStatus({ pending: pending.filter((id) => !ids.has(id)), notAccepted: refused });
+    if (refused.length !== notAccepted.length) this.plan.notify();
   }
 
   /** Replication wakes up often (live changes feed): say "syncing" only when it lasts or carries changes. */
@@ -176,10 +178,7 @@ export class PlanSync {
     clearTimeout(this.activeTimer);
     if (this.refused) return;
     if (info.direction === 'push') {
-      const pushed = new Set(info.change.docs.map((doc) => doc._id));
-      const { pending, notAccepted = [] } = this.plan.status;
-      this.plan.saveStatus({ pending: pending.filter((id) => !pushed.has(id)) });
-      this.setNotAccepted(notAccepted.filter((id) => !pushed.has(id)));
+      this.synced(new Set(info.change.docs.map((doc) => doc._id)));
     } else if (this.progress) {
       const done = this.progress.done + info.change.docs.length;
       this.set({ progress: { done: Math.min(done, this.progress.total), total: this.progress.total } });
@@ -218,11 +217,7 @@ export class PlanSync {
       // Read again: an id edited meanwhile has a newer revision the server may not have yet.
       const after = await localRevs();
       const done = new Set(ids.filter((id) => !missing[id] && before.get(id) === after.get(id)));
-      if (done.size) {
-        const { pending, notAccepted = [] } = this.plan.status;
-        await this.plan.saveStatus({ pending: pending.filter((id) => !done.has(id)) });
-        await this.setNotAccepted(notAccepted.filter((id) => !done.has(id)));
-      }
+      if (done.size) await this.synced(done);
     } catch {
       /* the server could not be asked: the ids stay pending until next time */
     }

@@ -136,7 +136,6 @@ function UpdateBanner() {
   );
 }
 
-/** Where this plan's changes are, in plain words, always on screen (the person spoken of as they chose). */
 /**
  * The status line keeps the tallest height it has had on this plan's screens (until the window changes
  * size): on a flaky signal it says "Syncing…" and "Cannot reach the server…" in turn, one line and three,
@@ -164,6 +163,7 @@ function useHeightThatNeverShrinks(plan) {
   return box;
 }
 
+/** Where this plan's changes are, in plain words, always on screen (the person spoken of as they chose). */
 export function SyncStatus({ plan, sync }) {
   const box = useHeightThatNeverShrinks(plan);
   if (!sync) return null;

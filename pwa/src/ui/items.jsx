@@ -335,9 +335,6 @@ export function NewMark({ plan, item }) {
   );
 }
 
-/** The server refused this item's latest change from this device, and it still waits here (sync.js, onDenied). */
-const notAcceptedHere = (plan, id) => !!plan.status?.notAccepted?.includes(id) && plan.status.pending.includes(id);
-
 export function ItemCard({ plan, item, children, headingLevel = 3 }) {
   const v = valuesOf(item);
   const Heading = `h${headingLevel}`;
@@ -351,7 +348,7 @@ export function ItemCard({ plan, item, children, headingLevel = 3 }) {
           <strong>{t(item.removed ? 'conflict.card_removed' : 'conflict.card')}</strong> <a href={`#/plan/${plan.id}/resolve/${item.id}`}>{t('conflict.decide')}</a>
         </p>
       )}
-      {notAcceptedHere(plan, item.id) && (
+      {plan.notAccepted().includes(item.id) && (
         <p class="conflict-note" role="note" data-not-accepted>
           {t('item.not_accepted')}
         </p>
