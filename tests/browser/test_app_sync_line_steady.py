@@ -32,7 +32,7 @@ def test_the_plan_does_not_jump_back_when_the_status_line_gets_shorter(
     open_section(tablet, plan_id, "strengths")
     wait_synced(tablet)
     status = tablet.locator(".sync")
-    one_line = top_of_plan(tablet)
+    before = top_of_plan(tablet)
 
     # The signal goes: the line grows to say it cannot reach the server, and the plan moves down once.
     tablet.context.route(SYNC, lambda route: route.abort())
@@ -40,16 +40,17 @@ def test_the_plan_does_not_jump_back_when_the_status_line_gets_shorter(
     expect(status).to_have_attribute("data-sync-state", "retrying")
     expect(status).to_contain_text("Cannot reach the server")
     retrying = top_of_plan(tablet)
-    assert retrying > one_line, "the longer line should have taken more room"
+    assert retrying > before, "the longer line should have taken more room"
 
     # It comes back: the line says "Synced" in one line of words, and the plan stays where it was.
     tablet.context.unroute(SYNC)
     wait_synced(tablet, timeout=60_000)
     assert top_of_plan(tablet) == retrying
 
-    # A new plan screen of another plan starts from the line's own height again.
+    # Another plan's screen does not inherit that height: its line keeps only its own tallest (its set-up may
+    # have said "Syncing… 1 change waiting to sync." on two lines, never the three of a lost connection).
     tablet.goto(tablet.url.split("#")[0] + "#/plans")
     other = plan_with_strengths(tablet, "Good with numbers", person="Jo")
     open_section(tablet, other, "strengths")
     wait_synced(tablet)
-    assert top_of_plan(tablet) == one_line
+    assert top_of_plan(tablet) < retrying
