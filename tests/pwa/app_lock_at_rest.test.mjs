@@ -6,7 +6,15 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { test } from 'node:test';
-import { DecryptionError, caseloadKey, localDatabaseId, localMarkKey, openAtRest, sealAtRest } from '../../pwa/src/crypto/index.js';
+import {
+  DecryptionError,
+  caseloadKey,
+  localDatabaseId,
+  localMarkKey,
+  openAtRest,
+  openedVersionsKey,
+  sealAtRest,
+} from '../../pwa/src/crypto/index.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 const PLAN = '0123456789abcdef0123456789abcdef';
@@ -90,4 +98,24 @@ test("the caseload summary is sealed under a key derived from the device's priva
   const nonce = Buffer.alloc(12, 3);
   nonce[5] ^= 1;
   await assert.rejects(openAtRest(key, 'caseload', { ...sealed, nonce: nonce.toString('base64url') }), DecryptionError);
+});
+
+test("a plan's opened versions are sealed under a key derived from the device's private keys and the plan id", async () => {
+  const secret = Uint8Array.from({ length: 64 }, (_, i) => 200 - i);
+  const info = Buffer.concat([Buffer.from('alongside/v1/opened-versions'), Buffer.from([0]), Buffer.from(PLAN)]);
+  const expected = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
+  const key = await openedVersionsKey(secret, PLAN);
+  assert.deepEqual(Buffer.from(key), expected);
+  assert.notDeepEqual(Buffer.from(key), Buffer.from(await caseloadKey(secret)));
+  assert.notDeepEqual(Buffer.from(key), Buffer.from(await openedVersionsKey(secret, `${PLAN.slice(0, -1)}0`)));
+  await assert.rejects(openedVersionsKey(new Uint8Array(32), PLAN), /64 bytes/);
+
+  const kept = new TextEncoder().encode(JSON.stringify({ v: 1, versions: [['a', '1-x', 0, 'k', { body: { f: 'Zephyrine' } }, 'vh', null]] }));
+  const sealed = await sealAtRest(key, 'opened', kept, { random: fixed(4) });
+  const ct = b64u(sealed.ct);
+  const decipher = createDecipheriv('aes-256-gcm', expected, Buffer.alloc(12, 4));
+  decipher.setAAD(Buffer.from('{"ctx":"alongside/v1/at-rest","v":1,"what":"opened"}'));
+  decipher.setAuthTag(ct.subarray(ct.length - 16));
+  assert.deepEqual(Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]), Buffer.from(kept));
+  await assert.rejects(openAtRest(key, 'caseload', sealed), DecryptionError); // another slot
 });

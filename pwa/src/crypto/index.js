@@ -78,6 +78,7 @@ export { openJoinRequest, sealJoinRequest } from './joinrequest.js';
 export { deviceFingerprint, planFingerprint } from './fingerprint.js';
 export {
   caseloadKey,
+  openedVersionsKey,
   localDatabaseId,
   localMarkKey,
   lockDeviceKeys,

@@ -83,14 +83,14 @@ export async function unlockDeviceKeys(blob, pin) {
 
 // A device's record at rest (spec §13.2): sealed under a random 32-byte record key, itself locked
 // under the PIN or passphrase with lockSecret. A PIN change re-locks only the record key.
-const AT_REST_NAMES = new Set(['device', 'outbox', 'looked', 'caseload']);
+const AT_REST_NAMES = new Set(['device', 'outbox', 'looked', 'caseload', 'opened']);
 const atRestAssociated = (what) => canonicalJson({ ctx: 'alongside/v1/at-rest', v: 1, what });
 
 function checkAtRestName(what) {
   if (!AT_REST_NAMES.has(what)) throw new FormatError('unknown record at rest');
 }
 
-/** Seal `plaintext` (bytes) stored as `what` ('device', 'outbox', 'looked' or 'caseload') under a 32-byte key: {nonce, ct}. Draws 12 bytes. */
+/** Seal `plaintext` (bytes) stored as `what` ('device', 'outbox', 'looked', 'caseload' or 'opened') under a 32-byte key: {nonce, ct}. Draws 12 bytes. */
 export async function sealAtRest(recordKey, what, plaintext, { random = systemRandom } = {}) {
   checkAtRestName(what);
   if (!isBytes(recordKey) || recordKey.length !== KEY_BYTES) throw new FormatError('a record key is 32 bytes');
@@ -131,4 +131,15 @@ export async function localMarkKey(databaseKey) {
 export async function caseloadKey(deviceSecret) {
   if (!isBytes(deviceSecret) || deviceSecret.length !== 2 * KEY_BYTES) throw new FormatError('a device secret is 64 bytes');
   return hkdfSha256(deviceSecret, new Uint8Array(0), utf8('alongside/v1/caseload'), KEY_BYTES);
+}
+
+/**
+ * The key that seals the versions of plan `planId` this device opened, kept at rest in the plan's local database
+ * (spec §13.4): HKDF(deviceSecret, "", "alongside/v1/opened-versions" || 0x00 || plan id, 32).
+ */
+export async function openedVersionsKey(deviceSecret, planId) {
+  if (!isBytes(deviceSecret) || deviceSecret.length !== 2 * KEY_BYTES) throw new FormatError('a device secret is 64 bytes');
+  if (typeof planId !== 'string' || !planId) throw new FormatError('a plan id is a string');
+  const info = concatBytes(utf8('alongside/v1/opened-versions'), Uint8Array.of(0), utf8(planId));
+  return hkdfSha256(deviceSecret, new Uint8Array(0), info, KEY_BYTES);
 }

@@ -11,6 +11,7 @@ import { KeyStore } from './keystore.js';
 import { adoptKeys, admitInvited, enrolSelf, resealOwnLeaf, rotate } from './plankeys.js';
 import { editField, resolveField } from './merge.js';
 import { AGREEMENT_VALUES, SCHEMA, STEWARDS } from './model.js';
+import { keepOpenedVersions, restoreOpenedVersions } from './openedcache.js';
 import { present, readKeysAndRoles, same } from './planread.js';
 import { mayDelete, writerOf } from './roles.js';
 import { PlanState } from './planstate.js';
@@ -63,6 +64,8 @@ export class Plan extends PlanState {
     this.checking = null;
     this.checkAgain = false;
     this.writes = Promise.resolve(); // the last write asked for (see queueWrite)
+    this.openedChanged = false; // versions decrypted (or hashes made) since the opened versions were last kept
+    this.keeping = Promise.resolve();
   }
 
   /** What the device store knows of this plan (role, access, the server's member list): roles follow it. */
@@ -74,7 +77,7 @@ export class Plan extends PlanState {
   /** Start following the local database: every change (local or pulled) reloads the items. */
   async start(trusted) {
     this.trusted = trusted;
-    await this.readStatus();
+    await Promise.all([this.readStatus(), restoreOpenedVersions(this)]);
     this.feed = this.db.changes({ since: 'now', live: true }).on('change', (change) => {
       if (!change.id.startsWith('_local/')) this.reloadSoon();
     });
@@ -222,6 +225,15 @@ export class Plan extends PlanState {
     }
     const owed = writes.filter((write) => !this.attempted.has(`${write.kind}:${write.id}:${write.onTop}`));
     if (owed.length) this.queueWrite(() => this.writeOwed(owed)).catch((error) => console.warn('could not put the plan right', error));
+    if (this.openedChanged) this.keepOpened();
+  }
+
+  /** Keep the versions decrypted so far at rest, sealed (openedcache.js): the next opening reads them instead. */
+  keepOpened() {
+    this.openedChanged = false;
+    const keep = () => keepOpenedVersions(this).catch((error) => console.warn('could not keep the opened versions', error));
+    this.keeping = this.keeping.then(keep);
+    return this.keeping;
   }
 
   /** The automatic writes a check found owed: rollbacks put right, fields merged forward, clean merges. */
@@ -620,10 +632,10 @@ export class Plan extends PlanState {
   /** Resolves once no load, background check or write is running or scheduled (tests; "Keep this version"). */
   async idle() {
     for (;;) {
-      const writes = this.writes;
-      await Promise.all([this.loading, this.checking, writes]);
+      const { writes, keeping } = this;
+      await Promise.all([this.loading, this.checking, writes, keeping]);
       if (this.reloadTimer) await new Promise((resolve) => setTimeout(resolve, RELOAD_GAP));
-      else if (!this.loading && !this.checking && writes === this.writes) return;
+      else if (!this.loading && !this.checking && writes === this.writes && keeping === this.keeping) return;
     }
   }
 

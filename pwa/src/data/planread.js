@@ -10,6 +10,7 @@ import { EVERYONE, acceptsAudienceGrant } from './audiences.js';
 import { fieldsWentBack, isDeletion, latestDeletion, mergeLeaves } from './merge.js';
 import { TYPES } from './model.js';
 import { acceptsGrant, admissionClaim, computeRoles, mayDelete, planCreator, rosterDevice, writerOf } from './roles.js';
+import { hashKey } from './openedcache.js';
 import { noticeOf, winningLeaf } from './versions.js';
 
 const VERIFY_CHUNK = 100; // versions checked between two turns of the event loop
@@ -32,6 +33,7 @@ export async function openVersion(plan, doc, { allowRetired = false } = {}) {
   if (!opened || (opened.failed && opened.keys !== keys)) {
     opened = await decryptVersion(plan, doc);
     plan.opened.set(key, opened);
+    if (opened.signed) plan.openedChanged = true; // kept at rest after the next check (openedcache.js)
   }
   if (!allowRetired && opened.signed && plan.keyring.isRetired(opened.kid)) {
     return { rev: doc._rev, deleted: opened.deleted, failed: true, keys };
@@ -489,8 +491,15 @@ async function describe(plan, items) {
     hashed.push(item);
   }
   // The hashes not known from the last load, computed side by side.
-  const keys = hashed.map((item) => JSON.stringify([item.type, item.f]));
-  const values = await Promise.all(hashed.map((item, i) => plan.hashes.get(keys[i]) ?? contentHash(item.type, item.f)));
+  const keys = hashed.map((item) => hashKey(item.type, item.f));
+  const values = await Promise.all(
+    hashed.map((item, i) => {
+      const known = plan.hashes.get(keys[i]);
+      if (known) return known;
+      plan.openedChanged = true;
+      return contentHash(item.type, item.f);
+    }),
+  );
   hashed.forEach((item, i) => {
     hashes.set(keys[i], values[i]);
     item.hash = values[i];

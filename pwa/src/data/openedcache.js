@@ -1,0 +1,99 @@
+// The versions of a plan this device has opened, kept at rest in the plan's own database (docs/crypto.md
+// §13.4; docs/app.md, "Opening a plan"), so that opening the plan again does not decrypt every envelope:
+// for each revision it holds (`id`, `rev`), what decrypting it gave (the signed item, its key id and its
+// version hash) and the content hash of its fields. Nothing else is taken from it: every signature is
+// checked again, every item judged again against the versions this device remembers, exactly as when
+// the envelopes are decrypted; a revision of a document never changes, so what it decrypted to never does.
+//
+// It is never readable at rest: one local document (`_local/alongside-opened`, never replicated) sealed
+// with AES-256-GCM under a key derived from the device's private keys and the plan's id, which the device
+// record holds (sealed under the app lock). A record that does not open (altered, another format, another
+// device's or another plan's) is ignored and written again after the next check.
+
+import { SignedItem, openAtRest, openedVersionsKey, sealAtRest } from '../crypto/index.js';
+
+const LOCAL = '_local/alongside-opened';
+const FORMAT = 1; // the JSON inside: {v: 1, versions: [[id, rev, deleted, kid, signed, vh, hash or null], ...]}
+const KIND = 'sealed-opened';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The key of `plan`'s kept versions, or null when this device's private keys are not at hand. */
+async function sealingKey(plan) {
+  const secret = plan.device?.keys?.privateBytes?.();
+  return secret ? openedVersionsKey(secret, plan.id) : null;
+}
+
+/** The content hashes' key (planread.js, describe): an item's type and fields. */
+export const hashKey = (type, fields) => JSON.stringify([type, fields]);
+
+/**
+ * Read the versions kept for `plan` into `plan.opened` (keyed `${id}/${rev}`, as openVersion keeps them) and
+ * their content hashes into `plan.hashes`. Returns how many were read (0 when there is no record or it does
+ * not open: the plan is then read the long way, nothing lost).
+ */
+export async function restoreOpenedVersions(plan) {
+  let stored;
+  try {
+    stored = await plan.db.get(LOCAL);
+  } catch {
+    return 0; // none kept yet
+  }
+  try {
+    if (stored.v !== 1 || stored.kind !== KIND) throw new Error('another format');
+    const key = await sealingKey(plan);
+    if (!key) return 0;
+    const body = JSON.parse(decoder.decode(await openAtRest(key, 'opened', stored)));
+    if (body?.v !== FORMAT || !Array.isArray(body.versions)) throw new Error('another format');
+    let read = 0;
+    for (const [id, rev, deleted, kid, signedJSON, vh, hash] of body.versions) {
+      const key = `${id}/${rev}`;
+      if (plan.opened.has(key)) continue;
+      const signed = SignedItem.fromJSON(signedJSON);
+      const opened = { rev, deleted: deleted === 1, signed, body: signed.body, by: signed.by, n: signed.n, prev: [...signed.prev], vh, kid };
+      opened.verified = undefined;
+      plan.opened.set(key, opened);
+      if (typeof hash === 'string' && signed.body.f) plan.hashes.set(hashKey(signed.body.type, signed.body.f), hash);
+      read += 1;
+    }
+    return read;
+  } catch {
+    return 0; // altered, another format, or sealed under other keys: written again after the next check
+  }
+}
+
+/** The revisions `plan`'s next opening reads: every live winner and leaf, every remembered and shown version. */
+function revisionsToKeep(plan) {
+  const revisions = new Set(plan.liveDocs.map((doc) => `${doc._id}/${doc._rev}`));
+  for (const [id, row] of plan.leafRows) for (const { rev } of row.changes) revisions.add(`${id}/${rev}`);
+  for (const id of plan.versions.ids()) {
+    const memory = plan.versions.memory(id);
+    if (memory?.rev) revisions.add(`${id}/${memory.rev}`);
+  }
+  for (const item of plan.items.values()) revisions.add(`${item.id}/${item.shownRev}`);
+  return revisions;
+}
+
+/**
+ * Seal and keep the opened versions of `plan` that its next opening reads, with the content hashes known for
+ * them (replacing what was kept). Nothing is written when this device's keys are not at hand.
+ */
+export async function keepOpenedVersions(plan) {
+  const key = await sealingKey(plan);
+  if (!key) return false;
+  const versions = [];
+  for (const revision of revisionsToKeep(plan)) {
+    const opened = plan.opened.get(revision);
+    if (!opened?.signed || opened.failed) continue;
+    const id = revision.slice(0, revision.indexOf('/'));
+    const fields = opened.body.f;
+    const hash = fields ? (plan.hashes.get(hashKey(opened.body.type, fields)) ?? null) : null;
+    versions.push([id, opened.rev, opened.deleted ? 1 : 0, opened.kid, opened.signed.toJSON(), opened.vh, hash]);
+  }
+  const plaintext = encoder.encode(JSON.stringify({ v: FORMAT, versions }));
+  const sealed = await sealAtRest(key, 'opened', plaintext);
+  const current = await plan.db.get(LOCAL).catch(() => ({ _id: LOCAL }));
+  await plan.db.put({ _id: LOCAL, _rev: current._rev, v: 1, kind: KIND, ...sealed });
+  return true;
+}
