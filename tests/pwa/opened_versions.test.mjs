@@ -12,11 +12,26 @@ after(cleanUp);
 
 const LOCAL = '_local/alongside-opened';
 
+/** Every read of `db` that returns item envelopes (all its documents, or one revision), as it happens. */
+function envelopeReads(db) {
+  const reads = [];
+  const { allDocs, get } = db;
+  db.allDocs = function (options, ...rest) {
+    if (options?.include_docs && !options.keys) reads.push('every document');
+    return allDocs.call(this, options, ...rest);
+  };
+  db.get = function (id, options, ...rest) {
+    if (options?.rev) reads.push(`${id}/${options.rev}`);
+    return get.call(this, id, options, ...rest);
+  };
+  return reads;
+}
+
 /** What the plan shows of each item: enough to tell two openings apart. */
 const shown = (plan) =>
   JSON.stringify(
     [...plan.items.values()]
-      .map((item) => [item.id, item.rev, item.type, item.f, item.verified, item.flags, item.hash])
+      .map((item) => [item.id, item.rev, item.type, item.f, item.verified, item.flags, item.hash, item.losers, item.conflicts])
       .sort((a, b) => a[0].localeCompare(b[0])),
   );
 
@@ -38,8 +53,10 @@ test('a plan opened again reads the versions it kept: nothing decrypted, every s
   const before = shown(tablet);
   tablet.stop();
 
+  const reads = envelopeReads(tablet.db);
   const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
   assert.equal(shown(again), before);
+  assert.deepEqual(reads, []); // the database did not change: no envelope of an item was read
   assert.ok([...again.items.values()].every((item) => item.verified === true)); // checked on this opening
   assert.equal(again.openedChanged, false); // nothing was decrypted or hashed again, so nothing is written
   assert.equal((await again.db.get(LOCAL))._rev, stored._rev);
@@ -97,6 +114,44 @@ test('what arrives after the record was kept is decrypted and kept too; a change
   assert.equal(again.items.get(step.id).f.text.v, 'Ring the housing office on Monday');
   assert.equal(again.items.get(step.id).verified, true);
   assert.equal(again.openedChanged, false);
+  again.stop();
+  phone.stop();
+});
+
+test('a change that reached the database while the plan was closed is read: the kept shape is used only while nothing changed', async () => {
+  const hub = newDatabase('server');
+  const tablet = await planWithWords();
+  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const [step] = tablet.list('step');
+  tablet.stop();
+  await phone.update(step.id, { text: 'Ring the housing office on Tuesday' });
+  await phone.idle();
+  await phone.db.replicate.to(hub);
+  await hub.replicate.to(tablet.db); // arrives with the plan closed (a sync in another tab)
+  const reads = envelopeReads(tablet.db);
+  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  assert.ok(reads.includes('every document'));
+  assert.equal(again.items.get(step.id).f.text.v, 'Ring the housing office on Tuesday');
+  assert.equal(again.items.get(step.id).verified, true);
+  again.stop();
+  phone.stop();
+});
+
+test('an unsettled clash kept in the shape is shown again as a clash, with both sides', async () => {
+  const hub = newDatabase('server');
+  const tablet = await planWithWords();
+  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const [strength] = tablet.list('strength');
+  await tablet.update(strength.id, { text: 'Zephyrine grows beans on her allotment' });
+  await phone.update(strength.id, { text: 'Zephyrine shares her allotment with Gran' });
+  await sync(hub, tablet, phone);
+  assert.ok(tablet.items.get(strength.id).conflicts?.text);
+  const before = shown(tablet);
+  tablet.stop();
+  const reads = envelopeReads(tablet.db);
+  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  assert.equal(shown(again), before);
+  assert.ok(!reads.includes('every document'));
   again.stop();
   phone.stop();
 });

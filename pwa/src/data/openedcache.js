@@ -13,8 +13,14 @@
 import { SignedItem, openAtRest, openedVersionsKey, sealAtRest } from '../crypto/index.js';
 
 const LOCAL = '_local/alongside-opened';
-const FORMAT = 1; // the JSON inside: {v: 1, versions: [[id, rev, deleted, kid, signed, vh, hash or null], ...]}
+// The JSON inside: {v: 1, versions: [[id, rev, deleted, kid, signed, vh, hash or null], ...], shape}, where
+// `shape` is what the database held when the plan was last read: {seq (its update_seq, read before the
+// documents), live: [[id, rev, kid, conflicting revs], ...] (the live items), keyring: [ids], grants: [ids]}.
+const FORMAT = 1;
 const KIND = 'sealed-opened';
+
+/** Marks a live item taken from the kept shape: its envelope is read from the database when it must be decrypted. */
+export const ENVELOPE_NOT_READ = Symbol('envelope not read');
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -46,6 +52,10 @@ export async function restoreOpenedVersions(plan) {
     if (!key) return 0;
     const body = JSON.parse(decoder.decode(await openAtRest(key, 'opened', stored)));
     if (body?.v !== FORMAT || !Array.isArray(body.versions)) throw new Error('another format');
+    if (wellFormedShape(body.shape)) {
+      plan.keptShape = body.shape;
+      plan.keptSeq = body.shape.seq;
+    }
     let read = 0;
     for (const [id, rev, deleted, kid, signedJSON, vh, hash] of body.versions) {
       const key = `${id}/${rev}`;
@@ -75,11 +85,68 @@ function revisionsToKeep(plan) {
   return revisions;
 }
 
+const isIdList = (value) => Array.isArray(value) && value.every((id) => typeof id === 'string');
+const wellFormedShape = (shape) =>
+  shape !== null &&
+  typeof shape === 'object' &&
+  ['number', 'string'].includes(typeof shape.seq) &&
+  isIdList(shape.keyring) &&
+  isIdList(shape.grants) &&
+  Array.isArray(shape.live) &&
+  shape.live.every((row) => Array.isArray(row) && row.length === 4 && typeof row[0] === 'string' && typeof row[1] === 'string' && isIdList(row[3]));
+
+/** What `plan`'s last load read of its database (see FORMAT), taken at once so that it is one load's. */
+export function documentShape(plan) {
+  return {
+    seq: plan.loadedSeq,
+    live: plan.liveDocs.map((doc) => [doc._id, doc._rev, doc.kid, doc._conflicts || []]),
+    keyring: [...plan.keyringIds],
+    grants: plan.grantIds,
+  };
+}
+
+/**
+ * The plan's documents for a load: {seq, keyringIds, grants (the keyring documents addressed to this device),
+ * liveDocs (the live items' winning revisions)}. The database's update_seq is read first: when it is the one
+ * the kept shape was read at (the plan's first load only), nothing changed since, and the live items are
+ * taken from the shape with the versions kept for them (their envelopes are read only if one is needed).
+ * Otherwise every document is read.
+ */
+export async function readDocuments(plan) {
+  const { update_seq: seq } = await plan.db.info();
+  const kept = plan.keptShape;
+  plan.keptShape = null;
+  const deviceId = plan.device.deviceId;
+  if (kept && kept.seq === seq) {
+    const { rows } = await plan.db.allDocs({ keys: kept.grants, include_docs: true });
+    const grants = rows.map((row) => row.doc);
+    if (grants.every((doc) => doc?.kind === 'keyring' && doc.to === deviceId)) {
+      plan.grantIds = kept.grants;
+      const liveDocs = kept.live.map(([_id, _rev, kid, conflicts]) => ({
+        _id,
+        _rev,
+        kind: 'item',
+        kid,
+        ...(conflicts.length ? { _conflicts: conflicts } : {}),
+        [ENVELOPE_NOT_READ]: true,
+      }));
+      return { seq, keyringIds: new Set(kept.keyring), grants, liveDocs };
+    }
+  }
+  const { rows } = await plan.db.allDocs({ include_docs: true, conflicts: true });
+  const docs = rows.map((row) => row.doc).filter((doc) => doc && !doc._id.startsWith('_'));
+  const keyringDocs = docs.filter((doc) => doc.kind === 'keyring');
+  const grants = keyringDocs.filter((doc) => doc.to === deviceId);
+  plan.grantIds = grants.map((doc) => doc._id);
+  return { seq, keyringIds: new Set(keyringDocs.map((doc) => doc._id)), grants, liveDocs: docs.filter((doc) => doc.kind === 'item') };
+}
+
 /**
  * Seal and keep the opened versions of `plan` that its next opening reads, with the content hashes known for
- * them (replacing what was kept). Nothing is written when this device's keys are not at hand.
+ * them, and `shape` (documentShape), replacing what was kept. Nothing is written when this device's keys are
+ * not at hand.
  */
-export async function keepOpenedVersions(plan) {
+export async function keepOpenedVersions(plan, shape) {
   const key = await sealingKey(plan);
   if (!key) return false;
   const versions = [];
@@ -91,7 +158,7 @@ export async function keepOpenedVersions(plan) {
     const hash = fields ? (plan.hashes.get(hashKey(opened.body.type, fields)) ?? null) : null;
     versions.push([id, opened.rev, opened.deleted ? 1 : 0, opened.kid, opened.signed.toJSON(), opened.vh, hash]);
   }
-  const plaintext = encoder.encode(JSON.stringify({ v: FORMAT, versions }));
+  const plaintext = encoder.encode(JSON.stringify({ v: FORMAT, versions, shape }));
   const sealed = await sealAtRest(key, 'opened', plaintext);
   const current = await plan.db.get(LOCAL).catch(() => ({ _id: LOCAL }));
   await plan.db.put({ _id: LOCAL, _rev: current._rev, v: 1, kind: KIND, ...sealed });

@@ -11,7 +11,7 @@ import { KeyStore } from './keystore.js';
 import { adoptKeys, admitInvited, enrolSelf, resealOwnLeaf, rotate } from './plankeys.js';
 import { editField, resolveField } from './merge.js';
 import { AGREEMENT_VALUES, SCHEMA, STEWARDS } from './model.js';
-import { keepOpenedVersions, restoreOpenedVersions } from './openedcache.js';
+import { documentShape, keepOpenedVersions, readDocuments, restoreOpenedVersions } from './openedcache.js';
 import { present, readKeysAndRoles, same } from './planread.js';
 import { mayDelete, writerOf } from './roles.js';
 import { PlanState } from './planstate.js';
@@ -65,6 +65,9 @@ export class Plan extends PlanState {
     this.checkAgain = false;
     this.writes = Promise.resolve(); // the last write asked for (see queueWrite)
     this.openedChanged = false; // versions decrypted (or hashes made) since the opened versions were last kept
+    this.loadedSeq = null; // the database's update_seq read before the documents of the last load
+    this.keptSeq = null; // the update_seq of the documents' shape kept with the opened versions
+    this.keptShape = null; // that shape, as read when the plan started (used by its first load only)
     this.keeping = Promise.resolve();
   }
 
@@ -154,12 +157,10 @@ export class Plan extends PlanState {
   async load() {
     this.generation += 1;
     // The memory of versions (read once) and the documents, side by side.
-    const [{ rows }] = await Promise.all([this.db.allDocs({ include_docs: true, conflicts: true }), this.versions.load()]);
-    const docs = rows.map((row) => row.doc).filter((doc) => doc && !doc._id.startsWith('_'));
-    const keyringDocs = docs.filter((doc) => doc.kind === 'keyring');
-    this.keyringIds = new Set(keyringDocs.map((doc) => doc._id));
-    const grants = keyringDocs.filter((doc) => doc.to === this.device.deviceId);
-    this.liveDocs = docs.filter((doc) => doc.kind === 'item');
+    const [{ seq, keyringIds, grants, liveDocs }] = await Promise.all([readDocuments(this), this.versions.load()]);
+    this.keyringIds = keyringIds;
+    this.liveDocs = liveDocs;
+    this.loadedSeq = seq;
     await readKeysAndRoles(this, grants, this.liveDocs);
     if (!this.keyring) {
       this.items = new Map();
@@ -225,13 +226,15 @@ export class Plan extends PlanState {
     }
     const owed = writes.filter((write) => !this.attempted.has(`${write.kind}:${write.id}:${write.onTop}`));
     if (owed.length) this.queueWrite(() => this.writeOwed(owed)).catch((error) => console.warn('could not put the plan right', error));
-    if (this.openedChanged) this.keepOpened();
+    if (this.openedChanged || this.loadedSeq !== this.keptSeq) this.keepOpened();
   }
 
   /** Keep the versions decrypted so far at rest, sealed (openedcache.js): the next opening reads them instead. */
   keepOpened() {
     this.openedChanged = false;
-    const keep = () => keepOpenedVersions(this).catch((error) => console.warn('could not keep the opened versions', error));
+    this.keptSeq = this.loadedSeq;
+    const shape = documentShape(this);
+    const keep = () => keepOpenedVersions(this, shape).catch((error) => console.warn('could not keep the opened versions', error));
     this.keeping = this.keeping.then(keep);
     return this.keeping;
   }

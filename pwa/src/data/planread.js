@@ -10,7 +10,7 @@ import { EVERYONE, acceptsAudienceGrant } from './audiences.js';
 import { fieldsWentBack, isDeletion, latestDeletion, mergeLeaves } from './merge.js';
 import { TYPES } from './model.js';
 import { acceptsGrant, admissionClaim, computeRoles, mayDelete, planCreator, rosterDevice, writerOf } from './roles.js';
-import { hashKey } from './openedcache.js';
+import { ENVELOPE_NOT_READ, hashKey } from './openedcache.js';
 import { noticeOf, winningLeaf } from './versions.js';
 
 const VERIFY_CHUNK = 100; // versions checked between two turns of the event loop
@@ -31,7 +31,8 @@ export async function openVersion(plan, doc, { allowRetired = false } = {}) {
   const keys = plan.keyring?.size ?? 0;
   let opened = plan.opened.get(key);
   if (!opened || (opened.failed && opened.keys !== keys)) {
-    opened = await decryptVersion(plan, doc);
+    const envelope = doc[ENVELOPE_NOT_READ] ? await plan.db.get(doc._id, { rev: doc._rev }).catch(() => doc) : doc;
+    opened = await decryptVersion(plan, envelope);
     plan.opened.set(key, opened);
     if (opened.signed) plan.openedChanged = true; // kept at rest after the next check (openedcache.js)
   }
