@@ -240,12 +240,15 @@ def test_with_the_lock_on_nothing_at_rest_names_the_user_the_device_the_person_o
     names = sorted(db["name"] for db in dump["databases"] if db["name"] != "_pouch_alongside-activities")
     assert len(names) == 2 and names[0] == "_pouch_db-" + names[0][10:] and len(names[0]) == 42, names
     assert names[1] == "alongside-device", names
-    # Moved without losing a thing: every revision body and every local document (the look mark apart: sealed).
+    # Moved without losing a thing: every revision body and every local document (the look mark apart: sealed;
+    # the opened versions, a cache of the old database's revisions, are not moved but made again).
     moved = page.evaluate(REVISIONS, names[0])
     assert moved["revisions"] == held["revisions"]
-    assert [doc for doc in moved["locals"] if "alongside-looked" not in doc] == [
-        doc for doc in held["locals"] if "alongside-looked" not in doc
-    ]
+
+    def kept(locals_: list[str]) -> list[str]:
+        return [doc for doc in locals_ if "alongside-looked" not in doc and "alongside-opened" not in doc]
+
+    assert kept(moved["locals"]) == kept(held["locals"])
     # The plan's look mark ("what's new") is sealed too: the times items changed stay inside ciphertext.
     plan_db = next(db for db in dump["databases"] if db["name"] == names[0])
     local = next(store for store in plan_db["stores"] if store["store"] == "local-store")

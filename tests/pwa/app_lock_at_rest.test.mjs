@@ -119,3 +119,17 @@ test("a plan's opened versions are sealed under a key derived from the device's 
   assert.deepEqual(Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]), Buffer.from(kept));
   await assert.rejects(openAtRest(key, 'caseload', sealed), DecryptionError); // another slot
 });
+
+test('a record at rest may be kept as bytes where the store keeps bytes: the same nonce and ciphertext, opened alike', async () => {
+  const record = new TextEncoder().encode('{"v":1,"versions":[]}');
+  const asText = await sealAtRest(KEY, 'opened', record, { random: fixed(9) });
+  const asBytes = await sealAtRest(KEY, 'opened', record, { random: fixed(9), bytes: true });
+  assert.ok(asBytes.nonce instanceof Uint8Array && asBytes.ct instanceof Uint8Array);
+  assert.equal(Buffer.from(asBytes.ct).toString('base64url'), asText.ct);
+  assert.equal(Buffer.from(asBytes.nonce).toString('base64url'), asText.nonce);
+  assert.deepEqual(await openAtRest(KEY, 'opened', asBytes), record);
+  const altered = Uint8Array.from(asBytes.ct);
+  altered[0] ^= 1;
+  await assert.rejects(openAtRest(KEY, 'opened', { ...asBytes, ct: altered }), DecryptionError);
+  await assert.rejects(openAtRest(KEY, 'opened', { ...asBytes, nonce: new Uint8Array(11) }), /12 bytes/);
+});

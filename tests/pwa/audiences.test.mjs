@@ -161,3 +161,25 @@ test('removing a family member rotates the plan key and the family key, never th
   const again = await linesToRotate(phone, remaining);
   assert.deepEqual(again.map((line) => [line.audience, line.remaining.map((d) => d.deviceId)]), [['family', [phone.device.deviceId]]]);
 });
+
+test('who holds which key is read from the last load and what changed since: the same as reading every document', async () => {
+  const { phone, aunt } = await household();
+  const everything = async () => {
+    const seq = phone.loadedSeq;
+    phone.loadedSeq = null; // as before the plan was ever read: every document
+    try {
+      return await holdersOfKeys(phone);
+    } finally {
+      phone.loadedSeq = seq;
+    }
+  };
+  const show = (holders) => JSON.stringify([...holders].map(([kid, ids]) => [kid, [...ids].sort()]).sort());
+  assert.equal(show(await holdersOfKeys(phone)), show(await everything()));
+  // A grant written after the last load (no reload yet) is counted too.
+  const workerKey = phone.keyring.currentOf('worker');
+  assert.equal((await holdersOfKeys(phone)).get(workerKey.kid).has(aunt.device.deviceId), false);
+  await phone.db.put(await grantPlanKey(workerKey, { recipient: aunt.device.keys.public, granter: phone.device.keys }));
+  const holders = await holdersOfKeys(phone);
+  assert.equal(show(holders), show(await everything()));
+  assert.ok(holders.get(workerKey.kid).has(aunt.device.deviceId));
+});

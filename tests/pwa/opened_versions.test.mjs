@@ -6,11 +6,19 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { openAtRest, openedVersionsKey } from '../../pwa/src/crypto/index.js';
+import { contentHash } from '../../pwa/src/data/agreements.js';
 import { cleanUp, joinPlan, newDatabase, newDevice, openPlan, startPlan, sync } from './plan_harness.mjs';
 
 after(cleanUp);
 
 const LOCAL = '_local/alongside-opened';
+
+/** Every hashed item's content hash is the hash of the fields it shows (docs/app.md, "Agreements"). */
+async function assertHashesOfShownFields(plan) {
+  const hashed = [...plan.items.values()].filter((item) => item.hash);
+  assert.ok(hashed.length > 0);
+  for (const item of hashed) assert.equal(item.hash, await contentHash(item.type, item.f), item.type);
+}
 
 /** Every read of `db` that returns item envelopes (all its documents, or one revision), as it happens. */
 function envelopeReads(db) {
@@ -60,6 +68,7 @@ test('a plan opened again reads the versions it kept: nothing decrypted, every s
   assert.ok([...again.items.values()].every((item) => item.verified === true)); // checked on this opening
   assert.equal(again.openedChanged, false); // nothing was decrypted or hashed again, so nothing is written
   assert.equal((await again.db.get(LOCAL))._rev, stored._rev);
+  await assertHashesOfShownFields(again);
   again.stop();
 });
 
@@ -152,6 +161,7 @@ test('an unsettled clash kept in the shape is shown again as a clash, with both 
   const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
   assert.equal(shown(again), before);
   assert.ok(!reads.includes('every document'));
+  await assertHashesOfShownFields(again);
   again.stop();
   phone.stop();
 });

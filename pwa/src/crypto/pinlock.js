@@ -1,7 +1,7 @@
 // PIN lock (spec §13): device private keys at rest, wrapped under PBKDF2-SHA-256 of a PIN or passphrase.
 
 import { DecryptionError, FormatError } from './errors.js';
-import { b64uDecode, b64uEncode, bytesToHex, canonicalJson, concatBytes, isBytes, isWellFormed, utf8 } from './encoding.js';
+import { b64uDecode, b64uEncode, bytesToHex, canonicalJson, checkBytes, concatBytes, isBytes, isWellFormed, utf8 } from './encoding.js';
 import { DeviceKeys } from './keys.js';
 import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, aeadOpen, aeadSeal, draw, hkdfSha256, pbkdf2Sha256, systemRandom } from './primitives.js';
 
@@ -90,23 +90,30 @@ function checkAtRestName(what) {
   if (!AT_REST_NAMES.has(what)) throw new FormatError('unknown record at rest');
 }
 
-/** Seal `plaintext` (bytes) stored as `what` ('device', 'outbox', 'looked', 'caseload' or 'opened') under a 32-byte key: {nonce, ct}. Draws 12 bytes. */
-export async function sealAtRest(recordKey, what, plaintext, { random = systemRandom } = {}) {
+/**
+ * Seal `plaintext` (bytes) stored as `what` ('device', 'outbox', 'looked', 'caseload' or 'opened') under a 32-byte key:
+ * {nonce, ct} as base64url, or as bytes with `bytes` (for a store that keeps bytes). Draws 12 bytes.
+ */
+export async function sealAtRest(recordKey, what, plaintext, { random = systemRandom, bytes = false } = {}) {
   checkAtRestName(what);
   if (!isBytes(recordKey) || recordKey.length !== KEY_BYTES) throw new FormatError('a record key is 32 bytes');
   if (!isBytes(plaintext)) throw new FormatError('a record at rest is bytes');
   const nonce = draw(random, NONCE_BYTES);
   const ct = await aeadSeal(recordKey, nonce, plaintext, atRestAssociated(what));
-  return { nonce: b64uEncode(nonce), ct: b64uEncode(ct) };
+  return bytes ? { nonce, ct } : { nonce: b64uEncode(nonce), ct: b64uEncode(ct) };
 }
 
-/** Open a record sealed with sealAtRest; DecryptionError for the wrong key, the wrong `what` or an altered record. */
+/**
+ * Open a record sealed with sealAtRest (its nonce and ct as base64url, or as bytes where the store keeps bytes);
+ * DecryptionError for the wrong key, the wrong `what` or an altered record.
+ */
 export async function openAtRest(recordKey, what, sealed) {
   checkAtRestName(what);
   if (!isBytes(recordKey) || recordKey.length !== KEY_BYTES) throw new FormatError('a record key is 32 bytes');
-  if (sealed === null || typeof sealed !== 'object' || typeof sealed.ct !== 'string') throw new FormatError('not a sealed record');
-  const nonce = b64uDecode(sealed.nonce, NONCE_BYTES, 'nonce');
-  const ct = b64uDecode(sealed.ct, null, 'ct');
+  const form = (value) => typeof value === 'string' || isBytes(value);
+  if (sealed === null || typeof sealed !== 'object' || !form(sealed.ct) || !form(sealed.nonce)) throw new FormatError('not a sealed record');
+  const nonce = isBytes(sealed.nonce) ? checkBytes(sealed.nonce, NONCE_BYTES, 'nonce') : b64uDecode(sealed.nonce, NONCE_BYTES, 'nonce');
+  const ct = isBytes(sealed.ct) ? sealed.ct : b64uDecode(sealed.ct, null, 'ct');
   if (ct.length < TAG_BYTES) throw new FormatError('ct has an implausible length');
   return aeadOpen(recordKey, nonce, ct, atRestAssociated(what));
 }

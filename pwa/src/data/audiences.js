@@ -158,12 +158,22 @@ export async function setSharing(plan, { sections, services }) {
   await shareAudienceKeys(plan);
 }
 
-/** Which keyring documents give which key to whom: Map kid -> Set of device ids. */
+/**
+ * Which keyring documents give which key to whom: Map kid -> Set of device ids. The plan's last load knows its
+ * keyring documents as of the database's update_seq then: only what changed since is read.
+ */
 export async function holdersOfKeys(plan) {
-  const { rows } = await plan.db.allDocs({ include_docs: true });
+  const keyring = new Map(); // id -> {kid, to}
+  let changed;
+  if (plan.keyringDocs && plan.loadedSeq !== null && plan.loadedSeq !== undefined) {
+    for (const doc of plan.keyringDocs) keyring.set(doc._id, doc);
+    changed = (await plan.db.changes({ since: plan.loadedSeq, include_docs: true })).results.map((row) => row.doc);
+  } else {
+    changed = (await plan.db.allDocs({ include_docs: true })).rows.map((row) => row.doc);
+  }
+  for (const doc of changed) if (doc?.kind === 'keyring') keyring.set(doc._id, doc);
   const holders = new Map();
-  for (const { doc } of rows) {
-    if (doc?.kind !== 'keyring') continue;
+  for (const doc of keyring.values()) {
     if (!holders.has(doc.kid)) holders.set(doc.kid, new Set());
     holders.get(doc.kid).add(doc.to);
   }

@@ -18,6 +18,7 @@
 import { localDatabaseId, localMarkKey, openAtRest, sealAtRest } from '../crypto/index.js';
 import { AppLocked, isLocked, loadDevice } from './device.js';
 import { localDatabaseName as namedForPlan } from './plan.js';
+import { OPENED_VERSIONS } from './openedcache.js';
 import { readLook, writeLook } from './whatsnew.js';
 
 const PREFIX = '_pouch_'; // what PouchDB puts before a database's name in IndexedDB
@@ -189,7 +190,8 @@ async function localDocuments(db) {
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
-    const ids = all.map((doc) => doc?._id).filter((id) => typeof id === 'string' && id.startsWith('_local/'));
+    // The opened versions are not moved: a cache of this database's revisions, made again after the plan's next check.
+    const ids = all.map((doc) => doc?._id).filter((id) => typeof id === 'string' && id.startsWith('_local/') && id !== OPENED_VERSIONS);
     const docs = [];
     for (const id of ids) {
       const doc = await db.get(id).catch(() => null);

@@ -1,5 +1,5 @@
 // The versions of a plan this device has opened, kept at rest in the plan's own database (docs/crypto.md
-// §13.4; docs/app.md, "Opening a plan"), so that opening the plan again does not decrypt every envelope:
+// §13.4; docs/app.md, "Local data"), so that opening the plan again does not decrypt every envelope:
 // for each revision it holds (`id`, `rev`), what decrypting it gave (the signed item, its key id and its
 // version hash) and the content hash of its fields. Nothing else is taken from it: every signature is
 // checked again, every item judged again against the versions this device remembers, exactly as when
@@ -12,14 +12,19 @@
 
 import { SignedItem, openAtRest, openedVersionsKey, sealAtRest } from '../crypto/index.js';
 
-const LOCAL = '_local/alongside-opened';
+/** The local document holding them. */
+export const OPENED_VERSIONS = '_local/alongside-opened';
+const LOCAL = OPENED_VERSIONS;
+// PouchDB's adapters over IndexedDB keep bytes as they are; others (LevelDB in Node) keep JSON, so base64url.
+const KEEPS_BYTES = new Set(['idb', 'indexeddb']);
 // The JSON inside: {v: 1, versions: [[id, rev, deleted, kid, signed, vh, hash or null], ...], shape}, where
 // `shape` is what the database held when the plan was last read: {seq (its update_seq, read before the
-// documents), live: [[id, rev, kid, conflicting revs], ...] (the live items), keyring: [ids], grants: [ids]}.
+// documents), live: [[id, rev, kid, conflicting revs], ...] (the live items), keyring: [[id, kid, to], ...] (the
+// keyring documents: which key goes to which device), grants: [ids] (those addressed to this device)}.
 const FORMAT = 1;
 const KIND = 'sealed-opened';
 
-/** Marks a live item taken from the kept shape: its envelope is read from the database when it must be decrypted. */
+/** Marks a document taken from the kept shape: its body is read from the database only when it is needed. */
 export const ENVELOPE_NOT_READ = Symbol('envelope not read');
 
 const encoder = new TextEncoder();
@@ -31,13 +36,10 @@ async function sealingKey(plan) {
   return secret ? openedVersionsKey(secret, plan.id) : null;
 }
 
-/** The content hashes' key (planread.js, describe): an item's type and fields. */
-export const hashKey = (type, fields) => JSON.stringify([type, fields]);
-
 /**
- * Read the versions kept for `plan` into `plan.opened` (keyed `${id}/${rev}`, as openVersion keeps them) and
- * their content hashes into `plan.hashes`. Returns how many were read (0 when there is no record or it does
- * not open: the plan is then read the long way, nothing lost).
+ * Read the versions kept for `plan` into `plan.opened` (keyed `${id}/${rev}`, as openVersion keeps them), each
+ * with the content hash of its own fields, and the shape of the database they were kept with. Returns how
+ * many were read (0 when there is no record or it does not open: the plan is then read the long way).
  */
 export async function restoreOpenedVersions(plan) {
   let stored;
@@ -63,8 +65,8 @@ export async function restoreOpenedVersions(plan) {
       const signed = SignedItem.fromJSON(signedJSON);
       const opened = { rev, deleted: deleted === 1, signed, body: signed.body, by: signed.by, n: signed.n, prev: [...signed.prev], vh, kid };
       opened.verified = undefined;
+      if (typeof hash === 'string') opened.hash = hash; // of its own fields (planread.js, describe)
       plan.opened.set(key, opened);
-      if (typeof hash === 'string' && signed.body.f) plan.hashes.set(hashKey(signed.body.type, signed.body.f), hash);
       read += 1;
     }
     return read;
@@ -90,7 +92,8 @@ const wellFormedShape = (shape) =>
   shape !== null &&
   typeof shape === 'object' &&
   ['number', 'string'].includes(typeof shape.seq) &&
-  isIdList(shape.keyring) &&
+  Array.isArray(shape.keyring) &&
+  shape.keyring.every((row) => isIdList(row) && row.length === 3) &&
   isIdList(shape.grants) &&
   Array.isArray(shape.live) &&
   shape.live.every((row) => Array.isArray(row) && row.length === 4 && typeof row[0] === 'string' && typeof row[1] === 'string' && isIdList(row[3]));
@@ -100,17 +103,18 @@ export function documentShape(plan) {
   return {
     seq: plan.loadedSeq,
     live: plan.liveDocs.map((doc) => [doc._id, doc._rev, doc.kid, doc._conflicts || []]),
-    keyring: [...plan.keyringIds],
+    keyring: plan.keyringDocs.map((doc) => [doc._id, doc.kid, doc.to]),
     grants: plan.grantIds,
   };
 }
 
 /**
- * The plan's documents for a load: {seq, keyringIds, grants (the keyring documents addressed to this device),
- * liveDocs (the live items' winning revisions)}. The database's update_seq is read first: when it is the one
- * the kept shape was read at (the plan's first load only), nothing changed since, and the live items are
- * taken from the shape with the versions kept for them (their envelopes are read only if one is needed).
- * Otherwise every document is read.
+ * The plan's documents for a load: {seq, keyringDocs (each keyring document's id, key id and recipient), grants
+ * (the keyring documents addressed to this device), liveDocs (the live items' winning revisions)}. The
+ * database's update_seq is read first: when it is the one the kept shape was read at (the plan's first load
+ * only), nothing changed since, and the documents are taken from the shape, their bodies read only where one
+ * is needed (an envelope to decrypt that was not kept, a grant of a key not held). Otherwise every document
+ * is read.
  */
 export async function readDocuments(plan) {
   const { update_seq: seq } = await plan.db.info();
@@ -118,10 +122,12 @@ export async function readDocuments(plan) {
   plan.keptShape = null;
   const deviceId = plan.device.deviceId;
   if (kept && kept.seq === seq) {
-    const { rows } = await plan.db.allDocs({ keys: kept.grants, include_docs: true });
-    const grants = rows.map((row) => row.doc);
-    if (grants.every((doc) => doc?.kind === 'keyring' && doc.to === deviceId)) {
+    const keyringDocs = kept.keyring.map(([_id, kid, to]) => ({ _id, kid, to }));
+    const kidOf = new Map(kept.keyring.map(([id, kid]) => [id, kid]));
+    if (kept.grants.every((id) => kidOf.has(id))) {
       plan.grantIds = kept.grants;
+      // Read only if a key they give is not held yet (planread.js, acceptGrants).
+      const grants = kept.grants.map((_id) => ({ _id, kind: 'keyring', kid: kidOf.get(_id), to: deviceId, [ENVELOPE_NOT_READ]: true }));
       const liveDocs = kept.live.map(([_id, _rev, kid, conflicts]) => ({
         _id,
         _rev,
@@ -130,7 +136,7 @@ export async function readDocuments(plan) {
         ...(conflicts.length ? { _conflicts: conflicts } : {}),
         [ENVELOPE_NOT_READ]: true,
       }));
-      return { seq, keyringIds: new Set(kept.keyring), grants, liveDocs };
+      return { seq, keyringDocs, grants, liveDocs };
     }
   }
   const { rows } = await plan.db.allDocs({ include_docs: true, conflicts: true });
@@ -138,7 +144,12 @@ export async function readDocuments(plan) {
   const keyringDocs = docs.filter((doc) => doc.kind === 'keyring');
   const grants = keyringDocs.filter((doc) => doc.to === deviceId);
   plan.grantIds = grants.map((doc) => doc._id);
-  return { seq, keyringIds: new Set(keyringDocs.map((doc) => doc._id)), grants, liveDocs: docs.filter((doc) => doc.kind === 'item') };
+  return {
+    seq,
+    keyringDocs: keyringDocs.map(({ _id, kid, to }) => ({ _id, kid, to })),
+    grants,
+    liveDocs: docs.filter((doc) => doc.kind === 'item'),
+  };
 }
 
 /**
@@ -154,12 +165,10 @@ export async function keepOpenedVersions(plan, shape) {
     const opened = plan.opened.get(revision);
     if (!opened?.signed || opened.failed) continue;
     const id = revision.slice(0, revision.indexOf('/'));
-    const fields = opened.body.f;
-    const hash = fields ? (plan.hashes.get(hashKey(opened.body.type, fields)) ?? null) : null;
-    versions.push([id, opened.rev, opened.deleted ? 1 : 0, opened.kid, opened.signed.toJSON(), opened.vh, hash]);
+    versions.push([id, opened.rev, opened.deleted ? 1 : 0, opened.kid, opened.signed.toJSON(), opened.vh, opened.hash ?? null]);
   }
   const plaintext = encoder.encode(JSON.stringify({ v: FORMAT, versions, shape }));
-  const sealed = await sealAtRest(key, 'opened', plaintext);
+  const sealed = await sealAtRest(key, 'opened', plaintext, { bytes: KEEPS_BYTES.has(plan.db.adapter) });
   const current = await plan.db.get(LOCAL).catch(() => ({ _id: LOCAL }));
   await plan.db.put({ _id: LOCAL, _rev: current._rev, v: 1, kind: KIND, ...sealed });
   return true;

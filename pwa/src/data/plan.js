@@ -157,8 +157,9 @@ export class Plan extends PlanState {
   async load() {
     this.generation += 1;
     // The memory of versions (read once) and the documents, side by side.
-    const [{ seq, keyringIds, grants, liveDocs }] = await Promise.all([readDocuments(this), this.versions.load()]);
-    this.keyringIds = keyringIds;
+    const [{ seq, keyringDocs, grants, liveDocs }] = await Promise.all([readDocuments(this), this.versions.load()]);
+    this.keyringDocs = keyringDocs;
+    this.keyringIds = new Set(keyringDocs.map((doc) => doc._id));
     this.liveDocs = liveDocs;
     this.loadedSeq = seq;
     await readKeysAndRoles(this, grants, this.liveDocs);

@@ -10,7 +10,7 @@ import { EVERYONE, acceptsAudienceGrant } from './audiences.js';
 import { fieldsWentBack, isDeletion, latestDeletion, mergeLeaves } from './merge.js';
 import { TYPES } from './model.js';
 import { acceptsGrant, admissionClaim, computeRoles, mayDelete, planCreator, rosterDevice, writerOf } from './roles.js';
-import { ENVELOPE_NOT_READ, hashKey } from './openedcache.js';
+import { ENVELOPE_NOT_READ } from './openedcache.js';
 import { noticeOf, winningLeaf } from './versions.js';
 
 const VERIFY_CHUNK = 100; // versions checked between two turns of the event loop
@@ -129,8 +129,10 @@ async function acceptGrants(plan, grants) {
   // this device ever opened its roster entry, which the rotation re-seals under the new key.
   const known = new Map([...(plan.admittedKeys || []), ...plan.known()]);
   const trusted = new Map([...plan.trusted, ...plan.devices]);
-  for (const grant of grants) {
-    if (held.has(grant.kid)) continue;
+  for (const listed of grants) {
+    if (held.has(listed.kid)) continue;
+    const grant = listed[ENVELOPE_NOT_READ] ? await plan.db.get(listed._id).catch(() => null) : listed;
+    if (!grant) continue;
     let opened;
     try {
       opened = await openGrant(grant, { planId: plan.id, device: plan.device.keys, trusted: known });
@@ -477,6 +479,15 @@ export async function present(plan, liveDocs, { final }) {
   return { items, writes };
 }
 
+/** The key of a merged item's content hash: its type and fields. */
+const hashKey = (type, fields) => JSON.stringify([type, fields]);
+
+/** Whether `fields` are `versionFields` as they were copied into an item (the same field objects, no more, no fewer). */
+function sameFields(fields, versionFields = {}) {
+  const names = Object.keys(fields);
+  return names.length === Object.keys(versionFields).length && names.every((name) => fields[name] === versionFields[name]);
+}
+
 /** Content hashes (docs/app.md, "Agreements") and the agreement records by the item they are about. */
 async function describe(plan, items) {
   const hashes = new Map();
@@ -491,18 +502,28 @@ async function describe(plan, items) {
     if (TYPES[item.type]?.record || item.type === 'version') continue;
     hashed.push(item);
   }
-  // The hashes not known from the last load, computed side by side.
-  const keys = hashed.map((item) => hashKey(item.type, item.f));
+  // The hashes not known already, computed side by side. An item showing its version's own fields (most of
+  // them) keeps the hash on that version (kept at rest with it: openedcache.js); a merged one by its fields.
   const values = await Promise.all(
-    hashed.map((item, i) => {
-      const known = plan.hashes.get(keys[i]);
-      if (known) return known;
+    hashed.map((item) => {
+      const version = plan.opened.get(`${item.id}/${item.shownRev}`);
+      const own = version?.body && sameFields(item.f, version.body.f) ? version : null;
+      if (own?.hash) return own.hash;
+      const key = hashKey(item.type, item.f);
+      const known = plan.hashes.get(key);
+      if (known) {
+        hashes.set(key, known);
+        return known;
+      }
       plan.openedChanged = true;
-      return contentHash(item.type, item.f);
+      return contentHash(item.type, item.f).then((hash) => {
+        if (own) own.hash = hash;
+        else hashes.set(key, hash);
+        return hash;
+      });
     }),
   );
   hashed.forEach((item, i) => {
-    hashes.set(keys[i], values[i]);
     item.hash = values[i];
   });
   plan.hashes = hashes;
