@@ -326,14 +326,20 @@ FORGET_KEPT = """
 """
 
 
-def wait_kept(page: Page, timeout_ms: float) -> float | None:
-    """Wait (at 1x) until the plan on screen has kept its opened versions: its check is done; seconds, or None."""
+def wait_kept(page: Page, timeout_ms: float, quiet_ms: float = 3000) -> float | None:
+    """Wait (at 1x) until the plan on screen has kept its opened versions (its check is done) and kept them no more
+    for ``quiet_ms`` (a later check, after what the sync brought, keeps them again); seconds, or None."""
     started = time.monotonic()
-    try:
-        page.wait_for_function("() => window.__bench.kept > 0", polling=200, timeout=timeout_ms)
-    except PlaywrightTimeout:
-        return None
-    return round(time.monotonic() - started, 1)
+    deadline = started + timeout_ms / 1000
+    last, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        kept = int(page.evaluate("window.__bench.kept"))
+        if kept != last:
+            last, quiet_since = kept, time.monotonic()
+        elif kept > 0 and time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return round(quiet_since - started, 1)
+        page.wait_for_timeout(200)
+    return None
 
 
 def time_loads(

@@ -99,7 +99,7 @@ const wellFormedShape = (shape) =>
   shape.live.every((row) => Array.isArray(row) && row.length === 4 && typeof row[0] === 'string' && typeof row[1] === 'string' && isIdList(row[3]));
 
 /** What `plan`'s last load read of its database (see FORMAT), taken at once so that it is one load's. */
-export function documentShape(plan) {
+function documentShape(plan) {
   return {
     seq: plan.loadedSeq,
     live: plan.liveDocs.map((doc) => [doc._id, doc._rev, doc.kid, doc._conflicts || []]),
@@ -150,6 +150,16 @@ export async function readDocuments(plan) {
     grants,
     liveDocs: docs.filter((doc) => doc.kind === 'item'),
   };
+}
+
+/** Keep `plan`'s opened versions at rest after its check, in turn with the last keep (plan.idle waits for it). */
+export function keepOpened(plan) {
+  plan.openedChanged = false;
+  plan.keptSeq = plan.loadedSeq;
+  const shape = documentShape(plan);
+  const keep = () => keepOpenedVersions(plan, shape).catch((error) => console.warn('could not keep the opened versions', error));
+  plan.keeping = plan.keeping.then(keep);
+  return plan.keeping;
 }
 
 /**

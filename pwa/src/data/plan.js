@@ -3,15 +3,16 @@
 // (spec §19), and the items decrypted into memory (never to disk), each judged against the newest
 // version this device accepted before (spec §8.3), so an older copy never shows as current unseen.
 
-import { newDocumentId, nextVersion, resealItem, rosterDocumentId, sealItem, signField } from '../crypto/index.js';
+import { newDocumentId, nextVersion, resealItem, sealItem, signField } from '../crypto/index.js';
 import { agreementsFor, provenanceOf } from './agreements.js';
 import { EVERYONE, moveItem, sectionDefault, setSharing, shareAudienceKeys } from './audiences.js';
 import { itemHistory } from './itemhistory.js';
 import { KeyStore } from './keystore.js';
-import { adoptKeys, admitInvited, enrolSelf, resealOwnLeaf, rotate } from './plankeys.js';
+import { adoptKeys, admitInvited, enrolSelf, rotate } from './plankeys.js';
 import { editField, resolveField } from './merge.js';
 import { AGREEMENT_VALUES, SCHEMA, STEWARDS } from './model.js';
-import { documentShape, keepOpenedVersions, readDocuments, restoreOpenedVersions } from './openedcache.js';
+import { keepOpened, readDocuments, restoreOpenedVersions } from './openedcache.js';
+import { rosterResealOwed, writeOwed } from './owedwrites.js';
 import { present, readKeysAndRoles, same } from './planread.js';
 import { mayDelete, writerOf } from './roles.js';
 import { PlanState } from './planstate.js';
@@ -218,62 +219,10 @@ export class Plan extends PlanState {
     const changed = !same(summary(items), summary(this.items));
     this.items = items;
     if (changed) this.notify();
-    // After a key change this device re-seals its own roster entry: nobody else may write at its roster id (spec §14.3).
-    const rosterId = await rosterDocumentId(this.id, this.device.deviceId);
-    const own = this.liveDocs.find((doc) => doc._id === rosterId);
-    const resealing = (id, rev) => writes.some((write) => write.kind === 'reseal-own' && write.id === id && write.onTop === rev);
-    if (own && this.keyring.has(own.kid) && own.kid !== this.keyring.current.kid && !resealing(rosterId, own._rev)) {
-      writes.push({ kind: 'reseal', id: rosterId, onTop: own._rev });
-    }
+    writes.push(...(await rosterResealOwed(this, writes)));
     const owed = writes.filter((write) => !this.attempted.has(`${write.kind}:${write.id}:${write.onTop}`));
-    if (owed.length) this.queueWrite(() => this.writeOwed(owed)).catch((error) => console.warn('could not put the plan right', error));
-    if (this.openedChanged || this.loadedSeq !== this.keptSeq) this.keepOpened();
-  }
-
-  /** Keep the versions decrypted so far at rest, sealed (openedcache.js): the next opening reads them instead. */
-  keepOpened() {
-    this.openedChanged = false;
-    this.keptSeq = this.loadedSeq;
-    const shape = documentShape(this);
-    const keep = () => keepOpenedVersions(this, shape).catch((error) => console.warn('could not keep the opened versions', error));
-    this.keeping = this.keeping.then(keep);
-    return this.keeping;
-  }
-
-  /** The automatic writes a check found owed: rollbacks put right, fields merged forward, clean merges. */
-  async writeOwed(writes) {
-    for (const write of writes) {
-      this.attempted.add(`${write.kind}:${write.id}:${write.onTop}`);
-      if (write.kind === 'reseal-own') {
-        await this.resealOwn(write.id, write.onTop);
-        continue;
-      }
-      const item = this.items.get(write.id);
-      if (!item || item.rev !== write.onTop) continue;
-      if (write.kind === 'restore') await this.save([await this.resealRemembered(write.id, write.onTop)]);
-      else if (write.kind === 'reseal') {
-        const doc = await this.db.get(write.id, { rev: write.onTop });
-        const { keyring } = this;
-        await this.save([await resealItem(doc, { planId: this.id, keyring, devices: this.known(), key: this.keyFor(doc.kid) })]);
-      }
-      else if (write.kind === 'forward') {
-        await this.save([await this.seal(item.id, { ...this.bodyOf(item), f: item.f }, { rev: item.rev, replaces: item.base })]);
-      }
-      else if (write.kind === 'merge') {
-        const winner = this.opened.get(`${item.id}/${item.rev}`);
-        await this.writeMerged(item, item.f, !same(winner?.body.f, item.f));
-      }
-    }
-    await this.reload();
-  }
-
-  /** This device's own leaf `rev` of `id`, under a retired key, sealed again under the current key (spec §10.1). */
-  async resealOwn(id, rev) {
-    try {
-      await resealOwnLeaf(this, id, rev);
-    } catch (error) {
-      console.warn('could not seal an edit again under the current key', error); // no longer a leaf: it was done
-    }
+    if (owed.length) this.queueWrite(() => writeOwed(this, owed)).catch((error) => console.warn('could not put the plan right', error));
+    if (this.openedChanged || this.loadedSeq !== this.keptSeq) keepOpened(this);
   }
 
   /** The remembered version of `id`, re-sealed under the current key as a new revision on top of `rev` (spec §7.4). */
