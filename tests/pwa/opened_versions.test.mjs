@@ -52,6 +52,17 @@ async function planWithWords() {
   return tablet;
 }
 
+/** The plan with words, and Dee's phone joined to it through `hub`. */
+async function withPhone() {
+  const hub = newDatabase('server');
+  const tablet = await planWithWords();
+  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  return { hub, tablet, phone };
+}
+
+/** The worker's plan opened again on the same device and database (after `plan.stop()`). */
+const reopen = (plan) => openPlan(plan.id, plan.device, { db: plan.db, role: 'worker', access: 'write' });
+
 test('a plan opened again reads the versions it kept: nothing decrypted, every signature checked again', async () => {
   const tablet = await planWithWords();
   const stored = await tablet.db.get(LOCAL);
@@ -62,7 +73,7 @@ test('a plan opened again reads the versions it kept: nothing decrypted, every s
   tablet.stop();
 
   const reads = envelopeReads(tablet.db);
-  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  const again = await reopen(tablet);
   assert.equal(shown(again), before);
   assert.deepEqual(reads, []); // the database did not change: no envelope of an item was read
   assert.ok([...again.items.values()].every((item) => item.verified === true)); // checked on this opening
@@ -93,7 +104,7 @@ test('a kept record that does not open (one byte altered, or copied from another
   ct[10] ^= 1;
   await tablet.db.put({ ...stored, ct: ct.toString('base64url') });
   tablet.stop();
-  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  const again = await reopen(tablet);
   assert.equal(shown(again), before); // read the long way
   const rewritten = await again.db.get(LOCAL);
   assert.notEqual(rewritten.ct, ct.toString('base64url'));
@@ -104,7 +115,7 @@ test('a kept record that does not open (one byte altered, or copied from another
   const second = await startPlan(tablet.device, { title: 'Another plan' });
   const foreign = await second.db.get(LOCAL);
   await tablet.db.put({ ...foreign, _rev: rewritten._rev });
-  const third = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  const third = await reopen(tablet);
   assert.equal(shown(third), before);
   assert.notEqual((await third.db.get(LOCAL)).ct, foreign.ct); // written again, for this plan
   third.stop();
@@ -112,14 +123,12 @@ test('a kept record that does not open (one byte altered, or copied from another
 });
 
 test('what arrives after the record was kept is decrypted and kept too; a change made elsewhere shows on reopening', async () => {
-  const hub = newDatabase('server');
-  const tablet = await planWithWords();
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await withPhone();
   const [step] = phone.list('step');
   await phone.update(step.id, { text: 'Ring the housing office on Monday' });
   await sync(hub, tablet, phone);
   tablet.stop();
-  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  const again = await reopen(tablet);
   assert.equal(again.items.get(step.id).f.text.v, 'Ring the housing office on Monday');
   assert.equal(again.items.get(step.id).verified, true);
   assert.equal(again.openedChanged, false);
@@ -128,9 +137,7 @@ test('what arrives after the record was kept is decrypted and kept too; a change
 });
 
 test('a change that reached the database while the plan was closed is read: the kept shape is used only while nothing changed', async () => {
-  const hub = newDatabase('server');
-  const tablet = await planWithWords();
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await withPhone();
   const [step] = tablet.list('step');
   tablet.stop();
   await phone.update(step.id, { text: 'Ring the housing office on Tuesday' });
@@ -138,7 +145,7 @@ test('a change that reached the database while the plan was closed is read: the 
   await phone.db.replicate.to(hub);
   await hub.replicate.to(tablet.db); // arrives with the plan closed (a sync in another tab)
   const reads = envelopeReads(tablet.db);
-  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  const again = await reopen(tablet);
   assert.ok(reads.includes('every document'));
   assert.equal(again.items.get(step.id).f.text.v, 'Ring the housing office on Tuesday');
   assert.equal(again.items.get(step.id).verified, true);
@@ -147,9 +154,7 @@ test('a change that reached the database while the plan was closed is read: the 
 });
 
 test('an unsettled clash kept in the shape is shown again as a clash, with both sides', async () => {
-  const hub = newDatabase('server');
-  const tablet = await planWithWords();
-  const phone = await joinPlan(hub, tablet, await newDevice('Dee', 'phone'), { role: 'owner', access: 'write' });
+  const { hub, tablet, phone } = await withPhone();
   const [strength] = tablet.list('strength');
   await tablet.update(strength.id, { text: 'Zephyrine grows beans on her allotment' });
   await phone.update(strength.id, { text: 'Zephyrine shares her allotment with Gran' });
@@ -158,7 +163,7 @@ test('an unsettled clash kept in the shape is shown again as a clash, with both 
   const before = shown(tablet);
   tablet.stop();
   const reads = envelopeReads(tablet.db);
-  const again = await openPlan(tablet.id, tablet.device, { db: tablet.db, role: 'worker', access: 'write' });
+  const again = await reopen(tablet);
   assert.equal(shown(again), before);
   assert.ok(!reads.includes('every document'));
   await assertHashesOfShownFields(again);

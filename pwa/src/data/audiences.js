@@ -165,7 +165,7 @@ export async function setSharing(plan, { sections, services }) {
 export async function holdersOfKeys(plan) {
   const keyring = new Map(); // id -> {kid, to}
   let changed;
-  if (plan.keyringDocs && plan.loadedSeq !== null && plan.loadedSeq !== undefined) {
+  if (plan.keyringDocs && plan.loadedSeq !== null) {
     for (const doc of plan.keyringDocs) keyring.set(doc._id, doc);
     changed = (await plan.db.changes({ since: plan.loadedSeq, include_docs: true })).results.map((row) => row.doc);
   } else {

@@ -14,13 +14,12 @@ import { SignedItem, openAtRest, openedVersionsKey, sealAtRest } from '../crypto
 
 /** The local document holding them. */
 export const OPENED_VERSIONS = '_local/alongside-opened';
-const LOCAL = OPENED_VERSIONS;
 // PouchDB's adapters over IndexedDB keep bytes as they are; others (LevelDB in Node) keep JSON, so base64url.
 const KEEPS_BYTES = new Set(['idb', 'indexeddb']);
 // The JSON inside: {v: 1, versions: [[id, rev, deleted, kid, signed, vh, hash or null], ...], shape}, where
 // `shape` is what the database held when the plan was last read: {seq (its update_seq, read before the
 // documents), live: [[id, rev, kid, conflicting revs], ...] (the live items), keyring: [[id, kid, to], ...] (the
-// keyring documents: which key goes to which device), grants: [ids] (those addressed to this device)}.
+// keyring documents: which key goes to which device)}.
 const FORMAT = 1;
 const KIND = 'sealed-opened';
 
@@ -38,40 +37,37 @@ async function sealingKey(plan) {
 
 /**
  * Read the versions kept for `plan` into `plan.opened` (keyed `${id}/${rev}`, as openVersion keeps them), each
- * with the content hash of its own fields, and the shape of the database they were kept with. Returns how
- * many were read (0 when there is no record or it does not open: the plan is then read the long way).
+ * with the content hash of its own fields, and the shape of the database they were kept with. Nothing when
+ * there is no record or it does not open: the plan is then read the long way.
  */
 export async function restoreOpenedVersions(plan) {
   let stored;
   try {
-    stored = await plan.db.get(LOCAL);
+    stored = await plan.db.get(OPENED_VERSIONS);
   } catch {
-    return 0; // none kept yet
+    return; // none kept yet
   }
   try {
     if (stored.v !== 1 || stored.kind !== KIND) throw new Error('another format');
     const key = await sealingKey(plan);
-    if (!key) return 0;
+    if (!key) return;
     const body = JSON.parse(decoder.decode(await openAtRest(key, 'opened', stored)));
     if (body?.v !== FORMAT || !Array.isArray(body.versions)) throw new Error('another format');
     if (wellFormedShape(body.shape)) {
       plan.keptShape = body.shape;
       plan.keptSeq = body.shape.seq;
     }
-    let read = 0;
     for (const [id, rev, deleted, kid, signedJSON, vh, hash] of body.versions) {
       const key = `${id}/${rev}`;
       if (plan.opened.has(key)) continue;
       const signed = SignedItem.fromJSON(signedJSON);
-      const opened = { rev, deleted: deleted === 1, signed, body: signed.body, by: signed.by, n: signed.n, prev: [...signed.prev], vh, kid };
-      opened.verified = undefined;
+      const { body: itemBody, by, n } = signed;
+      const opened = { rev, deleted: deleted === 1, signed, body: itemBody, by, n, prev: [...signed.prev], vh, kid, verified: undefined };
       if (typeof hash === 'string') opened.hash = hash; // of its own fields (planread.js, describe)
       plan.opened.set(key, opened);
-      read += 1;
     }
-    return read;
   } catch {
-    return 0; // altered, another format, or sealed under other keys: written again after the next check
+    /* altered, another format, or sealed under other keys: written again after the next check */
   }
 }
 
@@ -94,7 +90,6 @@ const wellFormedShape = (shape) =>
   ['number', 'string'].includes(typeof shape.seq) &&
   Array.isArray(shape.keyring) &&
   shape.keyring.every((row) => isIdList(row) && row.length === 3) &&
-  isIdList(shape.grants) &&
   Array.isArray(shape.live) &&
   shape.live.every((row) => Array.isArray(row) && row.length === 4 && typeof row[0] === 'string' && typeof row[1] === 'string' && isIdList(row[3]));
 
@@ -104,7 +99,6 @@ function documentShape(plan) {
     seq: plan.loadedSeq,
     live: plan.liveDocs.map((doc) => [doc._id, doc._rev, doc.kid, doc._conflicts || []]),
     keyring: plan.keyringDocs.map((doc) => [doc._id, doc.kid, doc.to]),
-    grants: plan.grantIds,
   };
 }
 
@@ -123,27 +117,22 @@ export async function readDocuments(plan) {
   const deviceId = plan.device.deviceId;
   if (kept && kept.seq === seq) {
     const keyringDocs = kept.keyring.map(([_id, kid, to]) => ({ _id, kid, to }));
-    const kidOf = new Map(kept.keyring.map(([id, kid]) => [id, kid]));
-    if (kept.grants.every((id) => kidOf.has(id))) {
-      plan.grantIds = kept.grants;
-      // Read only if a key they give is not held yet (planread.js, acceptGrants).
-      const grants = kept.grants.map((_id) => ({ _id, kind: 'keyring', kid: kidOf.get(_id), to: deviceId, [ENVELOPE_NOT_READ]: true }));
-      const liveDocs = kept.live.map(([_id, _rev, kid, conflicts]) => ({
-        _id,
-        _rev,
-        kind: 'item',
-        kid,
-        ...(conflicts.length ? { _conflicts: conflicts } : {}),
-        [ENVELOPE_NOT_READ]: true,
-      }));
-      return { seq, keyringDocs, grants, liveDocs };
-    }
+    // Read only if a key they give is not held yet (planread.js, acceptGrants).
+    const grants = keyringDocs.filter((doc) => doc.to === deviceId).map((doc) => ({ ...doc, kind: 'keyring', [ENVELOPE_NOT_READ]: true }));
+    const liveDocs = kept.live.map(([_id, _rev, kid, conflicts]) => ({
+      _id,
+      _rev,
+      kind: 'item',
+      kid,
+      ...(conflicts.length ? { _conflicts: conflicts } : {}),
+      [ENVELOPE_NOT_READ]: true,
+    }));
+    return { seq, keyringDocs, grants, liveDocs };
   }
   const { rows } = await plan.db.allDocs({ include_docs: true, conflicts: true });
   const docs = rows.map((row) => row.doc).filter((doc) => doc && !doc._id.startsWith('_'));
   const keyringDocs = docs.filter((doc) => doc.kind === 'keyring');
   const grants = keyringDocs.filter((doc) => doc.to === deviceId);
-  plan.grantIds = grants.map((doc) => doc._id);
   return {
     seq,
     keyringDocs: keyringDocs.map(({ _id, kid, to }) => ({ _id, kid, to })),
@@ -179,7 +168,7 @@ export async function keepOpenedVersions(plan, shape) {
   }
   const plaintext = encoder.encode(JSON.stringify({ v: FORMAT, versions, shape }));
   const sealed = await sealAtRest(key, 'opened', plaintext, { bytes: KEEPS_BYTES.has(plan.db.adapter) });
-  const current = await plan.db.get(LOCAL).catch(() => ({ _id: LOCAL }));
-  await plan.db.put({ _id: LOCAL, _rev: current._rev, v: 1, kind: KIND, ...sealed });
+  const current = await plan.db.get(OPENED_VERSIONS).catch(() => ({}));
+  await plan.db.put({ _id: OPENED_VERSIONS, _rev: current._rev, v: 1, kind: KIND, ...sealed });
   return true;
 }

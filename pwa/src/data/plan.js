@@ -1,7 +1,8 @@
 // One plan on this device: a PouchDB database holding exactly the envelopes the server holds, the
 // plan keys unwrapped from the keyring documents of stewards (spec §9.5), the roles the plan proves
-// (spec §19), and the items decrypted into memory (never to disk), each judged against the newest
-// version this device accepted before (spec §8.3), so an older copy never shows as current unseen.
+// (spec §19), and the items decrypted into memory (to disk only sealed: openedcache.js), each judged
+// against the newest version this device accepted before (spec §8.3), so an older copy never shows as
+// current unseen.
 
 import { newDocumentId, nextVersion, resealItem, sealItem, signField } from '../crypto/index.js';
 import { agreementsFor, provenanceOf } from './agreements.js';
